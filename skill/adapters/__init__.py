@@ -1,0 +1,1 @@
+"""Implementations of the ports in `skill.ports`: DynamoDB, HTTP, telephony, notification channels."""

@@ -1,0 +1,50 @@
+"""Domain errors: each is an answer the skill or the CLI gives, not a crash."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class NotFoundError(DomainError):
+    """A room, device, user or other entity that is not in the fleet."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"unknown {kind} {key!r}")
+        self.kind = kind
+        self.key = key
+
+
+class FleetValidationError(DomainError):
+    """A fleet file (or a single admin change) that does not hold together.
+
+    `problems` lists `path: message` strings, one per bad field.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class ClaimError(DomainError):
+    """An enrolment code that is unknown or expired."""
+
+
+class BookingRuleError(DomainError):
+    """A requested booking that breaks a room rule; `reason` is a stable key for speech."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+class RoomTakenError(DomainError):
+    """The requested time overlaps a booking or calendar event."""
+
+    def __init__(self, room_id: str, busy_from: object = None, free_until: object = None) -> None:
+        super().__init__(f"room {room_id} is taken")
+        self.room_id = room_id
+        self.busy_from = busy_from
+        self.free_until = free_until

@@ -1,0 +1,239 @@
+"""The office as the domain sees it: site, rooms, devices, people, bookings, busy time.
+
+Plain frozen dataclasses; adapters turn them into storage items and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Mapping
+
+FEATURES = ("booking", "calling", "join-meeting", "reception")
+
+
+class DeviceKind(StrEnum):
+    SHARED = "shared"
+    PERSONAL = "personal"
+
+
+class CallerKind(StrEnum):
+    SHARED = "shared"
+    PERSONAL = "personal"
+    UNKNOWN = "unknown"
+
+
+DEFAULT_FEATURES: Mapping[DeviceKind, frozenset[str]] = MappingProxyType(
+    {
+        DeviceKind.SHARED: frozenset({"booking", "calling", "join-meeting"}),
+        DeviceKind.PERSONAL: frozenset({"booking", "calling", "join-meeting"}),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str = "Office"
+    timezone: str = "UTC"
+    retention_days: int = 30
+    country: str = "US"
+    reception: str | None = None  # user or contact id notified when a host cannot be reached
+    end_of_day: str = "20:00"  # visitors still on site are checked out at this local time
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    max_minutes: int = 120
+    release_after_minutes: int | None = 10
+    window_days: int = 30
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    floor: int | None = None
+    capacity: int | None = None
+    features: tuple[str, ...] = ()
+    calendar: str | None = None
+    phone: str | None = None  # E.164
+    bookable: bool = True
+    booking: BookingRules = field(default_factory=BookingRules)
+
+
+@dataclass(frozen=True)
+class SkillGroup:
+    id: str
+    features: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    kind: DeviceKind
+    room: str | None = None
+    user: str | None = None
+    skill_group: str | None = None
+
+
+@dataclass(frozen=True)
+class NotifyTarget:
+    channel: str  # "email" | "sms" | "webhook"
+    address: str
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    email: str | None = None
+    phones: Mapping[str, str] = field(default_factory=dict)  # phone type -> E.164
+    alexa_user_ids: tuple[str, ...] = ()
+    alexa_person_ids: tuple[str, ...] = ()
+    calendar: str | None = None
+    delegate: str | None = None
+    notify: tuple[NotifyTarget, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else self.name
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    name: str
+    phones: Mapping[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallingPolicy:
+    shared_may_call: tuple[str, ...] = ("employees", "contacts")
+    blocked_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Everything the fleet file declares."""
+
+    site: Site = field(default_factory=Site)
+    rooms: tuple[Room, ...] = ()
+    skill_groups: tuple[SkillGroup, ...] = ()
+    devices: tuple[Device, ...] = ()
+    users: tuple[User, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    calling: CallingPolicy = field(default_factory=CallingPolicy)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is speaking, built once per request before any handler runs."""
+
+    kind: CallerKind
+    device_id: str | None = None
+    room: Room | None = None
+    user: User | None = None  # the owner of a personal device or an enrolled Alexa account
+    person: User | None = None  # a recognised voice on a shared device
+    features: frozenset[str] = frozenset()
+    site: Site = field(default_factory=Site)
+
+    @property
+    def is_shared(self) -> bool:
+        return self.kind is CallerKind.SHARED
+
+    @property
+    def is_personal(self) -> bool:
+        return self.kind is CallerKind.PERSONAL
+
+    @property
+    def is_known(self) -> bool:
+        return self.kind is not CallerKind.UNKNOWN
+
+    @property
+    def owner(self) -> User | None:
+        """The person on whose behalf the request acts, if anyone is known."""
+        return self.user if self.is_personal else self.person
+
+    def allows(self, feature: str) -> bool:
+        return feature in self.features
+
+    @property
+    def timezone(self) -> str:
+        return self.site.timezone
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("interval bounds must be timezone-aware")
+        if self.end <= self.start:
+            raise ValueError("interval must end after it starts")
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+    RELEASED = "released"
+
+    @property
+    def is_live(self) -> bool:
+        return self in (BookingStatus.BOOKED, BookingStatus.CHECKED_IN)
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: str
+    room_id: str
+    start: datetime
+    end: datetime
+    status: BookingStatus = BookingStatus.BOOKED
+    organizer: str | None = None  # user id; None when booked from a shared device by nobody recognised
+    device: str | None = None
+    request_id: str | None = None
+    created_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    subject: str | None = None
+    sequence: int = 0
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class BusyInterval:
+    """Busy time from any source, as merged for a room or a person."""
+
+    start: datetime
+    end: datetime
+    source: str  # "feed" | "booking"
+    ref: str = ""  # event UID or booking id
+    subject: str | None = None
+    organizer: str | None = None
+    private: bool = False
+    dial_in: str | None = None
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.start, self.end)
