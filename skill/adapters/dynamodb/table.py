@@ -1,0 +1,128 @@
+"""The low-level DynamoDB client shared by the store modules: item (de)serialisation and key helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attrs(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain dict (str, int, bool, list, dict, None) as DynamoDB attribute values; None fields dropped."""
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def from_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values as a plain dict; numbers come back as int when they are whole."""
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in attrs.items()}
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+@dataclass
+class Table:
+    """A table name and the client that reaches it."""
+
+    client: DynamoDBClient
+    name: str
+
+    def get(self, pk: str, sk: str, *, consistent: bool = False) -> dict[str, Any] | None:
+        resp = self.client.get_item(TableName=self.name, Key=key(pk, sk), ConsistentRead=consistent)
+        return from_attrs(resp["Item"]) if "Item" in resp else None
+
+    def put(self, item: Mapping[str, Any], **kwargs: Any) -> None:
+        self.client.put_item(TableName=self.name, Item=to_attrs(item), **kwargs)
+
+    def delete(self, pk: str, sk: str, **kwargs: Any) -> None:
+        self.client.delete_item(TableName=self.name, Key=key(pk, sk), **kwargs)
+
+    def query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item a Query returns, page after page."""
+        args: dict[str, Any] = {"TableName": self.name, **kwargs}
+        while True:
+            resp = self.client.query(**args)
+            for attrs in resp.get("Items", []):
+                yield from_attrs(attrs)
+            if "LastEvaluatedKey" not in resp:
+                return
+            args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def query_pk(self, pk: str, sk_prefix: str | None = None, *, consistent: bool = False) -> Iterator[dict[str, Any]]:
+        if sk_prefix is None:
+            return self.query(
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": pk}},
+                ConsistentRead=consistent,
+            )
+        return self.query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":sk": {"S": sk_prefix}},
+            ConsistentRead=consistent,
+        )
+
+    def query_index(self, gsi_pk: str, sk_prefix: str | None = None) -> Iterator[dict[str, Any]]:
+        values: dict[str, Any] = {":pk": {"S": gsi_pk}}
+        condition = "GSI1PK = :pk"
+        if sk_prefix is not None:
+            condition += " AND begins_with(GSI1SK, :sk)"
+            values[":sk"] = {"S": sk_prefix}
+        return self.query(IndexName="GSI1", KeyConditionExpression=condition, ExpressionAttributeValues=values)
+
+    def batch_get(
+        self, keys: list[tuple[str, str]], *, consistent: bool = False
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """Items by (PK, SK) in one BatchGetItem round trip (retrying unprocessed keys)."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return found
+        request: dict[str, Any] = {
+            self.name: {"Keys": [key(pk, sk) for pk, sk in unique], "ConsistentRead": consistent}
+        }
+        while request:
+            resp = self.client.batch_get_item(RequestItems=request)
+            for attrs in resp.get("Responses", {}).get(self.name, []):
+                item = from_attrs(attrs)
+                found[(item["PK"], item["SK"])] = item
+            request = resp.get("UnprocessedKeys") or {}
+        return found
+
+
+def make_client(region: str | None = None) -> DynamoDBClient:
+    """A DynamoDB client with standard retries and short timeouts; the endpoint comes from
+    boto3's own `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` overrides."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=2,
+        read_timeout=3,
+        tcp_keepalive=True,
+    )
+    client: DynamoDBClient = boto3.client("dynamodb", region_name=region, config=config)
+    return client
