@@ -1,0 +1,257 @@
+"""Fleet items (site, rooms, skill groups, devices, users, contacts) and enrolment claims in the table.
+
+Each entity is one item `KIND#id / META` holding its fleet-file document; `GSI1PK = FLEET` lists them.
+Users also own index items `ALEXAUSER#id` and `PERSON#id` so a request resolves its speaker by key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from skill.adapters.dynamodb.table import Table, key, to_attrs
+from skill.domain import fleet as codec
+from skill.domain.model import Contact, Device, Fleet, Room, Site, SkillGroup, User
+
+META = "META"
+FLEET_INDEX = "FLEET"
+# kind -> key prefix; "site" and "calling" are singletons stored under the id "site".
+PREFIX = {
+    "site": "SITE#",
+    "calling": "CALLING#",
+    "room": "ROOM#",
+    "group": "GROUP#",
+    "device": "DEVICE#",
+    "user": "USER#",
+    "contact": "CONTACT#",
+}
+SINGLETON_ID = "site"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What one round trip learns about a request's device and speaker."""
+
+    device: Device | None
+    account_user: str | None  # user id enrolled for the Alexa account (userId)
+    person_user: str | None  # user id of a recognised voice (personId)
+    claim_code: str | None  # an unexpired enrolment code already issued to this device
+
+
+@dataclass
+class _TtlCache:
+    ttl: float
+    _items: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
+
+    def get(self, k: tuple[str, str]) -> dict[str, Any] | None:
+        hit = self._items.get(k)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, k: tuple[str, str], item: dict[str, Any]) -> None:
+        self._items[k] = (time.monotonic() + self.ttl, item)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class DynamoFleetStore:
+    """Reads and writes the fleet. Found items are cached for `cache_ttl` seconds in a warm container;
+    missing ones never are, so a device claimed a moment ago is recognised at once."""
+
+    def __init__(self, table: Table, cache_ttl: float = 30.0) -> None:
+        self.table = table
+        self._cache = _TtlCache(cache_ttl)
+
+    # ------------------------------------------------------------ the request path
+
+    def _get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found = {k: item for k in keys if (item := self._cache.get(k)) is not None}
+        missing = [k for k in keys if k not in found]
+        if missing:
+            fetched = self.table.batch_get(missing)
+            for k, item in fetched.items():
+                if not k[0].startswith(("CLAIM", "CLAIMDEV")):
+                    self._cache.put(k, item)
+            found.update(fetched)
+        return found
+
+    def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> Identity:
+        keys: list[tuple[str, str]] = []
+        if device_id:
+            keys += [(PREFIX["device"] + device_id, META), ("CLAIMDEV#" + device_id, META)]
+        if alexa_user_id:
+            keys.append(("ALEXAUSER#" + alexa_user_id, META))
+        if person_id:
+            keys.append(("PERSON#" + person_id, META))
+        items = self._get_many(keys)
+        device_item = items.get((PREFIX["device"] + (device_id or ""), META))
+        account = items.get(("ALEXAUSER#" + (alexa_user_id or ""), META))
+        person = items.get(("PERSON#" + (person_id or ""), META))
+        claim = items.get(("CLAIMDEV#" + (device_id or ""), META))
+        claim_code = claim["code"] if claim and claim.get("expires_at", 0) > time.time() else None
+        return Identity(
+            device=codec.device_from_doc(device_item["doc"]) if device_item else None,
+            account_user=account["user"] if account else None,
+            person_user=person["user"] if person else None,
+            claim_code=claim_code,
+        )
+
+    def profile(
+        self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
+    ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
+        """The site, a room, a skill group and users in one round trip (or none when cached)."""
+        keys = [(PREFIX["site"] + SINGLETON_ID, META)]
+        if room_id:
+            keys.append((PREFIX["room"] + room_id, META))
+        if group_id:
+            keys.append((PREFIX["group"] + group_id, META))
+        keys += [(PREFIX["user"] + uid, META) for uid in dict.fromkeys(user_ids)]
+        items = self._get_many(keys)
+        site_item = items.get(keys[0])
+        room_item = items.get((PREFIX["room"] + (room_id or ""), META))
+        group_item = items.get((PREFIX["group"] + (group_id or ""), META))
+        users = {
+            item["doc"]["id"]: codec.user_from_doc(item["doc"])
+            for (pk, _), item in items.items()
+            if pk.startswith(PREFIX["user"])
+        }
+        return (
+            codec.site_from_doc(site_item["doc"]) if site_item else Site(),
+            codec.room_from_doc(room_item["doc"]) if room_item else None,
+            codec.group_from_doc(group_item["doc"]) if group_item else None,
+            users,
+        )
+
+    # ------------------------------------------------------------ whole-fleet reads (admin, jobs)
+
+    def docs(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Every stored document of one kind, by id."""
+        if kind in ("site", "calling"):
+            item = self.table.get(PREFIX[kind] + SINGLETON_ID, META, consistent=True)
+            return {SINGLETON_ID: item["doc"]} if item else {}
+        return {item["doc"]["id"]: item["doc"] for item in self.table.query_index(FLEET_INDEX, PREFIX[kind])}
+
+    def load_fleet(self) -> Fleet:
+        site = self.docs("site").get(SINGLETON_ID)
+        calling = self.docs("calling").get(SINGLETON_ID)
+        return Fleet(
+            site=codec.site_from_doc(site) if site else Site(),
+            rooms=tuple(codec.room_from_doc(d) for d in sorted(self.docs("room").values(), key=_by_id)),
+            skill_groups=tuple(codec.group_from_doc(d) for d in sorted(self.docs("group").values(), key=_by_id)),
+            devices=tuple(codec.device_from_doc(d) for d in sorted(self.docs("device").values(), key=_by_id)),
+            users=tuple(codec.user_from_doc(d) for d in sorted(self.docs("user").values(), key=_by_id)),
+            contacts=tuple(codec.contact_from_doc(d) for d in sorted(self.docs("contact").values(), key=_by_id)),
+            calling=codec.calling_from_doc(calling) if calling else codec.CallingPolicy(),
+        )
+
+    def get_room(self, room_id: str) -> Room | None:
+        item = self.table.get(PREFIX["room"] + room_id, META)
+        return codec.room_from_doc(item["doc"]) if item else None
+
+    def get_user(self, user_id: str) -> User | None:
+        item = self.table.get(PREFIX["user"] + user_id, META)
+        return codec.user_from_doc(item["doc"]) if item else None
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        item = self.table.get(PREFIX["contact"] + contact_id, META)
+        return codec.contact_from_doc(item["doc"]) if item else None
+
+    # ------------------------------------------------------------ writes
+
+    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None:
+        """Create or replace one entity, keeping its index items (Alexa user and person ids) in step."""
+        entity_id = str(doc.get("id", SINGLETON_ID))
+        ops: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.table.name, "Item": to_attrs(self._item(kind, entity_id, doc))}}
+        ]
+        if kind == "user":
+            ops += self._user_index_ops(entity_id, old_doc or {}, doc)
+        self.table.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
+        self._cache.clear()
+
+    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
+        ops: list[dict[str, Any]] = [
+            {"Delete": {"TableName": self.table.name, "Key": key(PREFIX[kind] + entity_id, META)}}
+        ]
+        if kind == "user":
+            ops += self._user_index_ops(entity_id, old_doc or {}, {})
+        self.table.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
+        self._cache.clear()
+
+    def _item(self, kind: str, entity_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+        pk = PREFIX[kind] + entity_id
+        return {"PK": pk, "SK": META, "GSI1PK": FLEET_INDEX, "GSI1SK": pk, "kind": kind, "doc": dict(doc)}
+
+    def _user_index_ops(self, user_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
+        ops: list[dict[str, Any]] = []
+        for field_name, prefix in (("alexa_user_ids", "ALEXAUSER#"), ("alexa_person_ids", "PERSON#")):
+            before = set(old.get(field_name) or ())
+            after = set(new.get(field_name) or ())
+            for gone in sorted(before - after):
+                ops.append({"Delete": {"TableName": self.table.name, "Key": key(prefix + gone, META)}})
+            for added in sorted(after):
+                item = {"PK": prefix + added, "SK": META, "user": user_id}
+                ops.append({"Put": {"TableName": self.table.name, "Item": to_attrs(item)}})
+        return ops
+
+    def invalidate(self) -> None:
+        self._cache.clear()
+
+    # ------------------------------------------------------------ enrolment claims
+
+    def create_claim(self, code: str, device_id: str, expires_at: datetime) -> bool:
+        """Store a new code for a device; False when the code is already in use."""
+        expiry = int(expires_at.timestamp())
+        claim = {"PK": "CLAIM#" + code, "SK": META, "device": device_id, "expires_at": expiry}
+        pointer = {"PK": "CLAIMDEV#" + device_id, "SK": META, "code": code, "expires_at": expiry}
+        client = self.table.client
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table.name,
+                            "Item": to_attrs(claim),
+                            "ConditionExpression": "attribute_not_exists(PK) OR expires_at < :now",
+                            "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+                        }
+                    },
+                    {"Put": {"TableName": self.table.name, "Item": to_attrs(pointer)}},
+                ]
+            )
+        except client.exceptions.TransactionCanceledException:
+            return False
+        return True
+
+    def take_claim(self, code: str, now: datetime) -> str | None:
+        """The device that heard `code`, removing the code; None when unknown or expired."""
+        item = self.table.get("CLAIM#" + code, META, consistent=True)
+        if not item or item.get("expires_at", 0) < now.timestamp():
+            return None
+        client = self.table.client
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self.table.name,
+                            "Key": key("CLAIM#" + code, META),
+                            "ConditionExpression": "attribute_exists(PK)",
+                        }
+                    },
+                    {"Delete": {"TableName": self.table.name, "Key": key("CLAIMDEV#" + item["device"], META)}},
+                ]
+            )
+        except client.exceptions.TransactionCanceledException:
+            return None
+        device: str = item["device"]
+        return device
+
+
+def _by_id(doc: Mapping[str, Any]) -> str:
+    return str(doc["id"])

@@ -1,0 +1,41 @@
+"""Settings: one frozen dataclass, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+LOCAL_SKILL_ID = "amzn1.ask.skill.office-assistant-local"
+
+
+@dataclass(frozen=True)
+class Settings:
+    skill_id: str | None
+    table: str = "office-assistant"
+    region: str = "us-east-1"
+    cache_ttl_seconds: float = 30.0
+    claim_ttl_minutes: int = 15
+    feed_stale_minutes: int = 15
+    lookahead_days: int = 14
+    deadline_margin_ms: int = 1500
+    sender_email: str | None = None
+    sma_id_parameter: str | None = None  # SSM parameter names, never the secrets themselves
+    from_number_parameter: str | None = None
+    webhook_parameter_prefix: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, *, local: bool = False) -> Settings:
+        e = os.environ if env is None else env
+        return cls(
+            skill_id=e.get("SKILL_ID") or (LOCAL_SKILL_ID if local else None),
+            table=e.get("OFFICE_TABLE", "office-assistant"),
+            region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
+            cache_ttl_seconds=float(e.get("OFFICE_CACHE_TTL_SECONDS", "30")),
+            claim_ttl_minutes=int(e.get("OFFICE_CLAIM_TTL_MINUTES", "15")),
+            feed_stale_minutes=int(e.get("OFFICE_FEED_STALE_MINUTES", "15")),
+            lookahead_days=int(e.get("OFFICE_LOOKAHEAD_DAYS", "14")),
+            sender_email=e.get("OFFICE_SENDER_EMAIL"),
+            sma_id_parameter=e.get("OFFICE_SMA_ID_PARAMETER"),
+            from_number_parameter=e.get("OFFICE_FROM_NUMBER_PARAMETER"),
+            webhook_parameter_prefix=e.get("OFFICE_WEBHOOK_PARAMETER_PREFIX"),
+        )

@@ -1,0 +1,629 @@
+"""The fleet file: its schema, validation with path-named errors, and the entity <-> document mapping.
+
+The same document form of each entity (a room's entry in the fleet file, say) is what the store keeps,
+so `export` round-trips through `apply` and storage needs no second mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from skill.domain.errors import FleetValidationError
+from skill.domain.model import (
+    FEATURES,
+    BookingRules,
+    CallingPolicy,
+    Contact,
+    Device,
+    DeviceKind,
+    Fleet,
+    NotifyTarget,
+    Room,
+    Site,
+    SkillGroup,
+    User,
+)
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+PHONE_TYPES = ("mobile", "office", "home")
+PHONE_TYPE_SYNONYMS = {"cell": "mobile", "cellphone": "mobile", "work": "office", "desk": "office"}
+SHARED_MAY_CALL = ("employees", "contacts", "numbers")
+CHANNELS = ("email", "sms", "webhook")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------- entity -> document
+
+
+def _drop_empty(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if v not in (None, [], {}, ())}
+
+
+def site_to_doc(site: Site) -> dict[str, Any]:
+    return _drop_empty(
+        {
+            "name": site.name,
+            "timezone": site.timezone,
+            "retention_days": site.retention_days,
+            "country": site.country,
+            "reception": site.reception,
+            "end_of_day": site.end_of_day,
+        }
+    )
+
+
+def room_to_doc(room: Room) -> dict[str, Any]:
+    booking = {"max_minutes": room.booking.max_minutes, "window_days": room.booking.window_days}
+    booking["release_after_minutes"] = room.booking.release_after_minutes  # type: ignore[assignment]
+    return _drop_empty(
+        {
+            "id": room.id,
+            "name": room.name,
+            "aliases": list(room.aliases),
+            "floor": room.floor,
+            "capacity": room.capacity,
+            "features": list(room.features),
+            "calendar": room.calendar,
+            "phone": room.phone,
+            "bookable": room.bookable,
+            "booking": booking,
+        }
+    )
+
+
+def group_to_doc(group: SkillGroup) -> dict[str, Any]:
+    return {"id": group.id, "features": list(group.features)}
+
+
+def device_to_doc(device: Device) -> dict[str, Any]:
+    return _drop_empty(
+        {
+            "id": device.id,
+            "kind": device.kind.value,
+            "room": device.room,
+            "user": device.user,
+            "skill_group": device.skill_group,
+        }
+    )
+
+
+def user_to_doc(user: User) -> dict[str, Any]:
+    return _drop_empty(
+        {
+            "id": user.id,
+            "name": user.name,
+            "aliases": list(user.aliases),
+            "email": user.email,
+            "phones": dict(user.phones),
+            "alexa_user_ids": list(user.alexa_user_ids),
+            "alexa_person_ids": list(user.alexa_person_ids),
+            "calendar": user.calendar,
+            "delegate": user.delegate,
+            "notify": [{t.channel: t.address} for t in user.notify],
+        }
+    )
+
+
+def contact_to_doc(contact: Contact) -> dict[str, Any]:
+    return _drop_empty(
+        {"id": contact.id, "name": contact.name, "aliases": list(contact.aliases), "phones": dict(contact.phones)}
+    )
+
+
+def calling_to_doc(policy: CallingPolicy) -> dict[str, Any]:
+    return {"shared_may_call": list(policy.shared_may_call), "blocked_prefixes": list(policy.blocked_prefixes)}
+
+
+def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
+    """The fleet as a fleet-file document (what `office-admin export` prints)."""
+    return {
+        "site": site_to_doc(fleet.site),
+        "rooms": [room_to_doc(r) for r in fleet.rooms],
+        "skill_groups": [group_to_doc(g) for g in fleet.skill_groups],
+        "devices": [device_to_doc(d) for d in fleet.devices],
+        "users": [user_to_doc(u) for u in fleet.users],
+        "contacts": [contact_to_doc(c) for c in fleet.contacts],
+        "calling": calling_to_doc(fleet.calling),
+    }
+
+
+# ---------------------------------------------------------------- document -> entity (validated)
+
+
+@dataclass
+class _Reader:
+    """Reads one document, collecting every problem as `path: message` instead of stopping at the first."""
+
+    country: str = "US"
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.fail(path, f"expected a mapping, got {_type_name(value)}")
+            return {}
+        return value
+
+    def seq(self, value: Any, path: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(path, f"expected a list, got {_type_name(value)}")
+            return []
+        return value
+
+    def unknown_keys(self, doc: Mapping[str, Any], allowed: Sequence[str], path: str) -> None:
+        for k in doc:
+            if k not in allowed:
+                self.fail(f"{path}.{k}" if path else str(k), f"unknown field (expected one of: {', '.join(allowed)})")
+
+    def string(self, doc: Mapping[str, Any], name: str, path: str, *, required: bool = False) -> str | None:
+        value = doc.get(name)
+        if value is None:
+            if required:
+                self.fail(f"{path}.{name}", "required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.fail(f"{path}.{name}", f"expected text, got {_type_name(value)}")
+            return None
+        text = str(value).strip()
+        if required and not text:
+            self.fail(f"{path}.{name}", "must not be empty")
+            return None
+        if len(text) > 500:
+            self.fail(f"{path}.{name}", "too long (at most 500 characters)")
+            return None
+        return text or None
+
+    def integer(
+        self, doc: Mapping[str, Any], name: str, path: str, *, minimum: int = 0, maximum: int = 1_000_000
+    ) -> int | None:
+        value = doc.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{path}.{name}", f"expected a whole number, got {_type_name(value)}")
+            return None
+        if not minimum <= value <= maximum:
+            self.fail(f"{path}.{name}", f"must be between {minimum} and {maximum}")
+            return None
+        return value
+
+    def boolean(self, doc: Mapping[str, Any], name: str, path: str, default: bool) -> bool:
+        value = doc.get(name, default)
+        if not isinstance(value, bool):
+            self.fail(f"{path}.{name}", f"expected true or false, got {_type_name(value)}")
+            return default
+        return value
+
+    def strings(self, doc: Mapping[str, Any], name: str, path: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for i, value in enumerate(self.seq(doc.get(name), f"{path}.{name}")):
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+                self.fail(f"{path}.{name}[{i}]", "expected non-empty text")
+            else:
+                out.append(str(value).strip())
+        return tuple(out)
+
+    def ident(self, doc: Mapping[str, Any], path: str) -> str | None:
+        value = self.string(doc, "id", path, required=True)
+        if value is not None and not ID_RE.match(value):
+            self.fail(f"{path}.id", f"invalid id {value!r}: use lowercase letters, digits and '-'")
+            return None
+        return value
+
+    def timezone(self, value: str | None, path: str) -> str | None:
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(path, f"unknown IANA time zone {value!r} (e.g. Asia/Tokyo)")
+            return None
+        return value
+
+    def phone(self, value: Any, path: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.fail(path, f"expected a phone number, got {_type_name(value)}")
+            return None
+        e164 = normalise_phone(str(value), self.country)
+        if e164 is None:
+            self.fail(path, f"invalid phone number {value!r} for country {self.country}")
+        return e164
+
+    def phones(self, doc: Mapping[str, Any], path: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for kind, value in self.mapping(doc.get("phones"), f"{path}.phones").items():
+            canonical = PHONE_TYPE_SYNONYMS.get(str(kind), str(kind))
+            if canonical not in PHONE_TYPES:
+                self.fail(f"{path}.phones.{kind}", f"unknown phone type (expected one of: {', '.join(PHONE_TYPES)})")
+                continue
+            e164 = self.phone(value, f"{path}.phones.{kind}")
+            if e164:
+                out[canonical] = e164
+        return out
+
+    def url(self, value: str | None, path: str) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme in ("http", "https") and parsed.netloc:
+            return value
+        if parsed.scheme == "file" or (not parsed.scheme and value.startswith(("/", "./", "../"))):
+            return value
+        self.fail(path, f"not an http(s) URL or file path: {value!r}")
+        return None
+
+    def features(self, doc: Mapping[str, Any], path: str, allowed: Sequence[str] | None) -> tuple[str, ...]:
+        values = self.strings(doc, "features", path)
+        if allowed is not None:
+            for i, value in enumerate(values):
+                if value not in allowed:
+                    self.fail(
+                        f"{path}.features[{i}]", f"unknown feature {value!r} (expected one of: {', '.join(allowed)})"
+                    )
+            values = tuple(v for v in values if v in allowed)
+        return values
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def normalise_phone(text: str, country: str) -> str | None:
+    """E.164 for a number written in any common form, national numbers in `country`; None if invalid."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+SITE_FIELDS = ("name", "timezone", "retention_days", "country", "reception", "end_of_day")
+ROOM_FIELDS = ("id", "name", "aliases", "floor", "capacity", "features", "calendar", "phone", "bookable", "booking")
+BOOKING_FIELDS = ("max_minutes", "release_after_minutes", "window_days")
+GROUP_FIELDS = ("id", "features")
+DEVICE_FIELDS = ("id", "kind", "room", "user", "skill_group")
+USER_FIELDS = (
+    "id",
+    "name",
+    "aliases",
+    "email",
+    "phones",
+    "alexa_user_ids",
+    "alexa_person_ids",
+    "calendar",
+    "delegate",
+    "notify",
+)
+CONTACT_FIELDS = ("id", "name", "aliases", "phones")
+CALLING_FIELDS = ("shared_may_call", "blocked_prefixes")
+TOP_FIELDS = ("site", "rooms", "skill_groups", "devices", "users", "contacts", "calling")
+
+
+def _read_site(r: _Reader, doc: Mapping[str, Any]) -> Site:
+    path = "site"
+    r.unknown_keys(doc, SITE_FIELDS, path)
+    country = (r.string(doc, "country", path) or "US").upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        r.fail(f"{path}.country", f"expected a two-letter country code, got {country!r}")
+        country = "US"
+    r.country = country
+    end_of_day = r.string(doc, "end_of_day", path) or "20:00"
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", end_of_day):
+        r.fail(f"{path}.end_of_day", f"expected HH:MM, got {end_of_day!r}")
+        end_of_day = "20:00"
+    return Site(
+        name=r.string(doc, "name", path) or "Office",
+        timezone=r.timezone(r.string(doc, "timezone", path), f"{path}.timezone") or "UTC",
+        retention_days=r.integer(doc, "retention_days", path, minimum=1, maximum=3650) or 30,
+        country=country,
+        reception=r.string(doc, "reception", path),
+        end_of_day=end_of_day,
+    )
+
+
+def _read_room(r: _Reader, doc: Mapping[str, Any], path: str) -> Room | None:
+    r.unknown_keys(doc, ROOM_FIELDS, path)
+    room_id = r.ident(doc, path)
+    name = r.string(doc, "name", path) or room_id
+    booking_doc = r.mapping(doc.get("booking"), f"{path}.booking")
+    r.unknown_keys(booking_doc, BOOKING_FIELDS, f"{path}.booking")
+    defaults = BookingRules()
+    release = (
+        r.integer(booking_doc, "release_after_minutes", f"{path}.booking", maximum=240)
+        if "release_after_minutes" in booking_doc
+        else defaults.release_after_minutes
+    )
+    rules = BookingRules(
+        max_minutes=r.integer(booking_doc, "max_minutes", f"{path}.booking", minimum=15, maximum=24 * 60)
+        or defaults.max_minutes,
+        release_after_minutes=release or None,
+        window_days=r.integer(booking_doc, "window_days", f"{path}.booking", minimum=1, maximum=366)
+        or defaults.window_days,
+    )
+    room = Room(
+        id=room_id or "",
+        name=name or "",
+        aliases=r.strings(doc, "aliases", path),
+        floor=r.integer(doc, "floor", path, minimum=-20, maximum=300),
+        capacity=r.integer(doc, "capacity", path, minimum=1, maximum=10_000),
+        features=r.features(doc, path, None),
+        calendar=r.url(r.string(doc, "calendar", path), f"{path}.calendar"),
+        phone=r.phone(doc.get("phone"), f"{path}.phone"),
+        bookable=r.boolean(doc, "bookable", path, True),
+        booking=rules,
+    )
+    return room if room_id else None
+
+
+def _read_group(r: _Reader, doc: Mapping[str, Any], path: str) -> SkillGroup | None:
+    r.unknown_keys(doc, GROUP_FIELDS, path)
+    group_id = r.ident(doc, path)
+    features = r.features(doc, path, FEATURES)
+    return SkillGroup(id=group_id, features=features) if group_id else None
+
+
+def _read_device(r: _Reader, doc: Mapping[str, Any], path: str) -> Device | None:
+    r.unknown_keys(doc, DEVICE_FIELDS, path)
+    device_id = r.string(doc, "id", path, required=True)
+    kind_text = r.string(doc, "kind", path) or ("personal" if doc.get("user") else "shared")
+    try:
+        kind = DeviceKind(kind_text)
+    except ValueError:
+        r.fail(f"{path}.kind", f"expected shared or personal, got {kind_text!r}")
+        return None
+    room = r.string(doc, "room", path)
+    user = r.string(doc, "user", path)
+    if kind is DeviceKind.SHARED and not room:
+        r.fail(f"{path}.room", "a shared device needs the room it stands in")
+    if kind is DeviceKind.PERSONAL and not user:
+        r.fail(f"{path}.user", "a personal device needs its user")
+    if kind is DeviceKind.PERSONAL and room:
+        r.fail(f"{path}.room", "a personal device belongs to a user, not a room")
+    if kind is DeviceKind.SHARED and user:
+        r.fail(f"{path}.user", "a shared device belongs to a room, not a user")
+    if not device_id:
+        return None
+    return Device(id=device_id, kind=kind, room=room, user=user, skill_group=r.string(doc, "skill_group", path))
+
+
+def _read_notify(r: _Reader, doc: Mapping[str, Any], path: str) -> tuple[NotifyTarget, ...]:
+    targets: list[NotifyTarget] = []
+    for i, entry in enumerate(r.seq(doc.get("notify"), f"{path}.notify")):
+        entry_path = f"{path}.notify[{i}]"
+        entry_doc = r.mapping(entry, entry_path)
+        if len(entry_doc) != 1:
+            r.fail(entry_path, f"expected exactly one of: {', '.join(CHANNELS)}")
+            continue
+        channel, address = next(iter(entry_doc.items()))
+        if channel not in CHANNELS:
+            r.fail(f"{entry_path}.{channel}", f"unknown channel (expected one of: {', '.join(CHANNELS)})")
+            continue
+        if not isinstance(address, str) or not address.strip():
+            r.fail(f"{entry_path}.{channel}", "expected text")
+            continue
+        address = address.strip()
+        if channel == "email" and not EMAIL_RE.match(address):
+            r.fail(f"{entry_path}.email", "not an email address")
+            continue
+        if channel == "sms":
+            sms = r.phone(address, f"{entry_path}.sms")
+            if sms is None:
+                continue
+            address = sms
+        if channel == "webhook" and urlparse(address).scheme not in ("http", "https"):
+            r.fail(f"{entry_path}.webhook", "expected an http(s) URL")
+            continue
+        targets.append(NotifyTarget(channel=channel, address=address))
+    return tuple(targets)
+
+
+def _read_user(r: _Reader, doc: Mapping[str, Any], path: str) -> User | None:
+    r.unknown_keys(doc, USER_FIELDS, path)
+    user_id = r.ident(doc, path)
+    name = r.string(doc, "name", path, required=True)
+    email = r.string(doc, "email", path)
+    if email and not EMAIL_RE.match(email):
+        r.fail(f"{path}.email", "not an email address")
+        email = None
+    user = User(
+        id=user_id or "",
+        name=name or "",
+        aliases=r.strings(doc, "aliases", path),
+        email=email,
+        phones=r.phones(doc, path),
+        alexa_user_ids=r.strings(doc, "alexa_user_ids", path),
+        alexa_person_ids=r.strings(doc, "alexa_person_ids", path),
+        calendar=r.url(r.string(doc, "calendar", path), f"{path}.calendar"),
+        delegate=r.string(doc, "delegate", path),
+        notify=_read_notify(r, doc, path),
+    )
+    return user if user_id and name else None
+
+
+def _read_contact(r: _Reader, doc: Mapping[str, Any], path: str) -> Contact | None:
+    r.unknown_keys(doc, CONTACT_FIELDS, path)
+    contact_id = r.ident(doc, path)
+    name = r.string(doc, "name", path, required=True)
+    phones = r.phones(doc, path)
+    if not phones and "phones" not in doc:
+        r.fail(f"{path}.phones", "a contact needs at least one phone number")
+    contact = Contact(id=contact_id or "", name=name or "", aliases=r.strings(doc, "aliases", path), phones=phones)
+    return contact if contact_id and name else None
+
+
+def _read_calling(r: _Reader, doc: Mapping[str, Any]) -> CallingPolicy:
+    path = "calling"
+    r.unknown_keys(doc, CALLING_FIELDS, path)
+    may_call = r.strings(doc, "shared_may_call", path) if "shared_may_call" in doc else CallingPolicy().shared_may_call
+    for i, value in enumerate(may_call):
+        if value not in SHARED_MAY_CALL:
+            r.fail(f"{path}.shared_may_call[{i}]", f"expected one of: {', '.join(SHARED_MAY_CALL)}")
+    prefixes = r.strings(doc, "blocked_prefixes", path)
+    for i, prefix in enumerate(prefixes):
+        if not re.fullmatch(r"\+\d{1,15}", prefix):
+            r.fail(f"{path}.blocked_prefixes[{i}]", f"expected '+' and digits, got {prefix!r}")
+    return CallingPolicy(shared_may_call=may_call, blocked_prefixes=prefixes)
+
+
+def _read_list(
+    r: _Reader, doc: Mapping[str, Any], name: str, read: Callable[[_Reader, Mapping[str, Any], str], T | None]
+) -> list[tuple[str, T]]:
+    out: list[tuple[str, T]] = []
+    seen: dict[str, str] = {}
+    for i, entry in enumerate(r.seq(doc.get(name), name)):
+        path = f"{name}[{i}]"
+        if not isinstance(entry, Mapping):
+            r.fail(path, f"expected a mapping, got {_type_name(entry)}")
+            continue
+        item = read(r, entry, path)
+        if item is None:
+            continue
+        item_id: str = item.id  # type: ignore[attr-defined]
+        if item_id in seen:
+            r.fail(f"{path}.id", f"duplicate id {item_id!r} (also {seen[item_id]})")
+            continue
+        seen[item_id] = path
+        out.append((path, item))
+    return out
+
+
+def parse_fleet(doc: Any) -> Fleet:
+    """A validated Fleet from a parsed fleet file; raises FleetValidationError naming every bad field."""
+    r = _Reader()
+    if not isinstance(doc, Mapping):
+        raise FleetValidationError([f"(top): expected a mapping with {', '.join(TOP_FIELDS)}"])
+    r.unknown_keys(doc, TOP_FIELDS, "")
+    site = _read_site(r, r.mapping(doc.get("site"), "site"))
+    rooms = _read_list(r, doc, "rooms", _read_room)
+    groups = _read_list(r, doc, "skill_groups", _read_group)
+    devices = _read_list(r, doc, "devices", _read_device)
+    users = _read_list(r, doc, "users", _read_user)
+    contacts = _read_list(r, doc, "contacts", _read_contact)
+    calling = _read_calling(r, r.mapping(doc.get("calling"), "calling"))
+
+    room_ids = {room.id for _, room in rooms}
+    group_ids = {group.id for _, group in groups}
+    user_ids = {user.id for _, user in users}
+    contact_ids = {contact.id for _, contact in contacts}
+    for path, device in devices:
+        if device.room and device.room not in room_ids:
+            r.fail(f"{path}.room", f"unknown room {device.room!r}")
+        if device.user and device.user not in user_ids:
+            r.fail(f"{path}.user", f"unknown user {device.user!r}")
+        if device.skill_group and device.skill_group not in group_ids:
+            r.fail(f"{path}.skill_group", f"unknown skill group {device.skill_group!r}")
+    alexa_ids: dict[str, str] = {}
+    for path, user in users:
+        if user.delegate and user.delegate not in user_ids:
+            r.fail(f"{path}.delegate", f"unknown user {user.delegate!r}")
+        if user.delegate == user.id:
+            r.fail(f"{path}.delegate", "a user cannot be their own delegate")
+        for field_name in ("alexa_user_ids", "alexa_person_ids"):
+            for i, alexa_id in enumerate(getattr(user, field_name)):
+                if alexa_id in alexa_ids:
+                    r.fail(f"{path}.{field_name}[{i}]", f"already enrolled for {alexa_ids[alexa_id]}")
+                alexa_ids[alexa_id] = path
+    if site.reception and site.reception not in user_ids | contact_ids:
+        r.fail("site.reception", f"unknown user or contact {site.reception!r}")
+    if r.problems:
+        raise FleetValidationError(r.problems)
+    return Fleet(
+        site=site,
+        rooms=tuple(room for _, room in rooms),
+        skill_groups=tuple(g for _, g in groups),
+        devices=tuple(d for _, d in devices),
+        users=tuple(u for _, u in users),
+        contacts=tuple(c for _, c in contacts),
+        calling=calling,
+    )
+
+
+# ---------------------------------------------------------------- stored documents (already validated)
+
+
+def room_from_doc(doc: Mapping[str, Any]) -> Room:
+    booking = doc.get("booking") or {}
+    return Room(
+        id=doc["id"],
+        name=doc.get("name") or doc["id"],
+        aliases=tuple(doc.get("aliases") or ()),
+        floor=doc.get("floor"),
+        capacity=doc.get("capacity"),
+        features=tuple(doc.get("features") or ()),
+        calendar=doc.get("calendar"),
+        phone=doc.get("phone"),
+        bookable=doc.get("bookable", True),
+        booking=BookingRules(
+            max_minutes=booking.get("max_minutes", 120),
+            release_after_minutes=booking.get("release_after_minutes"),
+            window_days=booking.get("window_days", 30),
+        ),
+    )
+
+
+def site_from_doc(doc: Mapping[str, Any]) -> Site:
+    return Site(**{k: doc[k] for k in SITE_FIELDS if k in doc})
+
+
+def group_from_doc(doc: Mapping[str, Any]) -> SkillGroup:
+    return SkillGroup(id=doc["id"], features=tuple(doc.get("features") or ()))
+
+
+def device_from_doc(doc: Mapping[str, Any]) -> Device:
+    return Device(
+        id=doc["id"],
+        kind=DeviceKind(doc["kind"]),
+        room=doc.get("room"),
+        user=doc.get("user"),
+        skill_group=doc.get("skill_group"),
+    )
+
+
+def user_from_doc(doc: Mapping[str, Any]) -> User:
+    return User(
+        id=doc["id"],
+        name=doc["name"],
+        aliases=tuple(doc.get("aliases") or ()),
+        email=doc.get("email"),
+        phones=dict(doc.get("phones") or {}),
+        alexa_user_ids=tuple(doc.get("alexa_user_ids") or ()),
+        alexa_person_ids=tuple(doc.get("alexa_person_ids") or ()),
+        calendar=doc.get("calendar"),
+        delegate=doc.get("delegate"),
+        notify=tuple(NotifyTarget(*next(iter(t.items()))) for t in doc.get("notify") or ()),
+    )
+
+
+def contact_from_doc(doc: Mapping[str, Any]) -> Contact:
+    return Contact(
+        id=doc["id"], name=doc["name"], aliases=tuple(doc.get("aliases") or ()), phones=dict(doc.get("phones") or {})
+    )
+
+
+def calling_from_doc(doc: Mapping[str, Any]) -> CallingPolicy:
+    return CallingPolicy(
+        shared_may_call=tuple(doc.get("shared_may_call") or ()),
+        blocked_prefixes=tuple(doc.get("blocked_prefixes") or ()),
+    )
