@@ -1,0 +1,160 @@
+"""Who did the speaker mean? Name matching for employees and contacts that survives speech recognition.
+
+`match_names` compares a spoken name with the directory (full names, first or last names, aliases) using
+fuzzy and sound-alike comparison after honorifics ("Mr.", "-san") are stripped. It answers with one clear
+match, two close candidates to choose from, or none; `pick` reads the answer to "which one?".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MIN_SCORE = 78.0
+CLEAR_MARGIN = 8.0
+HONORIFICS = frozenset(
+    {"mr", "mrs", "ms", "miss", "mister", "dr", "doctor", "prof", "professor", "sir", "madam", "herr", "frau"}
+    | {"san", "sama", "kun", "chan", "sensei", "shi", "dono"}
+)
+JAPANESE_HONORIFICS = ("さん", "さま", "様", "くん", "君", "ちゃん", "先生", "氏", "殿")
+FILLERS = frozenset({"the", "a", "an", "please", "call", "to", "at", "from", "one"})
+ORDINALS: tuple[tuple[str, ...], ...] = (
+    ("first", "1st", "1", "former", "top", "最初", "一番目", "1番目", "1番", "一つ目", "前"),
+    ("second", "2nd", "2", "two", "latter", "last", "other", "二番目", "2番目", "2番", "二つ目", "後", "次"),
+)
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: str = "employee"  # "employee" | "contact"
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """One clear match, two close candidates, or nothing."""
+
+    candidates: tuple[DirectoryEntry, ...] = ()
+
+    @property
+    def match(self) -> DirectoryEntry | None:
+        return self.candidates[0] if len(self.candidates) == 1 else None
+
+    @property
+    def is_ambiguous(self) -> bool:
+        return len(self.candidates) > 1
+
+    @property
+    def found(self) -> bool:
+        return bool(self.candidates)
+
+
+def _fold(text: str) -> str:
+    """Lower case, width-folded, accents removed from Latin letters, punctuation turned into spaces."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFD", folded)
+    kept: list[str] = []
+    for char in decomposed:
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    cleaned = re.sub(r"[^\w]+|_", " ", unicodedata.normalize("NFC", "".join(kept)))
+    return " ".join(cleaned.split())
+
+
+def normalise_name(text: str) -> str:
+    """A spoken or written name ready for comparison: folded, honorifics and filler words removed."""
+    folded = _fold(text)
+    for suffix in JAPANESE_HONORIFICS:
+        folded = re.sub(re.escape(suffix) + r"(?=\s|$)", "", folded)
+    words = [word for word in folded.split() if word not in HONORIFICS and word not in FILLERS]
+    return " ".join(words)
+
+
+def sound_key(text: str) -> str:
+    """A rough phonetic key for Latin-script names, so "Alis" and "Alice", "Jon" and "John" agree."""
+    word = re.sub(r"[^a-z]", "", text)
+    if not word:
+        return text
+    for pattern, replacement in (
+        (r"^kn|^gn|^pn|^wr", lambda m: m.group(0)[1]),
+        (r"ph", "f"),
+        (r"ck|q", "k"),
+        (r"c(?=[eiy])", "s"),
+        (r"c", "k"),
+        (r"x", "ks"),
+        (r"z", "s"),
+        (r"dg", "j"),
+        (r"gh", ""),
+        (r"v", "f"),
+        (r"th", "t"),
+        (r"(?<=[^aeiou])[hw]|[hw](?=[^aeiou]|$)", ""),
+        (r"y(?=[^aeiou]|$)", "i"),
+    ):
+        word = re.sub(pattern, replacement, word)
+    head, tail = word[:1], re.sub(r"[aeiouy]", "", word[1:])
+    if head in "aeiou":
+        head = "a"
+    return re.sub(r"(.)\1+", r"\1", head + tail)
+
+
+def _forms(entry: DirectoryEntry) -> tuple[list[str], list[str]]:
+    """Whole names (the full name and aliases) and single name parts (first name, last name)."""
+    whole = [form for form in (normalise_name(entry.name), *map(normalise_name, entry.aliases)) if form]
+    parts = sorted({part for form in whole for part in form.split() if len(form.split()) > 1})
+    return whole, parts
+
+
+def _similarity(query: str, form: str) -> float:
+    from rapidfuzz import fuzz
+
+    spelled = max(fuzz.ratio(query, form), fuzz.token_sort_ratio(query, form))
+    sounded = fuzz.ratio(" ".join(map(sound_key, query.split())), " ".join(map(sound_key, form.split())))
+    return max(spelled, 0.95 * sounded)
+
+
+def _score(query: str, entry: DirectoryEntry) -> tuple[float, bool]:
+    """The best similarity of `query` to `entry`, and whether it equals a whole name or alias."""
+    from rapidfuzz import fuzz
+
+    whole, parts = _forms(entry)
+    if query in whole:
+        return 100.0, True
+    scores = [_similarity(query, form) for form in whole]
+    # A name said in part ("Acme support" for "ACME Support Desk") ranks just below a whole-name match.
+    scores += [0.95 * fuzz.token_set_ratio(query, form) for form in whole if len(query.split()) > 1]
+    scores += [0.95 * _similarity(query, part) for part in parts]
+    return max(scores, default=0.0), False
+
+
+def match_names(query: str, entries: Sequence[DirectoryEntry], *, limit: int = 2) -> MatchResult:
+    """Entries that `query` names: one when it is clear, up to `limit` (at most two) when it is not."""
+    wanted = normalise_name(query)
+    if not wanted:
+        return MatchResult()
+    scored = sorted(
+        ((*_score(wanted, entry), index, entry) for index, entry in enumerate(entries)),
+        key=lambda item: (-item[0], not item[1], item[2]),
+    )
+    close = [item for item in scored if item[0] >= MIN_SCORE]
+    if not close:
+        return MatchResult()
+    best_score, best_exact, _, best = close[0]
+    rivals = close[1:]
+    if not rivals or best_score - rivals[0][0] >= CLEAR_MARGIN or (best_exact and not rivals[0][1]):
+        return MatchResult((best,))
+    return MatchResult(tuple(item[3] for item in close[: max(1, min(limit, 2))]))
+
+
+def pick(answer: str, candidates: Sequence[DirectoryEntry]) -> DirectoryEntry | None:
+    """The candidate chosen by an answer such as "the first one", "the second", "Alice Chen" or "Chen"."""
+    folded = _fold(answer)
+    words = set(folded.split())
+    for position, ordinal_words in enumerate(ORDINALS[: len(candidates)]):
+        if any(word in words or (not word.isascii() and word in folded) for word in ordinal_words):
+            return candidates[position]
+    return match_names(answer, candidates).match
