@@ -1,0 +1,415 @@
+"""Host notifications against real servers: SES v2 and SNS on moto, webhooks on a local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from skill.adapters.notify import (
+    Attempt,
+    ChannelSender,
+    DeliveryOutcome,
+    NotifyError,
+    SesEmailSender,
+    SnsSmsSender,
+    WebhookSender,
+    deliver,
+)
+from skill.domain.model import NotifyTarget
+from skill.domain.reception import MAX_ATTEMPTS_PER_TARGET, Message, Stage
+
+SENDER = "reception@example.com"
+MESSAGE = Message(subject="Visitor at reception: Ken Sato (Acme)", text="Ken Sato (Acme) is at reception.")
+
+
+def moto_data(aws_endpoint: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{aws_endpoint}/moto-api/data.json") as response:
+        data: dict[str, Any] = json.load(response)
+        return data
+
+
+# --- a real webhook receiver ---
+
+
+@dataclass
+class Received:
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class WebhookServer:
+    """Answers each path with its scripted replies in turn (then 200): a status code or "hang"."""
+
+    base: str = ""
+    replies: dict[str, list[int | str]] = field(default_factory=dict)
+    received: list[Received] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+    def bodies(self, path: str) -> list[Any]:
+        """What `path` accepted (answered with 2xx)."""
+        return [r.body for r in self.received if r.path.endswith(path) and r.status < 300]
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookServer]:
+    state = WebhookServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            path = self.path if self.path.startswith("/") else "/" + self.path.split("/", 3)[-1]
+            queue = state.replies.get(path, [])
+            reply = queue.pop(0) if queue else 200
+            if reply == "hang":
+                state.release.wait(5)
+                return
+            state.received.append(Received(self.path, int(reply), dict(self.headers), body))
+            self.send_response(int(reply))
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+# --- delivery helpers ---
+
+
+@dataclass
+class Ledger:
+    """What the notifier stores: the per-target keys already sent and every attempt."""
+
+    sent: set[str] = field(default_factory=set)
+    attempts: list[Attempt] = field(default_factory=list)
+    sleeps: list[float] = field(default_factory=list)
+
+    def record(self, attempt: Attempt) -> None:
+        self.attempts.append(attempt)
+        if attempt.status == "sent":
+            self.sent.add(attempt.key)
+
+    def run(self, stages: list[Stage], senders: dict[str, ChannelSender], key: str = "visit-1") -> DeliveryOutcome:
+        return deliver(
+            stages,
+            lambda stage: Message(MESSAGE.subject, f"{MESSAGE.text} ({stage.role})"),
+            senders,
+            key=key,
+            sleep=self.sleeps.append,
+            already_sent=self.sent.__contains__,
+            record=self.record,
+        )
+
+    def statuses(self, recipient: str) -> list[str]:
+        return [a.status for a in self.attempts if a.recipient_id == recipient]
+
+
+def hook_stage(recipient: str, role: str, *urls: str) -> Stage:
+    return Stage(recipient, tuple(NotifyTarget("webhook", u) for u in urls), role)  # type: ignore[arg-type]
+
+
+# --- SES v2 ---
+
+
+@pytest.fixture
+def ses(aws_endpoint: str) -> Any:
+    client = boto3.client("sesv2", endpoint_url=aws_endpoint, region_name="us-east-1")
+    client.create_email_identity(EmailIdentity=SENDER)
+    return client
+
+
+def test_email_is_sent_through_ses(ses: Any, aws_endpoint: str) -> None:
+    # Given a verified sender
+    sender = SesEmailSender(SENDER, boto3_client=ses)
+
+    # When the host is emailed
+    message_id = sender.send("alice@example.com", MESSAGE, idempotency_key="visit-1#alice#email#x")
+
+    # Then SES recorded one plain-text email to the host with the subject and text
+    sent = [m for m in moto_data(aws_endpoint)["ses"]["Message"] if m["id"] == message_id]
+    assert len(sent) == 1
+    assert sent[0]["source"] == SENDER
+    assert sent[0]["destinations"] == {"ToAddresses": ["alice@example.com"]}
+    assert (sent[0]["subject"], sent[0]["body"]) == (MESSAGE.subject, MESSAGE.text)
+
+
+def test_email_from_an_unverified_sender_is_not_retried(ses: Any) -> None:
+    # Given a sender identity SES does not know
+    sender = SesEmailSender("nobody@unverified.example.org", boto3_client=ses)
+
+    # When the host is emailed
+    with pytest.raises(NotifyError) as raised:
+        sender.send("alice@example.com", MESSAGE, idempotency_key="k")
+
+    # Then the rejection is final and its reason carries no address
+    assert raised.value.reason == "MessageRejected"
+    assert raised.value.retryable is False
+
+
+def test_throttled_email_is_retried_with_backoff() -> None:
+    # Given SES answering "too many requests" once, then accepting the email
+    client = boto3.client("sesv2", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_client_error("send_email", service_error_code="TooManyRequestsException", http_status_code=429)
+    stubber.add_response("send_email", {"MessageId": "m-2"})
+    ledger = Ledger()
+    stage = Stage("alice", (NotifyTarget("email", "alice@example.com"),), "host")
+
+    # When the notification is delivered
+    with stubber:
+        outcome = ledger.run([stage], {"email": SesEmailSender(SENDER, boto3_client=client)})
+
+    # Then the second attempt got through after one wait
+    assert outcome.delivered and outcome.recipient_id == "alice"
+    assert [(a.status, a.attempts, a.reason) for a in ledger.attempts] == [
+        ("retrying", 1, "TooManyRequestsException"),
+        ("sent", 2, None),
+    ]
+    assert ledger.attempts[-1].provider_id == "m-2"
+    assert len(ledger.sleeps) == 1 and 1.0 <= ledger.sleeps[0] <= 2.0
+
+
+# --- SNS SMS ---
+
+
+def test_sms_is_published_to_the_e164_number(aws_endpoint: str) -> None:
+    # Given an SNS client
+    sender = SnsSmsSender(boto3.client("sns", endpoint_url=aws_endpoint, region_name="us-east-1"))
+
+    # When the host is texted at a number written with spaces and dashes
+    message_id = sender.send("+81 90-1234-5678", MESSAGE, idempotency_key="k")
+
+    # Then SNS recorded the text for the E.164 number
+    sms = [s for s in moto_data(aws_endpoint)["sns"]["SMS"] if s["message_id"] == message_id]
+    assert sms == [{"message_id": message_id, "phone_number": "+819012345678", "message": MESSAGE.text}]
+
+
+def test_sms_is_transactional() -> None:
+    # Given an SNS client that checks what it is asked to publish
+    client = boto3.client("sns", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_response(
+        "publish",
+        {"MessageId": "sms-1"},
+        {
+            "PhoneNumber": "+12065550100",
+            "Message": MESSAGE.text,
+            "MessageAttributes": {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+        },
+    )
+
+    # When the host is texted
+    with stubber:
+        message_id = SnsSmsSender(client).send("+1 206 555 0100", MESSAGE, idempotency_key="k")
+
+    # Then the request was a transactional SMS to the E.164 number
+    stubber.assert_no_pending_responses()
+    assert message_id == "sms-1"
+
+
+def test_sms_to_an_invalid_number_is_not_retried(aws_endpoint: str) -> None:
+    # Given a number that is not a phone number
+    sender = SnsSmsSender(boto3.client("sns", endpoint_url=aws_endpoint, region_name="us-east-1"))
+
+    # When the host is texted
+    with pytest.raises(NotifyError) as raised:
+        sender.send("12345", MESSAGE, idempotency_key="k")
+
+    # Then it fails for good
+    assert (raised.value.reason, raised.value.retryable) == ("invalid_phone_number", False)
+
+
+# --- webhooks ---
+
+
+def test_slack_webhook_gets_a_text_payload(webhook: WebhookServer) -> None:
+    # Given a Slack-style webhook
+    url = webhook.url("/services/T0/B0")
+
+    # When the host is notified through it
+    WebhookSender().send(url, MESSAGE, idempotency_key="visit-1#alice#webhook#x")
+
+    # Then it received {"text": ...} as JSON, with the idempotency key as a header
+    assert webhook.bodies("/services/T0/B0") == [{"text": MESSAGE.text}]
+    assert webhook.received[0].headers["Content-Type"] == "application/json"
+    assert webhook.received[0].headers["Idempotency-Key"] == "visit-1#alice#webhook#x"
+
+
+def test_teams_webhook_gets_an_adaptive_card(webhook: WebhookServer) -> None:
+    # Given a Teams workflow URL, reached through a proxy that is the local receiver
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": webhook.base}))
+    url = "http://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"
+
+    # When the host is notified through it
+    WebhookSender(opener=opener).send(url, MESSAGE, idempotency_key="k")
+
+    # Then the receiver got a message with one Adaptive Card holding the subject and the text
+    (body,) = webhook.bodies("/workflows/abc/triggers/manual/paths/invoke")
+    assert body["type"] == "message"
+    (attachment,) = body["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard"
+    assert [(b["type"], b["text"]) for b in card["body"]] == [
+        ("TextBlock", MESSAGE.subject),
+        ("TextBlock", MESSAGE.text),
+    ]
+
+
+def test_server_errors_are_retried_until_the_message_gets_through(webhook: WebhookServer) -> None:
+    # Given a webhook that fails twice with 500, then accepts
+    webhook.replies["/flaky"] = [500, 503]
+    ledger = Ledger()
+
+    # When the host is notified
+    outcome = ledger.run([hook_stage("alice", "host", webhook.url("/flaky"))], {"webhook": WebhookSender()})
+
+    # Then the third attempt delivered it, after two growing waits
+    assert outcome.delivered and outcome.role == "host"
+    assert [(a.status, a.reason) for a in ledger.attempts] == [
+        ("retrying", "http_500"),
+        ("retrying", "http_503"),
+        ("sent", None),
+    ]
+    assert len(ledger.sleeps) == 2 and ledger.sleeps[0] <= 2.0 <= ledger.sleeps[1] <= 4.0
+    assert len(webhook.bodies("/flaky")) == 1
+
+
+def test_unreachable_host_escalates_to_the_delegate(webhook: WebhookServer, caplog: Any) -> None:
+    # Given a host webhook that never answers and a delegate webhook that works
+    webhook.replies["/alice"] = ["hang"] * MAX_ATTEMPTS_PER_TARGET
+    stages = [
+        hook_stage("alice", "host", webhook.url("/alice")),
+        hook_stage("bob", "delegate", webhook.url("/bob")),
+        hook_stage("desk", "reception", webhook.url("/desk")),
+    ]
+    ledger = Ledger()
+
+    # When the notification is delivered with a short timeout
+    with caplog.at_level(logging.DEBUG, logger="skill.adapters.notify"):
+        outcome = ledger.run(stages, {"webhook": WebhookSender(timeout=0.2)})
+
+    # Then the host was tried three times, the delegate got the delegate's message, reception nothing
+    assert (outcome.delivered, outcome.recipient_id, outcome.role) == (True, "bob", "delegate")
+    assert ledger.statuses("alice") == ["retrying", "retrying", "failed"]
+    assert {a.reason for a in ledger.attempts if a.recipient_id == "alice"} == {"timeout"}
+    assert ledger.statuses("bob") == ["sent"]
+    assert webhook.bodies("/bob") == [{"text": f"{MESSAGE.text} (delegate)"}]
+    assert webhook.bodies("/desk") == []
+    # And the logs name no address and no message text
+    logged = " ".join(str(vars(r)) for r in caplog.records)
+    assert caplog.records and webhook.base not in logged and MESSAGE.text not in logged
+
+
+def test_client_errors_are_not_retried(webhook: WebhookServer) -> None:
+    # Given a host webhook that rejects the request and no one else to tell
+    webhook.replies["/gone"] = [400]
+    ledger = Ledger()
+
+    # When the notification is delivered
+    outcome = ledger.run([hook_stage("alice", "host", webhook.url("/gone"))], {"webhook": WebhookSender()})
+
+    # Then one attempt was made and nobody was reached
+    assert not outcome.delivered and outcome.recipient_id is None
+    assert [(a.status, a.attempts, a.reason) for a in ledger.attempts] == [("failed", 1, "http_400")]
+    assert ledger.sleeps == []
+
+
+def test_one_working_target_is_enough_for_a_stage(webhook: WebhookServer) -> None:
+    # Given a host with a dead webhook, a channel nobody can send on and a working webhook
+    stage = Stage(
+        "alice",
+        (
+            NotifyTarget("webhook", webhook.url("/dead")),
+            NotifyTarget("pager", "1234"),
+            NotifyTarget("webhook", webhook.url("/alive")),
+        ),
+        "host",
+    )
+    webhook.replies["/dead"] = [404]
+    ledger = Ledger()
+
+    # When the notification is delivered
+    outcome = ledger.run([stage, hook_stage("bob", "delegate", webhook.url("/bob"))], {"webhook": WebhookSender()})
+
+    # Then the host got it and the delegate was not bothered
+    assert outcome.recipient_id == "alice"
+    assert [(a.channel, a.status, a.reason) for a in ledger.attempts] == [
+        ("webhook", "failed", "http_404"),
+        ("pager", "failed", "unsupported_channel"),
+        ("webhook", "sent", None),
+    ]
+    assert webhook.bodies("/bob") == []
+
+
+def test_connection_refused_is_retryable() -> None:
+    # Given a port where nothing listens
+    from skill.local.awsserver import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/hook"
+
+    # When the host is notified there
+    with pytest.raises(NotifyError) as raised:
+        WebhookSender(timeout=1).send(url, MESSAGE, idempotency_key="k")
+
+    # Then trying again later may help
+    assert (raised.value.reason, raised.value.retryable) == ("connection_error", True)
+
+
+def test_a_redelivered_visit_notifies_nobody_twice(webhook: WebhookServer) -> None:
+    # Given a visit already delivered once, after the host could not be reached
+    webhook.replies["/alice"] = [500, 500, 500]
+    stages = [hook_stage("alice", "host", webhook.url("/alice")), hook_stage("bob", "delegate", webhook.url("/bob"))]
+    ledger = Ledger()
+    first = ledger.run(stages, {"webhook": WebhookSender()})
+    tried = len(ledger.attempts)
+
+    # When the same visit is delivered again with the same key (a redelivered stream record)
+    again = ledger.run(stages, {"webhook": WebhookSender()})
+
+    # Then the delegate got one message, the host was not tried again, and no attempt was added
+    assert first.recipient_id == again.recipient_id == "bob"
+    assert webhook.bodies("/bob") == [{"text": f"{MESSAGE.text} (delegate)"}]
+    assert webhook.bodies("/alice") == []
+    assert len(ledger.attempts) == tried and again.attempts == ()
+
+
+def test_another_visit_is_notified_again(webhook: WebhookServer) -> None:
+    # Given a host already told about one visit
+    stages = [hook_stage("alice", "host", webhook.url("/alice"))]
+    ledger = Ledger()
+    ledger.run(stages, {"webhook": WebhookSender()}, key="visit-1")
+
+    # When a second visit for the same host is delivered
+    ledger.run(stages, {"webhook": WebhookSender()}, key="visit-2")
+
+    # Then the host got both
+    assert len(webhook.bodies("/alice")) == 2
