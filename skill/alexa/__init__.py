@@ -1,0 +1,1 @@
+"""The Alexa skill: the only package that imports ask_sdk. Handlers translate; use cases decide."""

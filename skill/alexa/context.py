@@ -1,0 +1,30 @@
+"""Per-request context handed from the interceptor to the handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ask_sdk_core.handler_input import HandlerInput
+
+from skill.domain.model import Caller
+
+if TYPE_CHECKING:
+    from skill.bootstrap import Container
+
+KEY = "office"
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    caller: Caller
+    container: Container
+    now: datetime
+    locale: str
+    request_id: str
+
+
+def context(handler_input: HandlerInput) -> RequestContext:
+    ctx: RequestContext = handler_input.attributes_manager.request_attributes[KEY]
+    return ctx

@@ -1,0 +1,1 @@
+"""One handler class per intent; each module covers one capability."""

@@ -1,0 +1,42 @@
+"""The shape every intent handler shares: match one intent, check the device may use the feature,
+then answer from the request context."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from skill.alexa.context import RequestContext, context
+from skill.alexa.messages import message
+
+
+def ask(handler_input: HandlerInput, text: str, reprompt: str | None = None) -> Response:
+    """Speak and keep the session open."""
+    ctx = context(handler_input)
+    return handler_input.response_builder.speak(text).ask(reprompt or message(ctx.locale, "reprompt")).response
+
+
+def tell(handler_input: HandlerInput, text: str) -> Response:
+    """Speak and end the session."""
+    return handler_input.response_builder.speak(text).set_should_end_session(True).response
+
+
+class IntentHandler(AbstractRequestHandler):
+    intent: ClassVar[str]
+    feature: ClassVar[str | None] = None
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name(self.intent)(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        ctx = context(handler_input)
+        if self.feature and not ctx.caller.allows(self.feature):
+            return tell(handler_input, message(ctx.locale, "not_allowed"))
+        return self.answer(handler_input, ctx)
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        raise NotImplementedError

@@ -1,0 +1,90 @@
+"""Lambda entry points only. Each builds what it needs once per container, lazily."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from skill.observability import logger
+
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
+
+    from skill.bootstrap import Container
+
+_container: Container | None = None
+_skill: CustomSkill | None = None
+
+
+class EnvelopeError(ValueError):
+    """The event is not an Alexa request envelope."""
+
+
+class ForeignSkillError(PermissionError):
+    """The envelope was sent for another skill's application id."""
+
+
+def container() -> Container:
+    global _container
+    if _container is None:
+        from skill.bootstrap import build
+
+        _container = build()
+    return _container
+
+
+def _get_skill() -> CustomSkill:
+    global _skill
+    if _skill is None:
+        from skill.alexa.builder import build_skill
+
+        _skill = build_skill(container())
+    return _skill
+
+
+def _application_id(event: dict[str, Any]) -> Any:
+    for path in (("context", "System", "application"), ("session", "application")):
+        node: Any = event
+        for name in path:
+            node = node.get(name) if isinstance(node, dict) else None
+        if isinstance(node, dict) and "applicationId" in node:
+            return node["applicationId"]
+    return None
+
+
+def check_envelope(event: Any, skill_id: str | None) -> None:
+    """Refuse what is not a request envelope, or is meant for another skill, before anything runs."""
+    if not isinstance(event, dict):
+        raise EnvelopeError("the body is not a JSON object")
+    request = event.get("request")
+    if not isinstance(request, dict) or not isinstance(request.get("type"), str):
+        raise EnvelopeError("missing request.type")
+    if not isinstance(request.get("requestId", ""), str):
+        raise EnvelopeError("request.requestId must be a string")
+    for name in ("context", "session"):
+        if name in event and not isinstance(event[name], dict):
+            raise EnvelopeError(f"{name} must be an object")
+    if skill_id is not None and _application_id(event) != skill_id:
+        raise ForeignSkillError("the envelope is for another skill")
+
+
+def handle_skill_event(event: Any, lambda_context: Any = None) -> dict[str, Any]:
+    from ask_sdk_model import RequestEnvelope
+
+    skill = _get_skill()
+    check_envelope(event, container().settings.skill_id)
+    try:
+        envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    except Exception as exc:  # the SDK raises bare exceptions for values of the wrong type
+        raise EnvelopeError("the envelope does not match the Alexa request format") from exc
+    if envelope.request is None:
+        raise EnvelopeError("unknown request type")
+    response = skill.invoke(request_envelope=envelope, context=lambda_context)
+    body: dict[str, Any] = skill.serializer.serialize(response)
+    return body
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def lambda_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """The Alexa skill endpoint."""
+    return handle_skill_event(event, lambda_context)
