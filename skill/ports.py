@@ -14,10 +14,15 @@ class Clock(Protocol):
 
 
 class IdentityView(Protocol):
-    device: Device | None
-    account_user: str | None
-    person_user: str | None
-    claim_code: str | None
+    # Read-only members, so a frozen dataclass (the adapters' Identity) satisfies the protocol.
+    @property
+    def device(self) -> Device | None: ...
+    @property
+    def account_user(self) -> str | None: ...
+    @property
+    def person_user(self) -> str | None: ...
+    @property
+    def claim_code(self) -> str | None: ...
 
 
 class FleetStore(Protocol):
