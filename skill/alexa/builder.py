@@ -8,7 +8,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
-from skill.alexa.handlers import basics
+from skill.alexa.handlers import basics, calling, reception, rooms
 from skill.alexa.interceptors import CallerInterceptor, OutcomeLogInterceptor
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def capability_handlers() -> list[AbstractRequestHandler]:
     """The intent handlers of every capability, in the order they are tried."""
-    return []
+    return [*rooms.HANDLERS, *calling.HANDLERS, *reception.HANDLERS]
 
 
 def build_skill(container: Container) -> CustomSkill:

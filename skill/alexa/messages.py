@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
+from functools import cache
 from xml.sax.saxutils import escape
 
 DEFAULT_LOCALE = "en-US"
 
-CATALOG: dict[str, dict[str, str]] = {
-    "en-US": {
-        "unknown.code": (
-            "This device isn't set up for the office yet. Its enrolment code is "
-            '<say-as interpret-as="digits">{code}</say-as>. '
-            "Ask your administrator to claim it with that code."
-        ),
-        "unknown.no_device": "I can't tell which device this is, so I can't help here yet.",
-        "launch.room": "{room} here. {hints}",
-        "launch.lobby": "Welcome to {site}. If you're visiting someone, tell me your name and who you're here to see.",
-        "launch.personal": "Hi {name}. {hints}",
-        "help.intro": "You can say: {hints}",
-        "help.none": "This device has no office features enabled. Ask your administrator to add some.",
-        "hint.booking.shared": "is this room free, or book this room for thirty minutes",
-        "hint.booking.personal": "book Fuji tomorrow at ten, or what's my next meeting",
-        "hint.calling": "call someone by name",
-        "hint.join-meeting": "join the meeting",
-        "hint.reception": "I'm here to see someone",
-        "hint.join": "{first}, or {last}.",
-        "hint.single": "{only}.",
-        "reprompt": "What would you like to do?",
-        "fallback": "Sorry, I can't help with that. {hints}",
-        "not_allowed": "That isn't available on this device.",
-        "goodbye": "Goodbye.",
-        "error": "Sorry, something went wrong. Please try again in a minute.",
-        "unavailable": "I couldn't reach the booking system. Please try again in a minute.",
-    },
-}
+CATALOG_MODULES = ("basics", "rooms", "calling", "reception")
+
+
+@cache
+def catalog() -> dict[str, dict[str, str]]:
+    """Every capability's messages merged per locale; loaded on first use."""
+    from importlib import import_module
+
+    merged: dict[str, dict[str, str]] = {}
+    for name in CATALOG_MODULES:
+        module = import_module(f"skill.alexa.catalog.{name}")
+        for locale, messages in module.MESSAGES.items():
+            merged.setdefault(locale, {}).update(messages)
+    return merged
 
 
 def message(locale: str | None, key: str, **values: object) -> str:
@@ -41,8 +28,9 @@ def message(locale: str | None, key: str, **values: object) -> str:
 
     Values that are already SSML must be passed wrapped in `Ssml`.
     """
-    table = CATALOG.get(locale or DEFAULT_LOCALE) or CATALOG[DEFAULT_LOCALE]
-    template = table.get(key) or CATALOG[DEFAULT_LOCALE][key]
+    messages = catalog()
+    table = messages.get(locale or DEFAULT_LOCALE) or messages[DEFAULT_LOCALE]
+    template = table.get(key) or messages[DEFAULT_LOCALE][key]
     safe = {k: v if isinstance(v, Ssml) else escape(str(v)) for k, v in values.items()}
     return template.format(**safe)
 

@@ -1,0 +1,1 @@
+"""Message catalogs, one module per capability: MESSAGES[locale][key] = template."""

@@ -1,0 +1,3 @@
+"""Messages of the rooms capability."""
+
+MESSAGES: dict[str, dict[str, str]] = {"en-US": {}}
