@@ -76,7 +76,7 @@ def parse_feed(body: bytes, *, default_tz: str, start: datetime, end: datetime, 
     zone = ZoneInfo(default_tz)
     with _PARSE_LOCK:
         events, skipped = _expand(text, zone, start, end, deadline)
-    ordered = tuple(sorted(_unique_refs(events), key=lambda e: (e.start, e.end, e.ref)))
+    ordered = tuple(_unique_refs(events))
     return ParsedFeed(events=ordered, skipped=skipped, digest=busy_digest(ordered))
 
 
