@@ -45,3 +45,64 @@ def table(aws_endpoint: str, request: pytest.FixtureRequest) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name)[:200] + "-" + uuid.uuid4().hex[:8]
     ensure_table(client, name)
     return name
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def event():  # type: ignore[no-untyped-def]
+    """Load a request envelope from tests/events, as Alexa sends it: `event("launch_room.json")`."""
+    import json
+
+    return lambda name: json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def office_fleet():  # type: ignore[no-untyped-def]
+    """The test office (tests/fixtures/office.yaml), validated."""
+    import yaml
+
+    from skill.domain.fleet import parse_fleet
+
+    return parse_fleet(yaml.safe_load((FIXTURES / "office.yaml").read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def container(aws_endpoint: str, table: str, office_fleet):  # type: ignore[no-untyped-def]
+    """The wired application on moto's server, with the test office stored in a fresh table."""
+    import boto3
+
+    from skill.bootstrap import build
+    from skill.config import LOCAL_SKILL_ID, Settings
+    from skill.domain import fleet as codec
+
+    client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    built = build(Settings(skill_id=LOCAL_SKILL_ID, table=table, cache_ttl_seconds=0), dynamodb_client=client)
+    store = built.fleet
+    store.put_doc("site", codec.site_to_doc(office_fleet.site))
+    store.put_doc("calling", codec.calling_to_doc(office_fleet.calling))
+    for kind, entities, to_doc in (
+        ("room", office_fleet.rooms, codec.room_to_doc),
+        ("group", office_fleet.skill_groups, codec.group_to_doc),
+        ("user", office_fleet.users, codec.user_to_doc),
+        ("contact", office_fleet.contacts, codec.contact_to_doc),
+        ("device", office_fleet.devices, codec.device_to_doc),
+    ):
+        for entity in entities:
+            store.put_doc(kind, to_doc(entity))
+    return built
+
+
+@pytest.fixture
+def invoke(container):  # type: ignore[no-untyped-def]
+    """Send one envelope through the same path the Lambda handler takes; returns the response envelope."""
+    from skill import app
+    from skill.alexa.builder import build_skill
+
+    saved = app._container, app._skill
+    app._container, app._skill = container, build_skill(container)
+    try:
+        yield lambda event: app.handle_skill_event(event)
+    finally:
+        app._container, app._skill = saved
