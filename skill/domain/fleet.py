@@ -466,8 +466,9 @@ def _read_contact(r: _Reader, doc: Mapping[str, Any], path: str) -> Contact | No
     r.unknown_keys(doc, CONTACT_FIELDS, path)
     contact_id = r.ident(doc, path)
     name = r.string(doc, "name", path, required=True)
+    problems_before = len(r.problems)
     phones = r.phones(doc, path)
-    if not phones and "phones" not in doc:
+    if not phones and len(r.problems) == problems_before:
         r.fail(f"{path}.phones", "a contact needs at least one phone number")
     contact = Contact(id=contact_id or "", name=name or "", aliases=r.strings(doc, "aliases", path), phones=phones)
     return contact if contact_id and name else None
