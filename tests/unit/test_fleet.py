@@ -1,0 +1,221 @@
+"""The fleet file: validation naming every bad field by path, and the entity <-> document mapping."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from skill.domain.errors import FleetValidationError
+from skill.domain.fleet import fleet_to_doc, parse_fleet
+from skill.domain.model import DeviceKind, NotifyTarget
+
+DEMO = Path(__file__).resolve().parents[2] / "skill" / "data" / "demo-fleet.yaml"
+
+OFFICE: dict[str, Any] = {
+    "site": {"name": "HQ", "timezone": "Asia/Tokyo", "country": "JP"},
+    "rooms": [{"id": "fuji", "name": "Fuji", "capacity": 8}, {"id": "aso", "name": "Aso"}],
+    "skill_groups": [{"id": "lobby", "features": ["reception", "calling"]}],
+    "devices": [
+        {"id": "amzn1.ask.device.FUJI", "room": "fuji"},
+        {"id": "amzn1.ask.device.LOBBY", "room": "aso", "skill_group": "lobby"},
+        {"id": "amzn1.ask.device.ALICE", "kind": "personal", "user": "alice"},
+    ],
+    "users": [
+        {
+            "id": "alice",
+            "name": "Alice Tanaka",
+            "email": "alice@example.com",
+            "phones": {"cell": "090-1234-5678"},
+            "alexa_person_ids": ["amzn1.ask.person.A"],
+            "delegate": "bob",
+            "notify": [{"email": "alice@example.com"}, {"sms": "090-1234-5678"}],
+        },
+        {"id": "bob", "name": "Bob Suzuki"},
+    ],
+    "contacts": [{"id": "acme", "name": "Acme", "phones": {"office": "+1 206 555 0100"}}],
+    "calling": {"shared_may_call": ["employees"], "blocked_prefixes": ["+1900"]},
+}
+
+
+def office() -> dict[str, Any]:
+    return copy.deepcopy(OFFICE)
+
+
+def problems(doc: Any) -> list[str]:
+    with pytest.raises(FleetValidationError) as raised:
+        parse_fleet(doc)
+    return raised.value.problems
+
+
+def test_a_valid_file_parses_with_phones_in_e164_for_the_site_country() -> None:
+    # Given a valid fleet document
+    doc = office()
+
+    # When it is parsed
+    fleet = parse_fleet(doc)
+
+    # Then entities come out typed, phone numbers normalised and phone type synonyms mapped
+    assert [r.id for r in fleet.rooms] == ["fuji", "aso"]
+    assert fleet.devices[2].kind is DeviceKind.PERSONAL
+    assert fleet.devices[0].kind is DeviceKind.SHARED
+    alice = fleet.users[0]
+    assert alice.phones == {"mobile": "+819012345678"}
+    assert alice.notify == (NotifyTarget("email", "alice@example.com"), NotifyTarget("sms", "+819012345678"))
+    assert fleet.contacts[0].phones == {"office": "+12065550100"}
+    assert fleet.calling.blocked_prefixes == ("+1900",)
+
+
+def test_the_bundled_demo_office_is_valid() -> None:
+    # Given the demo fleet shipped with the package
+    doc = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+
+    # When it is parsed
+    fleet = parse_fleet(doc)
+
+    # Then it is the Tokyo office with a lobby device and alice's personal device
+    assert (fleet.site.name, fleet.site.timezone, fleet.site.country) == ("Example HQ", "Asia/Tokyo", "JP")
+    assert {r.id for r in fleet.rooms if not r.bookable} == {"lobby"}
+    assert len({r.floor for r in fleet.rooms if r.bookable}) == 2
+    lobby = next(d for d in fleet.devices if d.room == "lobby")
+    assert lobby.skill_group == "lobby"
+    assert any(d.user == "alice" and d.kind is DeviceKind.PERSONAL for d in fleet.devices)
+
+
+def test_a_document_round_trips_through_fleet_to_doc() -> None:
+    # Given a parsed fleet
+    fleet = parse_fleet(office())
+
+    # When it is turned back into a document and parsed again
+    again = parse_fleet(fleet_to_doc(fleet))
+
+    # Then nothing is lost or changed
+    assert again == fleet
+
+
+def edit(path: str, value: Any) -> dict[str, Any]:
+    """office() with the value at a dotted path (list indexes as numbers) replaced."""
+    doc = office()
+    *parents, last = path.split(".")
+    target: Any = doc
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    target[int(last) if last.isdigit() else last] = value
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "problem"),
+    [
+        ("devices.2.user", "alicia", "devices[2].user: unknown user 'alicia'"),
+        ("devices.1.skill_group", "lobbby", "devices[1].skill_group: unknown skill group 'lobbby'"),
+        ("site.timezone", "Asia/Tokio", "site.timezone: unknown IANA time zone 'Asia/Tokio'"),
+        ("site.country", "Japan", "site.country: expected a two-letter country code"),
+        ("users.0.phones", {"mobile": "12"}, "users[0].phones.mobile: invalid phone number '12' for country JP"),
+        ("users.0.phones", {"fax": "090-1234-5678"}, "users[0].phones.fax: unknown phone type"),
+        ("rooms.0.phone", "not a phone", "rooms[0].phone: invalid phone number"),
+        ("rooms.1.id", "fuji", "rooms[1].id: duplicate id 'fuji' (also rooms[0])"),
+        ("rooms.0.id", "Fuji Room", "rooms[0].id: invalid id 'Fuji Room'"),
+        ("rooms.0.colour", "blue", "rooms[0].colour: unknown field"),
+        ("rooms.0.booking", {"max_minutes": 120, "maximum": 3}, "rooms[0].booking.maximum: unknown field"),
+        ("rooms.0.capacity", "eight", "rooms[0].capacity: expected a whole number, got text"),
+        ("rooms.0.capacity", 0, "rooms[0].capacity: must be between 1 and 10000"),
+        ("rooms.0.bookable", "yes", "rooms[0].bookable: expected true or false, got text"),
+        ("rooms.0.calendar", "ftp://example.com/fuji.ics", "rooms[0].calendar: not an http(s) URL or file path"),
+        ("rooms.0.aliases", "mount fuji", "rooms[0].aliases: expected a list, got text"),
+        ("rooms", {"fuji": {"name": "Fuji"}}, "rooms: expected a list, got a mapping"),
+        ("rooms.1", "aso", "rooms[1]: expected a mapping, got text"),
+        ("site", ["HQ"], "site: expected a mapping, got a list"),
+        ("skill_groups.0.features", ["reception", "coffee"], "skill_groups[0].features[1]: unknown feature 'coffee'"),
+        ("devices.0.kind", "kiosk", "devices[0].kind: expected shared or personal, got 'kiosk'"),
+        ("devices.0.room", None, "devices[0].room: a shared device needs the room it stands in"),
+        ("devices.2.room", "fuji", "devices[2].room: a personal device belongs to a user, not a room"),
+        ("users.1.name", "", "users[1].name: must not be empty"),
+        ("users.0.email", "alice.example.com", "users[0].email: not an email address"),
+        ("users.0.delegate", "alice", "users[0].delegate: a user cannot be their own delegate"),
+        ("users.0.notify", [{"pager": "123"}], "users[0].notify[0].pager: unknown channel"),
+        ("users.0.notify", [{"webhook": "hooks.example.com"}], "users[0].notify[0].webhook: expected an http(s) URL"),
+        ("users.1.alexa_person_ids", ["amzn1.ask.person.A"], "users[1].alexa_person_ids[0]: already enrolled for"),
+        ("contacts.0.phones", None, "contacts[0].phones: a contact needs at least one phone number"),
+        ("contacts.0.phones", {}, "contacts[0].phones: a contact needs at least one phone number"),
+        ("calling.shared_may_call", ["everyone"], "calling.shared_may_call[0]: expected one of"),
+        ("calling.blocked_prefixes", ["1900"], "calling.blocked_prefixes[0]: expected '+' and digits"),
+        ("visitors", [], "visitors: unknown field"),
+    ],
+)
+def test_a_bad_field_is_named_by_its_path(path: str, value: Any, problem: str) -> None:
+    # Given a valid document with one bad field
+    doc = edit(path, value)
+
+    # When it is parsed
+    found = problems(doc)
+
+    # Then the problem names the field
+    assert any(p.startswith(problem) for p in found), found
+
+
+def test_a_misspelt_room_reference_names_the_device_entry() -> None:
+    # Given a third device pointing at a room that does not exist
+    doc = edit("devices.2", {"id": "amzn1.ask.device.X", "room": "fujii"})
+
+    # When it is parsed
+    found = problems(doc)
+
+    # Then the message names the entry and the room
+    assert found == ["devices[2].room: unknown room 'fujii'"]
+
+
+def test_a_contact_with_only_a_bad_number_gets_one_problem() -> None:
+    # Given a contact whose only phone number is invalid
+    doc = edit("contacts.0.phones", {"office": "555"})
+
+    # When it is parsed
+    found = problems(doc)
+
+    # Then the bad number is named, and not also a missing one
+    assert found == ["contacts[0].phones.office: invalid phone number '555' for country JP"]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    # Given a document with three unrelated mistakes
+    doc = edit("site.timezone", "Mars/Olympus")
+    doc["rooms"][0]["capacity"] = -1
+    doc["devices"][0]["room"] = "fujii"
+
+    # When it is parsed
+    found = problems(doc)
+
+    # Then all three are named, not only the first
+    assert [p.split(":")[0] for p in found] == ["site.timezone", "rooms[0].capacity", "devices[0].room"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "(top): expected a mapping"),
+        ("# only a comment\n", "(top): expected a mapping"),
+        ("- id: fuji\n- id: aso\n", "(top): expected a mapping"),
+        ("just some text", "(top): expected a mapping"),
+    ],
+)
+def test_a_file_that_is_not_a_mapping_is_rejected(text: str, problem: str) -> None:
+    # Given a YAML file that is empty, a list or a scalar
+    doc = yaml.safe_load(text)
+
+    # When it is parsed
+    found = problems(doc)
+
+    # Then the one problem says what the file should be
+    assert len(found) == 1 and found[0].startswith(problem)
+
+
+def test_an_empty_mapping_is_an_empty_fleet_with_defaults() -> None:
+    # Given a fleet file with nothing in it but a site
+    fleet = parse_fleet({"site": {"name": "HQ"}})
+
+    # Then it has no rooms and the default site settings
+    assert fleet.rooms == ()
+    assert (fleet.site.timezone, fleet.site.country, fleet.site.retention_days) == ("UTC", "US", 30)

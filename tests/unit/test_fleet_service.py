@@ -1,0 +1,251 @@
+"""Planning, applying and exporting a fleet against the in-memory store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+from fakes import InMemoryFleetStore
+
+from skill.domain.fleet import parse_fleet
+from skill.domain.model import Fleet
+from skill.services.fleet import apply_plan, export, plan
+
+INDEX_FIELDS = (("alexa_user_ids", "ALEXAUSER#"), ("alexa_person_ids", "PERSON#"))
+
+
+@dataclass
+class FakeFleetStore(InMemoryFleetStore):
+    """The in-memory store, logging each write in order and keeping Alexa-id index items the way
+    DynamoFleetStore does: an id a user gives up is deleted, whoever it points to by then."""
+
+    log: list[tuple[str, str, str]] = field(default_factory=list)
+    index: dict[str, str] = field(default_factory=dict)
+
+    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None:
+        super().put_doc(kind, doc, old_doc)
+        if kind == "user":
+            self._reindex(str(doc["id"]), old_doc or {}, doc)
+        self.log.append(("put", kind, str(doc.get("id", "site"))))
+
+    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
+        super().delete_doc(kind, entity_id, old_doc)
+        if kind == "user":
+            self._reindex(entity_id, old_doc or {}, {})
+        self.log.append(("delete", kind, entity_id))
+
+    def _reindex(self, user_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        for name, prefix in INDEX_FIELDS:
+            for gone in set(old.get(name) or ()) - set(new.get(name) or ()):
+                self.index.pop(prefix + gone, None)
+            for alexa_id in new.get(name) or ():
+                self.index[prefix + alexa_id] = user_id
+
+    def account_user(self, alexa_user_id: str) -> str | None:
+        return self.index.get("ALEXAUSER#" + alexa_user_id)
+
+
+def office(**overrides: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "site": {"name": "HQ", "timezone": "Asia/Tokyo", "country": "JP"},
+        "rooms": [{"id": "fuji", "name": "Fuji", "capacity": 8}, {"id": "aso", "name": "Aso"}],
+        "skill_groups": [{"id": "lobby", "features": ["reception"]}],
+        "devices": [
+            {"id": "amzn1.ask.device.FUJI", "room": "fuji"},
+            {"id": "amzn1.ask.device.ALICE", "kind": "personal", "user": "alice"},
+        ],
+        "users": [
+            {"id": "alice", "name": "Alice Tanaka", "alexa_user_ids": ["amzn1.ask.account.A"]},
+            {"id": "bob", "name": "Bob Suzuki", "phones": {"mobile": "090-1234-5678"}},
+        ],
+        "contacts": [{"id": "acme", "name": "Acme", "phones": {"office": "+1 206 555 0100"}}],
+    }
+    doc.update(overrides)
+    return doc
+
+
+def fleet(**overrides: Any) -> Fleet:
+    return parse_fleet(office(**overrides))
+
+
+def actions(store: FakeFleetStore, desired: Fleet, *, prune: bool = False) -> list[tuple[str, str, str]]:
+    return [(c.action, c.kind, c.id) for c in plan(desired, store, prune=prune).changes]
+
+
+def test_an_empty_store_plans_a_create_for_every_entity() -> None:
+    # Given an empty store
+    store = FakeFleetStore()
+
+    # When the office is planned
+    result = plan(fleet(), store, prune=False)
+
+    # Then everything is created, singletons under the id "site", and nothing is written yet
+    assert {(c.kind, c.id) for c in result.changes} == {
+        ("site", "site"),
+        ("calling", "site"),
+        ("group", "lobby"),
+        ("room", "fuji"),
+        ("room", "aso"),
+        ("user", "alice"),
+        ("user", "bob"),
+        ("contact", "acme"),
+        ("device", "amzn1.ask.device.FUJI"),
+        ("device", "amzn1.ask.device.ALICE"),
+    }
+    assert all(c.action == "create" and c.old_doc is None for c in result.changes)
+    assert result.summary == "10 to create, 0 to update, 0 to delete"
+    assert store.log == []
+
+
+def test_applying_the_same_fleet_twice_changes_nothing_the_second_time() -> None:
+    # Given the office applied once
+    store = FakeFleetStore()
+    apply_plan(plan(fleet(), store, prune=True), store)
+
+    # When it is planned again
+    second = plan(fleet(), store, prune=True)
+
+    # Then the plan is empty
+    assert second.changes == []
+    assert second.summary == "0 to create, 0 to update, 0 to delete"
+
+
+def test_a_changed_field_is_one_update_naming_the_field() -> None:
+    # Given the office applied
+    store = FakeFleetStore()
+    apply_plan(plan(fleet(), store, prune=False), store)
+    rooms = office()["rooms"]
+    rooms[0]["capacity"] = 10
+
+    # When Fuji's capacity changes
+    result = plan(fleet(rooms=rooms), store, prune=False)
+
+    # Then only Fuji is updated, with its old and new documents
+    assert [(c.action, c.kind, c.id, c.changed_fields) for c in result.changes] == [
+        ("update", "room", "fuji", ["capacity"])
+    ]
+    change = result.changes[0]
+    assert change.old_doc is not None and change.old_doc["capacity"] == 8
+    assert change.new_doc is not None and change.new_doc["capacity"] == 10
+
+
+def test_entities_missing_from_the_file_are_deleted_only_with_prune() -> None:
+    # Given the office applied
+    store = FakeFleetStore()
+    apply_plan(plan(fleet(), store, prune=False), store)
+    smaller = fleet(users=office()["users"][:1], contacts=[])
+
+    # When bob and the contact are left out of the file
+    kept = actions(store, smaller, prune=False)
+    pruned = actions(store, smaller, prune=True)
+
+    # Then only a pruning plan deletes them
+    assert kept == []
+    assert sorted(pruned) == [("delete", "contact", "acme"), ("delete", "user", "bob")]
+
+
+def test_apply_writes_what_a_device_refers_to_before_the_device() -> None:
+    # Given an empty store
+    store = FakeFleetStore()
+
+    # When the office is applied
+    apply_plan(plan(fleet(), store, prune=False), store)
+
+    # Then rooms, groups and users are written before any device
+    kinds = [kind for _, kind, _ in store.log]
+    first_device = kinds.index("device")
+    assert {"room", "group", "user"} <= set(kinds[:first_device])
+    assert set(kinds[first_device:]) == {"device"}
+
+
+def test_apply_deletes_devices_before_the_rooms_and_users_they_refer_to() -> None:
+    # Given the office applied
+    store = FakeFleetStore()
+    apply_plan(plan(fleet(), store, prune=False), store)
+
+    # When a file without Fuji, alice and their devices is applied with prune
+    emptier = fleet(rooms=office()["rooms"][1:], users=office()["users"][1:], devices=[])
+    store.log.clear()
+    apply_plan(plan(emptier, store, prune=True), store)
+
+    # Then both devices go first, then the room and the user
+    deleted = [(kind, entity_id) for op, kind, entity_id in store.log if op == "delete"]
+    assert {k for k, _ in deleted[:2]} == {"device"}
+    assert set(deleted[2:]) == {("room", "fuji"), ("user", "alice")}
+
+
+def test_apply_moves_a_device_before_deleting_its_old_room() -> None:
+    # Given the office applied
+    store = FakeFleetStore()
+    apply_plan(plan(fleet(), store, prune=False), store)
+    devices = office()["devices"]
+    devices[0]["room"] = "aso"
+
+    # When Fuji's device moves to Aso and Fuji is dropped
+    apply_plan(plan(fleet(rooms=office()["rooms"][1:], devices=devices), store, prune=True), store)
+
+    # Then the device stands in Aso and Fuji is gone
+    assert store.docs("device")["amzn1.ask.device.FUJI"]["room"] == "aso"
+    assert "fuji" not in store.docs("room")
+    assert store.log.index(("put", "device", "amzn1.ask.device.FUJI")) < store.log.index(("delete", "room", "fuji"))
+
+
+@pytest.mark.parametrize(("giver", "taker"), [(0, 1), (1, 0)])
+def test_an_alexa_account_moved_to_another_user_resolves_to_the_new_user(giver: int, taker: int) -> None:
+    # Given one user enrolled with Alexa account X (alice is written before bob)
+    users = office()["users"]
+    users[0]["alexa_user_ids"] = []
+    users[giver]["alexa_user_ids"] = ["amzn1.ask.account.X"]
+    store = FakeFleetStore()
+    apply_plan(plan(fleet(users=users), store, prune=False), store)
+
+    # When the account moves to the other user
+    users[giver]["alexa_user_ids"] = []
+    users[taker]["alexa_user_ids"] = ["amzn1.ask.account.X"]
+    apply_plan(plan(fleet(users=users), store, prune=False), store)
+
+    # Then account X is the new user's
+    assert store.account_user("amzn1.ask.account.X") == users[taker]["id"]
+
+
+def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user() -> None:
+    # Given alice enrolled with Alexa account A
+    store = FakeFleetStore()
+    apply_plan(plan(fleet(), store, prune=False), store)
+    carol = {"id": "carol", "name": "Carol Sato", "alexa_user_ids": ["amzn1.ask.account.A"]}
+
+    # When alice leaves and carol, who gets account A, joins
+    apply_plan(plan(fleet(users=[office()["users"][1], carol], devices=[]), store, prune=True), store)
+
+    # Then account A is carol's
+    assert store.account_user("amzn1.ask.account.A") == "carol"
+
+
+def test_apply_reports_progress_after_each_change() -> None:
+    # Given a plan of ten changes
+    store = FakeFleetStore()
+    the_plan = plan(fleet(), store, prune=False)
+    seen: list[tuple[int, int]] = []
+
+    # When it is applied with a progress reporter
+    apply_plan(the_plan, store, progress=lambda done, total: seen.append((done, total)))
+
+    # Then every step is reported, ending at the total
+    assert seen == [(i, 10) for i in range(1, 11)]
+
+
+def test_export_applies_back_as_an_empty_plan() -> None:
+    # Given the office applied
+    store = FakeFleetStore()
+    apply_plan(plan(fleet(), store, prune=False), store)
+
+    # When the store is exported, written as YAML and read back
+    exported = yaml.safe_load(yaml.safe_dump(export(store), sort_keys=False))
+
+    # Then the export is a valid fleet file that changes nothing, even with prune
+    assert plan(parse_fleet(exported), store, prune=True).changes == []
+    assert [r["id"] for r in exported["rooms"]] == ["aso", "fuji"]
+    assert exported["users"][1]["phones"] == {"mobile": "+819012345678"}
