@@ -11,7 +11,6 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ class Conversation:
     post: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
     session_id: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    pending: DialogTurn | None = None
 
     def _common(self) -> dict[str, Any]:
         new = self.session_id is None
@@ -56,28 +56,65 @@ class Conversation:
         }
 
     def say(self, text: str) -> dict[str, Any]:
+        """Match `text` like Alexa would, given what the skill asked for last, and send it."""
         from skill.local import envelopes
         from skill.local.nlu import load_model
 
         model = load_model(MODELS / f"{self.locale}.json")
-        match = model.match(text, today=datetime.now(UTC).date()) if _takes_today(model) else model.match(text)
-        if match is None or match.intent == "LaunchRequest":
+        pending = self.pending
+        eliciting = (pending.intent, pending.slot) if pending and pending.slot else None
+        match = model.match(text, eliciting=eliciting)
+        if match.intent == "LaunchRequest":
             return self.send(envelopes.launch_request(**self._common()))
-        return self.send(envelopes.intent_request(match.intent, match.slots, **self._common()))
+        confirmation = "NONE"
+        slots = match.slots
+        intent = match.intent
+        if pending is not None:
+            if pending.slot is None and match.intent in ("AMAZON.YesIntent", "AMAZON.NoIntent"):
+                intent, slots = pending.intent, pending.slots
+                confirmation = "CONFIRMED" if match.intent == "AMAZON.YesIntent" else "DENIED"
+            elif match.intent == pending.intent:
+                slots = {**pending.slots, **{k: v for k, v in match.slots.items() if v.value is not None}}
+        return self.send(envelopes.intent_request(intent, slots, confirmation=confirmation, **self._common()))
 
     def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
         response = (self.post or _post_json)(self.endpoint, envelope)
         self.attributes = dict(response.get("sessionAttributes") or {})
-        if response.get("response", {}).get("shouldEndSession", True):
+        self.pending = _dialog_turn(envelope, response)
+        if response.get("response", {}).get("shouldEndSession", True) and self.pending is None:
             self.session_id = None
             self.attributes = {}
         return response
 
 
-def _takes_today(model: Any) -> bool:
-    import inspect
+@dataclass(frozen=True)
+class DialogTurn:
+    """What the skill asked for: a slot (ElicitSlot) or a yes/no (ConfirmIntent) about an intent."""
 
-    return "today" in inspect.signature(model.match).parameters
+    intent: str
+    slots: dict[str, Any]
+    slot: str | None
+
+
+def _dialog_turn(envelope: dict[str, Any], response: dict[str, Any]) -> DialogTurn | None:
+    from skill.local.nlu import SlotValue
+
+    sent_slots = envelope.get("request", {}).get("intent", {}).get("slots", {})
+    for directive in response.get("response", {}).get("directives") or []:
+        kind = directive.get("type")
+        if kind not in ("Dialog.ElicitSlot", "Dialog.ConfirmIntent"):
+            continue
+        updated = directive.get("updatedIntent") or envelope.get("request", {}).get("intent") or {}
+        slots = {}
+        for name, slot in (updated.get("slots") or {}).items():
+            heard = sent_slots.get(name, {})
+            resolutions = heard.get("resolutions", {}).get("resolutionsPerAuthority") or [{}]
+            values = resolutions[0].get("values") or [{}]
+            resolved = values[0].get("value", {})
+            value = resolved.get("name") or slot.get("value")
+            slots[name] = SlotValue(value, slot.get("value"), resolved.get("id"), None)
+        return DialogTurn(str(updated.get("name")), slots, directive.get("slotToElicit"))
+    return None
 
 
 def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
