@@ -1,0 +1,129 @@
+"""DynamoFleetStore against moto's DynamoDB: documents, Alexa-id index items, identification, claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+
+from skill.adapters.dynamodb.fleet import DynamoFleetStore
+from skill.adapters.dynamodb.table import Table
+from skill.domain.fleet import parse_fleet
+from skill.services.fleet import apply_plan, export, plan
+
+DEMO = Path(__file__).resolve().parents[2] / "skill" / "data" / "demo-fleet.yaml"
+
+
+@pytest.fixture
+def store(aws_endpoint: str, table: str) -> DynamoFleetStore:
+    client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    return DynamoFleetStore(Table(client, table), cache_ttl=60)
+
+
+@pytest.fixture
+def demo_store(store: DynamoFleetStore) -> DynamoFleetStore:
+    fleet = parse_fleet(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
+    apply_plan(plan(fleet, store, prune=False), store)
+    return store
+
+
+def test_applied_documents_read_back_equal_and_the_second_plan_is_empty(store: DynamoFleetStore) -> None:
+    # Given the demo office
+    fleet = parse_fleet(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
+
+    # When it is applied to an empty table
+    apply_plan(plan(fleet, store, prune=False), store)
+
+    # Then every document reads back as written: nothing left to change, and the export is the file's content
+    assert plan(fleet, store, prune=True).changes == []
+    assert sorted(store.docs("room")) == ["aso", "fuji", "hotaka", "lobby", "yari"]
+    assert store.docs("site")["site"]["timezone"] == "Asia/Tokyo"
+    assert store.docs("room")["lobby"]["bookable"] is False
+    assert parse_fleet(export(store)) == store.load_fleet()
+    assert {u.id for u in store.load_fleet().users} == {u.id for u in fleet.users}
+
+
+def test_a_shared_device_is_identified_with_its_room_group_and_recognised_person(demo_store: DynamoFleetStore) -> None:
+    # Given the demo office
+    # When the Fuji device asks, with bob's voice recognised
+    ident = demo_store.identify("amzn1.ask.device.DEMO-FUJI", "amzn1.ask.account.SOMEONE", "amzn1.ask.person.DEMO-BOB")
+    site, room, group, users = demo_store.profile("fuji", "meeting-rooms", ["bob"])
+
+    # Then the device, the person and the profile are found
+    assert ident.device is not None and ident.device.room == "fuji"
+    assert ident.person_user == "bob"
+    assert ident.account_user is None
+    assert site.name == "Example HQ"
+    assert room is not None and room.name == "Fuji"
+    assert group is not None and "booking" in group.features
+    assert users["bob"].email == "bob@example.com"
+
+
+def test_changing_a_users_alexa_ids_moves_the_index_items(demo_store: DynamoFleetStore) -> None:
+    # Given alice enrolled with an account and a voice
+    old = demo_store.docs("user")["alice"]
+    new = {**old, "alexa_user_ids": ["amzn1.ask.account.NEW"], "alexa_person_ids": []}
+
+    # When her enrolment changes
+    demo_store.put_doc("user", new, old)
+
+    # Then the old ids no longer resolve and the new one does
+    assert demo_store.identify(None, "amzn1.ask.account.DEMO-ALICE", "amzn1.ask.person.DEMO-ALICE").account_user is None
+    assert demo_store.identify(None, None, "amzn1.ask.person.DEMO-ALICE").person_user is None
+    assert demo_store.identify(None, "amzn1.ask.account.NEW", None).account_user == "alice"
+
+
+def test_deleting_a_user_removes_their_index_items(demo_store: DynamoFleetStore) -> None:
+    # Given alice enrolled with an Alexa account
+    old = demo_store.docs("user")["alice"]
+
+    # When she is deleted
+    demo_store.delete_doc("user", "alice", old)
+
+    # Then neither her document nor her account resolves
+    assert "alice" not in demo_store.docs("user")
+    assert demo_store.identify(None, "amzn1.ask.account.DEMO-ALICE", None).account_user is None
+
+
+def test_a_device_registered_after_a_cached_miss_is_recognised_at_once(demo_store: DynamoFleetStore) -> None:
+    # Given a device the store has just looked up and not found
+    assert demo_store.identify("amzn1.ask.device.NEW", None, None).device is None
+
+    # When it is registered
+    demo_store.put_doc("device", {"id": "amzn1.ask.device.NEW", "kind": "shared", "room": "aso"})
+
+    # Then the next request finds it
+    device = demo_store.identify("amzn1.ask.device.NEW", None, None).device
+    assert device is not None and device.room == "aso"
+
+
+def test_a_claim_is_taken_once_and_then_forgotten(store: DynamoFleetStore) -> None:
+    # Given a code issued to a device
+    now = datetime.now(UTC)
+    assert store.create_claim("123456", "amzn1.ask.device.X", now + timedelta(minutes=15))
+
+    # When the code is taken twice
+    first = store.take_claim("123456", now)
+    second = store.take_claim("123456", now)
+
+    # Then the device is returned once, and the code is gone, also from the device's pointer
+    assert (first, second) == ("amzn1.ask.device.X", None)
+    assert store.identify("amzn1.ask.device.X", None, None).claim_code is None
+
+
+def test_a_live_code_is_not_issued_twice_and_an_expired_one_is_refused(store: DynamoFleetStore) -> None:
+    # Given a live code for one device and an expired one for another
+    now = datetime.now(UTC)
+    assert store.create_claim("111111", "amzn1.ask.device.A", now + timedelta(minutes=15))
+    assert store.create_claim("222222", "amzn1.ask.device.B", now - timedelta(minutes=1))
+
+    # When the live code is requested for another device, and the expired one is taken
+    reused = store.create_claim("111111", "amzn1.ask.device.C", now + timedelta(minutes=15))
+    expired = store.take_claim("222222", now)
+
+    # Then both are refused, and the first device still has its code
+    assert (reused, expired) == (False, None)
+    assert store.identify("amzn1.ask.device.A", None, None).claim_code == "111111"
