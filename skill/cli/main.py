@@ -401,19 +401,20 @@ def _global_flags(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     def default(value: Any) -> Any:
         return value if defaults else argparse.SUPPRESS
 
-    parser.add_argument("--json", action="store_true", default=default(False), help="machine-readable output on stdout")
-    parser.add_argument(
+    group = parser.add_argument_group("global options")
+    group.add_argument("--json", action="store_true", default=default(False), help="machine-readable output on stdout")
+    group.add_argument(
         "--table",
         default=default(os.environ.get("OFFICE_TABLE", "office-assistant")),
         help="DynamoDB table (default: $OFFICE_TABLE or office-assistant)",
     )
-    parser.add_argument("--region", default=default(None), help="AWS region (default: $AWS_REGION)")
-    parser.add_argument(
+    group.add_argument("--region", default=default(None), help="AWS region (default: $AWS_REGION)")
+    group.add_argument(
         "--endpoint-url",
         default=default(None),
         help="DynamoDB endpoint (default: boto3's AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL, else AWS)",
     )
-    parser.add_argument("--profile", default=default(None), help="AWS profile from ~/.aws/config")
+    group.add_argument("--profile", default=default(None), help="AWS profile from ~/.aws/config")
 
 
 def build_parser() -> argparse.ArgumentParser:
