@@ -12,8 +12,12 @@ from skill.config import Settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from skill.adapters.dynamodb.bookings import DynamoBookingStore
+    from skill.adapters.dynamodb.calls import DynamoCallLog
+    from skill.adapters.dynamodb.feeds import DynamoFeedStore
     from skill.adapters.dynamodb.fleet import DynamoFleetStore
     from skill.adapters.dynamodb.table import Table
+    from skill.ports import Dialer
 
 
 class SystemClock:
@@ -40,6 +44,53 @@ class Container:
         from skill.adapters.dynamodb.fleet import DynamoFleetStore
 
         return DynamoFleetStore(self.table, cache_ttl=self.settings.cache_ttl_seconds)
+
+    @cached_property
+    def bookings(self) -> DynamoBookingStore:
+        from skill.adapters.dynamodb.bookings import DynamoBookingStore
+
+        return DynamoBookingStore(self.table)
+
+    @cached_property
+    def feeds(self) -> DynamoFeedStore:
+        from skill.adapters.dynamodb.feeds import DynamoFeedStore
+
+        return DynamoFeedStore(self.table)
+
+    @cached_property
+    def calls(self) -> DynamoCallLog:
+        from skill.adapters.dynamodb.calls import DynamoCallLog
+
+        return DynamoCallLog(self.table)
+
+    @property
+    def dialer_provider(self) -> str:
+        """The telephony provider: "chime" when settings name a SIP media application, else "local"."""
+        return "chime" if self.settings.sma_id_parameter and self.settings.from_number_parameter else "local"
+
+    @cached_property
+    def dialer(self) -> Dialer:
+        """The Chime SDK dialer, its ids read from SSM on first use; the local dialer otherwise."""
+        if self.dialer_provider == "local":
+            from skill.adapters.local_dialer import LocalDialer
+
+            return LocalDialer()
+        import boto3
+        from botocore.config import Config
+
+        from skill.adapters.chime_dialer import ChimeDialer
+
+        names = [self.settings.sma_id_parameter or "", self.settings.from_number_parameter or ""]
+        ssm = boto3.client(
+            "ssm",
+            region_name=self.settings.region,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=3),
+        )
+        found = {p["Name"]: p["Value"] for p in ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]}
+        missing = [name for name in names if name not in found]
+        if missing:
+            raise LookupError(f"SSM parameters not found: {', '.join(missing)}")
+        return ChimeDialer(found[names[0]], found[names[1]])
 
 
 def build(settings: Settings | None = None, dynamodb_client: DynamoDBClient | None = None) -> Container:

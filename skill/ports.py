@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from skill.domain.calls import CallRecord
 from skill.domain.model import Contact, Device, Fleet, Room, Site, SkillGroup, User
 
 
@@ -51,3 +52,21 @@ class FleetStore(Protocol):
     def create_claim(self, code: str, device_id: str, expires_at: datetime) -> bool: ...
 
     def take_claim(self, code: str, now: datetime) -> str | None: ...
+
+
+class Dialer(Protocol):
+    def place_call(self, call_id: str, from_room_phone: str, to: str, digits: str | None) -> str:
+        """Ring `from_room_phone`, bridge it to `to`, send `digits`; the provider's id; raises DialerError."""
+        ...
+
+
+class CallLog(Protocol):
+    def start(self, call: CallRecord) -> bool:
+        """Record a new attempt; False (writing nothing) when a call with this id exists already."""
+        ...
+
+    def get(self, call_id: str) -> CallRecord | None: ...
+
+    def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool: ...
+
+    def list_calls(self, limit: int = 100) -> list[CallRecord]: ...

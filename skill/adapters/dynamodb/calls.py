@@ -1,0 +1,145 @@
+"""The call log in the single table: one item `CALL#{id} / META` per dial attempt.
+
+`start` is a conditional put, so a retried Alexa request (same request id, same number, hence the same
+call id) finds its call already there and does not dial again. `GSI1PK = CALLS`, `GSI1SK = created_at`
+(UTC) lists attempts newest first. Status updates never move a call backwards (see `CallStatus.rank`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from skill.adapters.dynamodb.table import Table, key
+from skill.domain.calls import CallRecord, CallStatus
+
+META = "META"
+INDEX = "CALLS"
+
+
+def _pk(call_id: str) -> str:
+    return f"CALL#{call_id}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _item(call: CallRecord) -> dict[str, Any]:
+    created = _iso(call.created_at)
+    return {
+        "PK": _pk(call.id),
+        "SK": META,
+        "GSI1PK": INDEX,
+        "GSI1SK": created,
+        "type": "call",
+        "id": call.id,
+        "device": call.device,
+        "to": call.to,
+        "contact": call.contact,
+        "user": call.user,
+        "status": call.status.value,
+        "provider": call.provider,
+        "provider_id": call.provider_id,
+        "request_id": call.request_id,
+        "created_at": created,
+        "expires_at": int(call.expires_at.timestamp()) if call.expires_at else None,
+    }
+
+
+def _record(item: dict[str, Any]) -> CallRecord:
+    expires = item.get("expires_at")
+    return CallRecord(
+        id=item["id"],
+        device=item.get("device"),
+        to=item["to"],
+        status=CallStatus(item["status"]),
+        provider=item["provider"],
+        created_at=datetime.fromisoformat(item["created_at"]),
+        contact=item.get("contact"),
+        user=item.get("user"),
+        request_id=item.get("request_id"),
+        provider_id=item.get("provider_id"),
+        expires_at=datetime.fromtimestamp(expires, UTC) if expires is not None else None,
+    )
+
+
+def _condition_failed(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class DynamoCallLog:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def start(self, call: CallRecord) -> bool:
+        try:
+            self._table.put(_item(call), ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def get(self, call_id: str) -> CallRecord | None:
+        item = self._table.get(_pk(call_id), META, consistent=True)
+        return _record(item) if item else None
+
+    def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool:
+        """Move a logged call to `status`; False when the call is unknown or already further along.
+
+        A `provider_id` is stored even when the status no longer applies (the provider reported progress
+        before the dialer returned).
+        """
+        new = CallStatus(status)
+        earlier = sorted(s.value for s in CallStatus if s.rank < new.rank or s is new)
+        values: dict[str, Any] = {":status": {"S": new.value}}
+        values.update({f":from{n}": {"S": s} for n, s in enumerate(earlier)})
+        assignments = "#status = :status"
+        if provider_id is not None:
+            values[":provider_id"] = {"S": provider_id}
+            assignments += ", provider_id = :provider_id"
+        allowed = ", ".join(f":from{n}" for n in range(len(earlier)))
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key(_pk(call_id), META),
+                UpdateExpression=f"SET {assignments}",
+                ConditionExpression=f"attribute_exists(PK) AND #status IN ({allowed})",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+            if provider_id is not None:
+                self._set_provider_id(call_id, provider_id)
+            return False
+        return True
+
+    def _set_provider_id(self, call_id: str, provider_id: str) -> None:
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key(_pk(call_id), META),
+                UpdateExpression="SET provider_id = :provider_id",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":provider_id": {"S": provider_id}},
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+
+    def list_calls(self, limit: int = 100) -> list[CallRecord]:
+        """The latest `limit` attempts, newest first."""
+        items = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": INDEX}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_record(item) for item in islice(items, limit)]

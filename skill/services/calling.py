@@ -1,0 +1,375 @@
+"""Calling by voice: who the caller means, whether they may ring them, placing the call, joining a meeting.
+
+The phone that rings first is the room's speakerphone (shared device) or the user's own phone (personal
+device); the telephony provider bridges it to the callee. Every attempt that gets as far as a number lands
+in the call log under an id derived from the request, so a retried request never dials twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from skill.domain.calls import CallRecord, CallStatus, call_id
+from skill.domain.dialing import CallRefused, DialerError, DialingError, DialPlan, check_dialable, to_e164
+from skill.domain.directory import DirectoryEntry, match_names, pick
+from skill.domain.errors import DomainError
+from skill.domain.model import BusyInterval, Caller, CallingPolicy, Fleet
+from skill.ports import CallLog, Dialer
+
+PHONE_TYPE_WORDS: Mapping[str, str] = {
+    "mobile": "mobile",
+    "cell": "mobile",
+    "cellphone": "mobile",
+    "cell phone": "mobile",
+    "mobile phone": "mobile",
+    "smartphone": "mobile",
+    "office": "office",
+    "work": "office",
+    "desk": "office",
+    "desk phone": "office",
+    "work phone": "office",
+    "office phone": "office",
+    "business": "office",
+    "home": "home",
+    "home phone": "home",
+    "landline": "home",
+    "house": "home",
+}
+DEFAULT_PHONE_ORDER = ("mobile", "office", "home")
+RECEPTION_ID = "reception"
+RECEPTION_ALIASES = ("front desk", "reception desk", "the front desk", "the reception")
+JOIN_LEAD = timedelta(minutes=15)
+
+
+class NoPhoneToRing(DomainError):
+    """Neither the room (shared device) nor the user (personal device) has a phone to ring first."""
+
+
+@dataclass(frozen=True)
+class Party:
+    """Someone in the directory with the numbers they can be called on."""
+
+    entry: DirectoryEntry
+    ref: str  # "user:<id>" or "contact:<id>", what the call log keeps
+    kind: str  # "employees" | "contacts", as in `calling.shared_may_call`
+    phones: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Callee:
+    ref: str
+    name: str
+    kind: str
+    phone_type: str
+    number: str  # E.164
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    candidates: tuple[DirectoryEntry, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [entry.id for entry in self.candidates]
+
+
+@dataclass(frozen=True)
+class NotFound:
+    reason: str  # "nobody" | "no_number" | "no_such_phone"
+    name: str | None = None
+    phone_type: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    """A meeting's dial-in: the bridge number and the digits that get the caller into the meeting."""
+
+    number: str  # E.164
+    digits: str | None
+    meeting: BusyInterval
+
+
+Target = Callee | str | MeetingLine  # a str is a number as said or typed
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    ring_first: str
+    dial: DialPlan
+    contact: str | None
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """What happened: "ready" (may be placed), "placed", "refused", "invalid", "no_phone", "failed",
+    "no_meeting" or "no_dial_in"; `reason` is the refusal or failure key."""
+
+    result: str
+    reason: str | None = None
+    call_id: str | None = None
+    repeated: bool = False  # this request had placed the call already
+    meeting: BusyInterval | None = None
+
+
+# ---------------------------------------------------------------- the directory
+
+
+def directory(fleet: Fleet) -> dict[str, Party]:
+    """Employees, contacts and (when the site names one) reception, by directory entry id."""
+    parties: dict[str, Party] = {}
+    for user in fleet.users:
+        entry = DirectoryEntry(id=f"user:{user.id}", name=user.name, aliases=user.aliases, kind="employee")
+        parties[entry.id] = Party(entry, entry.id, "employees", user.phones)
+    for contact in fleet.contacts:
+        entry = DirectoryEntry(id=f"contact:{contact.id}", name=contact.name, aliases=contact.aliases, kind="contact")
+        parties[entry.id] = Party(entry, entry.id, "contacts", contact.phones)
+    desk = fleet.site.reception
+    target = parties.get(f"user:{desk}") or parties.get(f"contact:{desk}") if desk else None
+    if target is not None:
+        entry = DirectoryEntry(id=RECEPTION_ID, name="reception", aliases=RECEPTION_ALIASES, kind=target.entry.kind)
+        parties[RECEPTION_ID] = Party(entry, target.ref, target.kind, target.phones)
+    return parties
+
+
+def phone_type_of(spoken: str | None) -> str | None:
+    """The phone type a spoken word means ("cell" -> "mobile", "work" -> "office"), None when not said."""
+    if not spoken or not spoken.strip():
+        return None
+    words = " ".join(spoken.lower().split())
+    return PHONE_TYPE_WORDS.get(words, words)
+
+
+def callee_of(party: Party, phone_type: str | None) -> Callee | NotFound:
+    """`party` on the phone type asked for, or on their first number in the usual order."""
+    name = party.entry.name
+    wanted = phone_type_of(phone_type)
+    phones = party.phones
+    if wanted is not None:
+        label = next((t for t in phones if t == wanted or t.startswith(wanted + "-")), None)
+        if label is None:
+            return NotFound("no_such_phone", name, wanted)
+    else:
+        ordered = [t for t in DEFAULT_PHONE_ORDER if t in phones] + [t for t in phones if t not in DEFAULT_PHONE_ORDER]
+        if not ordered:
+            return NotFound("no_number", name)
+        label = ordered[0]
+    return Callee(party.ref, name, party.kind, label.split("-")[0], phones[label])
+
+
+def resolve_callee(
+    query: str, phone_type: str | None, caller: Caller, fleet: Fleet, *, entity_id: str | None = None
+) -> Callee | Ambiguous | NotFound:
+    """Who "call `query`" means. The speaker is left out when someone else matches too; `entity_id` (the
+    slot's entity-resolution id) is used when the spoken name matches nobody."""
+    parties = directory(fleet)
+    owner = caller.owner
+    others = [p.entry for p in parties.values() if owner is None or p.entry.id != f"user:{owner.id}"]
+    result = match_names(query, others)
+    if not result.found:
+        result = match_names(query, [p.entry for p in parties.values()])
+    if result.is_ambiguous:
+        return Ambiguous(result.candidates)
+    if result.match is not None:
+        return callee_of(parties[result.match.id], phone_type)
+    known = [parties[i] for i in (entity_id, f"user:{entity_id}", f"contact:{entity_id}") if i and i in parties]
+    if known:
+        return callee_of(known[0], phone_type)
+    return NotFound("nobody")
+
+
+def pick_callee(
+    answer: str, candidate_ids: Sequence[str], phone_type: str | None, caller: Caller, fleet: Fleet
+) -> Callee | Ambiguous | NotFound:
+    """The answer to "Alice Tanaka or Alice Chen?": one of the candidates, else a fresh look-up."""
+    parties = directory(fleet)
+    candidates = [parties[i].entry for i in candidate_ids if i in parties]
+    chosen = pick(answer, candidates)
+    if chosen is not None:
+        return callee_of(parties[chosen.id], phone_type)
+    return resolve_callee(answer, phone_type, caller, fleet)
+
+
+# ---------------------------------------------------------------- placing a call
+
+
+def ring_first(caller: Caller) -> str:
+    """The phone that rings first: the room's speakerphone, or the user's mobile or office phone."""
+    if caller.is_shared:
+        phone = caller.room.phone if caller.room else None
+    else:
+        phones = caller.user.phones if caller.user else {}
+        phone = phones.get("mobile") or phones.get("office")
+    if not phone:
+        raise NoPhoneToRing("room" if caller.is_shared else "user")
+    return phone
+
+
+def plan_call(caller: Caller, target: Target, policy: CallingPolicy) -> CallPlan:
+    """The checked plan; raises CallRefused, DialingError or NoPhoneToRing."""
+    country = caller.site.country
+    if isinstance(target, Callee):
+        check_dialable(target.number, country=country, policy=policy, shared=caller.is_shared, target_kind=target.kind)
+        dial, contact = DialPlan(target.number), target.ref
+    elif isinstance(target, MeetingLine):
+        # The meeting is on this room's (or this user's) own calendar: joining it is what the
+        # join-meeting feature allows, whatever a shared device may otherwise call.
+        check_dialable(target.number, country=country, policy=policy, shared=False, target_kind="numbers")
+        dial, contact = DialPlan(target.number, target.digits), None
+    else:
+        number = to_e164(target, country)
+        check_dialable(
+            number, country=country, policy=policy, shared=caller.is_shared, target_kind="numbers", raw=target
+        )
+        dial, contact = DialPlan(number), None
+    return CallPlan(ring_first(caller), dial, contact)
+
+
+def _target_number(target: Target, country: str) -> str:
+    """The number a stopped call was for: E.164 when it is one, else the digits as dialled."""
+    if isinstance(target, (Callee, MeetingLine)):
+        return target.number
+    try:
+        return to_e164(target, country)
+    except DialingError:
+        return "".join(char for char in target if char.isdigit() or char == "+")
+
+
+def _record(
+    caller: Caller,
+    status: CallStatus,
+    *,
+    to: str,
+    contact: str | None,
+    provider: str,
+    request_id: str,
+    now: datetime,
+) -> CallRecord:
+    owner = caller.owner
+    return CallRecord(
+        id=call_id(request_id, to),
+        device=caller.device_id,
+        to=to,
+        status=status,
+        provider=provider,
+        created_at=now,
+        contact=contact,
+        user=owner.id if owner else None,
+        request_id=request_id or None,
+        expires_at=now + timedelta(days=caller.site.retention_days),
+    )
+
+
+def _stopped(
+    error: DomainError, caller: Caller, target: Target, *, log: CallLog, provider: str, request_id: str, now: datetime
+) -> CallOutcome:
+    """The answer to a call that cannot go ahead; refusals and missing phones are logged."""
+    if isinstance(error, CallRefused):
+        result, status, reason = "refused", CallStatus.REFUSED, error.reason
+    elif isinstance(error, NoPhoneToRing):
+        result, status, reason = "no_phone", CallStatus.FAILED, str(error)
+    else:
+        assert isinstance(error, DialingError)
+        return CallOutcome("invalid", error.reason)
+    to = _target_number(target, caller.site.country)
+    contact = target.ref if isinstance(target, Callee) else None
+    record = _record(caller, status, to=to, contact=contact, provider=provider, request_id=request_id, now=now)
+    log.start(record)
+    meeting = target.meeting if isinstance(target, MeetingLine) else None
+    return CallOutcome(result, reason, call_id=record.id, meeting=meeting)
+
+
+def check_call(
+    caller: Caller,
+    target: Target,
+    *,
+    policy: CallingPolicy,
+    log: CallLog,
+    provider: str,
+    request_id: str,
+    now: datetime,
+) -> CallOutcome:
+    """Before asking "shall I call?": "ready", or why not (a refusal is logged, nothing is dialled)."""
+    try:
+        plan_call(caller, target, policy)
+    except (DialingError, NoPhoneToRing) as error:
+        return _stopped(error, caller, target, log=log, provider=provider, request_id=request_id, now=now)
+    return CallOutcome("ready")
+
+
+def place_call(
+    caller: Caller,
+    target: Target,
+    *,
+    policy: CallingPolicy,
+    dialer: Dialer,
+    log: CallLog,
+    provider: str,
+    request_id: str,
+    now: datetime,
+) -> CallOutcome:
+    """Check, log and dial; a request that already placed this call gets its earlier outcome again."""
+    try:
+        plan = plan_call(caller, target, policy)
+    except (DialingError, NoPhoneToRing) as error:
+        return _stopped(error, caller, target, log=log, provider=provider, request_id=request_id, now=now)
+    meeting = target.meeting if isinstance(target, MeetingLine) else None
+    record = _record(
+        caller,
+        CallStatus.PLACING,
+        to=plan.dial.to,
+        contact=plan.contact,
+        provider=provider,
+        request_id=request_id,
+        now=now,
+    )
+    if not log.start(record):
+        earlier = log.get(record.id)
+        if earlier is not None and earlier.status is CallStatus.FAILED:
+            return CallOutcome("failed", "unreachable", record.id, repeated=True, meeting=meeting)
+        return CallOutcome("placed", call_id=record.id, repeated=True, meeting=meeting)
+    try:
+        provider_id = dialer.place_call(record.id, plan.ring_first, plan.dial.to, plan.dial.digits)
+    except DialerError as error:
+        log.update_status(record.id, CallStatus.FAILED)
+        return CallOutcome("failed", error.reason, record.id, meeting=meeting)
+    log.update_status(record.id, CallStatus.PLACING, provider_id=provider_id)
+    return CallOutcome("placed", call_id=record.id, meeting=meeting)
+
+
+# ---------------------------------------------------------------- joining the meeting
+
+
+def meeting_line(caller: Caller, busy: Sequence[BusyInterval], now: datetime) -> MeetingLine | CallOutcome:
+    """The dial-in of the meeting happening now or starting within 15 minutes (the earliest that has one)."""
+    from skill.domain.dialin import find_dial_in
+
+    soon = sorted((b for b in busy if b.start <= now + JOIN_LEAD and b.end > now), key=lambda b: (b.start, b.end))
+    if not soon:
+        return CallOutcome("no_meeting")
+    for meeting in soon:
+        found = find_dial_in(meeting.dial_in, caller.site.country) if meeting.dial_in else None
+        if found is not None:
+            return MeetingLine(found.number, found.digits or None, meeting)
+    return CallOutcome("no_dial_in", meeting=soon[0])
+
+
+def join_meeting(
+    caller: Caller,
+    busy: Sequence[BusyInterval],
+    now: datetime,
+    *,
+    policy: CallingPolicy,
+    dialer: Dialer,
+    log: CallLog,
+    provider: str,
+    request_id: str,
+) -> CallOutcome:
+    """Dial into the current or next meeting with its digits; "no_meeting" or "no_dial_in" otherwise."""
+    line = meeting_line(caller, busy, now)
+    if isinstance(line, CallOutcome):
+        return line
+    return place_call(
+        caller, line, policy=policy, dialer=dialer, log=log, provider=provider, request_id=request_id, now=now
+    )

@@ -1,0 +1,86 @@
+"""The call log on moto's DynamoDB: idempotent start, forward-only status, newest-first listing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from skill.adapters.dynamodb.calls import DynamoCallLog
+from skill.adapters.dynamodb.table import Table
+from skill.domain.calls import CallRecord, CallStatus, call_id
+
+AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def log(aws_endpoint: str, table: str) -> DynamoCallLog:
+    client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    return DynamoCallLog(Table(client, table))
+
+
+def record(request_id: str = "req-1", to: str = "+81312345678", at: datetime = AT) -> CallRecord:
+    return CallRecord(
+        id=call_id(request_id, to),
+        device="amzn1.ask.device.ROOM",
+        to=to,
+        status=CallStatus.PLACING,
+        provider="local",
+        created_at=at,
+        contact="user:alice",
+        request_id=request_id,
+        expires_at=at + timedelta(days=30),
+    )
+
+
+def test_start_writes_the_call_once_per_request_and_number(log: DynamoCallLog) -> None:
+    # Given a call started for a request
+    assert log.start(record()) is True
+
+    # When the same request starts the same call again
+    again = log.start(record())
+
+    # Then nothing new is written and the first record stays as it was
+    assert again is False
+    stored = log.get(call_id("req-1", "+81312345678"))
+    assert stored == record()
+
+
+def test_status_moves_forward_only_and_keeps_the_provider_id(log: DynamoCallLog) -> None:
+    # Given a call that the provider reports ringing before the dialer returned its id
+    log.start(record())
+    cid = record().id
+    assert log.update_status(cid, "ringing") is True
+
+    # When the skill then stores the provider id with the "placing" status
+    moved = log.update_status(cid, "placing", provider_id="tx-1")
+
+    # Then the status stays "ringing" but the provider id is kept
+    stored = log.get(cid)
+    assert moved is False
+    assert stored is not None and stored.status is CallStatus.RINGING and stored.provider_id == "tx-1"
+
+    # And once ended, a late "answered" does not bring it back
+    assert log.update_status(cid, "ended") is True
+    assert log.update_status(cid, "answered") is False
+    assert log.get(cid).status is CallStatus.ENDED  # type: ignore[union-attr]
+
+
+def test_update_of_an_unknown_call_writes_nothing(log: DynamoCallLog) -> None:
+    assert log.update_status("no-such-call", "ringing") is False
+    assert log.get("no-such-call") is None
+
+
+def test_list_calls_is_newest_first_and_limited(log: DynamoCallLog) -> None:
+    # Given three calls a minute apart
+    for n in range(3):
+        log.start(record(f"req-{n}", at=AT + timedelta(minutes=n)))
+
+    # When the latest two are listed
+    listed = log.list_calls(limit=2)
+
+    # Then they come newest first, with their times back with an offset
+    assert [c.request_id for c in listed] == ["req-2", "req-1"]
+    assert listed[0].created_at == AT + timedelta(minutes=2)
+    assert listed[0].created_at.utcoffset() == timedelta(0)

@@ -1,0 +1,285 @@
+"""Calling use cases with fakes: directory look-up, policy refusals, the call log and the dialer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fakes import InMemoryFleetStore
+
+from skill.adapters.local_dialer import LocalDialer
+from skill.domain.calls import CallRecord, CallStatus
+from skill.domain.dialing import DialerError
+from skill.domain.model import (
+    BusyInterval,
+    Caller,
+    CallerKind,
+    CallingPolicy,
+    Contact,
+    Fleet,
+    Room,
+    Site,
+    User,
+)
+from skill.services import calling
+from skill.services.calling import Ambiguous, Callee, NotFound
+
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+INVITES = Path(__file__).resolve().parents[1] / "fixtures" / "invites"
+SITE = Site(name="HQ", timezone="Asia/Tokyo", country="JP", reception="carol")
+ALICE = User(id="alice", name="Alice Tanaka", phones={"mobile": "+819012345678", "office": "+81312345678"})
+ALICE_CHEN = User(id="alice-chen", name="Alice Chen", phones={"office": "+81312349999"})
+BOB = User(id="bob", name="Bob Marley", phones={"mobile": "+819022223333"})
+CAROL = User(id="carol", name="Carol Front", phones={"office": "+81312340001"})
+ACME = Contact(id="acme", name="Acme Support", phones={"office": "+12065550100"})
+POLICY = CallingPolicy(shared_may_call=("employees", "contacts"), blocked_prefixes=("+1900", "+4420"))
+FLEET = Fleet(site=SITE, users=(ALICE, ALICE_CHEN, BOB, CAROL), contacts=(ACME,), calling=POLICY)
+ROOM = Room(id="fuji", name="Fuji", phone="+81312340005")
+SHARED = Caller(CallerKind.SHARED, "dev-room", room=ROOM, features=frozenset({"calling"}), site=SITE)
+PERSONAL = Caller(CallerKind.PERSONAL, "dev-desk", user=BOB, features=frozenset({"calling"}), site=SITE)
+
+
+@dataclass
+class InMemoryCallLog:
+    calls: dict[str, CallRecord] = field(default_factory=dict)
+
+    def start(self, call: CallRecord) -> bool:
+        if call.id in self.calls:
+            return False
+        self.calls[call.id] = call
+        return True
+
+    def get(self, call_id: str) -> CallRecord | None:
+        return self.calls.get(call_id)
+
+    def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool:
+        call = self.calls[call_id]
+        self.calls[call_id] = replace(call, status=CallStatus(status), provider_id=provider_id or call.provider_id)
+        return True
+
+    def list_calls(self, limit: int = 100) -> list[CallRecord]:
+        return sorted(self.calls.values(), key=lambda c: c.created_at, reverse=True)[:limit]
+
+
+class BrokenDialer:
+    def place_call(self, call_id: str, from_room_phone: str, to: str, digits: str | None) -> str:
+        raise DialerError("throttled", retryable=True)
+
+
+@pytest.fixture
+def log() -> InMemoryCallLog:
+    return InMemoryCallLog()
+
+
+@pytest.fixture
+def dialer() -> LocalDialer:
+    return LocalDialer(sink=lambda line: None)
+
+
+def place(caller: Caller, target: calling.Target, log: InMemoryCallLog, dialer: object, request_id: str = "req-1"):  # type: ignore[no-untyped-def]
+    return calling.place_call(
+        caller,
+        target,
+        policy=POLICY,
+        dialer=dialer,  # type: ignore[arg-type]
+        log=log,
+        provider="local",
+        request_id=request_id,
+        now=NOW,
+    )
+
+
+# ---------------------------------------------------------------- who is meant
+
+
+def test_a_unique_name_resolves_to_the_callee_on_their_first_usual_phone() -> None:
+    found = calling.resolve_callee("bob", None, SHARED, FLEET)
+    assert found == Callee("user:bob", "Bob Marley", "employees", "mobile", "+819022223333")
+
+
+def test_a_phone_type_picks_that_number_and_a_missing_one_is_named() -> None:
+    assert calling.resolve_callee("Alice Tanaka", "work", SHARED, FLEET) == Callee(
+        "user:alice", "Alice Tanaka", "employees", "office", "+81312345678"
+    )
+    assert calling.resolve_callee("Alice Tanaka", "home", SHARED, FLEET) == NotFound(
+        "no_such_phone", "Alice Tanaka", "home"
+    )
+
+
+def test_two_close_names_are_ambiguous_and_the_answer_picks_one() -> None:
+    # Given "call Alice" with two Alices in the directory
+    found = calling.resolve_callee("Alice", None, SHARED, FLEET)
+    assert isinstance(found, Ambiguous)
+    assert set(found.ids) == {"user:alice", "user:alice-chen"}
+
+    # When the answer is "Alice Chen" or "the first one"
+    by_name = calling.pick_callee("Alice Chen", found.ids, None, SHARED, FLEET)
+    by_order = calling.pick_callee("the first one", found.ids, None, SHARED, FLEET)
+
+    # Then that candidate is called
+    assert isinstance(by_name, Callee) and by_name.ref == "user:alice-chen"
+    assert isinstance(by_order, Callee) and by_order.ref == found.ids[0]
+
+
+def test_the_speaker_is_left_out_when_someone_else_matches() -> None:
+    alice_desk = replace(PERSONAL, user=ALICE)
+    found = calling.resolve_callee("Alice", None, alice_desk, FLEET)
+    assert isinstance(found, Callee) and found.ref == "user:alice-chen"
+
+
+def test_reception_and_contacts_are_in_the_directory_and_strangers_are_not() -> None:
+    reception = calling.resolve_callee("the front desk", None, SHARED, FLEET)
+    assert isinstance(reception, Callee) and (reception.name, reception.ref) == ("reception", "user:carol")
+    acme = calling.resolve_callee("acme support", None, SHARED, FLEET)
+    assert isinstance(acme, Callee) and (acme.kind, acme.number) == ("contacts", "+12065550100")
+    assert calling.resolve_callee("Zebedee", None, SHARED, FLEET) == NotFound("nobody")
+
+
+def test_the_entity_resolution_id_is_used_when_the_spoken_name_matches_nobody() -> None:
+    found = calling.resolve_callee("ack me help", None, SHARED, FLEET, entity_id="acme")
+    assert isinstance(found, Callee) and found.ref == "contact:acme"
+
+
+# ---------------------------------------------------------------- placing a call
+
+
+def test_a_call_rings_the_room_phone_then_the_callee_and_is_logged(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+    # Given Bob resolved from a shared room device
+    bob = calling.resolve_callee("bob", None, SHARED, FLEET)
+    assert isinstance(bob, Callee)
+
+    # When the call is placed
+    outcome = place(SHARED, bob, log, dialer)
+
+    # Then the room phone rings first, bridged to Bob's mobile, and the log holds the attempt
+    assert outcome.result == "placed"
+    assert [(c.from_room_phone, c.to, c.digits) for c in dialer.calls] == [("+81312340005", "+819022223333", None)]
+    stored = log.calls[outcome.call_id or ""]
+    assert (stored.to, stored.contact, stored.device, stored.provider) == (
+        "+819022223333",
+        "user:bob",
+        "dev-room",
+        "local",
+    )
+    assert stored.provider_id == dialer.calls[0].transaction_id
+    assert stored.expires_at == NOW + timedelta(days=30)
+
+
+def test_a_retried_request_dials_once(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+    first = place(PERSONAL, "03-1234-5678", log, dialer, request_id="req-7")
+    again = place(PERSONAL, "03-1234-5678", log, dialer, request_id="req-7")
+    assert first.result == again.result == "placed"
+    assert again.repeated and again.call_id == first.call_id
+    assert len(dialer.calls) == 1 and len(log.calls) == 1
+
+
+def test_a_personal_device_rings_the_users_own_phone_and_dials_national_numbers(
+    log: InMemoryCallLog, dialer: LocalDialer
+) -> None:
+    outcome = place(PERSONAL, "03 1234 5678", log, dialer)
+    assert outcome.result == "placed"
+    assert [(c.from_room_phone, c.to) for c in dialer.calls] == [("+819022223333", "+81312345678")]
+
+
+@pytest.mark.parametrize(
+    ("caller", "said", "reason"),
+    [
+        (PERSONAL, "911", "emergency"),
+        (PERSONAL, "110", "emergency"),
+        (SHARED, "119", "emergency"),
+        (PERSONAL, "+1 900 555 0199", "premium"),
+        (PERSONAL, "+44 20 7946 0018", "blocked"),
+        (PERSONAL, "0990-123-456", "premium"),
+        (SHARED, "03 1234 5678", "not_allowed_on_shared"),
+    ],
+)
+def test_refused_numbers_are_logged_and_never_dialled(
+    caller: Caller, said: str, reason: str, log: InMemoryCallLog, dialer: LocalDialer
+) -> None:
+    outcome = place(caller, said, log, dialer)
+    assert (outcome.result, outcome.reason) == ("refused", reason)
+    assert dialer.calls == []
+    assert [c.status for c in log.calls.values()] == [CallStatus.REFUSED]
+
+
+def test_a_shared_device_may_call_numbers_when_the_policy_allows(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+    outcome = calling.place_call(
+        SHARED,
+        "03 1234 5678",
+        policy=replace(POLICY, shared_may_call=("employees", "contacts", "numbers")),
+        dialer=dialer,
+        log=log,
+        provider="local",
+        request_id="req-1",
+        now=NOW,
+    )
+    assert outcome.result == "placed"
+
+
+def test_check_call_answers_ready_without_logging_or_dialling(log: InMemoryCallLog) -> None:
+    outcome = calling.check_call(
+        PERSONAL, "03 1234 5678", policy=POLICY, log=log, provider="local", request_id="req-1", now=NOW
+    )
+    assert outcome.result == "ready" and log.calls == {}
+
+
+def test_gibberish_is_invalid_and_nothing_is_logged(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+    outcome = place(PERSONAL, "12", log, dialer)
+    assert outcome.result == "invalid" and log.calls == {} and dialer.calls == []
+
+
+def test_no_phone_to_ring_first_is_a_clear_outcome(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+    phoneless_room = replace(SHARED, room=replace(ROOM, phone=None))
+    outcome = place(phoneless_room, Callee("user:bob", "Bob", "employees", "mobile", "+819022223333"), log, dialer)
+    assert (outcome.result, outcome.reason) == ("no_phone", "room")
+    assert dialer.calls == []
+
+
+def test_a_dialer_error_marks_the_call_failed(log: InMemoryCallLog) -> None:
+    outcome = place(PERSONAL, "03 1234 5678", log, BrokenDialer())
+    assert (outcome.result, outcome.reason) == ("failed", "throttled")
+    assert log.calls[outcome.call_id or ""].status is CallStatus.FAILED
+
+
+# ---------------------------------------------------------------- joining a meeting
+
+
+def busy(start_minutes: int, dial_in: str | None, minutes: int = 60) -> BusyInterval:
+    start = NOW + timedelta(minutes=start_minutes)
+    return BusyInterval(start, start + timedelta(minutes=minutes), "feed", ref="uid-1", dial_in=dial_in)
+
+
+def join(caller: Caller, intervals: list[BusyInterval], log: InMemoryCallLog, dialer: LocalDialer):  # type: ignore[no-untyped-def]
+    return calling.join_meeting(
+        caller, intervals, NOW, policy=POLICY, dialer=dialer, log=log, provider="local", request_id="req-j"
+    )
+
+
+def test_join_dials_the_zoom_bridge_with_meeting_digits(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+    # Given a Zoom meeting starting in ten minutes on a shared room's calendar (JP site)
+    invite = (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8")
+
+    # When the room joins it
+    outcome = join(SHARED, [busy(10, invite)], log, dialer)
+
+    # Then the Japanese bridge number is dialled from the room phone, with meeting id and passcode digits
+    assert outcome.result == "placed"
+    (placed,) = dialer.calls
+    assert placed.from_room_phone == "+81312340005"
+    assert placed.to.startswith("+81")
+    assert placed.digits is not None and "85012345678#" in placed.digits and "552913#" in placed.digits
+
+
+def test_join_without_a_meeting_or_dial_in_says_what_is_missing(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+    assert join(SHARED, [], log, dialer).result == "no_meeting"
+    assert join(SHARED, [busy(30, "Zoom meeting, see link")], log, dialer).result == "no_meeting"
+    assert join(SHARED, [busy(-10, "Just a chat, no phone")], log, dialer).result == "no_dial_in"
+    assert dialer.calls == [] and log.calls == {}
+
+
+def test_fleet_store_directory_matches_the_pure_one() -> None:
+    # The directory is built from what the fleet store loads, reception included.
+    parties = calling.directory(InMemoryFleetStore.of(FLEET).load_fleet())
+    assert set(parties) == {"user:alice", "user:alice-chen", "user:bob", "user:carol", "contact:acme", "reception"}
