@@ -59,6 +59,7 @@ class Party:
 
 @dataclass(frozen=True)
 class Callee:
+    id: str  # the directory entry ("reception" for the site's reception)
     ref: str
     name: str
     kind: str
@@ -155,7 +156,7 @@ def callee_of(party: Party, phone_type: str | None) -> Callee | NotFound:
         if not ordered:
             return NotFound("no_number", name)
         label = ordered[0]
-    return Callee(party.ref, name, party.kind, label.split("-")[0], phones[label])
+    return Callee(party.entry.id, party.ref, name, party.kind, label.split("-")[0], phones[label])
 
 
 def resolve_callee(

@@ -96,12 +96,12 @@ def place(caller: Caller, target: calling.Target, log: InMemoryCallLog, dialer: 
 
 def test_a_unique_name_resolves_to_the_callee_on_their_first_usual_phone() -> None:
     found = calling.resolve_callee("bob", None, SHARED, FLEET)
-    assert found == Callee("user:bob", "Bob Marley", "employees", "mobile", "+819022223333")
+    assert found == Callee("user:bob", "user:bob", "Bob Marley", "employees", "mobile", "+819022223333")
 
 
 def test_a_phone_type_picks_that_number_and_a_missing_one_is_named() -> None:
     assert calling.resolve_callee("Alice Tanaka", "work", SHARED, FLEET) == Callee(
-        "user:alice", "Alice Tanaka", "employees", "office", "+81312345678"
+        "user:alice", "user:alice", "Alice Tanaka", "employees", "office", "+81312345678"
     )
     assert calling.resolve_callee("Alice Tanaka", "home", SHARED, FLEET) == NotFound(
         "no_such_phone", "Alice Tanaka", "home"
@@ -232,7 +232,9 @@ def test_gibberish_is_invalid_and_nothing_is_logged(log: InMemoryCallLog, dialer
 
 def test_no_phone_to_ring_first_is_a_clear_outcome(log: InMemoryCallLog, dialer: LocalDialer) -> None:
     phoneless_room = replace(SHARED, room=replace(ROOM, phone=None))
-    outcome = place(phoneless_room, Callee("user:bob", "Bob", "employees", "mobile", "+819022223333"), log, dialer)
+    outcome = place(
+        phoneless_room, Callee("user:bob", "user:bob", "Bob", "employees", "mobile", "+819022223333"), log, dialer
+    )
     assert (outcome.result, outcome.reason) == ("no_phone", "room")
     assert dialer.calls == []
 

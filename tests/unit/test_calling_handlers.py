@@ -1,0 +1,234 @@
+"""Calling through the skill's request path (the Lambda handler's code) with real envelopes, on moto's DynamoDB.
+
+The test office is tests/fixtures/office.yaml: room Fuji (phone +81 3-1234-0005, shared device TESTROOM),
+Alice Tanaka's desk device TESTDESK, Bob Chen, reception (Carol) and the contact Acme Support.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from skill.bootstrap import Container
+from skill.domain import fleet as codec
+from skill.domain.calls import CallStatus
+from skill.domain.model import BusyInterval, CallingPolicy, User
+from skill.local.envelopes import intent_request
+from skill.local.nlu import SlotValue
+
+APP = "amzn1.ask.skill.office-assistant-local"
+ROOM = {"application_id": APP, "device_id": "amzn1.ask.device.TESTROOM", "user_id": "amzn1.ask.account.TESTUSER"}
+DESK = {"application_id": APP, "device_id": "amzn1.ask.device.TESTDESK", "user_id": "amzn1.ask.account.TESTALICE"}
+ROOM_PHONE = "+81312340005"
+INVITES = Path(__file__).resolve().parents[1] / "fixtures" / "invites"
+Invoke = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@pytest.fixture
+def alexa(invoke: Invoke) -> Invoke:
+    return invoke
+
+
+def speech(response: dict[str, Any]) -> str:
+    return str(response["response"]["outputSpeech"]["ssml"])
+
+
+def directive(response: dict[str, Any]) -> dict[str, Any]:
+    (only,) = response["response"]["directives"]
+    return dict(only)
+
+
+def ended(response: dict[str, Any]) -> bool:
+    return bool(response["response"].get("shouldEndSession"))
+
+
+def contact(name: str, resolved_id: str | None = None) -> SlotValue:
+    return SlotValue(name, raw=name, resolved_id=resolved_id, slot_type="CONTACT_NAME")
+
+
+def dialled(container: Container) -> list[tuple[str, str, str | None]]:
+    return [(c.from_room_phone, c.to, c.digits) for c in container.dialer.calls]  # type: ignore[attr-defined]
+
+
+def test_call_by_name_is_confirmed_then_rings_the_room_phone(
+    alexa: Invoke, container: Container, event: Callable[[str], dict[str, Any]]
+) -> None:
+    # Given "call Bob" on the room device
+    first = alexa(event("call_contact_room.json"))
+
+    # Then Alexa is asked to confirm the call, by name only
+    assert directive(first)["type"] == "Dialog.ConfirmIntent"
+    assert directive(first)["updatedIntent"]["slots"]["contact"]["value"] == "Bob Chen"
+    assert "Call Bob Chen's mobile?" in speech(first)
+    assert container.calls.list_calls() == [] and dialled(container) == []
+
+    # When the listener confirms
+    placed = alexa(event("call_contact_room_confirmed.json"))
+
+    # Then the room phone rings first, bridged to Bob's mobile; the log has it; the session ends
+    assert dialled(container) == [(ROOM_PHONE, "+819022223333", None)]
+    (call,) = container.calls.list_calls()
+    assert (call.contact, call.to, call.status, call.provider) == (
+        "user:bob",
+        "+819022223333",
+        CallStatus.PLACING,
+        "local",
+    )
+    assert call.request_id == "amzn1.echo-api.request.call-2"
+    assert "Calling Bob Chen." in speech(placed) and not re.search(r"\d{3}", speech(placed))
+    assert ended(placed)
+
+
+def test_two_close_names_are_asked_back_and_the_answer_picks_one(alexa: Invoke, container: Container) -> None:
+    # Given a second Alice in the directory
+    chen = User(id="alice-chen", name="Alice Chen", phones={"office": "+81312349999"})
+    container.fleet.put_doc("user", codec.user_to_doc(chen))
+
+    # When the room is asked to "call Alice"
+    asked = alexa(intent_request("CallContactIntent", {"contact": contact("alice", "alice")}, **ROOM))
+
+    # Then both are offered and their ids kept in the session
+    assert re.search(r"Alice (Tanaka|Chen) or Alice (Tanaka|Chen)\?", speech(asked))
+    assert directive(asked)["type"] == "Dialog.ElicitSlot" and directive(asked)["slotToElicit"] == "contact"
+    session = asked["sessionAttributes"]
+    assert set(session["calling"]["candidates"]) == {"user:alice", "user:alice-chen"}
+
+    # When the answer is "Alice Chen"
+    answer = intent_request(
+        "CallContactIntent", {"contact": contact("Alice Chen")}, session_attributes=session, new_session=False, **ROOM
+    )
+    picked = alexa(answer)
+
+    # Then that Alice is the one to confirm, on her only phone
+    assert directive(picked)["type"] == "Dialog.ConfirmIntent"
+    assert "Call Alice Chen's office phone?" in speech(picked)
+    assert picked["sessionAttributes"]["calling"]["callee"] == "user:alice-chen"
+
+
+def test_a_denied_call_changes_nothing(alexa: Invoke, container: Container) -> None:
+    denied = alexa(
+        intent_request("CallContactIntent", {"contact": contact("Bob Chen", "bob")}, confirmation="DENIED", **ROOM)
+    )
+    assert "OK, I won't call." in speech(denied) and ended(denied)
+    assert container.calls.list_calls() == [] and dialled(container) == []
+
+
+def test_call_reception_and_an_unknown_name(alexa: Invoke, container: Container) -> None:
+    # Reception (Carol) has no number in the test office until one is added
+    phoneless = alexa(intent_request("CallContactIntent", {"contact": contact("reception", "reception")}, **ROOM))
+    assert "I don't have a phone number for reception." in speech(phoneless)
+    carol = User(id="carol", name="Carol Reception", phones={"office": "+81312340001"})
+    container.fleet.put_doc("user", codec.user_to_doc(carol))
+
+    reception = alexa(intent_request("CallContactIntent", {"contact": contact("the front desk")}, **ROOM))
+    assert "Call reception?" in speech(reception)
+    nobody = alexa(intent_request("CallContactIntent", {"contact": contact("Zebedee")}, **ROOM))
+    assert "I couldn't find Zebedee" in speech(nobody)
+
+
+def test_dial_a_number_on_a_personal_device_reads_it_back_and_rings_the_users_phone(
+    alexa: Invoke, container: Container, event: Callable[[str], dict[str, Any]]
+) -> None:
+    # Given "dial 03 1234 5678" on Alice's desk device
+    asked = alexa(intent_request("DialNumberIntent", {"phoneNumber": "0312345678"}, **DESK))
+    assert directive(asked)["type"] == "Dialog.ConfirmIntent"
+    assert '<say-as interpret-as="telephone">+81312345678</say-as>' in speech(asked)
+
+    # When confirmed
+    placed = alexa(event("call_number_desk_confirmed.json"))
+
+    # Then Alice's mobile rings first, then the number
+    assert dialled(container) == [("+819012345678", "+81312345678", None)]
+    assert "Your phone will ring first." in speech(placed)
+
+
+def test_a_retried_request_dials_once(
+    alexa: Invoke, container: Container, event: Callable[[str], dict[str, Any]]
+) -> None:
+    # Given the confirmed request delivered twice (same requestId)
+    first = alexa(event("call_number_desk_confirmed.json"))
+    again = alexa(event("call_number_desk_confirmed.json"))
+
+    # Then one call is dialled and logged; both answers say it is on its way
+    assert len(dialled(container)) == 1 and len(container.calls.list_calls()) == 1
+    assert speech(first) == speech(again)
+
+
+def test_emergency_numbers_are_refused_with_the_use_a_phone_answer(alexa: Invoke, container: Container) -> None:
+    refused = alexa(intent_request("DialNumberIntent", {"phoneNumber": "110"}, **DESK))
+    assert "Please use a phone." in speech(refused) and ended(refused)
+    assert dialled(container) == []
+    assert [c.status for c in container.calls.list_calls()] == [CallStatus.REFUSED]
+
+
+def test_a_blocked_prefix_is_refused(alexa: Invoke, container: Container) -> None:
+    policy = CallingPolicy(shared_may_call=("employees", "contacts"), blocked_prefixes=("+1900", "+4420"))
+    container.fleet.put_doc("calling", codec.calling_to_doc(policy))
+    refused = alexa(
+        intent_request("DialNumberIntent", {"phoneNumber": "442079460018"}, confirmation="CONFIRMED", **DESK)
+    )
+    assert "aren't allowed here" in speech(refused)
+    assert dialled(container) == []
+
+
+def test_a_shared_device_may_not_call_numbers_and_never_speaks_them(
+    alexa: Invoke, container: Container, event: Callable[[str], dict[str, Any]]
+) -> None:
+    refused = alexa(event("call_number_room.json"))
+    assert "isn't allowed to make that call" in speech(refused)
+    assert not re.search(r"\d", speech(refused))
+    assert dialled(container) == []
+
+
+def test_a_shared_device_allowed_numbers_never_hears_the_digits(alexa: Invoke, container: Container) -> None:
+    policy = CallingPolicy(shared_may_call=("employees", "contacts", "numbers"))
+    container.fleet.put_doc("calling", codec.calling_to_doc(policy))
+    asked = alexa(intent_request("DialNumberIntent", {"phoneNumber": "0312345678"}, **ROOM))
+    placed = alexa(intent_request("DialNumberIntent", {"phoneNumber": "0312345678"}, confirmation="CONFIRMED", **ROOM))
+    assert "the number you gave" in speech(asked) and "the number you gave" in speech(placed)
+    assert not re.search(r"\d", speech(asked) + speech(placed))
+    assert dialled(container) == [(ROOM_PHONE, "+81312345678", None)] and ended(placed)
+
+
+def _store_meeting(container: Container, owner: str, dial_in: str | None) -> None:
+    now = datetime.now(UTC)
+    meeting = BusyInterval(
+        now + timedelta(minutes=5), now + timedelta(minutes=65), "feed", ref="zoom-1", dial_in=dial_in
+    )
+    day = meeting.start.astimezone(ZoneInfo("Asia/Tokyo")).date()
+    container.bookings.replace_feed_busy(owner, day, [meeting], refreshed_at=now, digest="d1")
+
+
+def test_join_meeting_in_a_room_dials_the_zoom_bridge_with_its_digits_and_never_speaks_the_pin(
+    alexa: Invoke, container: Container, event: Callable[[str], dict[str, Any]]
+) -> None:
+    # Given a Zoom meeting starting in five minutes on Fuji's calendar
+    _store_meeting(container, "fuji", (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8"))
+
+    # When the room is asked to join it
+    joined = alexa(event("call_join_meeting_room.json"))
+
+    # Then the room phone dials the Japanese bridge and sends meeting id and passcode, none of it spoken
+    ((first, to, digits),) = dialled(container)
+    assert first == ROOM_PHONE and to.startswith("+81")
+    assert digits is not None and "85012345678#" in digits and "552913#" in digits
+    assert "Joining the meeting." in speech(joined) and not re.search(r"\d", speech(joined))
+
+
+def test_join_meeting_on_a_personal_device_uses_the_users_calendar(alexa: Invoke, container: Container) -> None:
+    _store_meeting(container, "user:alice", (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8"))
+    joined = alexa(intent_request("JoinMeetingIntent", {}, **DESK))
+    assert [call[0] for call in dialled(container)] == ["+819012345678"]
+    assert "Your phone will ring first." in speech(joined)
+
+
+def test_join_without_a_meeting_says_so(alexa: Invoke, container: Container) -> None:
+    answer = alexa(intent_request("JoinMeetingIntent", {}, **ROOM))
+    assert "I can't see a meeting with a dial-in number" in speech(answer)
+    assert dialled(container) == []
