@@ -88,3 +88,34 @@ def handle_skill_event(event: Any, lambda_context: Any = None) -> dict[str, Any]
 def lambda_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The Alexa skill endpoint."""
     return handle_skill_event(event, lambda_context)
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def refresher(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """The calendar refresh, on an EventBridge schedule: every room's and user's feed."""
+    from skill.services.calendars import refresh_all
+
+    results = refresh_all(container())
+    return {"feeds": len(results), "failed": sum(r.status == "failed" for r in results)}
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def calendar_feed(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """A room's published booking feed behind a Lambda function URL (payload format 2.0)."""
+    from skill.services.calendars import NOT_FOUND, serve_feed_request
+
+    method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
+    query = event.get("queryStringParameters") or {}
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    answer = None
+    if method == "GET":
+        answer = serve_feed_request(
+            container(), event.get("rawPath", ""), query.get("token"), headers.get("if-none-match")
+        )
+    answer = answer or NOT_FOUND
+    return {
+        "statusCode": answer.status,
+        "headers": answer.headers,
+        "body": answer.body.decode("utf-8"),
+        "isBase64Encoded": False,
+    }

@@ -481,5 +481,8 @@ def _client_error(ctx: Context, exc: Any) -> str:
     return f"DynamoDB: {error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": ")
 
 
+# Command groups kept in their own modules register themselves on import.
+from skill.cli import calendars as _calendars  # noqa: E402, F401
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,7 +16,9 @@ Job = Callable[["Container"], object]
 
 def scheduled_jobs() -> list[tuple[str, Job]]:
     """Every job with its name, in the order one round runs them."""
-    return []
+    from skill.services.calendars import refresh_all
+
+    return [("calendar refresh", refresh_all)]
 
 
 class JobLoop:

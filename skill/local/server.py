@@ -54,7 +54,34 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
         if path == "/healthz":
             self._send(HTTPStatus.OK, b'{"status": "ok"}')
             return
+        if path.startswith("/rooms/"):
+            self._calendar_feed()
+            return
         self._error(HTTPStatus.NOT_FOUND, "not found")
+
+    def _calendar_feed(self) -> None:
+        """A room's published booking feed: `GET /rooms/{id}/calendar.ics?token=T`."""
+        from urllib.parse import parse_qs, urlsplit
+
+        from skill.app import container
+        from skill.services.calendars import NOT_FOUND, serve_feed_request
+
+        url = urlsplit(self.path)
+        token = parse_qs(url.query).get("token", [None])[0]
+        try:
+            answer = serve_feed_request(container(), url.path, token, self.headers.get("If-None-Match"))
+        except Exception:
+            logger.exception("published feed failed")
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "the feed failed; see the log")
+            return
+        answer = answer or NOT_FOUND
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        if answer.status != HTTPStatus.NOT_MODIFIED:
+            self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
 
     def do_POST(self) -> None:
         from skill.app import EnvelopeError, ForeignSkillError, lambda_handler

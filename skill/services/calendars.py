@@ -1,0 +1,302 @@
+"""Calendar feeds in and out: refresh busy time from rooms' and users' ICS feeds, publish rooms' bookings.
+
+Refreshing is off the voice path (a schedule in AWS, a timer in `office-skill serve`, or
+`office-admin calendars refresh`). A refresh is as cheap as the feed allows: a 304 costs no parse and
+no busy-time write, an unchanged digest costs no busy-time write, and only days whose busy time changed
+are rewritten. A failed fetch or parse keeps the last good busy time and marks it stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import urllib.parse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from skill.adapters.ics_fetch import FeedFetch, FeedFetchError, fetch_feed
+from skill.adapters.ics_parse import FeedParseError, ParsedFeed, busy_digest, parse_feed
+from skill.domain.calendar import busy_by_day, freshness, local_midnight, user_owner, window, window_days
+from skill.domain.errors import NotFoundError
+from skill.domain.model import Booking, BusyInterval
+from skill.observability import logger
+
+if TYPE_CHECKING:
+    from skill.adapters.dynamodb.feeds import FeedState
+    from skill.bootstrap import Container
+    from skill.ports import FleetStore
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+PUBLISHED_PAST_DAYS = 7
+FEED_PATH = re.compile(r"^/rooms/(?P<room>[^/]+)/calendar\.ics$")
+ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+Status = Literal["updated", "unchanged", "not_modified", "failed"]
+Fetch = Callable[..., FeedFetch]
+Parse = Callable[..., ParsedFeed]
+Progress = Callable[[int, int], None]
+
+
+class BusyStore(Protocol):
+    """What refreshing and publishing need of the bookings store (DynamoBookingStore)."""
+
+    def replace_feed_busy(
+        self, room_id: str, day: date, intervals: Sequence[BusyInterval], refreshed_at: datetime, digest: str
+    ) -> bool: ...
+
+    def mark_feed_stale(self, room_id: str, day: date) -> None: ...
+
+    def list_bookings(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[Booking]: ...
+
+
+class FeedStateStore(Protocol):
+    """Per-owner feed state and the published-feed secret (DynamoFeedStore)."""
+
+    def get(self, owner: str) -> FeedState | None: ...
+
+    def record_success(
+        self,
+        owner: str,
+        at: datetime,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        digest: str | None = None,
+        window: str | None = None,
+    ) -> None: ...
+
+    def record_failure(self, owner: str, reason: str) -> None: ...
+
+    def feed_secret(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    owner: str  # a room id or `user:{id}`
+    status: Status
+    events: int = 0
+    skipped: int = 0
+    reason: str | None = None  # why it failed: short and safe to log ("http 500", "not a calendar")
+
+
+# ---------------------------------------------------------------- refresh
+
+
+def refresh_owner(
+    owner_id: str,
+    url: str,
+    tz: str,
+    *,
+    store: BusyStore,
+    feeds: FeedStateStore,
+    now: datetime,
+    lookahead_days: int,
+    fetch: Fetch = fetch_feed,
+    parse: Parse = parse_feed,
+) -> RefreshResult:
+    """Fetch one feed and store its busy time for [start of today in `tz`, + lookahead_days).
+
+    The stored validators are only sent when the stored busy time covers today's window and the last
+    fetch succeeded: otherwise the feed must be parsed again to fill the new days or clear the stale mark.
+    """
+    days = window_days(now, tz, lookahead_days)
+    start, end = window(now, tz, lookahead_days)
+    window_key = f"{days[0].isoformat()}/{len(days)}"
+    state = feeds.get(owner_id)
+    current = state if state is not None and not state.stale and state.window == window_key else None
+    try:
+        fetched = fetch(
+            url,
+            etag=current.etag if current else None,
+            last_modified=current.last_modified if current else None,
+        )
+        if fetched.not_modified and current is not None:
+            feeds.record_success(owner_id, now, etag=fetched.etag, last_modified=fetched.last_modified)
+            return RefreshResult(owner_id, "not_modified")
+        parsed = parse(fetched.body or b"", default_tz=tz, start=start, end=end)
+    except (FeedFetchError, FeedParseError) as error:
+        for day in days:
+            store.mark_feed_stale(owner_id, day)
+        feeds.record_failure(owner_id, error.reason)
+        return RefreshResult(owner_id, "failed", reason=error.reason)
+    if current is not None and parsed.digest == current.digest:
+        feeds.record_success(owner_id, now, etag=fetched.etag, last_modified=fetched.last_modified)
+        return RefreshResult(owner_id, "unchanged", len(parsed.events), parsed.skipped)
+    written = [
+        store.replace_feed_busy(owner_id, day, intervals, now, busy_digest(intervals))
+        for day, intervals in busy_by_day(parsed.events, tz, days).items()
+    ]
+    feeds.record_success(
+        owner_id, now, etag=fetched.etag, last_modified=fetched.last_modified, digest=parsed.digest, window=window_key
+    )
+    status: Status = "updated" if any(written) else "unchanged"
+    return RefreshResult(owner_id, status, len(parsed.events), parsed.skipped)
+
+
+def refresh_all(container: Container, room: str | None = None, progress: Progress | None = None) -> list[RefreshResult]:
+    """Refresh every room's and every user's feed (or only `room`'s); one failing feed never stops the others.
+
+    Raises NotFoundError for an unknown `room`.
+    """
+    fleet = container.fleet.load_fleet()
+    if room is not None:
+        rooms = [r for r in fleet.rooms if r.id == room]
+        if not rooms:
+            raise NotFoundError("room", room)
+        targets = [(r.id, r.calendar) for r in rooms if r.calendar]
+    else:
+        targets = [(r.id, r.calendar) for r in fleet.rooms if r.calendar]
+        targets += [(user_owner(u.id), u.calendar) for u in fleet.users if u.calendar]
+    results = []
+    for done, (owner, url) in enumerate(targets, start=1):
+        results.append(_refresh_safely(container, owner, url, fleet.site.timezone))
+        if progress is not None:
+            progress(done, len(targets))
+    _log_round(results)
+    return results
+
+
+def _refresh_safely(container: Container, owner: str, url: str, tz: str) -> RefreshResult:
+    try:
+        return refresh_owner(
+            owner,
+            resolve_calendar(url),
+            tz,
+            store=container.bookings,
+            feeds=container.feeds,
+            now=container.clock.now(),
+            lookahead_days=container.settings.lookahead_days,
+        )
+    except Exception:
+        logger.exception("calendar refresh failed", extra={"owner": owner})
+        return RefreshResult(owner, "failed", reason="internal error")
+
+
+def _log_round(results: Sequence[RefreshResult]) -> None:
+    counts = {status: sum(r.status == status for r in results) for status in ("updated", "unchanged", "not_modified")}
+    failed = [r.owner for r in results if r.status == "failed"]
+    logger.info(
+        "calendar refresh", extra={"feeds": len(results), **counts, "failed": len(failed), "failed_owners": failed}
+    )
+
+
+def resolve_calendar(url: str, cwd: Path | None = None) -> str:
+    """A fleet `calendar` value as fetch_feed takes it: a relative path is looked for in the working
+    directory, then in the package's data folder (where the demo feeds are)."""
+    if urllib.parse.urlsplit(url).scheme in ("http", "https", "file") or Path(url).is_absolute():
+        return url
+    here = (cwd or Path.cwd()) / url
+    if here.exists():
+        return str(here)
+    bundled = DATA_DIR / url
+    return str(bundled if bundled.exists() else here)
+
+
+def feed_freshness(state: FeedState | None, now: datetime, threshold: timedelta) -> int | None:
+    """Minutes to mention in speech for an owner's feed busy time, or None when it is fresh (or absent)."""
+    if state is None:
+        return None
+    return freshness(state.last_success, state.stale, now, threshold)
+
+
+# ---------------------------------------------------------------- publish
+
+
+@dataclass(frozen=True)
+class FeedResponse:
+    """An HTTP answer for a published-feed request, the same for the local server and the function URL."""
+
+    status: int
+    body: bytes = b""
+    etag: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.status not in (200, 304):
+            return {"Content-Type": "text/plain; charset=utf-8"}
+        headers = {"Cache-Control": "private, max-age=300"}
+        if self.etag:
+            headers["ETag"] = self.etag
+        if self.status == 200:
+            headers["Content-Type"] = ICS_CONTENT_TYPE
+        return headers
+
+
+FORBIDDEN = FeedResponse(403, b"forbidden\n")
+NOT_FOUND = FeedResponse(404, b"not found\n")
+
+
+def feed_token(secret: bytes, room_id: str) -> str:
+    """The per-room token a subscription URL carries."""
+    return hmac.new(secret, f"room-feed:{room_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def room_feed(
+    room_id: str,
+    token: str | None,
+    *,
+    fleet: FleetStore,
+    store: BusyStore,
+    feeds: FeedStateStore,
+    now: datetime,
+    lookahead_days: int,
+    if_none_match: str | None = None,
+) -> FeedResponse:
+    """The room's voice bookings from a week ago to the end of the look-ahead window, as ICS.
+
+    A wrong or missing token is 403 whether or not the room exists; only a valid token learns of a 404.
+    """
+    expected = feed_token(feeds.feed_secret(), room_id)
+    if not token or not hmac.compare_digest(expected.encode(), token.encode()):
+        return FORBIDDEN
+    site, room, _, _ = fleet.profile(room_id, None, ())
+    if room is None:
+        return NOT_FOUND
+    from skill.adapters.ics_publish import publish_bookings
+
+    today = now.astimezone(ZoneInfo(site.timezone)).date()
+    start = local_midnight(today - timedelta(days=PUBLISHED_PAST_DAYS), site.timezone)
+    end = local_midnight(today + timedelta(days=lookahead_days), site.timezone)
+    body = publish_bookings(room, store.list_bookings(room.id, start, end, site.timezone))
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if if_none_match is not None and _etag_matches(if_none_match, etag):
+        return FeedResponse(304, etag=etag)
+    return FeedResponse(200, body, etag)
+
+
+def serve_feed_request(
+    container: Container, path: str, token: str | None, if_none_match: str | None = None
+) -> FeedResponse | None:
+    """The answer to `GET {path}?token=…`, or None when `path` is not a published-feed path."""
+    match = FEED_PATH.match(path)
+    if match is None:
+        return None
+    return room_feed(
+        urllib.parse.unquote(match["room"]),
+        token,
+        fleet=container.fleet,
+        store=container.bookings,
+        feeds=container.feeds,
+        now=container.clock.now(),
+        lookahead_days=container.settings.lookahead_days,
+        if_none_match=if_none_match,
+    )
+
+
+def publish_url(container: Container, room_id: str, base: str) -> str:
+    """The subscription URL of a room's published feed; NotFoundError for an unknown room."""
+    if container.fleet.get_room(room_id) is None:
+        raise NotFoundError("room", room_id)
+    token = feed_token(container.feeds.feed_secret(), room_id)
+    return f"{base.rstrip('/')}/rooms/{urllib.parse.quote(room_id)}/calendar.ics?token={token}"
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match uses weak comparison: `W/` prefixes are ignored, `*` matches any current feed."""
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
