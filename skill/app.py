@@ -119,3 +119,21 @@ def calendar_feed(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
         "body": answer.body.decode("utf-8"),
         "isBase64Encoded": False,
     }
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """The SIP media application's Lambda: bridges a placed call and writes its progress into the call log."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from skill.services.sma import handle_sma_event
+
+    calls = container().calls
+
+    def record_status(call_id: str, status: str) -> None:
+        try:
+            calls.update_status(call_id, status)
+        except (BotoCoreError, ClientError):  # the call goes on; only its log entry lags behind
+            logger.warning("call status not recorded", extra={"call_id": call_id, "status": status}, exc_info=True)
+
+    return handle_sma_event(event, on_status=record_status)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import boto3
 import pytest
@@ -84,3 +86,58 @@ def test_list_calls_is_newest_first_and_limited(log: DynamoCallLog) -> None:
     assert [c.request_id for c in listed] == ["req-2", "req-1"]
     assert listed[0].created_at == AT + timedelta(minutes=2)
     assert listed[0].created_at.utcoffset() == timedelta(0)
+
+
+def sma_event(kind: str, attributes: dict[str, str]) -> dict[str, Any]:
+    """A PSTN audio event as the SIP media application Lambda receives it (first leg answered)."""
+    return {
+        "SchemaVersion": "1.0",
+        "Sequence": 2,
+        "InvocationEventType": kind,
+        "CallDetails": {
+            "TransactionId": "tx-1",
+            "TransactionAttributes": attributes,
+            "AwsAccountId": "123456789012",
+            "AwsRegion": "us-east-1",
+            "SipMediaApplicationId": "sma-1",
+            "Participants": [
+                {
+                    "CallId": "leg-a-id",
+                    "ParticipantTag": "LEG-A",
+                    "To": "+81312340005",
+                    "From": "+12065550100",
+                    "Direction": "Outbound",
+                    "StartTimeInMilliseconds": "1730790000000",
+                    "Status": "Connected",
+                }
+            ],
+        },
+    }
+
+
+def test_the_sip_media_application_lambda_writes_call_progress_into_the_log(
+    aws_endpoint: str, table: str, log: DynamoCallLog
+) -> None:
+    # Given a placed call in the log, and the SIP media application Lambda wired to the same table
+    from skill import app
+    from skill.bootstrap import build
+    from skill.config import Settings
+
+    log.start(record())
+    client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    saved = app._container
+    app._container = build(Settings(skill_id=None, table=table), dynamodb_client=client)
+    lambda_context = SimpleNamespace(
+        function_name="sma", memory_limit_in_mb=128, invoked_function_arn="arn:aws:lambda:::sma", aws_request_id="r"
+    )
+    arguments = {"CallId": record().id, "BridgeTo": "+81345781234"}
+    try:
+        # When the first phone rings and is answered
+        app.sma_handler(sma_event("RINGING", arguments), lambda_context)
+        answered = app.sma_handler(sma_event("CALL_ANSWERED", {**arguments, "Stage": "ringing"}), lambda_context)
+    finally:
+        app._container = saved
+
+    # Then the call is bridged to the callee and the log says it was answered
+    assert [a["Type"] for a in answered["Actions"]] == ["CallAndBridge"]
+    assert log.get(record().id).status is CallStatus.ANSWERED  # type: ignore[union-attr]
