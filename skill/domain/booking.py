@@ -1,0 +1,291 @@
+"""Meeting-room booking rules: Alexa slot values to times, the 15-minute grid, room rules, free/busy.
+
+Pure functions that take `now`. Local wall-clock values are read in the site's IANA time zone, but
+every datetime this module returns is in UTC: Python adds and compares two datetimes of the same
+zone by wall clock (ignoring the offset), which goes wrong across a daylight-saving change. Convert
+to the site's zone only to speak or print a time.
+
+Choices worth knowing:
+- `MO`/`AF`/`EV`/`NI` (morning, afternoon, evening, night) and a day without a time are refused with
+  "vague_time" so the skill asks for a time instead of guessing one; weeks, weekends, months, seasons
+  and years are refused with "vague_date" for the same reason.
+- A wall-clock time that happens twice (the hour repeated when daylight saving ends) means its first
+  occurrence; one that does not exist (the hour skipped when it starts) moves forward by the gap.
+- Slots are keyed by their UTC start, in the partition of their local date (see `slot_key`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from skill.domain.errors import BookingRuleError
+from skill.domain.model import Booking, BookingRules, BookingStatus, BusyInterval, Interval, Room
+
+SLOT_MINUTES = 15
+SLOT = timedelta(minutes=SLOT_MINUTES)
+# A start this far in the past still counts as "now" (people say "book it now" a little late).
+PAST_GRACE = timedelta(minutes=5)
+
+_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+_DAY = re.compile(r"(?P<year>\d{4}|XXXX)-(?P<month>\d{2})-(?P<day>\d{2})")
+# Weeks (2026-W49), weekends (2026-W49-WE), months (2026-12), seasons (2026-WI), years, decades (202X).
+_VAGUE_DAY = re.compile(r"(\d{4}|XXXX)-(W\d{2}(-WE)?|\d{2}|SP|SU|FA|WI)|\d{3}[\dX]|XXXX-W\d{2}(-WE)?")
+_CLOCK = re.compile(r"(?P<hour>\d{2}):(?P<minute>\d{2})")
+_VAGUE_TIME = frozenset({"MO", "AF", "EV", "NI"})
+
+
+# --- Alexa slot values ---------------------------------------------------------------------------
+
+
+def parse_duration(value: str) -> timedelta:
+    """An AMAZON.DURATION value (`PT30M`, `PT1H30M`, `PT90M`, `P1D`, `PT0.5H`) as a positive timedelta.
+
+    Years and months are refused: they are not lengths a meeting can have.
+    """
+    match = _DURATION.fullmatch(value.strip().upper()) if value else None
+    if match is None or not any(match.groupdict().values()):
+        raise BookingRuleError("bad_duration", value=value)
+    parts = {name: float(amount) for name, amount in match.groupdict().items() if amount is not None}
+    duration = timedelta(**parts)
+    if duration <= timedelta(0):
+        raise BookingRuleError("bad_duration", value=value)
+    return duration
+
+
+def requested_start(date_value: str | None, time_value: str | None, tz: str, now: datetime) -> datetime:
+    """The start a person asked for, from AMAZON.DATE and AMAZON.TIME values read in the time zone `tz` (UTC).
+
+    No date and no time (or `PRESENT_REF`) means now. A time without a date means its next
+    occurrence (today, unless it passed more than `PAST_GRACE` ago). A day other than today needs a time.
+    """
+    zone = ZoneInfo(tz)
+    now = now.astimezone(UTC)
+    today = now.astimezone(zone).date()
+    day = _parse_day(date_value, today) if date_value else None
+    clock = _parse_clock(time_value) if time_value else None
+    if clock is None:
+        if day is None or day == today:
+            return now
+        raise BookingRuleError("vague_time", date=day.isoformat())
+    if day is not None:
+        return _utc(day, clock, zone)
+    start = _utc(today, clock, zone)
+    if start < now - PAST_GRACE:
+        start = _utc(today + timedelta(days=1), clock, zone)
+    return start
+
+
+def _parse_day(value: str, today: date) -> date | None:
+    """None for `PRESENT_REF` (now); otherwise the one day the value names."""
+    value = value.strip().upper()
+    if value == "PRESENT_REF":
+        return None
+    match = _DAY.fullmatch(value)
+    if match is None:
+        reason = "vague_date" if _VAGUE_DAY.fullmatch(value) else "bad_date"
+        raise BookingRuleError(reason, value=value)
+    month, day_of_month = int(match["month"]), int(match["day"])
+    # A day without a year is its next occurrence (29 February waits for a leap year).
+    years = [int(match["year"])] if match["year"] != "XXXX" else range(today.year, today.year + 8)
+    for year in years:
+        try:
+            candidate = date(year, month, day_of_month)
+        except ValueError:
+            continue
+        if match["year"] != "XXXX" or candidate >= today:
+            return candidate
+    raise BookingRuleError("bad_date", value=value)
+
+
+def _parse_clock(value: str) -> time:
+    value = value.strip().upper()
+    if value in _VAGUE_TIME:
+        raise BookingRuleError("vague_time", value=value)
+    match = _CLOCK.fullmatch(value)
+    if match is None or int(match["hour"]) > 23 or int(match["minute"]) > 59:
+        raise BookingRuleError("bad_time", value=value)
+    return time(int(match["hour"]), int(match["minute"]))
+
+
+def _utc(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in `zone` as UTC; a time skipped by DST moves forward by the gap."""
+    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+
+
+# --- the 15-minute grid --------------------------------------------------------------------------
+
+
+def floor_slot(moment: datetime) -> datetime:
+    """The start (UTC) of the quarter hour `moment` falls in."""
+    seconds = int(moment.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % (SLOT_MINUTES * 60), UTC)
+
+
+def ceil_slot(moment: datetime) -> datetime:
+    """The first quarter-hour boundary at or after `moment`."""
+    floored = floor_slot(moment)
+    return floored if floored == moment else floored + SLOT
+
+
+def nearest_slot(moment: datetime) -> datetime:
+    floored = floor_slot(moment)
+    return floored + SLOT if moment - floored >= SLOT / 2 else floored
+
+
+def slot_starts(interval: Interval) -> list[datetime]:
+    """The start (UTC) of every quarter hour the interval covers, even partly."""
+    starts = []
+    moment = floor_slot(interval.start)
+    while moment < interval.end:
+        starts.append(moment)
+        moment += SLOT
+    return starts
+
+
+def slot_key(moment: datetime, tz: str) -> tuple[str, str]:
+    """(local date `YYYY-MM-DD`, `SLOT#YYYY-MM-DDTHH:MMZ`) for the slot that starts at `moment`.
+
+    The sort key is the UTC start, so the two 02:30s of a night when daylight saving ends are two
+    different slots; the date picks the room's day partition the slot is stored in.
+    """
+    start = floor_slot(moment)
+    local_day = start.astimezone(ZoneInfo(tz)).date().isoformat()
+    return local_day, "SLOT#" + start.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def local_days(interval: Interval, tz: str) -> list[date]:
+    """The local dates whose day partitions hold a slot of the interval, in order."""
+    zone = ZoneInfo(tz)
+    return sorted({start.astimezone(zone).date() for start in slot_starts(interval)})
+
+
+# --- room rules ----------------------------------------------------------------------------------
+
+
+def check_booking(room: Room, interval: Interval, now: datetime, attendees: int | None) -> Interval:
+    """The interval to book, on the 15-minute grid, or BookingRuleError saying which rule it breaks.
+
+    A start at (or up to `PAST_GRACE` before) now is rounded down to its quarter hour and the end
+    rounded up, so the whole requested time is covered; a later start is moved to the nearest quarter
+    hour and keeps its length (rounded up to whole slots). The result never exceeds `max_minutes`.
+    """
+    rules = room.booking
+    start, end, now = (moment.astimezone(UTC) for moment in (interval.start, interval.end, now))
+    if not room.bookable:
+        raise BookingRuleError("not_bookable", room=room.id)
+    if attendees is not None and room.capacity is not None and attendees > room.capacity:
+        raise BookingRuleError("too_small", room=room.id, capacity=room.capacity, attendees=attendees)
+    if start < now - PAST_GRACE:
+        raise BookingRuleError("in_past", start=start)
+    if start - now > timedelta(days=rules.window_days):
+        raise BookingRuleError("too_far", window_days=rules.window_days)
+    longest = timedelta(minutes=rules.max_minutes)
+    duration = end - start
+    if duration > longest:
+        raise BookingRuleError("too_long", max_minutes=rules.max_minutes)
+    if start <= now:
+        start, end = floor_slot(start), ceil_slot(end)
+    else:
+        start = nearest_slot(start)
+        end = ceil_slot(start + duration)
+    end = min(end, floor_slot(start + longest))
+    if end <= start:
+        raise BookingRuleError("bad_duration", minutes=int(duration.total_seconds() // 60))
+    return Interval(start, end)
+
+
+def no_show_due(booking: Booking, rules: BookingRules, now: datetime) -> bool:
+    """True when a booking nobody checked in to should be released now to free the room."""
+    if rules.release_after_minutes is None or booking.status is not BookingStatus.BOOKED:
+        return False
+    release_at = booking.start.astimezone(UTC) + timedelta(minutes=rules.release_after_minutes)
+    return release_at <= now < booking.end
+
+
+# --- free / busy ---------------------------------------------------------------------------------
+
+
+def busy_at(busy: Sequence[BusyInterval], moment: datetime) -> BusyInterval | None:
+    """The busy interval (earliest start first) that covers `moment`."""
+    covering = [b for b in busy if b.start <= moment < b.end]
+    return min(covering, key=lambda b: b.start, default=None)
+
+
+def next_busy(busy: Sequence[BusyInterval], after: datetime) -> BusyInterval | None:
+    """The first busy interval that starts at or after `after`."""
+    return min((b for b in busy if b.start >= after), key=lambda b: b.start, default=None)
+
+
+def free_until(busy: Sequence[BusyInterval], moment: datetime, horizon_end: datetime) -> datetime | None:
+    """None when busy at `moment`; otherwise when the free time ends (at most `horizon_end`)."""
+    if busy_at(busy, moment) is not None:
+        return None
+    upcoming = next_busy(busy, moment)
+    return horizon_end if upcoming is None else min(upcoming.start, horizon_end)
+
+
+def first_conflict(busy: Sequence[BusyInterval], interval: Interval) -> BusyInterval | None:
+    """The earliest busy interval that overlaps `interval`."""
+    overlapping = [b for b in busy if b.start < interval.end and interval.start < b.end]
+    return min(overlapping, key=lambda b: b.start, default=None)
+
+
+def merge(busy: Sequence[BusyInterval]) -> list[Interval]:
+    """Busy time as disjoint intervals, overlapping and touching ones joined, in order."""
+    merged: list[Interval] = []
+    for item in sorted(busy, key=lambda b: b.start):
+        if merged and item.start <= merged[-1].end:
+            if item.end > merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, item.end)
+        else:
+            merged.append(Interval(item.start, item.end))
+    return merged
+
+
+def extension_limit(booking: Booking, busy: Sequence[BusyInterval], wanted_end: datetime) -> datetime:
+    """How far `booking` can be extended towards `wanted_end` before other busy time (never below its end)."""
+    others = [b for b in busy if not (b.source == "booking" and b.ref == booking.id)]
+    if wanted_end <= booking.end:
+        return booking.end
+    conflict = first_conflict(others, Interval(booking.end, wanted_end))
+    return wanted_end if conflict is None else max(booking.end, conflict.start)
+
+
+# --- finding a room ------------------------------------------------------------------------------
+
+
+def rank_rooms(
+    rooms: Sequence[Room],
+    busy_by_room: Mapping[str, Sequence[BusyInterval]],
+    interval: Interval,
+    *,
+    attendees: int | None,
+    features: Collection[str],
+    near_floor: int | None,
+) -> list[Room]:
+    """Bookable rooms free for `interval` with the seats and features asked for, nearest first.
+
+    Order: the asking room's floor, then floor distance, then the smallest room that fits, then name.
+    A room with no known capacity only qualifies when no number of attendees was asked for.
+    """
+
+    def fits(room: Room) -> bool:
+        if not room.bookable or not set(features) <= set(room.features):
+            return False
+        if attendees is not None and (room.capacity is None or room.capacity < attendees):
+            return False
+        return first_conflict(busy_by_room.get(room.id, ()), interval) is None
+
+    def nearness(room: Room) -> tuple[int, int, str]:
+        unknown = 10_000  # rooms with no floor or capacity on record come last
+        distance = 0 if near_floor is None else unknown if room.floor is None else abs(room.floor - near_floor)
+        capacity = room.capacity if room.capacity is not None else unknown
+        return (distance, capacity, room.name.casefold())
+
+    return sorted((room for room in rooms if fits(room)), key=nearness)
