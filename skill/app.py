@@ -137,3 +137,28 @@ def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
             logger.warning("call status not recorded", extra={"call_id": call_id, "status": status}, exc_info=True)
 
     return handle_sma_event(event, on_status=record_status)
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """Host notifications from the table's DynamoDB Stream (visit inserts); reports partial failures."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+    from skill.services.reception import notify_stream_record
+
+    def handle(record: DynamoDBRecord) -> None:
+        notify_stream_record(record.raw_event, container())
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    return dict(
+        process_partial_response(event=event, record_handler=handle, processor=processor, context=lambda_context)
+    )
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def sweeper(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """Housekeeping on an EventBridge schedule: visitors still on site at the end of the day are checked out."""
+    from skill.services.reception import auto_check_out_job
+
+    return {"visitors_checked_out": auto_check_out_job(container())}

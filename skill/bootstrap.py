@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from skill.adapters.dynamodb.feeds import DynamoFeedStore
     from skill.adapters.dynamodb.fleet import DynamoFleetStore
     from skill.adapters.dynamodb.table import Table
+    from skill.adapters.dynamodb.visits import DynamoVisitStore
+    from skill.adapters.notify import ChannelSender
     from skill.ports import Dialer
 
 
@@ -91,6 +93,29 @@ class Container:
         if missing:
             raise LookupError(f"SSM parameters not found: {', '.join(missing)}")
         return ChimeDialer(found[names[0]], found[names[1]])
+
+    @cached_property
+    def visits(self) -> DynamoVisitStore:
+        from skill.adapters.dynamodb.visits import DynamoVisitStore
+
+        return DynamoVisitStore(self.table)
+
+    @cached_property
+    def senders(self) -> dict[str, ChannelSender]:
+        """Host-notification channels; email only when a sender address is configured."""
+        from skill.adapters.notify import SesEmailSender, SnsSmsSender, WebhookSender
+        from skill.adapters.parameters import ParameterAddressSender, SsmParameters
+        from skill.observability import logger
+
+        senders: dict[str, ChannelSender] = {
+            "sms": SnsSmsSender(),
+            "webhook": ParameterAddressSender(WebhookSender(), SsmParameters()),
+        }
+        if self.settings.sender_email:
+            senders["email"] = SesEmailSender(self.settings.sender_email)
+        else:
+            logger.warning("no sender address (OFFICE_SENDER_EMAIL): email notifications are skipped")
+        return senders
 
 
 def build(settings: Settings | None = None, dynamodb_client: DynamoDBClient | None = None) -> Container:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.domain.calls import CallRecord
 from skill.domain.model import Contact, Device, Fleet, Room, Site, SkillGroup, User
+from skill.domain.reception import ExpectedVisit, Visit
+
+if TYPE_CHECKING:
+    from skill.adapters.notify import Attempt
 
 
 class Clock(Protocol):
@@ -70,3 +74,33 @@ class CallLog(Protocol):
     def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool: ...
 
     def list_calls(self, limit: int = 100) -> list[CallRecord]: ...
+
+
+class VisitStore(Protocol):
+    """Visits, expected visitors and notification attempts (skill.adapters.dynamodb.visits)."""
+
+    def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None: ...
+
+    def on_site(self) -> list[Visit]: ...
+
+    def pending_notifications(self) -> list[Visit]: ...
+
+    def visits_on(self, day: date) -> list[Visit]: ...
+
+    def check_out(self, visit: Visit, tz: str, at: datetime) -> bool: ...
+
+    def set_notify_status(self, visit: Visit, tz: str, status: str, *, count_round: bool = False) -> None: ...
+
+    def notify_state(self, visit: Visit, tz: str) -> tuple[str, int] | None: ...
+
+    def add_expected(self, expected: ExpectedVisit, tz: str, expires_at: int) -> None: ...
+
+    def expected_on(self, day: date) -> list[ExpectedVisit]: ...
+
+    def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None: ...
+
+    def already_sent(self, visit_id: str, target_key: str) -> bool: ...
+
+    def forget_visitor(self, name: str) -> int: ...
+
+    def forget_user(self, user_id: str) -> int: ...

@@ -57,6 +57,8 @@ GROUP_HELP = {
     "users": "people in the fleet",
     "contacts": "outside contacts that can be called",
     "skill-groups": "feature sets for devices",
+    "visitors": "visits at reception: list, expect, forget",
+    "notifications": "host notifications about visitors",
 }
 
 
@@ -483,6 +485,7 @@ def _client_error(ctx: Context, exc: Any) -> str:
 
 # Command groups kept in their own modules register themselves on import.
 from skill.cli import calendars as _calendars  # noqa: E402, F401
+from skill.cli import visitors as _visitors  # noqa: E402, F401
 
 if __name__ == "__main__":
     sys.exit(main())

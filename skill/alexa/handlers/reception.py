@@ -1,7 +1,238 @@
-"""Intent handlers of the reception capability."""
+"""Intent handlers of the reception capability: visitor check-in and check-out at the lobby, and
+announcing a visitor from a personal device.
+
+The dialog is driven by the skill (`Dialog.ElicitSlot`, `Dialog.ConfirmIntent`): a missing slot is
+asked for, an unclear host is narrowed down to one of two names (their ids kept in the session), and
+nothing is written before the visitor confirms.
+"""
 
 from __future__ import annotations
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
-HANDLERS: list[AbstractRequestHandler] = []
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Intent, IntentConfirmationStatus, IntentRequest, Response, Slot, SlotConfirmationStatus
+from ask_sdk_model.dialog import ConfirmIntentDirective, ElicitSlotDirective
+
+from skill.alexa.context import RequestContext
+from skill.alexa.handlers.base import IntentHandler, tell
+from skill.alexa.messages import message
+from skill.domain.directory import DirectoryEntry, pick
+from skill.domain.fleet import user_from_doc
+from skill.services import reception
+
+CANDIDATES = "reception.candidates"  # host ids offered by "A or B?"
+HOST = "reception.host"  # {"id": chosen host id, "query": the host slot value it was chosen for}
+CHECK_IN_SLOTS = ("visitorName", "host", "company")
+EXPECT_SLOTS = ("visitorName", "date", "startTime")
+PARTS_OF_DAY = {"MO": time(10, 0), "AF": time(14, 0), "EV": time(18, 0)}
+
+
+def _intent(handler_input: HandlerInput) -> Intent:
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or request.intent is None:
+        raise ValueError("not an intent request")
+    return request.intent
+
+
+def _slot(handler_input: HandlerInput, name: str) -> str | None:
+    slot = (_intent(handler_input).slots or {}).get(name)
+    value = slot.value if slot is not None else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _confirmation(handler_input: HandlerInput) -> str:
+    status = _intent(handler_input).confirmation_status
+    return status.value if status is not None else "NONE"
+
+
+def _updated(handler_input: HandlerInput, names: tuple[str, ...], values: dict[str, str | None]) -> Intent:
+    """The request's intent with every slot in `names` present and `values` applied, unconfirmed."""
+    current = _intent(handler_input)
+    slots: dict[str, Slot] = {}
+    for name in names:
+        value = values[name] if name in values else _slot(handler_input, name)
+        slots[name] = Slot(name=name, value=value, confirmation_status=SlotConfirmationStatus.NONE)
+    return Intent(name=current.name, slots=slots, confirmation_status=IntentConfirmationStatus.NONE)
+
+
+def _elicit(handler_input: HandlerInput, slot: str, text: str, intent: Intent) -> Response:
+    return (
+        handler_input.response_builder.speak(text)
+        .ask(text)
+        .add_directive(ElicitSlotDirective(updated_intent=intent, slot_to_elicit=slot))
+        .response
+    )
+
+
+def _confirm(handler_input: HandlerInput, text: str, intent: Intent) -> Response:
+    return (
+        handler_input.response_builder.speak(text)
+        .ask(text)
+        .add_directive(ConfirmIntentDirective(updated_intent=intent))
+        .response
+    )
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def _session(handler_input: HandlerInput) -> dict[str, Any]:
+    attrs = handler_input.attributes_manager.session_attributes
+    if attrs is None:
+        raise ValueError("a reception dialog needs a session")
+    return attrs
+
+
+class VisitorCheckInIntentHandler(IntentHandler):
+    intent = "VisitorCheckInIntent"
+    feature = "reception"
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        session = _session(handler_input)
+        if _confirmation(handler_input) == "DENIED":
+            session.pop(CANDIDATES, None)
+            session.pop(HOST, None)
+            cleared = _updated(handler_input, CHECK_IN_SLOTS, dict.fromkeys(CHECK_IN_SLOTS))
+            return _elicit(handler_input, "visitorName", message(ctx.locale, "checkin.restart"), cleared)
+        visitor = _slot(handler_input, "visitorName")
+        host_query = _slot(handler_input, "host")
+        company = _slot(handler_input, "company")
+        if visitor is None:
+            ask_name = message(ctx.locale, "checkin.ask_name")
+            return _elicit(handler_input, "visitorName", ask_name, _updated(handler_input, CHECK_IN_SLOTS, {}))
+        if host_query is None:
+            ask_host = message(ctx.locale, "checkin.ask_host", visitor=_first_name(visitor))
+            return _elicit(handler_input, "host", ask_host, _updated(handler_input, CHECK_IN_SLOTS, {}))
+
+        directory = reception.employee_directory(
+            [user_from_doc(doc) for doc in ctx.container.fleet.docs("user").values()]
+        )
+        host = self._host(session, host_query, directory)
+        if host is None:
+            found = reception.find_host(host_query, directory)
+            if found.is_ambiguous:
+                first, second = found.candidates[:2]
+                session[CANDIDATES] = [first.id, second.id]
+                which = message(ctx.locale, "checkin.which", first=first.name, second=second.name)
+                return _elicit(handler_input, "host", which, _updated(handler_input, CHECK_IN_SLOTS, {"host": None}))
+            if found.match is None:
+                session.pop(CANDIDATES, None)
+                no_match = message(ctx.locale, "checkin.no_match")
+                return _elicit(handler_input, "host", no_match, _updated(handler_input, CHECK_IN_SLOTS, {"host": None}))
+            host = found.match
+        session.pop(CANDIDATES, None)
+        session[HOST] = {"id": host.id, "query": host.name}
+
+        if _confirmation(handler_input) == "NONE":
+            key = "checkin.confirm_company" if company else "checkin.confirm"
+            question = message(ctx.locale, key, visitor=visitor, company=company or "", host=host.name)
+            return _confirm(handler_input, question, _updated(handler_input, CHECK_IN_SLOTS, {"host": host.name}))
+
+        outcome = reception.check_in(
+            ctx.caller,
+            visitor,
+            host_query,
+            company,
+            directory,
+            reception.expected_today(ctx.now, ctx.caller.site, ctx.container.visits),
+            ctx.now,
+            ctx.request_id,
+            ctx.container.visits,
+            host_id=host.id,
+        )
+        session.pop(HOST, None)
+        key = "checkin.done_expected" if outcome.expected else "checkin.done"
+        return tell(handler_input, message(ctx.locale, key, visitor=_first_name(visitor), host=_first_name(host.name)))
+
+    @staticmethod
+    def _host(session: dict[str, Any], host_query: str, directory: list[DirectoryEntry]) -> DirectoryEntry | None:
+        """The host already settled in this dialog: picked from the two offered, or chosen before."""
+        by_id = {entry.id: entry for entry in directory}
+        offered = [by_id[i] for i in session.get(CANDIDATES) or () if i in by_id]
+        if offered:
+            return pick(host_query, offered)
+        chosen = session.get(HOST) or {}
+        if chosen.get("query") == host_query:
+            return by_id.get(chosen.get("id", ""))
+        return None
+
+
+class VisitorCheckOutIntentHandler(IntentHandler):
+    intent = "VisitorCheckOutIntent"
+    feature = "reception"
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        name = _slot(handler_input, "visitorName")
+        outcome = reception.check_out(name, ctx.caller.device_id, ctx.now, ctx.caller.site, ctx.container.visits)
+        if outcome.status == "checked_out" and outcome.visit is not None:
+            visitor = _first_name(outcome.visit.visitor_name)
+            return tell(handler_input, message(ctx.locale, "checkout.done", visitor=visitor))
+        if outcome.status in ("need_name", "ambiguous"):
+            key = "checkout.ask_name" if outcome.status == "need_name" else "checkout.full_name"
+            slots = _updated(handler_input, ("visitorName",), {"visitorName": None})
+            return _elicit(handler_input, "visitorName", message(ctx.locale, key), slots)
+        return tell(handler_input, message(ctx.locale, "checkout.not_found"))
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _parse_time(value: str) -> time | None:
+    if value in PARTS_OF_DAY:
+        return PARTS_OF_DAY[value]
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class ExpectVisitorIntentHandler(IntentHandler):
+    intent = "ExpectVisitorIntent"
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        user = ctx.caller.user
+        if not ctx.caller.is_personal or user is None:
+            return tell(handler_input, message(ctx.locale, "expect.personal_only"))
+        if _confirmation(handler_input) == "DENIED":
+            return tell(handler_input, message(ctx.locale, "expect.denied"))
+        visitor = _slot(handler_input, "visitorName")
+        said_day = _slot(handler_input, "date")
+        said_time = _slot(handler_input, "startTime")
+        if visitor is None:
+            slots = _updated(handler_input, EXPECT_SLOTS, {})
+            return _elicit(handler_input, "visitorName", message(ctx.locale, "expect.ask_name"), slots)
+        if said_day is None or (day := _parse_date(said_day)) is None:
+            key = "expect.ask_date" if said_day is None else "expect.bad_date"
+            slots = _updated(handler_input, EXPECT_SLOTS, {"date": None})
+            return _elicit(handler_input, "date", message(ctx.locale, key, visitor=visitor), slots)
+        if said_time is None or (at_time := _parse_time(said_time)) is None:
+            key = "expect.ask_time" if said_time is None else "expect.bad_time"
+            slots = _updated(handler_input, EXPECT_SLOTS, {"startTime": None})
+            return _elicit(handler_input, "startTime", message(ctx.locale, key), slots)
+        at = datetime.combine(day, at_time, tzinfo=ZoneInfo(ctx.caller.site.timezone))
+        if at < ctx.now:
+            slots = _updated(handler_input, EXPECT_SLOTS, {"date": None, "startTime": None})
+            return _elicit(handler_input, "date", message(ctx.locale, "expect.past", visitor=visitor), slots)
+        if _confirmation(handler_input) == "NONE":
+            spoken_day = f"{at:%A, %B} {at.day}"
+            spoken_time = at.strftime("%I:%M %p").lstrip("0")
+            question = message(ctx.locale, "expect.confirm", visitor=visitor, day=spoken_day, time=spoken_time)
+            return _confirm(handler_input, question, _updated(handler_input, EXPECT_SLOTS, {}))
+        reception.expect_visitor(user, visitor, None, at, ctx.caller.site, ctx.container.visits)
+        return tell(handler_input, message(ctx.locale, "expect.done", visitor=_first_name(visitor)))
+
+
+HANDLERS: list[AbstractRequestHandler] = [
+    VisitorCheckInIntentHandler(),
+    VisitorCheckOutIntentHandler(),
+    ExpectVisitorIntentHandler(),
+]

@@ -1,0 +1,320 @@
+"""Visits, expected visitors and host-notification attempts in the single table.
+
+Items:
+- `VISITDAY#{local date} / VISIT#{checked_in_at UTC}#{id}`: one visit, with `expires_at` (TTL),
+  `notify_status` (pending, delivered, failed), the request id and device that created it. While the
+  visitor is on site it carries `GSI1PK = ONSITE`, `GSI1SK = {checked_in_at UTC}`, so the evacuation
+  list is one index query; check-out removes both.
+- `EXPECTED#{local date} / VISIT#{expected_at UTC}#{id}`: a visitor announced in advance (TTL too).
+- `NOTIFY#{visit id} / {per-target key}`: the last attempt to tell one person on one channel (status,
+  attempts, channel, recipient id; never the address), listed through `GSI1PK = NOTIFY`.
+
+TTL deletion lags by up to days, so every read drops items whose `expires_at` has passed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from skill.adapters.dynamodb.table import Table, from_attrs, key
+from skill.adapters.notify import Attempt
+from skill.domain.reception import ExpectedVisit, Visit
+
+ONSITE_INDEX = "ONSITE"
+NOTIFY_INDEX = "NOTIFY"
+NOTIFY_STATUSES = ("pending", "delivered", "failed")
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    """What `notifications list` shows: who (by id) was tried on which channel, and how it went."""
+
+    key: str
+    visit_id: str
+    recipient_id: str
+    role: str
+    channel: str
+    status: str
+    attempts: int
+    reason: str | None
+    updated_at: datetime
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _local_day(moment: datetime, tz: str) -> date:
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def visit_key(visit: Visit, tz: str) -> tuple[str, str]:
+    return (
+        f"VISITDAY#{_local_day(visit.checked_in_at, tz).isoformat()}",
+        f"VISIT#{_utc(visit.checked_in_at)}#{visit.id}",
+    )
+
+
+def visit_from_item(item: Mapping[str, Any]) -> Visit:
+    return Visit(
+        id=item["id"],
+        visitor_name=item["visitor_name"],
+        company=item.get("company"),
+        host_id=item["host_id"],
+        checked_in_at=_parse(item["checked_in_at"]),
+        checked_out_at=_parse(item["checked_out_at"]) if item.get("checked_out_at") else None,
+        expected_id=item.get("expected_id"),
+        request_id=item.get("request_id"),
+        device=item.get("device"),
+    )
+
+
+def is_visit_item(item: Mapping[str, Any]) -> bool:
+    return str(item.get("PK", "")).startswith("VISITDAY#") and str(item.get("SK", "")).startswith("VISIT#")
+
+
+def _expected_from_item(item: Mapping[str, Any]) -> ExpectedVisit:
+    return ExpectedVisit(
+        id=item["id"],
+        visitor_name=item["visitor_name"],
+        company=item.get("company"),
+        host_id=item["host_id"],
+        expected_at=_parse(item["expected_at"]),
+    )
+
+
+def _live(item: Mapping[str, Any], now: float | None = None) -> bool:
+    expires = item.get("expires_at")
+    return expires is None or expires > (time.time() if now is None else now)
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+class DynamoVisitStore:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    # --- visits --------------------------------------------------------------------------------
+
+    def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None:
+        """Store a new visit (notify_status pending); the stream or the outbox loop notifies from it."""
+        pk, sk = visit_key(visit, tz)
+        item: dict[str, Any] = {
+            "PK": pk,
+            "SK": sk,
+            "type": "visit",
+            "id": visit.id,
+            "visitor_name": visit.visitor_name,
+            "company": visit.company,
+            "host_id": visit.host_id,
+            "checked_in_at": _utc(visit.checked_in_at),
+            "checked_out_at": _utc(visit.checked_out_at) if visit.checked_out_at else None,
+            "expected_id": visit.expected_id,
+            "request_id": visit.request_id,
+            "device": visit.device,
+            "notify_status": "pending",
+            "notify_rounds": 0,
+            "expires_at": expires_at,
+        }
+        if visit.checked_out_at is None:
+            item["GSI1PK"] = ONSITE_INDEX
+            item["GSI1SK"] = _utc(visit.checked_in_at)
+        self._table.put(item, ConditionExpression="attribute_not_exists(PK)")
+
+    @staticmethod
+    def visit_in_stream_record(record: Mapping[str, Any]) -> Visit | None:
+        """The visit a DynamoDB Stream record inserted; None for any other record."""
+        image = record.get("dynamodb", {}).get("NewImage")
+        if record.get("eventName") != "INSERT" or not image:
+            return None
+        item = from_attrs(image)
+        return visit_from_item(item) if is_visit_item(item) and _live(item) else None
+
+    def on_site(self) -> list[Visit]:
+        """Everyone checked in and not out: one index query (eventually consistent)."""
+        return [visit_from_item(i) for i in self._table.query_index(ONSITE_INDEX) if _live(i)]
+
+    def pending_notifications(self) -> list[Visit]:
+        """Visits on site whose host has not been told yet."""
+        items = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            FilterExpression="notify_status = :pending",
+            ExpressionAttributeValues={":pk": {"S": ONSITE_INDEX}, ":pending": {"S": "pending"}},
+        )
+        return [visit_from_item(i) for i in items if _live(i)]
+
+    def visits_on(self, day: date) -> list[Visit]:
+        """The visits of one local day, in order of arrival."""
+        return [visit_from_item(i) for i in self._table.query_pk(f"VISITDAY#{day.isoformat()}", "VISIT#") if _live(i)]
+
+    def check_out(self, visit: Visit, tz: str, at: datetime) -> bool:
+        """Mark the visitor gone and drop the visit from the on-site index; False when already out or gone."""
+        pk, sk = visit_key(visit, tz)
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key(pk, sk),
+                UpdateExpression="SET checked_out_at = :at REMOVE GSI1PK, GSI1SK",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(checked_out_at)",
+                ExpressionAttributeValues={":at": {"S": _utc(at)}},
+            )
+        except self._table.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def set_notify_status(self, visit: Visit, tz: str, status: str, *, count_round: bool = False) -> None:
+        """Record how telling the host went; a visit erased in the meantime stays erased."""
+        if status not in NOTIFY_STATUSES:
+            raise ValueError(f"unknown notify status {status!r}")
+        expression = "SET notify_status = :status"
+        values: dict[str, Any] = {":status": {"S": status}}
+        if count_round:
+            expression += " ADD notify_rounds :one"
+            values[":one"] = {"N": "1"}
+        pk, sk = visit_key(visit, tz)
+        with contextlib.suppress(self._table.client.exceptions.ConditionalCheckFailedException):
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key(pk, sk),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues=values,
+            )
+
+    def notify_state(self, visit: Visit, tz: str) -> tuple[str, int] | None:
+        """The stored notify status and delivery rounds run so far; None when the visit is gone."""
+        item = self._table.get(*visit_key(visit, tz), consistent=True)
+        if item is None or not _live(item):
+            return None
+        return str(item.get("notify_status", "pending")), int(item.get("notify_rounds", 0))
+
+    # --- expected visitors ---------------------------------------------------------------------
+
+    def add_expected(self, expected: ExpectedVisit, tz: str, expires_at: int) -> None:
+        day = _local_day(expected.expected_at, tz)
+        item = {
+            "PK": f"EXPECTED#{day.isoformat()}",
+            "SK": f"VISIT#{_utc(expected.expected_at)}#{expected.id}",
+            "type": "expected",
+            "id": expected.id,
+            "visitor_name": expected.visitor_name,
+            "company": expected.company,
+            "host_id": expected.host_id,
+            "expected_at": _utc(expected.expected_at),
+            "expires_at": expires_at,
+        }
+        self._table.put(item)
+
+    def expected_on(self, day: date) -> list[ExpectedVisit]:
+        return [_expected_from_item(i) for i in self._table.query_pk(f"EXPECTED#{day.isoformat()}") if _live(i)]
+
+    # --- notification attempts -----------------------------------------------------------------
+
+    def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None:
+        item = {
+            "PK": f"NOTIFY#{visit_id}",
+            "SK": attempt.key,
+            "GSI1PK": NOTIFY_INDEX,
+            "GSI1SK": f"{_utc(now)}#{attempt.key}",
+            "visit_id": visit_id,
+            "recipient_id": attempt.recipient_id,
+            "role": attempt.role,
+            "channel": attempt.channel,
+            "status": attempt.status,
+            "attempts": attempt.attempts,
+            "reason": attempt.reason,
+            "updated_at": _utc(now),
+            "expires_at": expires_at,
+        }
+        self._table.put(item)
+
+    def already_sent(self, visit_id: str, target_key: str) -> bool:
+        item = self._table.get(f"NOTIFY#{visit_id}", target_key, consistent=True)
+        return bool(item and item.get("status") == "sent")
+
+    def notifications(self, limit: int = 200) -> list[NotificationRecord]:
+        """The latest attempt per person and channel, newest first."""
+        records: list[NotificationRecord] = []
+        items = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": NOTIFY_INDEX}},
+            ScanIndexForward=False,
+        )
+        for item in items:
+            if not _live(item):
+                continue
+            records.append(
+                NotificationRecord(
+                    key=item["SK"],
+                    visit_id=item["visit_id"],
+                    recipient_id=item["recipient_id"],
+                    role=item.get("role", ""),
+                    channel=item["channel"],
+                    status=item["status"],
+                    attempts=int(item.get("attempts", 0)),
+                    reason=item.get("reason"),
+                    updated_at=_parse(item["updated_at"]),
+                )
+            )
+            if len(records) >= limit:
+                break
+        return records
+
+    # --- erasure -------------------------------------------------------------------------------
+
+    def forget_visitor(self, name: str) -> int:
+        """Erase every visit and expected visit under `name` (any case and spacing), with their
+        notification records; returns how many visits and expected visits went."""
+        gone = [i for i in self._scan_reception_items() if _same_name(i["visitor_name"], name)]
+        return self._erase(gone)
+
+    def forget_user(self, user_id: str) -> int:
+        """Erase the visits and expected visits the user hosted, and every notification record naming
+        them as a recipient; returns how many items went."""
+        hosted = [i for i in self._scan_reception_items() if i.get("host_id") == user_id]
+        erased = self._erase(hosted)
+        addressed = [i for i in self._scan("NOTIFY#") if i.get("recipient_id") == user_id]
+        for item in addressed:
+            self._table.delete(item["PK"], item["SK"])
+        return erased + len(addressed)
+
+    def _scan_reception_items(self) -> Iterator[dict[str, Any]]:
+        # Erasure must find everything, whatever retention was in force when it was written: a Scan.
+        yield from self._scan("VISITDAY#")
+        yield from self._scan("EXPECTED#")
+
+    def _scan(self, pk_prefix: str) -> Iterator[dict[str, Any]]:
+        args: dict[str, Any] = {
+            "TableName": self._table.name,
+            "FilterExpression": "begins_with(PK, :prefix)",
+            "ExpressionAttributeValues": {":prefix": {"S": pk_prefix}},
+        }
+        while True:
+            resp = self._table.client.scan(**args)
+            for attrs in resp.get("Items", []):
+                yield from_attrs(attrs)
+            if "LastEvaluatedKey" not in resp:
+                return
+            args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def _erase(self, items: list[dict[str, Any]]) -> int:
+        for item in items:
+            self._table.delete(item["PK"], item["SK"])
+            if item.get("type") == "visit":
+                for attempt in self._table.query_pk(f"NOTIFY#{item['id']}"):
+                    self._table.delete(attempt["PK"], attempt["SK"])
+        return len(items)

@@ -1,0 +1,147 @@
+"""`office-admin visitors ...`, `notifications list` and `users forget`: the visitor log, announced
+visitors, host notifications and erasure.
+
+Notifications show who was told by user id and channel, never the address.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from skill.cli.main import BadInput, Context, command
+from skill.domain.reception import Visit
+
+VISIT_COLUMNS = ("id", "name", "company", "host", "checked_in_at", "checked_out_at", "status")
+NOTIFICATION_COLUMNS = ("id", "visit", "to", "channel", "status", "attempts")
+ERASABLE_STORES = ("visits", "bookings", "calls")  # container attributes that may offer forget_user
+
+
+def _visit_row(visit: Visit, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": visit.id,
+        "name": visit.visitor_name,
+        "company": visit.company,
+        "host": visit.host_id,
+        "checked_in_at": visit.checked_in_at.astimezone(tz),
+        "checked_out_at": visit.checked_out_at.astimezone(tz) if visit.checked_out_at else None,
+        "status": visit.status.value,
+    }
+
+
+def _list_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--on-site", dest="on_site", action="store_true", help="only visitors on site now")
+    parser.add_argument("--date", metavar="DATE", help="visits of one local day, YYYY-MM-DD (default: today)")
+
+
+def _site_zone(ctx: Context) -> tuple[Any, ZoneInfo]:
+    site = ctx.container.fleet.profile(None, None, [])[0]
+    return site, ZoneInfo(site.timezone)
+
+
+@command("visitors", "list", summary="visits of a day, or everyone on site (the evacuation list)", configure=_list_args)
+def visitors_list(ctx: Context) -> None:
+    _, tz = _site_zone(ctx)
+    store = ctx.container.visits
+    if ctx.args.on_site:
+        if ctx.args.date:
+            raise BadInput("--date: not with --on-site (the on-site list is always now)")
+        visits = store.on_site()
+    else:
+        try:
+            day = date.fromisoformat(ctx.args.date) if ctx.args.date else ctx.now().astimezone(tz).date()
+        except ValueError:
+            raise BadInput(f"--date: expected YYYY-MM-DD, got {ctx.args.date!r}") from None
+        visits = store.visits_on(day)
+    rows = [_visit_row(v, tz) for v in sorted(visits, key=lambda v: v.checked_in_at)]
+    ctx.out(rows, VISIT_COLUMNS)
+
+
+def _expect_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the visitor's name")
+    parser.add_argument("--host", required=True, metavar="USER", help="the user id the visitor comes to see")
+    parser.add_argument("--at", required=True, metavar="ISO", help="expected arrival, e.g. 2026-12-01T10:00+09:00")
+    parser.add_argument("--company", metavar="C", help="the visitor's company")
+
+
+@command("visitors", "expect", summary="announce a visitor, greeted by name at check-in", configure=_expect_args)
+def visitors_expect(ctx: Context) -> None:
+    from skill.services.reception import expect_visitor
+
+    name = ctx.args.name.strip()
+    if not name:
+        raise BadInput("NAME: must not be empty")
+    site, tz = _site_zone(ctx)
+    try:
+        at = datetime.fromisoformat(ctx.args.at)
+    except ValueError:
+        raise BadInput(f"--at: expected an ISO 8601 time, got {ctx.args.at!r}") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=tz)
+    host = ctx.container.fleet.get_user(ctx.args.host)
+    if host is None:
+        raise BadInput(f"--host: unknown user {ctx.args.host!r}")
+    expected = expect_visitor(host, name, ctx.args.company, at, site, ctx.container.visits)
+    local_at = expected.expected_at.astimezone(tz)
+    data = {
+        "id": expected.id,
+        "name": expected.visitor_name,
+        "company": expected.company,
+        "host": expected.host_id,
+        "expected_at": local_at,
+    }
+    ctx.result(f"expecting {expected.visitor_name} for {host.id} at {local_at.isoformat()}", data)
+
+
+def _name_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the visitor's name, as stored")
+
+
+@command("visitors", "forget", summary="erase every visit and announcement under a visitor's name", configure=_name_arg)
+def visitors_forget(ctx: Context) -> None:
+    if not ctx.args.name.strip():
+        raise BadInput("NAME: must not be empty")
+    erased = ctx.container.visits.forget_visitor(ctx.args.name)
+    ctx.result(f"erased {erased} visit record(s)", {"erased": erased})
+
+
+@command("notifications", "list", summary="host notifications: who was told, on which channel, how it went")
+def notifications_list(ctx: Context) -> None:
+    _, tz = _site_zone(ctx)
+    rows = [
+        {
+            "id": record.key,
+            "visit": record.visit_id,
+            "to": f"{record.recipient_id} ({record.channel})",
+            "recipient": record.recipient_id,
+            "role": record.role,
+            "channel": record.channel,
+            "status": record.status,
+            "attempts": record.attempts,
+            "reason": record.reason,
+            "updated_at": record.updated_at.astimezone(tz),
+        }
+        for record in ctx.container.visits.notifications()
+    ]
+    ctx.out(rows, NOTIFICATION_COLUMNS)
+
+
+def _user_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("user", metavar="USER", help="the user id")
+
+
+@command("users", "forget", summary="erase a user's personal data held outside the fleet file", configure=_user_arg)
+def users_forget(ctx: Context) -> None:
+    # A user already removed from the fleet may still have data to erase: the id is not looked up.
+    if not ctx.args.user.strip():
+        raise BadInput("USER: must not be empty")
+    erased: dict[str, Any] = {}
+    for name in ERASABLE_STORES:
+        store = getattr(ctx.container, name, None)
+        forget = getattr(store, "forget_user", None)
+        if callable(forget):
+            erased[name] = forget(ctx.args.user)
+    summary = ", ".join(f"{name}: {count}" for name, count in erased.items())
+    ctx.result(f"erased data of {ctx.args.user} ({summary})", {"user": ctx.args.user, "erased": erased})

@@ -1,0 +1,188 @@
+"""Reception through the Lambda handler path against moto's DynamoDB: the lobby check-in dialog (missing
+slots, disambiguation, confirm and deny, expected visitor), check-out, and expecting a visitor."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from skill.config import LOCAL_SKILL_ID
+from skill.local.envelopes import intent_request
+
+LOBBY = "amzn1.ask.device.TESTLOBBY"
+ROOM = "amzn1.ask.device.TESTROOM"
+DESK = "amzn1.ask.device.TESTDESK"
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+
+
+@dataclass
+class Clock:
+    at: datetime = NOW
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class Lobby:
+    """One conversation with a device: session attributes carried from answer to answer, as Alexa does."""
+
+    invoke: Any
+    device: str = LOBBY
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, intent: str, confirmation: str = "NONE", **slots: str | None) -> dict[str, Any]:
+        envelope = intent_request(
+            intent,
+            slots,
+            confirmation=confirmation,
+            application_id=LOCAL_SKILL_ID,
+            device_id=self.device,
+            user_id="amzn1.ask.account.VISITOR",
+            session_attributes=self.attributes,
+            new_session=not self.attributes,
+        )
+        response: dict[str, Any] = self.invoke(envelope)
+        self.attributes = dict(response.get("sessionAttributes") or {})
+        return response
+
+
+def speech(response: dict[str, Any]) -> str:
+    return re.sub(r"<[^>]+>", "", response["response"].get("outputSpeech", {}).get("ssml", ""))
+
+
+def directive(response: dict[str, Any]) -> dict[str, Any]:
+    directives = response["response"].get("directives") or []
+    return directives[0] if directives else {}
+
+
+@pytest.fixture
+def lobby(invoke, container) -> Lobby:  # type: ignore[no-untyped-def]
+    container.clock = Clock()
+    return Lobby(invoke)
+
+
+def test_full_dialog_asks_for_what_is_missing_then_confirms_and_checks_in(lobby, container):
+    # Given a visitor who only says "check in a visitor"
+    first = lobby.say("VisitorCheckInIntent")
+    # Then the lobby asks for the name
+    assert directive(first)["type"] == "Dialog.ElicitSlot" and directive(first)["slotToElicit"] == "visitorName"
+    assert "What's your name?" in speech(first)
+    # When they give it, the lobby asks whom they are visiting
+    second = lobby.say("VisitorCheckInIntent", visitorName="Ken Sato", company="Acme")
+    assert directive(second)["slotToElicit"] == "host"
+    assert "Who are you here to see?" in speech(second)
+    # When they name the host, the lobby reads it all back for confirmation
+    third = lobby.say("VisitorCheckInIntent", visitorName="Ken Sato", company="Acme", host="Alice")
+    assert directive(third)["type"] == "Dialog.ConfirmIntent"
+    assert speech(third) == "Ken Sato from Acme, here to see Alice Tanaka. Is that right?"
+    assert container.visits.on_site() == []
+    # When they confirm, they are checked in and the session closes
+    done = lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName="Ken Sato", company="Acme", host="Alice Tanaka")
+    assert speech(done) == "Thanks, Ken. Alice knows you're here."
+    assert done["response"]["shouldEndSession"] is True
+    [visit] = container.visits.on_site()
+    assert (visit.visitor_name, visit.company, visit.host_id, visit.device) == ("Ken Sato", "Acme", "alice", LOBBY)
+    assert visit.request_id and visit.request_id.startswith("amzn1.echo-api.request.")
+
+
+def test_an_ambiguous_host_is_narrowed_to_two_names_and_the_answer_picks(lobby, container):
+    # Given two employees called Alice
+    container.fleet.put_doc("user", {"id": "alicec", "name": "Alice Chen", "email": "achen@example.com"})
+    # When a visitor asks for "Alice"
+    asked = lobby.say("VisitorCheckInIntent", visitorName="Ken Sato", host="Alice")
+    # Then the lobby offers exactly those two names and nothing else
+    assert directive(asked)["slotToElicit"] == "host"
+    assert speech(asked) in ("Alice Tanaka or Alice Chen?", "Alice Chen or Alice Tanaka?")
+    # When the visitor says "Chen", the confirmation names Alice Chen
+    confirm = lobby.say("VisitorCheckInIntent", visitorName="Ken Sato", host="Chen")
+    assert speech(confirm) == "Ken Sato, here to see Alice Chen. Is that right?"
+    lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName="Ken Sato", host="Alice Chen")
+    assert [v.host_id for v in container.visits.on_site()] == ["alicec"]
+
+
+def test_an_unknown_host_is_asked_again_without_saying_whether_they_work_here(lobby, container):
+    answer = lobby.say("VisitorCheckInIntent", visitorName="Ken Sato", host="Zebediah Quux")
+    assert directive(answer)["slotToElicit"] == "host"
+    assert "couldn't match that name" in speech(answer)
+    assert "work" not in speech(answer) and "@" not in speech(answer)
+    assert container.visits.on_site() == []
+
+
+def test_a_denied_confirmation_starts_again_and_writes_nothing(lobby, container):
+    lobby.say("VisitorCheckInIntent", visitorName="Ken Sato", host="Alice")
+    denied = lobby.say("VisitorCheckInIntent", "DENIED", visitorName="Ken Sato", host="Alice Tanaka")
+    assert speech(denied) == "Let's start again. What's your name?"
+    assert directive(denied)["slotToElicit"] == "visitorName"
+    assert not any(s.get("value") for s in directive(denied)["updatedIntent"]["slots"].values())
+    assert container.visits.on_site() == []
+
+
+def test_an_expected_visitor_is_greeted_by_name(lobby, container):
+    # Given Alice announced Ken for 10:30 today
+    from skill.services.reception import expect_visitor
+
+    alice = container.fleet.get_user("alice")
+    site = container.fleet.load_fleet().site
+    expect_visitor(alice, "Ken Sato", "Acme", NOW + timedelta(minutes=30), site, container.visits)
+    # When Ken checks in (his name heard a little differently)
+    lobby.say("VisitorCheckInIntent", visitorName="ken sato", host="Alice")
+    done = lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName="ken sato", host="Alice Tanaka")
+    # Then he is welcomed, and the visit is linked to the announcement (with its company)
+    assert speech(done) == "Welcome, ken. Alice knows you're here."
+    [visit] = container.visits.on_site()
+    assert visit.expected_id is not None and visit.company == "Acme"
+
+
+def test_check_out_by_name_and_by_this_device(lobby, container):
+    for name in ("Ken Sato", "Mia Wong"):
+        lobby.attributes = {}
+        lobby.say("VisitorCheckInIntent", visitorName=name, host="Alice")
+        lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName=name, host="Alice Tanaka")
+    # "check out Ken Sato"
+    lobby.attributes = {}
+    bye = lobby.say("VisitorCheckOutIntent", visitorName="Ken Sato")
+    assert speech(bye) == "Goodbye, Ken. Thanks for visiting."
+    assert [v.visitor_name for v in container.visits.on_site()] == ["Mia Wong"]
+    # "I'm leaving" with two visitors from this lobby earlier: the lobby asks who
+    lobby.say("VisitorCheckInIntent", visitorName="Ivo Berg", host="Bob")
+    lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName="Ivo Berg", host="Bob Chen")
+    lobby.attributes = {}
+    who = lobby.say("VisitorCheckOutIntent")
+    assert directive(who)["slotToElicit"] == "visitorName"
+    assert speech(lobby.say("VisitorCheckOutIntent", visitorName="Mia")) == "Goodbye, Mia. Thanks for visiting."
+    # An unknown name changes nothing
+    assert "nothing changed" in speech(lobby.say("VisitorCheckOutIntent", visitorName="Nobody Here"))
+    assert [v.visitor_name for v in container.visits.on_site()] == ["Ivo Berg"]
+
+
+def test_reception_intents_are_refused_on_a_meeting_room_device(invoke, container):
+    room = Lobby(invoke, device=ROOM)
+    assert speech(room.say("VisitorCheckInIntent", visitorName="Ken", host="Alice")) == (
+        "That isn't available on this device."
+    )
+
+
+def test_expect_a_visitor_from_a_personal_device(invoke, container):
+    container.clock = Clock()
+    desk = Lobby(invoke, device=DESK)
+    # Missing time is asked for
+    asked = desk.say("ExpectVisitorIntent", visitorName="Ken Sato", date="2026-12-02")
+    assert directive(asked)["slotToElicit"] == "startTime"
+    confirm = desk.say("ExpectVisitorIntent", visitorName="Ken Sato", date="2026-12-02", startTime="10:00")
+    assert speech(confirm) == "I'll expect Ken Sato on Wednesday, December 2 at 10:00 AM. Is that right?"
+    done = desk.say("ExpectVisitorIntent", "CONFIRMED", visitorName="Ken Sato", date="2026-12-02", startTime="10:00")
+    assert speech(done) == "Done. Reception will greet Ken by name."
+    [expected] = container.visits.expected_on(datetime(2026, 12, 2).date())
+    assert (expected.visitor_name, expected.host_id) == ("Ken Sato", "alice")
+    assert expected.expected_at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+
+
+def test_expecting_a_visitor_is_for_personal_devices_only(lobby, container):
+    answer = lobby.say("ExpectVisitorIntent", visitorName="Ken Sato", date="2026-12-02", startTime="10:00")
+    assert speech(answer) == "You can register visitors from your own device."
+    assert container.visits.expected_on(datetime(2026, 12, 2).date()) == []
