@@ -485,6 +485,7 @@ def _client_error(ctx: Context, exc: Any) -> str:
 
 # Command groups kept in their own modules register themselves on import.
 from skill.cli import calendars as _calendars  # noqa: E402, F401
+from skill.cli import calls as _calls  # noqa: E402, F401
 from skill.cli import visitors as _visitors  # noqa: E402, F401
 
 if __name__ == "__main__":
