@@ -232,3 +232,33 @@ def test_join_without_a_meeting_says_so(alexa: Invoke, container: Container) -> 
     answer = alexa(intent_request("JoinMeetingIntent", {}, **ROOM))
     assert "I can't see a meeting with a dial-in number" in speech(answer)
     assert dialled(container) == []
+
+
+def test_the_dialer_is_the_chime_sdk_one_when_settings_name_ssm_parameters(
+    aws_endpoint: str, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the SIP media application id and the calling number in SSM, named by the settings
+    import boto3
+
+    from skill.adapters.chime_dialer import ChimeDialer
+    from skill.bootstrap import build
+    from skill.config import Settings
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", aws_endpoint)
+    ssm = boto3.client("ssm", endpoint_url=aws_endpoint, region_name="us-east-1")
+    ssm.put_parameter(Name="/office/test/sma-id", Value="sma-123", Type="String", Overwrite=True)
+    ssm.put_parameter(Name="/office/test/from-number", Value="+12065550199", Type="SecureString", Overwrite=True)
+    settings = Settings(
+        skill_id=APP,
+        table=table,
+        sma_id_parameter="/office/test/sma-id",
+        from_number_parameter="/office/test/from-number",
+    )
+
+    # When the container builds its dialer
+    dialer = build(settings).dialer
+
+    # Then it places calls through the Chime SDK from that number
+    assert isinstance(dialer, ChimeDialer)
+    assert (dialer.sip_media_application_id, dialer.from_number) == ("sma-123", "+12065550199")
+    assert build(settings).dialer_provider == "chime" and build(Settings(skill_id=APP)).dialer_provider == "local"
