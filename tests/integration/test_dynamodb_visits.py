@@ -1,0 +1,103 @@
+"""The visits store against moto's DynamoDB: keys, the on-site index, TTL filtering, notification
+records and erasure."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import boto3
+import pytest
+
+from skill.adapters.dynamodb.table import Table
+from skill.adapters.dynamodb.visits import DynamoVisitStore, visit_key
+from skill.adapters.notify import Attempt
+from skill.domain.reception import ExpectedVisit, Visit
+
+TZ = "Asia/Tokyo"
+ARRIVAL = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 00:30 on December 2 in Tokyo
+LATER = int(time.time()) + 86400
+
+
+@pytest.fixture
+def store(aws_endpoint: str, table: str) -> DynamoVisitStore:
+    client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    return DynamoVisitStore(Table(client, table))
+
+
+def visit(visit_id: str, name: str = "Ken Sato", host: str = "alice", at: datetime = ARRIVAL) -> Visit:
+    return Visit(visit_id, name, "Acme", host, at, request_id="req-1", device="amzn1.ask.device.LOBBY")
+
+
+def test_a_visit_is_filed_under_the_sites_local_day_and_listed_on_site(store):
+    store.add_visit(visit("v1"), TZ, LATER)
+    assert visit_key(visit("v1"), TZ) == ("VISITDAY#2026-12-02", "VISIT#2026-12-01T15:30:00Z#v1")
+    assert store.visits_on(date(2026, 12, 2)) == [visit("v1")]
+    assert store.on_site() == [visit("v1")]
+    assert store.notify_state(visit("v1"), TZ) == ("pending", 0)
+
+
+def test_check_out_removes_the_visit_from_the_on_site_list_once(store):
+    store.add_visit(visit("v1"), TZ, LATER)
+    store.add_visit(visit("v2", "Mia Wong"), TZ, LATER)
+    gone = ARRIVAL + timedelta(hours=2)
+    assert store.check_out(visit("v1"), TZ, gone) is True
+    assert store.check_out(visit("v1"), TZ, gone) is False
+    assert [v.id for v in store.on_site()] == ["v2"]
+    [out] = [v for v in store.visits_on(date(2026, 12, 2)) if v.id == "v1"]
+    assert out.checked_out_at == gone
+
+
+def test_expired_items_are_not_read_even_before_ttl_deletes_them(store):
+    store.add_visit(visit("old"), TZ, int(time.time()) - 1)
+    store.add_expected(ExpectedVisit("e1", "Ken Sato", None, "alice", ARRIVAL), TZ, int(time.time()) - 1)
+    assert store.on_site() == [] and store.visits_on(date(2026, 12, 2)) == []
+    assert store.expected_on(date(2026, 12, 2)) == []
+    assert store.pending_notifications() == []
+
+
+def test_pending_notifications_are_visits_not_yet_delivered(store):
+    store.add_visit(visit("v1"), TZ, LATER)
+    store.add_visit(visit("v2", "Mia Wong"), TZ, LATER)
+    store.set_notify_status(visit("v1"), TZ, "delivered")
+    store.set_notify_status(visit("v2"), TZ, "pending", count_round=True)
+    assert [v.id for v in store.pending_notifications()] == ["v2"]
+    assert store.notify_state(visit("v2"), TZ) == ("pending", 1)
+
+
+def test_notification_attempts_are_recorded_per_target_without_the_address(store):
+    sent = Attempt("v1#alice#email#abc", "alice", "host", "email", "sent", 2, provider_id="m-1")
+    store.record_attempt(
+        "v1", Attempt("v1#alice#email#abc", "alice", "host", "email", "retrying", 1, "Throttling"), LATER, ARRIVAL
+    )
+    store.record_attempt("v1", sent, LATER, ARRIVAL + timedelta(seconds=3))
+    assert store.already_sent("v1", sent.key) and not store.already_sent("v1", "v1#bob#email#def")
+    [record] = store.notifications()
+    assert (record.visit_id, record.recipient_id, record.channel, record.status, record.attempts) == (
+        "v1",
+        "alice",
+        "email",
+        "sent",
+        2,
+    )
+
+
+def test_forget_visitor_erases_visits_announcements_and_their_notifications(store):
+    store.add_visit(visit("v1", "Ken Sato"), TZ, LATER)
+    store.add_visit(visit("v2", "Mia Wong"), TZ, LATER)
+    store.add_expected(ExpectedVisit("e1", "ken  SATO", None, "alice", ARRIVAL), TZ, LATER)
+    store.record_attempt("v1", Attempt("v1#alice#email#a", "alice", "host", "email", "sent", 1), LATER, ARRIVAL)
+    assert store.forget_visitor("Ken Sato") == 2
+    assert [v.id for v in store.on_site()] == ["v2"]
+    assert store.expected_on(date(2026, 12, 2)) == [] and store.notifications() == []
+
+
+def test_forget_user_erases_hosted_visits_and_notifications_addressed_to_them(store):
+    store.add_visit(visit("v1", host="alice"), TZ, LATER)
+    store.add_visit(visit("v2", "Mia Wong", host="bob"), TZ, LATER)
+    store.record_attempt("v2", Attempt("v2#bob#email#b", "bob", "host", "email", "failed", 3), LATER, ARRIVAL)
+    store.record_attempt("v2", Attempt("v2#carol#email#c", "carol", "reception", "email", "sent", 1), LATER, ARRIVAL)
+    store.forget_user("bob")
+    assert [v.id for v in store.on_site()] == ["v1"]
+    assert store.notifications() == []
+    assert store.forget_user("alice") == 1 and store.on_site() == []
