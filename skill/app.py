@@ -93,10 +93,11 @@ def lambda_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def refresher(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The calendar refresh, on an EventBridge schedule: every room's and user's feed."""
-    from skill.services.calendars import refresh_all
+    from skill.services.calendars import refresh_all, summarize
 
-    results = refresh_all(container())
-    return {"feeds": len(results), "failed": sum(r.status == "failed" for r in results)}
+    summary = summarize(refresh_all(container()))
+    logger.info("calendar refresh", extra=summary)
+    return summary
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)

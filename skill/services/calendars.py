@@ -157,7 +157,6 @@ def refresh_all(container: Container, room: str | None = None, progress: Progres
         results.append(_refresh_safely(container, owner, url, fleet.site.timezone))
         if progress is not None:
             progress(done, len(targets))
-    _log_round(results)
     return results
 
 
@@ -177,12 +176,13 @@ def _refresh_safely(container: Container, owner: str, url: str, tz: str) -> Refr
         return RefreshResult(owner, "failed", reason="internal error")
 
 
-def _log_round(results: Sequence[RefreshResult]) -> None:
-    counts = {status: sum(r.status == status for r in results) for status in ("updated", "unchanged", "not_modified")}
-    failed = [r.owner for r in results if r.status == "failed"]
-    logger.info(
-        "calendar refresh", extra={"feeds": len(results), **counts, "failed": len(failed), "failed_owners": failed}
-    )
+def summarize(results: Sequence[RefreshResult]) -> dict[str, int | list[str]]:
+    """Counts per status and the ids of failed owners: what a refresh round logs (no URLs, no subjects)."""
+    counts: dict[str, int | list[str]] = {"feeds": len(results)}
+    for status in ("updated", "unchanged", "not_modified", "failed"):
+        counts[status] = sum(r.status == status for r in results)
+    counts["failed_owners"] = [r.owner for r in results if r.status == "failed"]
+    return counts
 
 
 def resolve_calendar(url: str, cwd: Path | None = None) -> str:

@@ -211,5 +211,6 @@ def test_refresher_entry_point_reports_counts(office: Container, feed_server: Fe
     finally:
         app._container = saved
 
-    # Then it counts both feeds and the failure
-    assert answer == {"feeds": 2, "failed": 1}
+    # Then it counts both feeds and names the failed one by id
+    assert (answer["feeds"], answer["updated"], answer["failed"]) == (2, 1, 1)
+    assert answer["failed_owners"] == ["everest"]

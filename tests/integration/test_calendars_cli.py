@@ -1,0 +1,172 @@
+"""`office-admin calendars …` in-process against moto's DynamoDB, with a room feed in a local file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from skill.bootstrap import Container
+from skill.cli.main import main
+from skill.domain import fleet as codec
+from skill.domain.model import Booking
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+TODAY = datetime.now(TOKYO).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Admin = Callable[..., Result]
+
+
+@pytest.fixture
+def admin(aws_endpoint: str, container: Container, capsys: pytest.CaptureFixture[str]) -> Admin:
+    """`office-admin --endpoint-url … --table … ARGS` in this process, on the test office."""
+
+    def run(*argv: str) -> Result:
+        code = main(["--endpoint-url", aws_endpoint, "--table", container.table.name, *argv])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+@pytest.fixture
+def fuji_feed(container: Container, tmp_path: Path) -> Path:
+    """Fuji's calendar: a design review at 10:00 today and a private event at 15:00, as a local file."""
+    review, private = TODAY + timedelta(hours=10), TODAY + timedelta(hours=15)
+    path = tmp_path / "fuji.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        f"BEGIN:VEVENT\r\nUID:review\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Asia/Tokyo:{stamp(review)}\r\n"
+        f"DTEND;TZID=Asia/Tokyo:{stamp(review + timedelta(hours=1))}\r\nSUMMARY:Design review\r\nEND:VEVENT\r\n"
+        f"BEGIN:VEVENT\r\nUID:secret\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Asia/Tokyo:{stamp(private)}\r\n"
+        f"DTEND;TZID=Asia/Tokyo:{stamp(private + timedelta(minutes=30))}\r\nSUMMARY:Offer talk\r\nCLASS:PRIVATE\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    room = container.fleet.get_room("fuji")
+    assert room is not None
+    container.fleet.put_doc("room", codec.room_to_doc(replace(room, calendar=str(path))))
+    return path
+
+
+def test_refresh_prints_a_summary_line_per_feed(admin: Admin, fuji_feed: Path) -> None:
+    # When the feeds are refreshed
+    result = admin("calendars", "refresh")
+
+    # Then fuji's feed is reported with its event count
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == ["fuji: updated, 2 events"]
+
+
+def test_refresh_json_lists_each_feed_and_a_failure_exits_1(admin: Admin, fuji_feed: Path) -> None:
+    # Given fuji's feed file replaced by something that is not a calendar
+    fuji_feed.write_text("<html>sign in</html>")
+
+    # When refreshed with --json
+    result = admin("calendars", "refresh", "--room", "fuji", "--json")
+
+    # Then the failure is listed with its reason and the exit code says so
+    assert result.code == 1
+    assert result.json() == [
+        {"owner": "fuji", "status": "failed", "events": 0, "skipped": 0, "reason": "not a calendar"}
+    ]
+
+
+def test_refresh_of_an_unknown_room_is_bad_input(admin: Admin) -> None:
+    result = admin("calendars", "refresh", "--room", "atlantis")
+    assert result.code == 2
+    assert "--room" in result.err and "atlantis" in result.err
+
+
+def test_busy_merges_feed_and_bookings_and_hides_private_subjects(
+    admin: Admin, container: Container, fuji_feed: Path
+) -> None:
+    # Given fuji's feed refreshed and a voice booking at 12:00 today
+    assert admin("calendars", "refresh", "--room", "fuji").code == 0
+    noon = TODAY + timedelta(hours=12)
+    booking = Booking(id="b-noon", room_id="fuji", start=noon, end=noon + timedelta(minutes=30), subject="Lunch demo")
+    container.bookings.add_booking(booking, "Asia/Tokyo")
+
+    # When today's busy time is asked for as JSON
+    day = TODAY.date().isoformat()
+    result = admin("calendars", "busy", "fuji", "--from", f"{day}T00:00", "--to", f"{day}T23:59", "--json")
+
+    # Then feed and booking intervals come in order, with offsets, and the private event has no subject
+    assert result.code == 0, result.err
+    assert result.json() == [
+        {
+            "source": "feed",
+            "start": (TODAY + timedelta(hours=10)).isoformat(),
+            "end": (TODAY + timedelta(hours=11)).isoformat(),
+            "subject": "Design review",
+        },
+        {
+            "source": "booking",
+            "start": noon.isoformat(),
+            "end": (noon + timedelta(minutes=30)).isoformat(),
+            "subject": "Lunch demo",
+        },
+        {
+            "source": "feed",
+            "start": (TODAY + timedelta(hours=15)).isoformat(),
+            "end": (TODAY + timedelta(hours=15, minutes=30)).isoformat(),
+        },
+    ]
+    assert "Offer talk" not in result.out
+
+
+BAD_BUSY = [
+    (("fuji", "--from", "tomorrow", "--to", "2026-03-03"), "--from"),
+    (("fuji", "--from", "2026-03-02", "--to", "2026-13-01"), "--to"),
+    (("fuji", "--from", "2026-03-03", "--to", "2026-03-02"), "--to"),
+    (("atlantis", "--from", "2026-03-02", "--to", "2026-03-03"), "ROOM"),
+]
+
+
+def test_busy_rejects_bad_input_naming_the_argument(admin: Admin) -> None:
+    # When busy time is asked for with a bad date, a window that ends before it starts, or an unknown room
+    results = [(admin("calendars", "busy", *args), named) for args, named in BAD_BUSY]
+
+    # Then each exits 2 with a message naming the argument, and no traceback
+    for result, named in results:
+        assert result.code == 2, named
+        assert named in result.err
+        assert "Traceback" not in result.err
+
+
+def test_publish_url_prints_a_stable_subscription_url(admin: Admin) -> None:
+    # When fuji's subscription URL is asked for twice
+    first = admin("calendars", "publish-url", "fuji", "--base", "https://feeds.example.com/")
+    second = admin("calendars", "publish-url", "fuji", "--base", "https://feeds.example.com", "--json")
+
+    # Then it names the room's feed with a token, the same both times
+    assert first.code == 0, first.err
+    assert first.out.startswith("https://feeds.example.com/rooms/fuji/calendar.ics?token=")
+    assert second.json() == {"room": "fuji", "url": first.out.strip()}
+
+
+def test_publish_url_of_an_unknown_room_or_a_bad_base_is_bad_input(admin: Admin) -> None:
+    unknown = admin("calendars", "publish-url", "atlantis")
+    bad_base = admin("calendars", "publish-url", "fuji", "--base", "feeds.example.com")
+    assert (unknown.code, bad_base.code) == (2, 2)
+    assert "atlantis" in unknown.err and "--base" in bad_base.err

@@ -1,0 +1,167 @@
+"""A room's voice bookings published as ICS, fetched over HTTP from the local server and through the
+Lambda function URL handler, and read back with icalendar."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from skill import app
+from skill.bootstrap import Container
+from skill.local.server import LambdaContext, make_server, serve_in_thread
+from skill.services.calendars import feed_token, publish_url
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=TOKYO)
+
+
+@dataclass
+class FixedClock:
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@pytest.fixture
+def office(container: Container) -> Iterator[Container]:
+    """The test office with two bookings in fuji (one later cancelled), answering on the Lambda path."""
+    from skill.domain.model import Booking
+
+    container.clock = FixedClock(NOW)  # type: ignore[assignment]
+    for booking_id, hour in (("b-10", 10), ("b-14", 14)):
+        start = NOW.replace(hour=hour)
+        container.bookings.add_booking(
+            Booking(id=booking_id, room_id="fuji", start=start, end=start + timedelta(minutes=30), organizer="alice"),
+            "Asia/Tokyo",
+        )
+    saved = app._container
+    app._container = container
+    yield container
+    app._container = saved
+
+
+@pytest.fixture
+def base(office: Container) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0)
+    serve_in_thread(server)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> Answer:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as response:
+            return Answer(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return Answer(error.code, dict(error.headers), error.read())
+
+
+def events(body: bytes) -> list[tuple[str, date, str]]:
+    calendar = icalendar.Calendar.from_ical(body)
+    return [(str(e["UID"]), e.start, str(e["STATUS"])) for e in calendar.events]
+
+
+def test_subscription_url_serves_the_rooms_bookings(office: Container, base: str) -> None:
+    # When fuji's subscription URL is fetched from the local server
+    answer = get(publish_url(office, "fuji", base))
+
+    # Then it is a calendar with both bookings under stable UIDs
+    assert answer.status == 200
+    assert answer.headers["Content-Type"].startswith("text/calendar")
+    assert events(answer.body) == [
+        ("b-10@office-assistant", NOW.replace(hour=10), "CONFIRMED"),
+        ("b-14@office-assistant", NOW.replace(hour=14), "CONFIRMED"),
+    ]
+
+
+def test_etag_gives_304_until_a_booking_changes(office: Container, base: str) -> None:
+    # Given the feed fetched once
+    url = publish_url(office, "fuji", base)
+    first = get(url)
+
+    # When it is fetched again with its ETag, then again after a booking is cancelled
+    again = get(url, {"If-None-Match": first.headers["ETag"]})
+    booking = office.bookings.list_bookings("fuji", NOW, NOW + timedelta(days=1), "Asia/Tokyo")[1]
+    office.bookings.cancel_booking(booking, "Asia/Tokyo")
+    changed = get(url, {"If-None-Match": first.headers["ETag"]})
+
+    # Then the unchanged feed costs a 304 with no body, and the changed one shows the cancellation
+    assert (again.status, again.body) == (304, b"")
+    assert changed.status == 200
+    assert changed.headers["ETag"] != first.headers["ETag"]
+    assert ("b-14@office-assistant", NOW.replace(hour=14), "CANCELLED") in events(changed.body)
+
+
+def test_wrong_or_missing_token_is_forbidden(office: Container, base: str) -> None:
+    # When fuji's feed is asked for without a token, with an empty one and with a made-up one
+    queries = ["", "?token=", "?token=0123456789abcdef0123456789abcdef", "?token=%C3%A9"]
+    answers = [get(f"{base}/rooms/fuji/calendar.ics{query}") for query in queries]
+
+    # Then each is refused, and no booking leaks
+    assert [answer.status for answer in answers] == [403, 403, 403, 403]
+    assert not any(b"VEVENT" in answer.body for answer in answers)
+
+
+def test_unknown_room_looks_the_same_as_a_wrong_token(office: Container, base: str) -> None:
+    # Given fuji's valid token
+    token = feed_token(office.feeds.feed_secret(), "fuji")
+
+    # When it is used for a room that does not exist, and a valid token for that room is used
+    wrong = get(f"{base}/rooms/atlantis/calendar.ics?token={token}")
+    valid = get(f"{base}/rooms/atlantis/calendar.ics?token={feed_token(office.feeds.feed_secret(), 'atlantis')}")
+
+    # Then the first is 403 like any wrong token, and only the second learns the room is unknown
+    assert (wrong.status, valid.status) == (403, 404)
+
+
+def function_url_event(
+    path: str, query: dict[str, str] | None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "queryStringParameters": query,
+        "headers": {"host": "abc.lambda-url.us-east-1.on.aws", **(headers or {})},
+        "requestContext": {"http": {"method": "GET", "path": path}},
+        "isBase64Encoded": False,
+    }
+
+
+def test_function_url_handler_serves_the_same_feed(office: Container) -> None:
+    # Given fuji's subscription URL for the function URL
+    url = publish_url(office, "fuji", "https://abc.lambda-url.us-east-1.on.aws/")
+    token = url.split("token=")[1]
+
+    # When the function URL handler gets the request, with and without the token, and with the ETag
+    ok = app.calendar_feed(function_url_event("/rooms/fuji/calendar.ics", {"token": token}), LambdaContext())
+    refused = app.calendar_feed(function_url_event("/rooms/fuji/calendar.ics", None), LambdaContext())
+    cached = app.calendar_feed(
+        function_url_event("/rooms/fuji/calendar.ics", {"token": token}, {"if-none-match": ok["headers"]["ETag"]}),
+        LambdaContext(),
+    )
+
+    # Then the feed comes back as text/calendar, the token is enforced and the ETag honoured
+    assert ok["statusCode"] == 200
+    assert ok["headers"]["Content-Type"].startswith("text/calendar")
+    assert [uid for uid, _, _ in events(ok["body"].encode())] == ["b-10@office-assistant", "b-14@office-assistant"]
+    assert refused["statusCode"] == 403
+    assert cached["statusCode"] == 304
