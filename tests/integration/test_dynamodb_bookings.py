@@ -424,4 +424,4 @@ class BookingMachine(RuleBasedStateMachine):
 
 def test_random_booking_sequences_never_double_book_a_room(db: Table) -> None:
     machine = type("BoundBookingMachine", (BookingMachine,), {"client": db.client})
-    run_state_machine_as_test(machine, settings=settings(max_examples=15, stateful_step_count=10, deadline=None))
+    run_state_machine_as_test(machine, settings=settings(max_examples=10, stateful_step_count=10, deadline=None))
