@@ -80,7 +80,9 @@ def handle_skill_event(event: Any, lambda_context: Any = None) -> dict[str, Any]
     if envelope.request is None:
         raise EnvelopeError("unknown request type")
     response = skill.invoke(request_envelope=envelope, context=lambda_context)
-    body: dict[str, Any] = skill.serializer.serialize(response)
+    body = skill.serializer.serialize(response)
+    if not isinstance(body, dict):
+        raise TypeError("the skill produced no response envelope")
     return body
 
 

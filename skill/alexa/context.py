@@ -26,5 +26,7 @@ class RequestContext:
 
 
 def context(handler_input: HandlerInput) -> RequestContext:
-    ctx: RequestContext = handler_input.attributes_manager.request_attributes[KEY]
+    ctx = handler_input.attributes_manager.request_attributes[KEY]
+    if not isinstance(ctx, RequestContext):
+        raise TypeError("the request has no office context")
     return ctx

@@ -5,11 +5,11 @@ Plain frozen dataclasses; adapters turn them into storage items and back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Mapping
 
 FEATURES = ("booking", "calling", "join-meeting", "reception")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ class EmbeddedAws:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _isolate_transactions()
         if not self.port:
             self.port = free_port(self.host)
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
@@ -42,3 +44,26 @@ class EmbeddedAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+_ISOLATED = threading.Lock()
+
+
+def _isolate_transactions() -> None:
+    """Make moto run one DynamoDB transaction at a time, as DynamoDB isolates them.
+
+    moto applies a transaction item by item and rolls back by restoring a copy of the table, so two
+    transactions served by concurrent threads could interleave and undo each other's writes.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend.transact_write_items, "isolated", False):
+        return
+    unisolated = DynamoDBBackend.transact_write_items
+
+    def isolated(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with _ISOLATED:
+            return unisolated(backend, *args, **kwargs)
+
+    isolated.isolated = True  # type: ignore[attr-defined]
+    setattr(DynamoDBBackend, "transact_write_items", isolated)  # noqa: B010 - patching a method on purpose

@@ -42,7 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
     serve_in_thread(server)
     jobs = JobLoop(container, every=args.refresh_every)
     jobs.start()
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
     print(f"skill endpoint: http://{host}:{port}/", flush=True)
     print(f"dynamodb endpoint: {db_endpoint}", flush=True)
     print(f"skill id: {container.settings.skill_id}  table: {container.settings.table}", flush=True)

@@ -291,26 +291,6 @@ def test_busy_time_joins_feed_events_and_bookings_in_order(store: DynamoBookingS
     ]
 
 
-@pytest.fixture
-def isolated_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make moto's in-process server run one transaction at a time, as DynamoDB isolates them.
-
-    moto applies a transaction item by item and rolls back by restoring a copy of the whole table,
-    so two transactions served by concurrent threads can interleave and undo each other's writes.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.Lock()
-    unisolated = DynamoDBBackend.transact_write_items
-
-    def isolated(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        with lock:
-            unisolated(backend, transact_items)
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", isolated)
-
-
-@pytest.mark.usefixtures("isolated_transactions")
 def test_fifty_simultaneous_overlapping_bookings_have_exactly_one_winner(store: DynamoBookingStore, db: Table) -> None:
     # Given every request covers 11:00-11:15, each with its own start and end around it
     requests = [

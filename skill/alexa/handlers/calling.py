@@ -13,10 +13,9 @@ from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_slot
-from ask_sdk_model import Intent, IntentConfirmationStatus, IntentRequest, Response, Slot, SlotConfirmationStatus
-from ask_sdk_model.dialog import ConfirmIntentDirective, ElicitSlotDirective
+from ask_sdk_model import Response
 
+from skill.alexa import dialog
 from skill.alexa.context import RequestContext
 from skill.alexa.handlers.base import IntentHandler, tell
 from skill.alexa.messages import message
@@ -33,64 +32,6 @@ BUSY_LOOKUP_SLACK = timedelta(minutes=1)
 
 
 # ---------------------------------------------------------------- request helpers
-
-
-def _slot_text(handler_input: HandlerInput, name: str) -> str | None:
-    slot = get_slot(handler_input, name)
-    value = getattr(slot, "value", None)
-    return str(value).strip() or None if value else None
-
-
-def _resolved_id(handler_input: HandlerInput, name: str) -> str | None:
-    """The entity-resolution id of a custom slot value, when Alexa matched one."""
-    slot = get_slot(handler_input, name)
-    authorities = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None) or []
-    for authority in authorities:
-        code = getattr(getattr(authority, "status", None), "code", None)
-        if getattr(code, "value", code) == "ER_SUCCESS_MATCH" and authority.values:
-            return str(authority.values[0].value.id)
-    return None
-
-
-def _intent(handler_input: HandlerInput) -> Intent:
-    request = handler_input.request_envelope.request
-    # Every handler here matched an intent name, so the request is an IntentRequest with an intent.
-    assert isinstance(request, IntentRequest) and request.intent is not None
-    return request.intent
-
-
-def _confirmation(handler_input: HandlerInput) -> str:
-    status = _intent(handler_input).confirmation_status
-    return str(getattr(status, "value", status) or "NONE")
-
-
-def _session(handler_input: HandlerInput) -> dict[str, Any]:
-    manager = handler_input.attributes_manager
-    attributes = manager.session_attributes
-    if attributes is None:
-        attributes = manager.session_attributes = {}
-    return attributes
-
-
-def _with_slots(intent: Intent, **values: str | None) -> Intent:
-    """A copy of `intent` with its confirmation reset and the given slots set (None clears a slot)."""
-    slots = {
-        name: Slot(name=name, value=slot.value, confirmation_status=SlotConfirmationStatus.NONE)
-        for name, slot in (intent.slots or {}).items()
-    }
-    for name, value in values.items():
-        slots[name] = Slot(name=name, value=value, confirmation_status=SlotConfirmationStatus.NONE)
-    return Intent(name=intent.name, slots=slots, confirmation_status=IntentConfirmationStatus.NONE)
-
-
-def _confirm(handler_input: HandlerInput, question: str, intent: Intent) -> Response:
-    builder = handler_input.response_builder.speak(question).ask(question)
-    return builder.add_directive(ConfirmIntentDirective(updated_intent=intent)).response
-
-
-def _elicit(handler_input: HandlerInput, question: str, slot: str, intent: Intent) -> Response:
-    builder = handler_input.response_builder.speak(question).ask(question)
-    return builder.add_directive(ElicitSlotDirective(updated_intent=intent, slot_to_elicit=slot)).response
 
 
 def _policy(ctx: RequestContext) -> CallingPolicy:
@@ -179,23 +120,25 @@ class CallContactIntentHandler(IntentHandler):
     feature = "calling"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        session = _session(handler_input)
+        session = dialog.session(handler_input)
         pending: dict[str, Any] = session.pop(SESSION_KEY, None) or {}
-        confirmation = _confirmation(handler_input)
+        confirmation = dialog.confirmation(handler_input)
         if confirmation == "DENIED":
             return tell(handler_input, message(ctx.locale, "call.denied"))
-        query = _slot_text(handler_input, "contact")
-        phone_type = _resolved_id(handler_input, "phoneType") or _slot_text(handler_input, "phoneType")
+        query = dialog.slot_value(handler_input, "contact")
+        phone_type = dialog.resolved_id(handler_input, "phoneType") or dialog.slot_value(handler_input, "phoneType")
         phone_type = phone_type or pending.get("phoneType")
         fleet = ctx.container.fleet.load_fleet()
         found = self._callee(handler_input, ctx, fleet, pending, query, phone_type, confirmation == "CONFIRMED")
         if found is None:
-            return _elicit(handler_input, message(ctx.locale, "call.ask_who"), "contact", _intent(handler_input))
+            return dialog.elicit(
+                handler_input, message(ctx.locale, "call.ask_who"), "contact", dialog.current_intent(handler_input)
+            )
         if isinstance(found, Ambiguous):
             session[SESSION_KEY] = {"candidates": found.ids, "phoneType": phone_type}
             first, second = found.candidates[:2]
             question = message(ctx.locale, "call.which", first=first.name, second=second.name)
-            return _elicit(handler_input, question, "contact", _with_slots(_intent(handler_input), contact=None))
+            return dialog.elicit(handler_input, question, "contact", dialog.updated_intent(handler_input, contact=None))
         if isinstance(found, NotFound):
             return tell(handler_input, _not_found(ctx, found, query or ""))
         if confirmation == "CONFIRMED":
@@ -209,10 +152,10 @@ class CallContactIntentHandler(IntentHandler):
             _log_outcome(checked)
             return tell(handler_input, _stopped(ctx, checked))
         session[SESSION_KEY] = {"callee": found.id, "phoneType": found.phone_type}
-        return _confirm(
+        return dialog.confirm(
             handler_input,
             self._question(ctx, found),
-            _with_slots(_intent(handler_input), contact=found.name, phoneType=found.phone_type),
+            dialog.updated_intent(handler_input, contact=found.name, phoneType=found.phone_type),
         )
 
     @staticmethod
@@ -232,7 +175,7 @@ class CallContactIntentHandler(IntentHandler):
             return None
         if pending.get("candidates"):
             return calling.pick_callee(query, pending["candidates"], phone_type, ctx.caller, fleet)
-        entity_id = _resolved_id(handler_input, "contact")
+        entity_id = dialog.resolved_id(handler_input, "contact")
         return calling.resolve_callee(query, phone_type, ctx.caller, fleet, entity_id=entity_id)
 
     @staticmethod
@@ -249,13 +192,18 @@ class DialNumberIntentHandler(IntentHandler):
     feature = "calling"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        _session(handler_input).pop(SESSION_KEY, None)
-        confirmation = _confirmation(handler_input)
+        dialog.session(handler_input).pop(SESSION_KEY, None)
+        confirmation = dialog.confirmation(handler_input)
         if confirmation == "DENIED":
             return tell(handler_input, message(ctx.locale, "call.denied"))
-        number = _slot_text(handler_input, "phoneNumber")
+        number = dialog.slot_value(handler_input, "phoneNumber")
         if not number:
-            return _elicit(handler_input, message(ctx.locale, "call.ask_number"), "phoneNumber", _intent(handler_input))
+            return dialog.elicit(
+                handler_input,
+                message(ctx.locale, "call.ask_number"),
+                "phoneNumber",
+                dialog.current_intent(handler_input),
+            )
         policy = _policy(ctx)
         outcome = _place(ctx, number, policy) if confirmation == "CONFIRMED" else _check(ctx, number, policy)
         if outcome.result not in ("ready", "placed"):
@@ -267,7 +215,7 @@ class DialNumberIntentHandler(IntentHandler):
             _log_outcome(outcome)
             return tell(handler_input, message(ctx.locale, f"call.placed_number.{_side(ctx)}", **spoken))
         question = message(ctx.locale, f"call.confirm_number.{_side(ctx)}", **spoken)
-        return _confirm(handler_input, question, _with_slots(_intent(handler_input)))
+        return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input))
 
 
 class JoinMeetingIntentHandler(IntentHandler):

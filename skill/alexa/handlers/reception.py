@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Intent, IntentConfirmationStatus, IntentRequest, Response, Slot, SlotConfirmationStatus
-from ask_sdk_model.dialog import ConfirmIntentDirective, ElicitSlotDirective
+from ask_sdk_model import Response
 
+from skill.alexa import dialog
 from skill.alexa.context import RequestContext
 from skill.alexa.handlers.base import IntentHandler, tell
 from skill.alexa.messages import message
@@ -31,61 +31,8 @@ EXPECT_SLOTS = ("visitorName", "date", "startTime")
 PARTS_OF_DAY = {"MO": time(10, 0), "AF": time(14, 0), "EV": time(18, 0)}
 
 
-def _intent(handler_input: HandlerInput) -> Intent:
-    request = handler_input.request_envelope.request
-    if not isinstance(request, IntentRequest) or request.intent is None:
-        raise ValueError("not an intent request")
-    return request.intent
-
-
-def _slot(handler_input: HandlerInput, name: str) -> str | None:
-    slot = (_intent(handler_input).slots or {}).get(name)
-    value = slot.value if slot is not None else None
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _confirmation(handler_input: HandlerInput) -> str:
-    status = _intent(handler_input).confirmation_status
-    return status.value if status is not None else "NONE"
-
-
-def _updated(handler_input: HandlerInput, names: tuple[str, ...], values: dict[str, str | None]) -> Intent:
-    """The request's intent with every slot in `names` present and `values` applied, unconfirmed."""
-    current = _intent(handler_input)
-    slots: dict[str, Slot] = {}
-    for name in names:
-        value = values[name] if name in values else _slot(handler_input, name)
-        slots[name] = Slot(name=name, value=value, confirmation_status=SlotConfirmationStatus.NONE)
-    return Intent(name=current.name, slots=slots, confirmation_status=IntentConfirmationStatus.NONE)
-
-
-def _elicit(handler_input: HandlerInput, slot: str, text: str, intent: Intent) -> Response:
-    return (
-        handler_input.response_builder.speak(text)
-        .ask(text)
-        .add_directive(ElicitSlotDirective(updated_intent=intent, slot_to_elicit=slot))
-        .response
-    )
-
-
-def _confirm(handler_input: HandlerInput, text: str, intent: Intent) -> Response:
-    return (
-        handler_input.response_builder.speak(text)
-        .ask(text)
-        .add_directive(ConfirmIntentDirective(updated_intent=intent))
-        .response
-    )
-
-
 def _first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
-
-
-def _session(handler_input: HandlerInput) -> dict[str, Any]:
-    attrs = handler_input.attributes_manager.session_attributes
-    if attrs is None:
-        raise ValueError("a reception dialog needs a session")
-    return attrs
 
 
 class VisitorCheckInIntentHandler(IntentHandler):
@@ -93,21 +40,23 @@ class VisitorCheckInIntentHandler(IntentHandler):
     feature = "reception"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        session = _session(handler_input)
-        if _confirmation(handler_input) == "DENIED":
+        session = dialog.session(handler_input)
+        if dialog.confirmation(handler_input) == "DENIED":
             session.pop(CANDIDATES, None)
             session.pop(HOST, None)
-            cleared = _updated(handler_input, CHECK_IN_SLOTS, dict.fromkeys(CHECK_IN_SLOTS))
-            return _elicit(handler_input, "visitorName", message(ctx.locale, "checkin.restart"), cleared)
-        visitor = _slot(handler_input, "visitorName")
-        host_query = _slot(handler_input, "host")
-        company = _slot(handler_input, "company")
+            cleared = dialog.updated_intent(handler_input, CHECK_IN_SLOTS, **dict.fromkeys(CHECK_IN_SLOTS))
+            return dialog.elicit(handler_input, message(ctx.locale, "checkin.restart"), "visitorName", cleared)
+        visitor = dialog.slot_value(handler_input, "visitorName")
+        host_query = dialog.slot_value(handler_input, "host")
+        company = dialog.slot_value(handler_input, "company")
         if visitor is None:
             ask_name = message(ctx.locale, "checkin.ask_name")
-            return _elicit(handler_input, "visitorName", ask_name, _updated(handler_input, CHECK_IN_SLOTS, {}))
+            return dialog.elicit(
+                handler_input, ask_name, "visitorName", dialog.updated_intent(handler_input, CHECK_IN_SLOTS)
+            )
         if host_query is None:
             ask_host = message(ctx.locale, "checkin.ask_host", visitor=_first_name(visitor))
-            return _elicit(handler_input, "host", ask_host, _updated(handler_input, CHECK_IN_SLOTS, {}))
+            return dialog.elicit(handler_input, ask_host, "host", dialog.updated_intent(handler_input, CHECK_IN_SLOTS))
 
         directory = reception.employee_directory(
             [user_from_doc(doc) for doc in ctx.container.fleet.docs("user").values()]
@@ -119,19 +68,28 @@ class VisitorCheckInIntentHandler(IntentHandler):
                 first, second = found.candidates[:2]
                 session[CANDIDATES] = [first.id, second.id]
                 which = message(ctx.locale, "checkin.which", first=first.name, second=second.name)
-                return _elicit(handler_input, "host", which, _updated(handler_input, CHECK_IN_SLOTS, {"host": None}))
+                return dialog.elicit(
+                    handler_input, which, "host", dialog.updated_intent(handler_input, CHECK_IN_SLOTS, host=None)
+                )
             if found.match is None:
                 session.pop(CANDIDATES, None)
                 no_match = message(ctx.locale, "checkin.no_match")
-                return _elicit(handler_input, "host", no_match, _updated(handler_input, CHECK_IN_SLOTS, {"host": None}))
+                return dialog.elicit(
+                    handler_input,
+                    no_match,
+                    "host",
+                    dialog.updated_intent(handler_input, CHECK_IN_SLOTS, host=None),
+                )
             host = found.match
         session.pop(CANDIDATES, None)
         session[HOST] = {"id": host.id, "query": host.name}
 
-        if _confirmation(handler_input) == "NONE":
+        if dialog.confirmation(handler_input) == "NONE":
             key = "checkin.confirm_company" if company else "checkin.confirm"
             question = message(ctx.locale, key, visitor=visitor, company=company or "", host=host.name)
-            return _confirm(handler_input, question, _updated(handler_input, CHECK_IN_SLOTS, {"host": host.name}))
+            return dialog.confirm(
+                handler_input, question, dialog.updated_intent(handler_input, CHECK_IN_SLOTS, host=host.name)
+            )
 
         outcome = reception.check_in(
             ctx.caller,
@@ -167,15 +125,15 @@ class VisitorCheckOutIntentHandler(IntentHandler):
     feature = "reception"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        name = _slot(handler_input, "visitorName")
+        name = dialog.slot_value(handler_input, "visitorName")
         outcome = reception.check_out(name, ctx.caller.device_id, ctx.now, ctx.caller.site, ctx.container.visits)
         if outcome.status == "checked_out" and outcome.visit is not None:
             visitor = _first_name(outcome.visit.visitor_name)
             return tell(handler_input, message(ctx.locale, "checkout.done", visitor=visitor))
         if outcome.status in ("need_name", "ambiguous"):
             key = "checkout.ask_name" if outcome.status == "need_name" else "checkout.full_name"
-            slots = _updated(handler_input, ("visitorName",), {"visitorName": None})
-            return _elicit(handler_input, "visitorName", message(ctx.locale, key), slots)
+            slots = dialog.updated_intent(handler_input, ("visitorName",), visitorName=None)
+            return dialog.elicit(handler_input, message(ctx.locale, key), "visitorName", slots)
         return tell(handler_input, message(ctx.locale, "checkout.not_found"))
 
 
@@ -202,31 +160,31 @@ class ExpectVisitorIntentHandler(IntentHandler):
         user = ctx.caller.user
         if not ctx.caller.is_personal or user is None:
             return tell(handler_input, message(ctx.locale, "expect.personal_only"))
-        if _confirmation(handler_input) == "DENIED":
+        if dialog.confirmation(handler_input) == "DENIED":
             return tell(handler_input, message(ctx.locale, "expect.denied"))
-        visitor = _slot(handler_input, "visitorName")
-        said_day = _slot(handler_input, "date")
-        said_time = _slot(handler_input, "startTime")
+        visitor = dialog.slot_value(handler_input, "visitorName")
+        said_day = dialog.slot_value(handler_input, "date")
+        said_time = dialog.slot_value(handler_input, "startTime")
         if visitor is None:
-            slots = _updated(handler_input, EXPECT_SLOTS, {})
-            return _elicit(handler_input, "visitorName", message(ctx.locale, "expect.ask_name"), slots)
+            slots = dialog.updated_intent(handler_input, EXPECT_SLOTS)
+            return dialog.elicit(handler_input, message(ctx.locale, "expect.ask_name"), "visitorName", slots)
         if said_day is None or (day := _parse_date(said_day)) is None:
             key = "expect.ask_date" if said_day is None else "expect.bad_date"
-            slots = _updated(handler_input, EXPECT_SLOTS, {"date": None})
-            return _elicit(handler_input, "date", message(ctx.locale, key, visitor=visitor), slots)
+            slots = dialog.updated_intent(handler_input, EXPECT_SLOTS, date=None)
+            return dialog.elicit(handler_input, message(ctx.locale, key, visitor=visitor), "date", slots)
         if said_time is None or (at_time := _parse_time(said_time)) is None:
             key = "expect.ask_time" if said_time is None else "expect.bad_time"
-            slots = _updated(handler_input, EXPECT_SLOTS, {"startTime": None})
-            return _elicit(handler_input, "startTime", message(ctx.locale, key), slots)
+            slots = dialog.updated_intent(handler_input, EXPECT_SLOTS, startTime=None)
+            return dialog.elicit(handler_input, message(ctx.locale, key), "startTime", slots)
         at = datetime.combine(day, at_time, tzinfo=ZoneInfo(ctx.caller.site.timezone))
         if at < ctx.now:
-            slots = _updated(handler_input, EXPECT_SLOTS, {"date": None, "startTime": None})
-            return _elicit(handler_input, "date", message(ctx.locale, "expect.past", visitor=visitor), slots)
-        if _confirmation(handler_input) == "NONE":
+            slots = dialog.updated_intent(handler_input, EXPECT_SLOTS, date=None, startTime=None)
+            return dialog.elicit(handler_input, message(ctx.locale, "expect.past", visitor=visitor), "date", slots)
+        if dialog.confirmation(handler_input) == "NONE":
             spoken_day = f"{at:%A, %B} {at.day}"
             spoken_time = at.strftime("%I:%M %p").lstrip("0")
             question = message(ctx.locale, "expect.confirm", visitor=visitor, day=spoken_day, time=spoken_time)
-            return _confirm(handler_input, question, _updated(handler_input, EXPECT_SLOTS, {}))
+            return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input, EXPECT_SLOTS))
         reception.expect_visitor(user, visitor, None, at, ctx.caller.site, ctx.container.visits)
         return tell(handler_input, message(ctx.locale, "expect.done", visitor=_first_name(visitor)))
 
