@@ -5,6 +5,9 @@ Log lines carry ids, intents, statuses and counts; never names, phone numbers, P
 
 from __future__ import annotations
 
+import sys
+
 from aws_lambda_powertools import Logger
 
-logger = Logger(service="office-assistant")
+# stderr keeps stdout clean for what commands print (office-admin --json); Lambda collects both.
+logger = Logger(service="office-assistant", stream=sys.stderr)
