@@ -15,9 +15,22 @@ if TYPE_CHECKING:
     from skill.bootstrap import Container
 
 
-def capability_handlers() -> list[AbstractRequestHandler]:
-    """The intent handlers of every capability, in the order they are tried."""
-    return [*rooms.HANDLERS, *calling.HANDLERS, *reception.HANDLERS]
+def request_handlers() -> list[AbstractRequestHandler]:
+    """Every request handler, in the order they are tried: the unknown-device answer before any office
+    data, each capability's intents, then the basics and the catch-alls."""
+    return [
+        basics.SessionEndedRequestHandler(),
+        basics.ExceptionEncounteredHandler(),
+        basics.UnknownCallerHandler(),
+        *rooms.HANDLERS,
+        *calling.HANDLERS,
+        *reception.HANDLERS,
+        basics.LaunchRequestHandler(),
+        basics.HelpIntentHandler(),
+        basics.QuitIntentHandler(),
+        basics.FallbackHandler(),
+        basics.UnhandledRequestHandler(),
+    ]
 
 
 def build_skill(container: Container) -> CustomSkill:
@@ -26,18 +39,7 @@ def build_skill(container: Container) -> CustomSkill:
     # envelopes that have no `context` (the SDK's own check would fail on those).
     sb.add_global_request_interceptor(CallerInterceptor(container))
     sb.add_global_response_interceptor(OutcomeLogInterceptor())
-    handlers: list[AbstractRequestHandler] = [
-        basics.SessionEndedRequestHandler(),
-        basics.ExceptionEncounteredHandler(),
-        basics.UnknownCallerHandler(),
-        *capability_handlers(),
-        basics.LaunchRequestHandler(),
-        basics.HelpIntentHandler(),
-        basics.QuitIntentHandler(),
-        basics.FallbackHandler(),
-        basics.UnhandledRequestHandler(),
-    ]
-    for handler in handlers:
+    for handler in request_handlers():
         sb.add_request_handler(handler)
     sb.add_exception_handler(basics.CatchAllExceptionHandler())
     skill: CustomSkill = sb.create()
