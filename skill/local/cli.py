@@ -52,6 +52,9 @@ def _serve(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     if args.console:
         from skill.local.chat import run_chat
+        from skill.observability import logger
+
+        logger.setLevel("ERROR")  # the console shares the terminal with the log
 
         run_chat(endpoint=f"http://{host}:{port}/", device_id=args.device, user_id=None, person_id=None, locale="en-US")
     else:
