@@ -75,22 +75,11 @@ def container(aws_endpoint: str, table: str, office_fleet):  # type: ignore[no-u
 
     from skill.bootstrap import build
     from skill.config import LOCAL_SKILL_ID, Settings
-    from skill.domain import fleet as codec
+    from skill.services.fleet import apply_plan, plan
 
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     built = build(Settings(skill_id=LOCAL_SKILL_ID, table=table, cache_ttl_seconds=0), dynamodb_client=client)
-    store = built.fleet
-    store.put_doc("site", codec.site_to_doc(office_fleet.site))
-    store.put_doc("calling", codec.calling_to_doc(office_fleet.calling))
-    for kind, entities, to_doc in (
-        ("room", office_fleet.rooms, codec.room_to_doc),
-        ("group", office_fleet.skill_groups, codec.group_to_doc),
-        ("user", office_fleet.users, codec.user_to_doc),
-        ("contact", office_fleet.contacts, codec.contact_to_doc),
-        ("device", office_fleet.devices, codec.device_to_doc),
-    ):
-        for entity in entities:
-            store.put_doc(kind, to_doc(entity))
+    apply_plan(plan(office_fleet, built.fleet, prune=False), built.fleet)
     return built
 
 

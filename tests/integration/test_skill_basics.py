@@ -56,7 +56,9 @@ def test_unknown_device_hears_only_an_enrolment_code(invoke, event, container):
 def test_unknown_device_gets_no_office_data_for_any_intent(invoke, event):
     envelope = event("help_room.json")
     envelope["context"]["System"]["device"]["deviceId"] = "amzn1.ask.device.NEWDEVICE"
-    assert "enrolment code" in speech(invoke(envelope))
+    answer = speech(invoke(envelope))
+    assert re.search(r"\b\d{6}\b", answer) and "isn't set up" in answer
+    assert "Fuji" not in answer and "Test HQ" not in answer
 
 
 def test_claimed_device_speaks_for_its_room(invoke, event, container):

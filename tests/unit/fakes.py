@@ -37,18 +37,10 @@ class InMemoryFleetStore:
 
     @classmethod
     def of(cls, fleet: Fleet) -> InMemoryFleetStore:
+        from skill.services.fleet import apply_plan, plan
+
         store = cls()
-        store.put_doc("site", codec.site_to_doc(fleet.site))
-        store.put_doc("calling", codec.calling_to_doc(fleet.calling))
-        for kind, entities, to_doc in (
-            ("room", fleet.rooms, codec.room_to_doc),
-            ("group", fleet.skill_groups, codec.group_to_doc),
-            ("device", fleet.devices, codec.device_to_doc),
-            ("user", fleet.users, codec.user_to_doc),
-            ("contact", fleet.contacts, codec.contact_to_doc),
-        ):
-            for entity in entities:
-                store.put_doc(kind, to_doc(entity))  # type: ignore[arg-type]
+        apply_plan(plan(fleet, store, prune=False), store)
         store.writes = 0
         return store
 
