@@ -76,30 +76,12 @@ def normalise_name(text: str) -> str:
 
 
 def sound_key(text: str) -> str:
-    """A rough phonetic key for Latin-script names, so "Alis" and "Alice", "Jon" and "John" agree."""
-    word = re.sub(r"[^a-z]", "", text)
-    if not word:
-        return text
-    for pattern, replacement in (
-        (r"^kn|^gn|^pn|^wr", lambda m: m.group(0)[1]),
-        (r"ph", "f"),
-        (r"ck|q", "k"),
-        (r"c(?=[eiy])", "s"),
-        (r"c", "k"),
-        (r"x", "ks"),
-        (r"z", "s"),
-        (r"dg", "j"),
-        (r"gh", ""),
-        (r"v", "f"),
-        (r"th", "t"),
-        (r"(?<=[^aeiou])[hw]|[hw](?=[^aeiou]|$)", ""),
-        (r"y(?=[^aeiou]|$)", "i"),
-    ):
-        word = re.sub(pattern, replacement, word)
-    head, tail = word[:1], re.sub(r"[aeiouy]", "", word[1:])
-    if head in "aeiou":
-        head = "a"
-    return re.sub(r"(.)\1+", r"\1", head + tail)
+    """A phonetic key (Metaphone) for Latin-script names, so "Alis" and "Alice", "Jon" and "John" agree;
+    other scripts are compared as written."""
+    import jellyfish
+
+    word = re.sub(r"[^a-z]", "", text.lower())
+    return jellyfish.metaphone(word) if word else text
 
 
 def _forms(entry: DirectoryEntry) -> tuple[list[str], list[str]]:
