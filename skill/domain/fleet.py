@@ -432,8 +432,8 @@ def _read_notify(r: _Reader, doc: Mapping[str, Any], path: str) -> tuple[NotifyT
             if sms is None:
                 continue
             address = sms
-        if channel == "webhook" and urlparse(address).scheme not in ("http", "https"):
-            r.fail(f"{entry_path}.webhook", "expected an http(s) URL")
+        if channel == "webhook" and not (urlparse(address).scheme in ("http", "https") or address.startswith("ssm:/")):
+            r.fail(f"{entry_path}.webhook", "expected an http(s) URL, or ssm:/NAME of an SSM parameter holding it")
             continue
         targets.append(NotifyTarget(channel=channel, address=address))
     return tuple(targets)

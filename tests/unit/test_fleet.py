@@ -157,6 +157,11 @@ def test_a_bad_field_is_named_by_its_path(path: str, value: Any, problem: str) -
     assert any(p.startswith(problem) for p in found), found
 
 
+def test_a_webhook_may_name_the_ssm_parameter_that_holds_it() -> None:
+    fleet = parse_fleet(edit("users.0.notify", [{"webhook": "ssm:/office/webhooks/alice"}]))
+    assert fleet.users[0].notify[0].address == "ssm:/office/webhooks/alice"
+
+
 def test_a_misspelt_room_reference_names_the_device_entry() -> None:
     # Given a third device pointing at a room that does not exist
     doc = edit("devices.2", {"id": "amzn1.ask.device.X", "room": "fujii"})
