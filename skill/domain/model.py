@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -169,12 +169,17 @@ class Caller:
 
 @dataclass(frozen=True)
 class Interval:
+    """A half-open stretch of time [start, end). Bounds are stored in UTC: Python compares two times of the
+    same zone by the wall clock, which is wrong on the night the clocks change."""
+
     start: datetime
     end: datetime
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("interval bounds must be timezone-aware")
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
         if self.end <= self.start:
             raise ValueError("interval must end after it starts")
 
@@ -186,7 +191,7 @@ class Interval:
         return self.start < other.end and other.start < self.end
 
     def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
+        return self.start <= moment.astimezone(UTC) < self.end
 
 
 class BookingStatus(StrEnum):

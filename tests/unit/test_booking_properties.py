@@ -127,3 +127,17 @@ def test_a_spoken_time_is_the_next_time_the_site_clock_shows_it(now: datetime, h
     wall = datetime.combine(shown.date(), time(hour, minute), tzinfo=zone)
     skipped_by_dst = wall.astimezone(UTC).astimezone(zone).time() != wall.time()
     assert (shown.hour, shown.minute) == (hour, minute) or skipped_by_dst
+
+
+def test_intervals_compare_real_time_across_the_clock_change() -> None:
+    # Given 01:30 to 02:30 local time on the night Berlin's clocks go back (02:00-03:00 happens twice)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from skill.domain.model import Interval
+
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2026, 10, 25, 1, 30, tzinfo=berlin)
+    end = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=berlin)  # the second 02:30
+    # When / Then it lasts two real hours, not the one hour the wall clock shows
+    assert Interval(start, end).duration.total_seconds() == 2 * 3600
