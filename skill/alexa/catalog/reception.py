@@ -8,7 +8,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en-US": {
         "checkin.ask_name": "Welcome. What's your name?",
         "checkin.ask_host": "Thanks, {visitor}. Who are you here to see?",
-        "checkin.no_match": "Sorry, I couldn't match that name. Who are you here to see? Please say their full name.",
+        "checkin.no_match": (
+            "Sorry, I couldn't match that name. Please say the full name of the person you're here to see."
+        ),
         "checkin.which": "{first} or {second}?",
         "checkin.confirm": "{visitor}, here to see {host}. Is that right?",
         "checkin.confirm_company": "{visitor} from {company}, here to see {host}. Is that right?",
@@ -29,5 +31,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "expect.confirm": "I'll expect {visitor} on {day} at {time}. Is that right?",
         "expect.done": "Done. Reception will greet {visitor} by name.",
         "expect.denied": "Okay, I haven't registered anyone.",
+    },
+    "ja-JP": {
+        "checkin.ask_name": "いらっしゃいませ。お名前を教えていただけますか?",
+        "checkin.ask_host": "{visitor}様、ありがとうございます。どなたをご訪問ですか?",
+        "checkin.no_match": (
+            "申し訳ありません、そのお名前が見つかりませんでした。訪問先の方のフルネームをお話しください。"
+        ),
+        "checkin.which": "{first}さんと{second}さんのどちらをご訪問ですか?",
+        "checkin.confirm": "{visitor}様、{host}さんへのご訪問でよろしいですか?",
+        "checkin.confirm_company": "{company}の{visitor}様、{host}さんへのご訪問でよろしいですか?",
+        "checkin.restart": "最初からやり直します。お名前を教えていただけますか?",
+        "checkin.done": "{visitor}様、ありがとうございます。{host}さんにお知らせしました。",
+        "checkin.done_expected": "{visitor}様、ようこそ。{host}さんにお知らせしました。",
+        "checkout.ask_name": "かしこまりました。お名前を教えていただけますか?",
+        "checkout.full_name": "フルネームでお話しください。",
+        "checkout.done": "{visitor}様、ご来訪ありがとうございました。",
+        "checkout.not_found": "そのお名前のご訪問が見つからなかったため、何も変更していません。",
+        "expect.personal_only": "来客の登録はご自分のデバイスから行えます。",
+        "expect.ask_name": "どなたがいらっしゃいますか?",
+        "expect.ask_date": "{visitor}様は何日にいらっしゃいますか?",
+        "expect.ask_time": "何時にいらっしゃいますか?",
+        "expect.bad_date": "すみません、日付を一日だけお話しください。{visitor}様は何日にいらっしゃいますか?",
+        "expect.bad_time": "すみません、十時半のように時刻をお話しください。何時にいらっしゃいますか?",
+        "expect.past": "その時刻はもう過ぎています。{visitor}様は何日にいらっしゃいますか?",
+        "expect.confirm": "{visitor}様を{day}の{time}にお待ちします。よろしいですか?",
+        "expect.done": "登録しました。受付で{visitor}様をお名前でお迎えします。",
+        "expect.denied": "かしこまりました。登録はしていません。",
     },
 }

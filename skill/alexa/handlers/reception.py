@@ -16,7 +16,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.alexa import dialog
+from skill.alexa import dialog, speech
 from skill.alexa.context import RequestContext
 from skill.alexa.handlers.base import IntentHandler, tell
 from skill.alexa.messages import message
@@ -181,8 +181,8 @@ class ExpectVisitorIntentHandler(IntentHandler):
             slots = dialog.updated_intent(handler_input, EXPECT_SLOTS, date=None, startTime=None)
             return dialog.elicit(handler_input, message(ctx.locale, "expect.past", visitor=visitor), "date", slots)
         if dialog.confirmation(handler_input) == "NONE":
-            spoken_day = f"{at:%A, %B} {at.day}"
-            spoken_time = at.strftime("%I:%M %p").lstrip("0")
+            spoken_day = speech.spoken_date(at.date(), ctx.locale)
+            spoken_time = speech.spoken_time(at.time(), ctx.locale)
             question = message(ctx.locale, "expect.confirm", visitor=visitor, day=spoken_day, time=spoken_time)
             return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input, EXPECT_SLOTS))
         reception.expect_visitor(user, visitor, None, at, ctx.caller.site, ctx.container.visits)
