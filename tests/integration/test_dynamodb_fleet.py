@@ -127,3 +127,28 @@ def test_a_live_code_is_not_issued_twice_and_an_expired_one_is_refused(store: Dy
     # Then both are refused, and the first device still has its code
     assert (reused, expired) == (False, None)
     assert store.identify("amzn1.ask.device.A", None, None).claim_code == "111111"
+
+
+def test_the_whole_fleet_is_read_in_one_request_and_kept_until_this_store_writes(
+    demo_store: DynamoFleetStore, aws_endpoint: str
+) -> None:
+    # Given a warm store and another process's store on the same table
+    requests: list[str] = []
+    demo_store.table.client.meta.events.register("before-send.dynamodb", lambda request, **_: requests.append("x"))
+    other_client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    other = DynamoFleetStore(Table(other_client, demo_store.table.name), cache_ttl=0)
+    demo_store.invalidate()
+
+    # When the fleet is listed, then listed again by kind
+    fleet = demo_store.load_fleet()
+    rooms, users, policy = demo_store.docs("room"), demo_store.docs("user"), demo_store.docs("calling")
+    first_reads = len(requests)
+
+    # Then it took one request, and a room added elsewhere shows only after this store writes (or the TTL ends)
+    assert first_reads == 1
+    assert sorted(rooms) == sorted(room.id for room in fleet.rooms)
+    assert set(users) == {user.id for user in fleet.users} and "site" in policy
+    other.put_doc("room", {"id": "annex", "name": "Annex"})
+    assert "annex" not in demo_store.docs("room")
+    demo_store.put_doc("room", {"id": "kita", "name": "Kita"})
+    assert {"annex", "kita"} <= set(demo_store.docs("room"))

@@ -60,12 +60,14 @@ class _TtlCache:
 
 
 class DynamoFleetStore:
-    """Reads and writes the fleet. Found items are cached for `cache_ttl` seconds in a warm container;
-    missing ones never are, so a device claimed a moment ago is recognised at once."""
+    """Reads and writes the fleet. Found items, and the whole fleet once listed, are cached for `cache_ttl`
+    seconds in a warm container; missing items never are, so a device claimed a moment ago is recognised
+    at once. Every write through the store drops both caches."""
 
     def __init__(self, table: Table, cache_ttl: float = 30.0) -> None:
         self.table = table
         self._cache = _TtlCache(cache_ttl)
+        self._fleet: tuple[float, dict[str, dict[str, dict[str, Any]]]] | None = None
 
     # ------------------------------------------------------------ the request path
 
@@ -130,22 +132,35 @@ class DynamoFleetStore:
     # ------------------------------------------------------------ whole-fleet reads (admin, jobs)
 
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
-        """Every stored document of one kind, by id."""
-        if kind in ("site", "calling"):
-            item = self.table.get(PREFIX[kind] + SINGLETON_ID, META, consistent=True)
-            return {SINGLETON_ID: item["doc"]} if item else {}
-        return {item["doc"]["id"]: item["doc"] for item in self.table.query_index(FLEET_INDEX, PREFIX[kind])}
+        """Every stored document of one kind, by id ("site" and "calling" under the id "site")."""
+        return dict(self._snapshot().get(kind, {}))
+
+    def _snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every fleet document by kind and id: one paged GSI query, kept for `cache_ttl` seconds in a warm
+        container and dropped by every write through this store."""
+        now = time.monotonic()
+        if self._fleet is not None and self._fleet[0] >= now:
+            return self._fleet[1]
+        by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in PREFIX}
+        for item in self.table.query_index(FLEET_INDEX):
+            kind = item.get("kind")
+            if kind in by_kind:
+                entity_id = SINGLETON_ID if kind in ("site", "calling") else item["doc"]["id"]
+                by_kind[kind][entity_id] = item["doc"]
+        self._fleet = (now + self._cache.ttl, by_kind)
+        return by_kind
 
     def load_fleet(self) -> Fleet:
-        site = self.docs("site").get(SINGLETON_ID)
-        calling = self.docs("calling").get(SINGLETON_ID)
+        docs = self._snapshot()
+        site = docs["site"].get(SINGLETON_ID)
+        calling = docs["calling"].get(SINGLETON_ID)
         return Fleet(
             site=codec.site_from_doc(site) if site else Site(),
-            rooms=tuple(codec.room_from_doc(d) for d in sorted(self.docs("room").values(), key=_by_id)),
-            skill_groups=tuple(codec.group_from_doc(d) for d in sorted(self.docs("group").values(), key=_by_id)),
-            devices=tuple(codec.device_from_doc(d) for d in sorted(self.docs("device").values(), key=_by_id)),
-            users=tuple(codec.user_from_doc(d) for d in sorted(self.docs("user").values(), key=_by_id)),
-            contacts=tuple(codec.contact_from_doc(d) for d in sorted(self.docs("contact").values(), key=_by_id)),
+            rooms=tuple(codec.room_from_doc(d) for d in sorted(docs["room"].values(), key=_by_id)),
+            skill_groups=tuple(codec.group_from_doc(d) for d in sorted(docs["group"].values(), key=_by_id)),
+            devices=tuple(codec.device_from_doc(d) for d in sorted(docs["device"].values(), key=_by_id)),
+            users=tuple(codec.user_from_doc(d) for d in sorted(docs["user"].values(), key=_by_id)),
+            contacts=tuple(codec.contact_from_doc(d) for d in sorted(docs["contact"].values(), key=_by_id)),
             calling=codec.calling_from_doc(calling) if calling else codec.CallingPolicy(),
         )
 
@@ -172,7 +187,7 @@ class DynamoFleetStore:
         if kind == "user":
             ops += self._user_index_ops(entity_id, old_doc or {}, doc)
         self.table.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
-        self._cache.clear()
+        self.invalidate()
 
     def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
         ops: list[dict[str, Any]] = [
@@ -181,7 +196,7 @@ class DynamoFleetStore:
         if kind == "user":
             ops += self._user_index_ops(entity_id, old_doc or {}, {})
         self.table.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
-        self._cache.clear()
+        self.invalidate()
 
     def _item(self, kind: str, entity_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
         pk = PREFIX[kind] + entity_id
@@ -201,6 +216,7 @@ class DynamoFleetStore:
 
     def invalidate(self) -> None:
         self._cache.clear()
+        self._fleet = None
 
     # ------------------------------------------------------------ enrolment claims
 
