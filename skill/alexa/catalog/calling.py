@@ -38,6 +38,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "join.your_meeting": "your meeting",
         "join.no_meeting": "I can't see a meeting with a dial-in number now or in the next 15 minutes.",
         "join.no_dial_in": "I can't see a dial-in number in this meeting's invitation.",
+        "progress.call": "One moment, I'm placing the call.",
+        "progress.join": "One moment, I'm looking for the meeting.",
     },
     "ja-JP": {
         "call.ask_who": "どなたに電話しますか?お名前をお話しください。",
@@ -76,5 +78,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "join.your_meeting": "会議",
         "join.no_meeting": "今から十五分以内に、ダイヤルイン番号のある会議は見つかりません。",
         "join.no_dial_in": "この会議の招待にダイヤルイン番号が見つかりません。",
+        "progress.call": "少々お待ちください。電話をおかけします。",
+        "progress.join": "少々お待ちください。会議を探しています。",
     },
 }

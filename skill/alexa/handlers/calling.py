@@ -19,6 +19,7 @@ from skill.alexa import dialog
 from skill.alexa.context import RequestContext
 from skill.alexa.handlers.base import IntentHandler, tell
 from skill.alexa.messages import message
+from skill.alexa.progressive import send_progressive
 from skill.alexa.speech import may_describe
 from skill.domain import fleet as codec
 from skill.domain.dialing import to_e164
@@ -142,6 +143,7 @@ class CallContactIntentHandler(IntentHandler):
         if isinstance(found, NotFound):
             return tell(handler_input, _not_found(ctx, found, query or ""))
         if confirmation == "CONFIRMED":
+            send_progressive(handler_input, message(ctx.locale, "progress.call"))
             outcome = _place(ctx, found, fleet.calling)
             _log_outcome(outcome)
             if outcome.result != "placed":
@@ -205,6 +207,8 @@ class DialNumberIntentHandler(IntentHandler):
                 dialog.current_intent(handler_input),
             )
         policy = _policy(ctx)
+        if confirmation == "CONFIRMED":
+            send_progressive(handler_input, message(ctx.locale, "progress.call"))
         outcome = _place(ctx, number, policy) if confirmation == "CONFIRMED" else _check(ctx, number, policy)
         if outcome.result not in ("ready", "placed"):
             _log_outcome(outcome)
@@ -229,6 +233,7 @@ class JoinMeetingIntentHandler(IntentHandler):
         owner = (
             caller.room.id if caller.is_shared and caller.room else f"user:{caller.user.id}" if caller.user else None
         )
+        send_progressive(handler_input, message(ctx.locale, "progress.join"))
         end = ctx.now + calling.JOIN_LEAD + BUSY_LOOKUP_SLACK
         try:
             busy = ctx.container.bookings.busy_between(owner, ctx.now, end, caller.timezone) if owner else []
