@@ -94,24 +94,21 @@ def spoken_time(at: time, locale: str) -> str:
 # --- rooms: times, lengths, status and the next meeting ------------------------------------------
 
 
-def clock_words(moment: datetime, tz: str) -> str:
-    """A clock time as Alexa reads it naturally: "2:30 PM", "10 AM"."""
-    local = moment.astimezone(ZoneInfo(tz))
-    hour = local.hour % 12 or 12
-    minutes = f":{local.minute:02d}" if local.minute else ""
-    return f"{hour}{minutes} {'AM' if local.hour < 12 else 'PM'}"
+def clock_words(moment: datetime, tz: str, locale: str) -> str:
+    """`moment` as a clock time in the site's time zone, spoken per locale."""
+    return spoken_time(moment.astimezone(ZoneInfo(tz)).time(), locale)
 
 
 def when_words(moment: datetime, tz: str, now: datetime, locale: str) -> str:
-    """ "2:30 PM" today, "tomorrow at 10 AM", or "on Tuesday, December 8 at 10 AM"."""
+    """ "at 2:30 PM" today, "tomorrow at 10:00 AM", or "on Tuesday, December 8 at 10:00 AM"."""
     zone = ZoneInfo(tz)
     day, today = moment.astimezone(zone).date(), now.astimezone(zone).date()
-    clock = clock_words(moment, tz)
+    clock = clock_words(moment, tz, locale)
     if day == today:
         return message(locale, "when.today", time=clock)
     if day == today + timedelta(days=1):
         return message(locale, "when.tomorrow", time=clock)
-    return message(locale, "when.other", weekday=f"{day:%A}", month=f"{day:%B}", day=day.day, time=clock)
+    return message(locale, "when.other", day=spoken_date(day, locale), time=clock)
 
 
 def length_words(length: timedelta, locale: str) -> str:
@@ -136,13 +133,13 @@ def room_status(caller: Caller, status: RoomStatus, locale: str) -> str:
     """Busy until when, or free until when; the subject only when `may_describe` allows it."""
     tz, room = caller.timezone, status.room.name
     if status.busy is not None:
-        until = clock_words(status.busy_until or status.busy.end, tz)
+        until = clock_words(status.busy_until or status.busy.end, tz, locale)
         if status.busy.subject and may_describe(_as_room_viewer(caller), status.busy):
             text = message(locale, "status.busy_with", room=room, subject=status.busy.subject, until=until)
         else:
             text = message(locale, "status.busy", room=room, until=until)
     elif status.free_until is not None:
-        text = message(locale, "status.free_until", room=room, until=clock_words(status.free_until, tz))
+        text = message(locale, "status.free_until", room=room, until=clock_words(status.free_until, tz, locale))
     else:
         text = message(locale, "status.free_day", room=room)
     if status.stale_minutes is not None:
@@ -161,7 +158,7 @@ def next_meeting(
             return message(locale, "next.room_none", room=room.name)
         return message(locale, "next.personal_none")
     busy = meeting.busy
-    when, until = when_words(busy.start, tz, now, locale), clock_words(busy.end, tz)
+    when, until = when_words(busy.start, tz, now, locale), clock_words(busy.end, tz, locale)
     if room is not None:
         if busy.subject and may_describe(_as_room_viewer(caller), busy):
             return message(locale, "next.room_with", room=room.name, subject=busy.subject, when=when, until=until)

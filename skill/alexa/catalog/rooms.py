@@ -1,3 +1,84 @@
-"""Messages of the rooms capability."""
+"""Messages of the rooms capability. On shared devices no subject, organizer or attendee is part of them
+unless skill.alexa.speech allowed it; answers there stay within two sentences."""
 
-MESSAGES: dict[str, dict[str, str]] = {"en-US": {}}
+MESSAGES: dict[str, dict[str, str]] = {
+    "en-US": {
+        # times and lengths
+        "when.today": "at {time}",
+        "when.tomorrow": "tomorrow at {time}",
+        "when.other": "on {day} at {time}",
+        "length.minutes": "{minutes} minutes",
+        "length.hour": "an hour",
+        "length.hours": "{hours} hours",
+        "length.hours_minutes": "{hours} hours and {minutes} minutes",
+        "length.hour_minutes": "an hour and {minutes} minutes",
+        # status
+        "status.busy": "{room} is busy until {until}.",
+        "status.busy_with": "{room} is in {subject} until {until}.",
+        "status.free_until": "{room} is free until {until}.",
+        "status.free_day": "{room} is free for the rest of the day.",
+        "status.stale": " Its calendar was last read {minutes} minutes ago.",
+        # which room
+        "room.ask": "Which room?",
+        "room.unknown": "I don't know a room called {name}.",
+        "room.none": "I don't know which room you mean. Please name a room.",
+        # booking
+        "book.ask_duration": "For how long?",
+        "book.ask_time": "At what time?",
+        "book.ask_date": "On which day?",
+        "book.confirm": "Book {room} {when} for {length}?",
+        "book.done": "Done. {room} is booked {when}, until {until}.",
+        "book.denied": "OK, I haven't booked anything.",
+        "taken.until_then": "{room} is taken from {busy_from}; it is free until then.",
+        "taken.at": "{room} is taken at that time, from {busy_from}.",
+        "taken.now": "{room} is already taken then.",
+        # booking rules, by BookingRuleError reason
+        "rule.bad_duration": "That isn't a length I can book. Try something like thirty minutes.",
+        "rule.vague_date": "Please name one day, like tomorrow or December fifth.",
+        "rule.vague_time": "Please give me a time, like ten or two thirty.",
+        "rule.too_long": "{room} can be booked for at most {length} at a time.",
+        "rule.too_far": "Rooms can be booked up to {days} days ahead.",
+        "rule.in_past": "That time has already passed.",
+        "rule.not_bookable": "{room} can't be booked.",
+        "rule.too_small": "{room} seats {capacity}, not {attendees}.",
+        "rule.bad_date": "I didn't understand that date.",
+        "rule.bad_time": "I didn't understand that time.",
+        "rule.bad_attendees": "I didn't understand how many people are coming.",
+        "rule.not_started": "That meeting hasn't started yet.",
+        "rule.changed": "That booking just changed. Please ask again.",
+        "rule.other": "I can't book that.",
+        # find
+        "find.offer": "{room} is free{floor}. Shall I book it?",
+        "find.floor": " on floor {floor}",
+        "find.none": "No room is free then.",
+        "find.no_more": "That was the last free room.",
+        "find.taken": "{room} was just taken. {next}",
+        "offer.declined": "OK.",
+        # the meeting on now
+        "current.none": "There's no meeting booked here right now.",
+        "current.none.personal": "You have no meeting on right now.",
+        "current.none.unknown": "I can't tell whose meeting that is. Try from the meeting room or your own device.",
+        "extend.ask": "By how long?",
+        "extend.done": "Done. The meeting now ends at {until}.",
+        "extend.partly": "I extended the meeting until {until}; {room} is taken after that.",
+        "extend.none": "{room} is taken from {until}, so I can't extend the meeting.",
+        "extend.offer": " {other} is free until {wanted}. Shall I book it?",
+        "end.done": "Thanks. {room} is free again.",
+        "end.cancelled": "I've cancelled the booking; it hadn't started.",
+        "room.checked_in": "You're checked in. {room} is yours until {until}.",
+        # next meeting
+        "next.room": "{room} is booked next {when}, until {until}.",
+        "next.room_with": "Next in {room}: {subject}, {when} until {until}.",
+        "next.room_none": "Nothing else is booked in {room} today.",
+        "next.personal": "Your next meeting is {when}{place}.",
+        "next.personal_with": "Your next meeting is {subject}, {when}{place}.",
+        "next.personal_none": "You have no more meetings today or tomorrow.",
+        "next.place": " in {room}",
+        # cancel
+        "cancel.confirm": "Cancel your booking of {room} {when}?",
+        "cancel.done": "Cancelled your booking of {room} {when}.",
+        "cancel.denied": "OK, I kept it.",
+        "cancel.none": "I can't find a booking of yours like that.",
+        "cancel.who": "I can't tell whose booking that is. Please ask from your own device.",
+    },
+}

@@ -1,0 +1,320 @@
+"""Meeting rooms through the Lambda handler's request path with real envelopes, on moto's DynamoDB.
+
+The test office (tests/fixtures/office.yaml, Asia/Tokyo): Fuji (floor 5, 8 seats, video and whiteboard) with
+the shared device TESTROOM, Everest (floor 5, 4 seats), the lobby (not bookable), Alice's desk device TESTDESK.
+The clock stands at 10:00 in Tokyo on 1 December 2026.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from skill.bootstrap import Container
+from skill.config import LOCAL_SKILL_ID
+from skill.domain.model import Booking, BookingStatus, BusyInterval
+from skill.local.envelopes import intent_request
+
+ROOM = "amzn1.ask.device.TESTROOM"
+DESK = "amzn1.ask.device.TESTDESK"
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+TODAY = date(2026, 12, 1)
+TZ = "Asia/Tokyo"
+
+
+@dataclass
+class Clock:
+    at: datetime = NOW
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class Device:
+    """One conversation with a device: session attributes carried from answer to answer, as Alexa does."""
+
+    invoke: Any
+    device: str
+    user: str = "amzn1.ask.account.SOMEONE"
+    person: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, intent: str, confirmation: str = "NONE", **slots: str | None) -> dict[str, Any]:
+        envelope = intent_request(
+            intent,
+            slots,
+            confirmation=confirmation,
+            application_id=LOCAL_SKILL_ID,
+            device_id=self.device,
+            user_id=self.user,
+            person_id=self.person,
+            session_attributes=self.attributes,
+            new_session=not self.attributes,
+        )
+        response: dict[str, Any] = self.invoke(envelope)
+        self.attributes = dict(response.get("sessionAttributes") or {})
+        return response
+
+
+def speech(response: dict[str, Any]) -> str:
+    return re.sub(r"<[^>]+>", "", response["response"].get("outputSpeech", {}).get("ssml", ""))
+
+
+def directive(response: dict[str, Any]) -> dict[str, Any]:
+    directives = response["response"].get("directives") or []
+    return directives[0] if directives else {}
+
+
+def ended(response: dict[str, Any]) -> bool:
+    return bool(response["response"].get("shouldEndSession"))
+
+
+def tokyo(hour: int, minute: int = 0, day: date = TODAY) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=9)
+
+
+def bookings(container: Container, room: str = "fuji") -> list[Booking]:
+    return container.bookings.list_bookings(room, NOW - timedelta(days=1), NOW + timedelta(days=3), TZ)
+
+
+def feed_busy(container: Container, start: datetime, end: datetime, subject: str = "Budget review") -> None:
+    busy = BusyInterval(start, end, "feed", "evt-1", subject=subject, organizer="alice@example.com")
+    container.bookings.replace_feed_busy("fuji", TODAY, [busy], NOW, "digest-1")
+
+
+@pytest.fixture
+def clock(container: Container) -> Clock:
+    container.clock = Clock()  # type: ignore[assignment]
+    return container.clock  # type: ignore[return-value]
+
+
+@pytest.fixture
+def room(invoke: Any, clock: Clock) -> Device:
+    return Device(invoke, ROOM)
+
+
+@pytest.fixture
+def desk(invoke: Any, clock: Clock) -> Device:
+    return Device(invoke, DESK, user="amzn1.ask.account.TESTALICE")
+
+
+def test_status_of_a_free_room_and_of_a_busy_one_without_the_subject(room: Device, container: Container) -> None:
+    # Given Fuji with nothing booked
+    # When the room is asked whether it is free
+    free = room.say("RoomStatusIntent", room="this room")
+    # Then it is free for the rest of the day
+    assert speech(free) == "Fuji is free for the rest of the day."
+    # Given a calendar meeting from 10:00 to 11:00
+    feed_busy(container, tokyo(10), tokyo(11))
+    # When asked again
+    busy = room.say("RoomStatusIntent")
+    # Then the room is busy until 11, and the subject is not spoken on the shared device
+    assert speech(busy) == "Fuji is busy until 11:00 AM."
+    assert ended(busy)
+
+
+def test_status_of_a_named_room_is_found_by_a_misheard_name(desk: Device, container: Container) -> None:
+    # Given a calendar meeting in Fuji at 11
+    feed_busy(container, tokyo(11), tokyo(12))
+    # When Alice asks from her desk about "fugi"
+    answer = desk.say("RoomStatusIntent", room="fugi")
+    # Then Fuji is free until 11
+    assert speech(answer) == "Fuji is free until 11:00 AM."
+
+
+def test_an_unknown_room_is_answered(desk: Device) -> None:
+    assert speech(desk.say("RoomStatusIntent", room="Narnia")) == "I don't know a room called Narnia."
+
+
+def test_book_this_room_now_for_thirty_minutes_is_done_and_checked_in(room: Device, container: Container) -> None:
+    # When the room device is asked to book the room for 30 minutes
+    answer = room.say("BookRoomIntent", duration="PT30M")
+    # Then it is booked at once, the session ends, and the meeting counts as checked in
+    assert speech(answer) == "Done. Fuji is booked at 10:00 AM, until 10:30 AM."
+    assert ended(answer)
+    [booking] = bookings(container)
+    assert (booking.start, booking.end, booking.status) == (tokyo(10), tokyo(10, 30), BookingStatus.CHECKED_IN)
+    assert booking.device == ROOM
+
+
+def test_missing_duration_is_asked_for(room: Device, container: Container) -> None:
+    answer = room.say("BookRoomIntent")
+    assert directive(answer)["type"] == "Dialog.ElicitSlot"
+    assert directive(answer)["slotToElicit"] == "duration"
+    assert speech(answer) == "For how long?"
+    assert bookings(container) == []
+
+
+def test_a_later_booking_is_confirmed_first_and_a_denial_changes_nothing(desk: Device, container: Container) -> None:
+    slots = {"room": "Fuji", "date": "2026-12-02", "startTime": "10:00", "duration": "PT1H"}
+    # When Alice asks to book Fuji tomorrow at 10 for an hour
+    asked = desk.say("BookRoomIntent", **slots)
+    # Then she is asked to confirm, and nothing is booked yet
+    assert directive(asked)["type"] == "Dialog.ConfirmIntent"
+    assert speech(asked) == "Book Fuji tomorrow at 10:00 AM for an hour?"
+    assert bookings(container) == []
+    # When she says no, nothing is booked
+    denied = desk.say("BookRoomIntent", "DENIED", **slots)
+    assert speech(denied) == "OK, I haven't booked anything."
+    assert bookings(container) == []
+    # When she confirms, the booking is hers
+    done = desk.say("BookRoomIntent", "CONFIRMED", **slots)
+    assert speech(done) == "Done. Fuji is booked tomorrow at 10:00 AM, until 11:00 AM."
+    [booking] = bookings(container)
+    tomorrow = TODAY + timedelta(days=1)
+    assert (booking.start, booking.end) == (tokyo(10, day=tomorrow), tokyo(11, day=tomorrow))
+    assert (booking.organizer, booking.status) == ("alice", BookingStatus.BOOKED)
+
+
+def test_a_conflict_with_calendar_busy_time_says_until_when_it_is_free(room: Device, container: Container) -> None:
+    # Given a calendar meeting in Fuji from 10:30
+    feed_busy(container, tokyo(10, 30), tokyo(11, 30))
+    # When the room is asked for an hour from now
+    answer = room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
+    # Then the answer says when it is taken and that it is free until then
+    assert speech(answer) == "Fuji is taken from 10:30 AM; it is free until then."
+    assert bookings(container) == []
+
+
+def test_find_offers_the_nearest_fitting_room_and_yes_books_it(room: Device, container: Container) -> None:
+    # When a room for three people is asked for
+    offered = room.say("FindRoomIntent", attendees="3")
+    # Then the smallest room that fits on this floor is offered first
+    assert speech(offered) == "Everest is free on floor 5. Shall I book it?"
+    assert not ended(offered)
+    # When the answer is no, the next room is offered
+    second = room.say("AMAZON.NoIntent")
+    assert speech(second) == "Fuji is free on floor 5. Shall I book it?"
+    # When the answer is yes, it is booked
+    done = room.say("AMAZON.YesIntent")
+    assert speech(done) == "Done. Fuji is booked at 10:00 AM, until 10:30 AM."
+    assert [b.room_id for b in bookings(container)] == ["fuji"]
+    assert bookings(container, "everest") == []
+
+
+def test_yes_without_an_offer_is_not_taken_by_rooms(room: Device, container: Container) -> None:
+    answer = room.say("AMAZON.YesIntent")
+    assert "Sorry, I can't help with that" in speech(answer)
+    assert bookings(container) == []
+
+
+def test_extend_into_a_taken_slot_extends_until_then_and_offers_another_room(
+    room: Device, container: Container
+) -> None:
+    # Given a meeting booked now until 10:30 and a calendar meeting in Fuji from 10:45
+    room.say("BookRoomIntent", duration="PT30M")
+    feed_busy(container, tokyo(10, 45), tokyo(11, 30))
+    # When the meeting is extended by 30 minutes
+    answer = room.say("ExtendMeetingIntent", duration="PT30M")
+    # Then it runs until 10:45, and Everest is offered for the rest
+    assert speech(answer) == (
+        "I extended the meeting until 10:45 AM; Fuji is taken after that. Everest is free until 11:00 AM. "
+        "Shall I book it?"
+    )
+    [booking] = bookings(container)
+    assert booking.end == tokyo(10, 45)
+    # When the offer is taken, Everest is booked for the rest
+    room.say("AMAZON.YesIntent")
+    [other] = bookings(container, "everest")
+    assert (other.start, other.end) == (tokyo(10, 45), tokyo(11))
+
+
+def test_extend_within_free_time(room: Device, container: Container) -> None:
+    room.say("BookRoomIntent", duration="PT30M")
+    answer = room.say("ExtendMeetingIntent", duration="PT15M")
+    assert speech(answer) == "Done. The meeting now ends at 10:45 AM."
+    assert [b.end for b in bookings(container)] == [tokyo(10, 45)]
+
+
+def test_end_frees_the_rest_of_the_meeting(room: Device, container: Container, clock: Clock) -> None:
+    # Given a meeting booked now for an hour, ten minutes in
+    room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
+    clock.at = NOW + timedelta(minutes=10)
+    # When the meeting is ended
+    answer = room.say("EndMeetingIntent")
+    # Then the room is free from the next quarter hour
+    assert speech(answer) == "Thanks. Fuji is free again."
+    assert ended(answer)
+    [booking] = bookings(container)
+    assert (booking.status, booking.end) == (BookingStatus.ENDED, tokyo(10, 15))
+
+
+def test_check_in_from_the_room_keeps_a_booking_made_elsewhere(
+    room: Device, desk: Device, container: Container
+) -> None:
+    # Given Alice booked Fuji from her desk for now
+    desk.say("BookRoomIntent", room="Fuji", duration="PT30M")
+    assert [b.status for b in bookings(container)] == [BookingStatus.BOOKED]
+    # When the room device hears "check in"
+    answer = room.say("MeetingCheckInIntent")
+    # Then the booking is checked in
+    assert speech(answer) == "You're checked in. Fuji is yours until 10:30 AM."
+    assert [b.status for b in bookings(container)] == [BookingStatus.CHECKED_IN]
+
+
+def test_nothing_to_check_in_to(room: Device) -> None:
+    assert speech(room.say("MeetingCheckInIntent")) == "There's no meeting booked here right now."
+
+
+def test_cancel_on_a_personal_device_is_confirmed(desk: Device, container: Container) -> None:
+    # Given Alice's booking of Fuji tomorrow at 10
+    slots = {"room": "Fuji", "date": "2026-12-02", "startTime": "10:00", "duration": "PT1H"}
+    desk.say("BookRoomIntent", "CONFIRMED", **slots)
+    # When she asks to cancel her Fuji booking
+    asked = desk.say("CancelBookingIntent", room="Fuji")
+    assert speech(asked) == "Cancel your booking of Fuji tomorrow at 10:00 AM?"
+    assert [b.status for b in bookings(container)] == [BookingStatus.BOOKED]
+    # When she confirms, it is cancelled
+    done = desk.say("CancelBookingIntent", "CONFIRMED", room="Fuji")
+    assert speech(done) == "Cancelled your booking of Fuji tomorrow at 10:00 AM."
+    assert [b.status for b in bookings(container)] == [BookingStatus.CANCELLED]
+
+
+def test_next_meeting_personal_hears_the_subject_shared_does_not(
+    desk: Device, room: Device, invoke: Any, container: Container
+) -> None:
+    # Given a calendar meeting "Budget review" organized by Alice in Fuji at 14:00
+    feed_busy(container, tokyo(14), tokyo(15), subject="Budget review")
+    # When the room is asked what is next
+    shared = room.say("NextMeetingIntent")
+    # Then it says when, not what
+    assert speech(shared) == "Fuji is booked next at 2:00 PM, until 3:00 PM."
+    # When Alice's voice is recognised in the room, she hears her own meeting's subject
+    recognised = Device(invoke, ROOM, person="amzn1.ask.person.TESTALICE").say("NextMeetingIntent")
+    assert speech(recognised) == "Next in Fuji: Budget review, at 2:00 PM until 3:00 PM."
+    # Given Alice's own booking of Everest at 11
+    desk.say("BookRoomIntent", "CONFIRMED", room="Everest", startTime="11:00", duration="PT30M")
+    # When she asks her desk for her next meeting
+    personal = desk.say("NextMeetingIntent")
+    assert speech(personal) == "Your next meeting is at 11:00 AM in Everest."
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected"),
+    [
+        ({"duration": "P1Y"}, "That isn't a length I can book."),
+        ({"duration": "PT0M"}, "That isn't a length I can book."),
+        ({"duration": "PT5H"}, "Fuji can be booked for at most 2 hours at a time."),
+        ({"duration": "PT30M", "date": "2026-W50"}, "Please name one day"),
+        ({"duration": "PT30M", "startTime": "EV"}, "Please give me a time"),
+        ({"duration": "PT30M", "date": "2026-12-03"}, "Please give me a time"),
+        ({"duration": "PT30M", "startTime": "25:61"}, "I didn't understand that time."),
+        ({"duration": "PT30M", "date": "2026-02-30", "startTime": "10:00"}, "I didn't understand that date."),
+        ({"duration": "PT30M", "date": "2027-06-01", "startTime": "10:00"}, "up to 30 days ahead"),
+        ({"duration": "PT30M", "date": "2026-11-30", "startTime": "10:00"}, "That time has already passed."),
+        ({"duration": "PT30M", "attendees": "20"}, "Fuji seats 8, not 20."),
+        ({"duration": "PT30M", "attendees": "?"}, "I didn't understand how many people are coming."),
+        ({"duration": "PT30M", "room": "lobby"}, "Lobby can't be booked."),
+    ],
+)
+def test_every_bad_slot_value_is_answered(
+    room: Device, container: Container, slots: dict[str, str], expected: str
+) -> None:
+    answer = room.say("BookRoomIntent", "CONFIRMED", **slots)
+    assert expected in speech(answer)
+    assert bookings(container) == []
