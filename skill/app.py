@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from skill.observability import logger
+from skill.observability import count, logger, metrics
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
@@ -30,6 +30,10 @@ def container() -> Container:
         from skill.bootstrap import build
 
         _container = build()
+        if _container.settings.tracing:
+            from skill.observability import start_tracing
+
+            start_tracing()
     return _container
 
 
@@ -86,23 +90,42 @@ def handle_skill_event(event: Any, lambda_context: Any = None) -> dict[str, Any]
     return body
 
 
+def answer(event: Any, lambda_context: Any = None) -> dict[str, Any]:
+    """The skill's answer within the deadline guard: the `unavailable` message when the backend hangs."""
+    from skill.deadline import answer_within
+
+    settings = container().settings
+    return answer_within(
+        event if isinstance(event, dict) else {},
+        lambda_context,
+        lambda: handle_skill_event(event, lambda_context),
+        cap_ms=settings.deadline_cap_ms,
+        margin_ms=settings.deadline_margin_ms,
+    )
+
+
 @logger.inject_lambda_context(log_event=False, clear_state=True)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The Alexa skill endpoint."""
-    return handle_skill_event(event, lambda_context)
+    return answer(event, lambda_context)
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
+@metrics.log_metrics
 def refresher(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The calendar refresh, on an EventBridge schedule: every room's and user's feed."""
     from skill.services.calendars import refresh_all, summarize
 
     summary = summarize(refresh_all(container()))
     logger.info("calendar refresh", extra=summary)
+    failed = summary["failed"]
+    count("FeedStale", failed if isinstance(failed, int) else 0)
     return summary
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
+@metrics.log_metrics
 def calendar_feed(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """A room's published booking feed behind a Lambda function URL (payload format 2.0)."""
     from skill.services.calendars import NOT_FOUND, serve_feed_request
@@ -125,6 +148,7 @@ def calendar_feed(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
+@metrics.log_metrics
 def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The SIP media application's Lambda: bridges a placed call and writes its progress into the call log."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -143,6 +167,7 @@ def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
+@metrics.log_metrics
 def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """Host notifications from the table's DynamoDB Stream (visit inserts); reports partial failures."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -154,12 +179,13 @@ def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
         notify_stream_record(record.raw_event, container())
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    return dict(
-        process_partial_response(event=event, record_handler=handle, processor=processor, context=lambda_context)
-    )
+    response = process_partial_response(event=event, record_handler=handle, processor=processor, context=lambda_context)
+    count("NotificationFailed", len(response["batchItemFailures"]))
+    return dict(response)
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
+@metrics.log_metrics
 def sweeper(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """Housekeeping on an EventBridge schedule: visitors still on site at the end of the day are checked out."""
     from skill.services.reception import auto_check_out_job

@@ -22,6 +22,8 @@ class Settings:
     sma_id_parameter: str | None = None  # SSM parameter names, never the secrets themselves
     from_number_parameter: str | None = None
     webhook_parameter_prefix: str | None = None
+    deadline_cap_ms: int = 6500  # the voice answer's budget, well inside Alexa's 8 seconds
+    tracing: bool = False  # X-Ray through Powertools Tracer: off by default, it costs cold start
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, local: bool = False) -> Settings:
@@ -38,4 +40,6 @@ class Settings:
             sma_id_parameter=e.get("OFFICE_SMA_ID_PARAMETER"),
             from_number_parameter=e.get("OFFICE_FROM_NUMBER_PARAMETER"),
             webhook_parameter_prefix=e.get("OFFICE_WEBHOOK_PARAMETER_PREFIX"),
+            deadline_cap_ms=int(e.get("OFFICE_DEADLINE_CAP_MS", "6500")),
+            tracing=e.get("OFFICE_TRACING", "").lower() == "true",
         )

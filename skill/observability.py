@@ -1,13 +1,53 @@
-"""Structured JSON logs (Powertools Logger) with the Alexa requestId as correlation id.
+"""Structured JSON logs (Powertools Logger) with the Alexa requestId as correlation id, EMF metrics
+(Powertools Metrics) and optional X-Ray tracing.
 
 Log lines carry ids, intents, statuses and counts; never names, phone numbers, PINs or envelopes.
 """
 
 from __future__ import annotations
 
-import sys
+import warnings
+from typing import Literal
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
-# stderr keeps stdout clean for what commands print (office-admin --json); Lambda collects both.
-logger = Logger(service="office-assistant", stream=sys.stderr)
+SERVICE = "office-assistant"
+NAMESPACE = "OfficeAssistant"
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+# Entry points flush metrics even when nothing was counted; that is normal, not worth a warning.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+MetricName = Literal[
+    "BookingConflict",
+    "NoShowReleased",
+    "VisitorCheckedIn",
+    "NotificationFailed",
+    "FeedStale",
+    "DeadlineFallback",
+    "CallPlaced",
+    "CallRefused",
+]
+
+
+def count(name: MetricName, value: int = 1) -> None:
+    """Add `value` to the metric `name` (published when the entry point returns); never raises."""
+    if value <= 0:
+        return
+    try:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    except Exception:  # a metric must never cost the listener an answer
+        logger.warning("metric not recorded", extra={"metric": name}, exc_info=True)
+
+
+def start_tracing() -> None:
+    """X-Ray tracing of boto3 and HTTP calls (Powertools Tracer with auto-patching); needs aws-xray-sdk."""
+    try:
+        from aws_lambda_powertools import Tracer
+
+        Tracer(service=SERVICE, auto_patch=True)
+    except ImportError:
+        logger.warning("tracing asked for, but aws-xray-sdk is not installed; tracing stays off")
