@@ -187,7 +187,9 @@ def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 @metrics.log_metrics
 def sweeper(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
-    """Housekeeping on an EventBridge schedule: visitors still on site at the end of the day are checked out."""
+    """Housekeeping on an EventBridge schedule: visitors still on site at the end of the day are checked out,
+    and room bookings nobody checked in to are released."""
     from skill.services.reception import auto_check_out_job
+    from skill.services.rooms import release_job
 
-    return {"visitors_checked_out": auto_check_out_job(container())}
+    return {"visitors_checked_out": auto_check_out_job(container()), "bookings_released": release_job(container())}

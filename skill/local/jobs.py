@@ -18,11 +18,13 @@ def scheduled_jobs() -> list[tuple[str, Job]]:
     """Every job with its name, in the order one round runs them."""
     from skill.services.calendars import refresh_all
     from skill.services.reception import auto_check_out_job, outbox_job
+    from skill.services.rooms import release_job
 
     return [
         ("calendar refresh", refresh_all),
         ("host notifications", outbox_job),
         ("visitor auto check-out", auto_check_out_job),
+        ("no-show release", release_job),
     ]
 
 
