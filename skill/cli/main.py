@@ -484,6 +484,7 @@ def _client_error(ctx: Context, exc: Any) -> str:
 
 
 # Command groups kept in their own modules register themselves on import.
+from skill.cli import bookings as _bookings  # noqa: E402, F401
 from skill.cli import calendars as _calendars  # noqa: E402, F401
 from skill.cli import calls as _calls  # noqa: E402, F401
 from skill.cli import visitors as _visitors  # noqa: E402, F401
