@@ -1,4 +1,4 @@
-"""The en-US interaction model keeps the contract's names and would build on Alexa and in virtual-alexa."""
+"""Every locale's interaction model keeps the contract's names and would build on Alexa and in virtual-alexa."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-MODEL_PATH = Path(__file__).resolve().parents[2] / "interaction_models" / "custom" / "en-US.json"
+MODELS = Path(__file__).resolve().parents[2] / "interaction_models" / "custom"
+LOCALES = ("en-US", "ja-JP")
+INVOCATION_NAMES = {"en-US": "office assistant", "ja-JP": "オフィス アシスタント"}
 
 CONTRACT_INTENTS = {
     "RoomStatusIntent": {"room"},
@@ -64,14 +66,25 @@ REQUIRED_SLOTS = {
     ("VisitorCheckInIntent", "visitorName"),
     ("VisitorCheckInIntent", "host"),
 }
-# Alexa sample utterances: letters, apostrophes, periods and spaces around {slot} references.
-SAMPLE_CHARACTERS = re.compile(r"(?:[a-z'. ]|\{[A-Za-z]+\})+")
+# Alexa sample utterances: letters, apostrophes, periods and spaces around {slot} references; in Japanese,
+# kana, kanji and the long-vowel mark, written without word spaces except around slots.
+SAMPLE_CHARACTERS = {
+    "en-US": re.compile(r"(?:[a-z'. ]|\{[A-Za-z]+\})+"),
+    "ja-JP": re.compile(r"(?:[\u3041-\u309f\u30a0-\u30ff\u4e00-\u9fffー ]|\{[A-Za-z]+\})+"),
+}
+MIN_SAMPLES = 20
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
 
 
+@pytest.fixture(scope="module", params=LOCALES)
+def locale(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
 @pytest.fixture(scope="module")
-def model() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+def model(locale: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((MODELS / f"{locale}.json").read_text(encoding="utf-8"))
     return document["interactionModel"]
 
 
@@ -84,8 +97,8 @@ def slots_of(intent: dict[str, Any]) -> dict[str, str]:
     return {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
 
 
-def test_invocation_name_is_office_assistant(model: dict[str, Any]) -> None:
-    assert model["languageModel"]["invocationName"] == "office assistant"
+def test_invocation_name_is_office_assistant(model: dict[str, Any], locale: str) -> None:
+    assert model["languageModel"]["invocationName"] == INVOCATION_NAMES[locale]
 
 
 def test_the_contract_intents_and_built_ins_are_exactly_the_model_intents(intents: dict[str, Any]) -> None:
@@ -112,42 +125,64 @@ def test_every_custom_slot_type_used_is_defined_with_values(model: dict[str, Any
             assert value["id"] and value["name"]["value"]
 
 
-def test_phone_types_and_features_resolve_the_synonyms_people_use(model: dict[str, Any]) -> None:
-    types = {
-        t["name"]: {v["name"]["value"]: set(v["name"].get("synonyms", [])) for v in t["values"]}
+SYNONYMS_PEOPLE_USE = {
+    "en-US": {
+        ("PHONE_TYPE", "mobile"): {"cell", "cellphone"},
+        ("PHONE_TYPE", "office"): {"work", "desk"},
+        ("ROOM_FEATURE", "screen"): {"projector"},
+        ("ROOM_FEATURE", "video"): {"video conferencing"},
+    },
+    "ja-JP": {
+        ("PHONE_TYPE", "mobile"): {"携帯電話", "スマホ"},
+        ("PHONE_TYPE", "office"): {"会社の電話", "内線"},
+        ("ROOM_FEATURE", "screen"): {"プロジェクター"},
+        ("ROOM_FEATURE", "video"): {"テレビ会議"},
+        ("ROOM_NAME", "fuji"): {"富士山"},
+    },
+}
+
+
+def test_slot_types_resolve_the_synonyms_people_use(model: dict[str, Any], locale: str) -> None:
+    # Given each value's spoken forms, by type and id
+    spoken = {
+        (t["name"], v["id"]): {v["name"]["value"], *v["name"].get("synonyms", [])}
         for t in model["languageModel"]["types"]
+        for v in t["values"]
     }
-    assert {"cell", "cellphone"} <= types["PHONE_TYPE"]["mobile"]
-    assert {"work", "desk"} <= types["PHONE_TYPE"]["office"]
-    assert "projector" in types["ROOM_FEATURE"]["screen"]
-    assert "video conferencing" in types["ROOM_FEATURE"]["video"]
-    assert {"fuji", "everest"} <= set(types["ROOM_NAME"])
+
+    # Then the words people use resolve, and the rooms keep the fleet's ids in every locale
+    for key, words in SYNONYMS_PEOPLE_USE[locale].items():
+        assert words <= spoken[key], key
+    assert {"fuji", "everest"} <= {value_id for type_name, value_id in spoken if type_name == "ROOM_NAME"}
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACT_INTENTS))
-def test_custom_intents_have_at_least_twelve_distinct_samples(intents: dict[str, Any], name: str) -> None:
+def test_custom_intents_have_at_least_twenty_distinct_samples(intents: dict[str, Any], name: str) -> None:
     samples = intents[name]["samples"]
-    assert len(set(samples)) == len(samples) >= 12
+    assert len(set(samples)) == len(samples) >= MIN_SAMPLES
 
 
-def test_samples_use_only_declared_slots_and_alexa_characters(intents: dict[str, Any]) -> None:
+def test_samples_use_only_declared_slots_and_alexa_characters(intents: dict[str, Any], locale: str) -> None:
+    characters = SAMPLE_CHARACTERS[locale]
     for name, intent in intents.items():
         slots = slots_of(intent)
         for sample in intent.get("samples", []):
-            assert SAMPLE_CHARACTERS.fullmatch(sample), (name, sample)
+            assert characters.fullmatch(sample), (name, sample)
             assert set(SLOT_REFERENCE.findall(sample)) <= set(slots), (name, sample)
         for slot in intent.get("slots", []):
             for sample in slot.get("samples", []):
-                assert SAMPLE_CHARACTERS.fullmatch(sample), (name, sample)
+                assert characters.fullmatch(sample), (name, sample)
                 assert slot["name"] in SLOT_REFERENCE.findall(sample), (name, sample)
                 assert set(SLOT_REFERENCE.findall(sample)) <= set(slots), (name, sample)
 
 
-def test_no_sample_is_claimed_by_two_intents(intents: dict[str, Any]) -> None:
+def test_no_sample_is_claimed_by_two_intents(intents: dict[str, Any], locale: str) -> None:
+    # Japanese is spoken without word spaces: two samples that differ only in spacing are the same sample.
+    joiner = "" if locale == "ja-JP" else " "
     claimed: defaultdict[str, set[str]] = defaultdict(set)
     for name, intent in intents.items():
         for sample in intent.get("samples", []):
-            claimed[" ".join(sample.lower().split())].add(name)
+            claimed[joiner.join(sample.lower().split())].add(name)
     assert {sample: names for sample, names in claimed.items() if len(names) > 1} == {}
 
 
@@ -204,9 +239,21 @@ def test_prompt_references_are_consistent(model: dict[str, Any], intents: dict[s
     assert referenced == set(prompts)
 
 
-def test_prompts_ask_what_the_brief_promises(model: dict[str, Any]) -> None:
+def test_prompts_ask_what_the_brief_promises(model: dict[str, Any], locale: str) -> None:
     prompts = {prompt["id"]: prompt["variations"][0]["value"] for prompt in model["prompts"]}
-    assert prompts["Elicit.Slot.BookRoomIntent.duration"] == "For how long?"
+    expected = {"en-US": "For how long?", "ja-JP": "何分間予約しますか?"}[locale]
+    assert prompts["Elicit.Slot.BookRoomIntent.duration"] == expected
+
+
+def test_every_locale_has_the_same_dialog_model() -> None:
+    # Given the models of every locale
+    documents = [json.loads((MODELS / f"{loc}.json").read_text(encoding="utf-8")) for loc in LOCALES]
+
+    # Then the dialog model (slots, confirmations, prompt ids) is the same everywhere; only the words differ
+    dialogs = [json.dumps(doc["interactionModel"]["dialog"], sort_keys=True) for doc in documents]
+    prompt_ids = [sorted(p["id"] for p in doc["interactionModel"]["prompts"]) for doc in documents]
+    assert len(set(dialogs)) == 1
+    assert all(ids == prompt_ids[0] for ids in prompt_ids)
 
 
 def test_slot_samples_belong_to_intents_of_the_dialog_model(model: dict[str, Any]) -> None:
