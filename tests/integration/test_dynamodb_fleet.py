@@ -152,3 +152,23 @@ def test_the_whole_fleet_is_read_in_one_request_and_kept_until_this_store_writes
     assert "annex" not in demo_store.docs("room")
     demo_store.put_doc("room", {"id": "kita", "name": "Kita"})
     assert {"annex", "kita"} <= set(demo_store.docs("room"))
+
+
+def test_a_known_device_is_identified_again_without_a_request(demo_store: DynamoFleetStore) -> None:
+    # Given the Fuji device identified once in a warm container
+    requests: list[str] = []
+    demo_store.table.client.meta.events.register("before-send.dynamodb", lambda request, **_: requests.append("x"))
+    demo_store.identify("amzn1.ask.device.DEMO-FUJI", "amzn1.ask.account.SOMEONE", None)
+    first = len(requests)
+
+    # When it asks again, and an unknown device asks twice
+    again = demo_store.identify("amzn1.ask.device.DEMO-FUJI", "amzn1.ask.account.SOMEONE", None)
+    after_known = len(requests)
+    code = "123456"
+    demo_store.create_claim(code, "amzn1.ask.device.STRANGER", datetime.now(UTC) + timedelta(minutes=5))
+    stranger = demo_store.identify("amzn1.ask.device.STRANGER", None, None)
+
+    # Then the known device costs nothing the second time; the unknown one still finds its code
+    assert first == 1 and after_known == first
+    assert again.device is not None and again.device.room == "fuji"
+    assert stranger.device is None and stranger.claim_code == code

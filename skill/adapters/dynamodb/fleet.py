@@ -36,9 +36,9 @@ class Identity:
     """What one round trip learns about a request's device and speaker."""
 
     device: Device | None
-    account_user: str | None  # user id enrolled for the Alexa account (userId)
+    account_user: str | None  # user id enrolled for the Alexa account (userId); unknown devices only
     person_user: str | None  # user id of a recognised voice (personId)
-    claim_code: str | None  # an unexpired enrolment code already issued to this device
+    claim_code: str | None  # an unexpired enrolment code already issued to this device; unknown devices only
 
 
 @dataclass
@@ -83,10 +83,15 @@ class DynamoFleetStore:
         return found
 
     def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> Identity:
+        """The request's device and speaker in at most one round trip. A device already cached is known, so
+        its enrolment code and the Alexa account's user (only read for unknown devices) are not looked up."""
         keys: list[tuple[str, str]] = []
+        known = bool(device_id) and self._cache.get((PREFIX["device"] + (device_id or ""), META)) is not None
         if device_id:
-            keys += [(PREFIX["device"] + device_id, META), ("CLAIMDEV#" + device_id, META)]
-        if alexa_user_id:
+            keys.append((PREFIX["device"] + device_id, META))
+            if not known:
+                keys.append(("CLAIMDEV#" + device_id, META))
+        if alexa_user_id and not known:
             keys.append(("ALEXAUSER#" + alexa_user_id, META))
         if person_id:
             keys.append(("PERSON#" + person_id, META))
