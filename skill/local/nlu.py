@@ -16,6 +16,10 @@ were understood best. Captured text is converted the way Alexa converts it for t
 - Custom types: a value or synonym resolves to the canonical value and its id (ER_SUCCESS_MATCH); other
   words pass through as heard with no id (ER_SUCCESS_NO_MATCH).
 
+Japanese models (an invocation name that is not ASCII, such as ja-JP's) are matched as character sequences:
+Japanese is written without word spaces, so spaces are ignored in samples and text alike, and slots convert
+Japanese numerals, times and durations (三十分 → PT30M, 一時間半 → PT1H30M, 午後三時 → 15:00, 明日 → a date).
+
 Invocation phrases are stripped ("ask office assistant to ..."); "open office assistant" is a launch,
 reported as `Match("LaunchRequest")`. Text that matches nothing is AMAZON.FallbackIntent. While the skill
 elicits a slot (Dialog.ElicitSlot), pass `eliciting=(intent, slot)` so the slot's own samples
@@ -27,6 +31,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -58,6 +63,14 @@ BUILTIN_SAMPLES: Mapping[str, tuple[str, ...]] = {
         "do it",
     ),
     "AMAZON.NoIntent": ("no", "nope", "no thanks", "no thank you", "don't", "nah", "not now"),
+}
+JA_BUILTIN_SAMPLES: Mapping[str, tuple[str, ...]] = {
+    "AMAZON.HelpIntent": ("ヘルプ", "助けて", "使い方", "どうすればいい"),
+    "AMAZON.CancelIntent": ("キャンセル", "取り消し", "やっぱりいい", "なんでもない"),
+    "AMAZON.StopIntent": ("ストップ", "止めて", "やめて", "終了", "終わり", "さようなら", "バイバイ"),
+    "AMAZON.NavigateHomeIntent": ("ホーム", "ホームに戻って", "最初に戻って"),
+    "AMAZON.YesIntent": ("はい", "うん", "ええ", "そう", "そうです", "お願いします", "お願い", "いいよ", "オーケー"),
+    "AMAZON.NoIntent": ("いいえ", "いや", "ううん", "違います", "違う", "結構です", "いらない"),
 }
 
 
@@ -391,6 +404,143 @@ def to_phone_number(text: str) -> str | None:
     return number if len(number) >= 3 else None
 
 
+# --- Japanese ---------------------------------------------------------------------------------------------
+
+_JA_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_JA_SCALES = {"十": 10, "百": 100, "千": 1000}
+_JA_NUMBER = "[0-9〇零一二三四五六七八九十百千]+"
+
+
+def ja_number(text: str) -> int | None:
+    """ "三十" → 30, "二十五" → 25, "百二十" → 120, "15" → 15, "一二三" → 123; None when not a number."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not text:
+        return None
+    total = current = 0
+    for char in text:
+        if char.isdigit() or char in _JA_DIGITS:
+            current = current * 10 + (int(char) if char.isdigit() else _JA_DIGITS[char])
+        elif char in _JA_SCALES:
+            total += (current or 1) * _JA_SCALES[char]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+_JA_DURATION = re.compile(
+    rf"(?:(?P<weeks>{_JA_NUMBER})週間)?(?:(?P<days>{_JA_NUMBER})日間?)?"
+    rf"(?:(?P<hours>{_JA_NUMBER})時間(?P<half>半)?)?(?:(?P<minutes>{_JA_NUMBER})分)?間?"
+)
+
+
+def to_duration_ja(text: str) -> str | None:
+    """ "三十分" → PT30M, "一時間半" → PT1H30M, "1時間15分" → PT1H15M, "二日間" → P2D."""
+    text = re.sub(r"^(?:あと|もう|約|だいたい)|(?:ほど|くらい|ぐらい|程度)$", "", unicodedata.normalize("NFKC", text))
+    found = _JA_DURATION.fullmatch(text)
+    if not found or not any(found.group(unit) for unit in ("weeks", "days", "hours", "minutes")):
+        return None
+    amounts = {
+        unit: ja_number(found.group(unit)) if found.group(unit) else 0 for unit in ("weeks", "days", "hours", "minutes")
+    }
+    if any(amount is None for amount in amounts.values()):
+        return None
+    minutes = (amounts["minutes"] or 0) + (30 if found.group("half") else 0)
+    date_part = "".join(f"{amounts[u]}{code}" for u, code in (("weeks", "W"), ("days", "D")) if amounts[u])
+    time_part = (f"{amounts['hours']}H" if amounts["hours"] else "") + (f"{minutes}M" if minutes else "")
+    return "P" + date_part + ("T" + time_part if time_part else "") if date_part or time_part else None
+
+
+_JA_WEEKDAYS = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}
+_JA_RELATIVE_DAYS = {
+    "今日": 0, "きょう": 0, "本日": 0, "明日": 1, "あした": 1, "あす": 1, "明後日": 2, "あさって": 2, "昨日": -1,
+    "きのう": -1,
+}  # fmt: skip
+
+
+def to_date_ja(text: str, today: date) -> str | None:
+    """ "明日" → tomorrow's date, "来週" → 2026-W49, "金曜日" → the nearest Friday, "12月1日" → 2026-12-01."""
+    text = re.sub(r"(?:に|は|の|で)$", "", unicodedata.normalize("NFKC", text).strip())
+    if text in _JA_RELATIVE_DAYS:
+        return (today + timedelta(days=_JA_RELATIVE_DAYS[text])).isoformat()
+    if text in ("今", "いま", "今すぐ"):
+        return "PRESENT_REF"
+    weeks = {"今週": 0, "来週": 1, "再来週": 2}
+    if text in weeks:
+        return _iso_week(today + timedelta(weeks=weeks[text]))
+    if text in ("週末", "今週末", "来週末"):
+        return _iso_week(today + timedelta(weeks=1 if text == "来週末" else 0)) + "-WE"
+    if text in ("今月", "来月"):
+        month = today.month + (text == "来月")
+        return f"{today.year + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}"
+    if m := re.fullmatch(r"(今週|来週)?の?([月火水木金土日])曜日?", text):
+        ahead = (_JA_WEEKDAYS[m.group(2)] - today.weekday()) % 7
+        if m.group(1) == "来週":
+            ahead = _JA_WEEKDAYS[m.group(2)] - today.weekday() + 7
+        return (today + timedelta(days=ahead)).isoformat()
+    if m := re.fullmatch(rf"(?:({_JA_NUMBER})年)?(?:({_JA_NUMBER})月)?({_JA_NUMBER})日", text):
+        given_year, given_month, given_day = (ja_number(group) if group else None for group in m.groups())
+        if given_day is None:
+            return None
+        if given_month is None:
+            next_month = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+            found = _future_date(today, today.month, given_day, today.year)
+            if found is None or found < today:
+                found = _future_date(today, next_month.month, given_day, next_month.year)
+        else:
+            found = _future_date(today, given_month, given_day, given_year)
+        return found.isoformat() if found else None
+    return None
+
+
+_JA_PARTS_OF_DAY = {
+    "朝": "MO",
+    "午前中": "MO",
+    "今朝": "MO",
+    "午後": "AF",
+    "昼過ぎ": "AF",
+    "夕方": "EV",
+    "夜": "NI",
+    "今夜": "NI",
+}
+
+
+def to_time_ja(text: str) -> str | None:
+    """ "午後三時" → 15:00, "十時半" → 10:30, "三時" → 03:00 (as spoken, like Alexa), "正午" → 12:00."""
+    text = re.sub(r"(?:ごろ|頃|くらい|ぐらい|ちょうど)$", "", unicodedata.normalize("NFKC", text).strip())
+    if text in _JA_PARTS_OF_DAY:
+        return _JA_PARTS_OF_DAY[text]
+    if text in ("正午", "お昼", "昼の十二時"):
+        return "12:00"
+    if m := re.fullmatch(r"(\d{1,2}):(\d{2})", text):
+        half_of_day, said_hour, said_minute = None, ja_number(m.group(1)), ja_number(m.group(2))
+    elif m := re.fullmatch(rf"(午前|午後|朝|夜|夕方)?({_JA_NUMBER})時(?:(半)|({_JA_NUMBER})分)?", text):
+        half_of_day, said_hour = m.group(1), ja_number(m.group(2))
+        said_minute = 30 if m.group(3) else ja_number(m.group(4)) if m.group(4) else 0
+    else:
+        return None
+    if said_hour is None or said_minute is None:
+        return None
+    hour, minute = said_hour, said_minute
+    if half_of_day in ("午後", "夜", "夕方") and hour < 12:
+        hour += 12
+    elif half_of_day in ("午前", "朝") and hour == 12:
+        hour = 0
+    return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else None
+
+
+def to_number_ja(text: str) -> str | None:
+    number = ja_number(re.sub(r"(?:人|名|名様|人数)$", "", text.strip()))
+    return None if number is None else str(number)
+
+
+def to_phone_number_ja(text: str) -> str | None:
+    """ "〇三 一二三四 五六七八" or "03-1234-5678" → 0312345678."""
+    text = unicodedata.normalize("NFKC", text).replace("ゼロ", "0").replace("番", "")
+    digits = "".join(str(_JA_DIGITS[c]) if c in _JA_DIGITS else c for c in re.sub(r"[\s()+.-]", "", text))
+    return digits if digits.isdigit() and len(digits) >= 3 else None
+
+
 # --- the model --------------------------------------------------------------------------------------------
 
 
@@ -463,6 +613,8 @@ class Model:
     def __init__(self, document: Mapping[str, Any]) -> None:
         language = document["interactionModel"]["languageModel"]
         self.invocation_name: str = language["invocationName"]
+        # Japanese (any invocation name that is not ASCII) is matched as characters, spaces ignored.
+        self.compact = not self.invocation_name.isascii()
         self._types: dict[str, _CustomType] = {}
         for slot_type in language.get("types", []):
             by_phrase: dict[str, tuple[str, str]] = {}
@@ -470,7 +622,7 @@ class Model:
                 value = entry["name"]["value"]
                 resolved = (value, entry.get("id") or value)
                 for phrase in (value, *entry["name"].get("synonyms", [])):
-                    by_phrase.setdefault(phrase.lower(), resolved)
+                    by_phrase.setdefault(self._key(phrase), resolved)
             self._types[slot_type["name"]] = _CustomType(by_phrase)
         self._slot_types: dict[str, dict[str, str]] = {}
         samples: list[_Sample] = []
@@ -478,12 +630,19 @@ class Model:
             name = intent["name"]
             slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
             self._slot_types[name] = slot_types
-            for text in (*intent.get("samples", []), *BUILTIN_SAMPLES.get(name, ())):
+            builtins = JA_BUILTIN_SAMPLES if self.compact else BUILTIN_SAMPLES
+            for text in (*intent.get("samples", []), *builtins.get(name, ())):
                 samples.append(self._compile(name, text, slot_types, None))
             for slot in intent.get("slots", []):
                 for text in slot.get("samples", []):
                     samples.append(self._compile(name, text, slot_types, (name, slot["name"])))
         self._samples = tuple(samples)
+        if self.compact:
+            invocation = re.escape(self._key(self.invocation_name))
+            self._launch = re.compile(rf"{invocation}(?:を|で)?(?:開いて|起動して|開く|起動|スタート)?(?:ください)?")
+            self._invoke = re.compile(rf"{invocation}(?:で|に|を使って)(?P<rest>.+)")
+            self._invoke_suffix = re.compile(rf"(?P<rest>.+?)(?:って|と)?{invocation}に(?:聞いて|頼んで|伝えて)")
+            return
         invocation = _phrase_pattern(self.invocation_name)
         self._launch = re.compile(
             rf"(?:(?:open|launch|start|begin|run|load|ask|talk to)\s+)?{invocation}(?:\s+please)?", re.I
@@ -494,6 +653,10 @@ class Model:
             re.I,
         )
         self._invoke_suffix = re.compile(rf"(?P<rest>.+?)\s+(?:with|using|on|from)\s+{invocation}", re.I)
+
+    def _key(self, phrase: str) -> str:
+        """How a phrase is compared: lower case, and without spaces in Japanese."""
+        return "".join(phrase.lower().split()) if self.compact else phrase.lower()
 
     @property
     def intents(self) -> set[str]:
@@ -506,6 +669,8 @@ class Model:
     def _compile(
         self, intent: str, text: str, slot_types: Mapping[str, str], elicits: tuple[str, str] | None
     ) -> _Sample:
+        if self.compact:
+            return self._compile_compact(intent, text, slot_types, elicits)
         variants: list[re.Pattern[str]] = []
         for lazy in (True, False):
             pattern = ""
@@ -529,15 +694,44 @@ class Model:
         literal = _SLOT_PLACEHOLDER.sub(" ", text)
         return _Sample(intent, text, tuple(variants), len(re.findall(r"[\w']+", literal)), elicits)
 
+    def _compile_compact(
+        self, intent: str, text: str, slot_types: Mapping[str, str], elicits: tuple[str, str] | None
+    ) -> _Sample:
+        """A Japanese sample: characters without spaces; the more literal characters, the more specific."""
+        variants: list[re.Pattern[str]] = []
+        for lazy in (True, False):
+            pattern = ""
+            for piece in _SLOT_PLACEHOLDER.split(text):
+                if slot := re.fullmatch(r"\{(\w+)\}", piece):
+                    custom = self._types.get(slot_types[slot.group(1)])
+                    known = sorted(custom.by_phrase, key=len, reverse=True) if custom else []
+                    alternatives = [re.escape(phrase) for phrase in known] + [".+?" if lazy else ".+"]
+                    pattern += f"(?P<{slot.group(1)}>{'|'.join(alternatives)})"
+                else:
+                    pattern += re.escape(self._key(piece))
+            variants.append(re.compile(pattern, re.IGNORECASE))
+        literal = self._key(_SLOT_PLACEHOLDER.sub("", text))
+        return _Sample(intent, text, tuple(variants), len(literal), elicits)
+
     def _convert(self, slot_type: str, text: str, today: date) -> tuple[SlotValue, bool] | None:
         """The slot as Alexa fills it, and whether the text was understood; None when it cannot be."""
-        converters: dict[str, Callable[[str], str | None]] = {
-            "AMAZON.DURATION": to_duration,
-            "AMAZON.DATE": lambda t: to_date(t, today),
-            "AMAZON.TIME": to_time,
-            "AMAZON.NUMBER": to_number,
-            "AMAZON.PhoneNumber": to_phone_number,
-        }
+        converters: dict[str, Callable[[str], str | None]] = (
+            {
+                "AMAZON.DURATION": to_duration_ja,
+                "AMAZON.DATE": lambda t: to_date_ja(t, today),
+                "AMAZON.TIME": to_time_ja,
+                "AMAZON.NUMBER": to_number_ja,
+                "AMAZON.PhoneNumber": to_phone_number_ja,
+            }
+            if self.compact
+            else {
+                "AMAZON.DURATION": to_duration,
+                "AMAZON.DATE": lambda t: to_date(t, today),
+                "AMAZON.TIME": to_time,
+                "AMAZON.NUMBER": to_number,
+                "AMAZON.PhoneNumber": to_phone_number,
+            }
+        )
         if slot_type in converters:
             value = converters[slot_type](text)
             return None if value is None else (SlotValue(value, text, None, slot_type), True)
@@ -552,6 +746,8 @@ class Model:
         today = today or date.today()
         spoken = normalise(text)
         spoken = re.sub(r"^(?:alexa|echo|computer)\s+", "", spoken, flags=re.IGNORECASE)
+        if self.compact:
+            spoken = re.sub(r"^(?:アレクサ|alexa)", "", self._key(spoken))
         if not spoken or self._launch.fullmatch(spoken):
             return Match(LAUNCH_REQUEST, {})
         if invoked := self._invoke.fullmatch(spoken) or self._invoke_suffix.fullmatch(spoken):

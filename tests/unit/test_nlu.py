@@ -302,3 +302,57 @@ def test_model_intents_lists_every_intent_of_the_model() -> None:
     # Then
     assert {"BookRoomIntent", "VisitorCheckInIntent", "AMAZON.FallbackIntent"} <= intents
     assert len(intents) == 21
+
+
+# --- Japanese: characters without word spaces, Japanese numerals, times and durations ---------------------
+
+JA_MODEL_PATH = MODEL_PATH.with_name("ja-JP.json")
+
+
+@pytest.fixture(scope="module")
+def ja_model() -> Model:
+    return load_model(JA_MODEL_PATH)
+
+
+def ids(match: Match) -> dict[str, str]:
+    return {name: slot.resolved_id or slot.value for name, slot in match.slots.items() if slot.value is not None}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("富士は空いてる？", "RoomStatusIntent", {"room": "fuji"}),
+        ("この部屋を三十分予約して", "BookRoomIntent", {"duration": "PT30M"}),
+        ("明日の午後三時に富士を予約して", "BookRoomIntent", {"date": "2026-11-25", "startTime": "15:00", "room": "fuji"}),
+        ("三人で明日の十時半に会議室を予約して", "BookRoomIntent",
+         {"attendees": "3", "date": "2026-11-25", "startTime": "10:30"}),
+        ("会議を一時間半延長して", "ExtendMeetingIntent", {"duration": "PT1H30M"}),
+        ("プロジェクターがある会議室を探して", "FindRoomIntent", {"feature": "screen"}),
+        ("田中さんの携帯に電話して", "CallContactIntent", {"contact": "alice", "phoneType": "mobile"}),
+        ("０３−１２３４−５６７８に電話して", "DialNumberIntent", {"phoneNumber": "0312345678"}),
+        ("来週の金曜日の午後二時に佐藤さんが来ます", "ExpectVisitorIntent",
+         {"visitorName": "佐藤", "date": "2026-12-04", "startTime": "14:00"}),
+        ("オフィスアシスタントで次の会議を教えて", "NextMeetingIntent", {}),
+        ("はい", "AMAZON.YesIntent", {}),
+        ("ヘルプ", "AMAZON.HelpIntent", {}),
+        ("天気を教えて", FALLBACK_INTENT, {}),
+    ],
+)  # fmt: skip
+def test_japanese_is_matched_without_word_spaces(
+    ja_model: Model, text: str, intent: str, slots: dict[str, str]
+) -> None:
+    match = ja_model.match(text, today=TUESDAY)
+    assert (match.intent, ids(match)) == (intent, slots)
+
+
+def test_japanese_launch_phrases_open_the_skill(ja_model: Model) -> None:
+    assert ja_model.match("オフィス アシスタントを開いて", today=TUESDAY).intent == LAUNCH_REQUEST
+    assert ja_model.match("アレクサ、オフィスアシスタント", today=TUESDAY).intent == LAUNCH_REQUEST
+
+
+def test_japanese_slot_answers_fill_the_slot_being_elicited(ja_model: Model) -> None:
+    # Given the skill asked for the host of a check-in
+    match = ja_model.match("田中さんです", today=TUESDAY, eliciting=("VisitorCheckInIntent", "host"))
+
+    # Then the answer fills that slot of that intent
+    assert (match.intent, ids(match)) == ("VisitorCheckInIntent", {"host": "alice"})
