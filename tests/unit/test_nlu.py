@@ -323,7 +323,8 @@ def ids(match: Match) -> dict[str, str]:
     [
         ("富士は空いてる？", "RoomStatusIntent", {"room": "fuji"}),
         ("この部屋を三十分予約して", "BookRoomIntent", {"duration": "PT30M"}),
-        ("明日の午後三時に富士を予約して", "BookRoomIntent", {"date": "2026-11-25", "startTime": "15:00", "room": "fuji"}),
+        ("明日の午後三時に富士を予約して", "BookRoomIntent",
+         {"date": "2026-11-25", "startTime": "15:00", "room": "fuji"}),
         ("三人で明日の十時半に会議室を予約して", "BookRoomIntent",
          {"attendees": "3", "date": "2026-11-25", "startTime": "10:30"}),
         ("会議を一時間半延長して", "ExtendMeetingIntent", {"duration": "PT1H30M"}),
