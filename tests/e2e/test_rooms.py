@@ -1,0 +1,142 @@
+"""Meeting rooms end to end: `office-skill serve` spoken to through virtual-alexa, on a small office of its own.
+
+On the room's shared device: book now, extend, end, find a room and book it with "yes". On a personal
+device: book a named room tomorrow, confirmed first. Durations go in as Alexa sends them (PT30M).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from skill.local.envelopes import intent_request
+
+pytestmark = pytest.mark.e2e
+
+Speech = Callable[[dict[str, Any]], str]
+TZ = "Asia/Tokyo"
+FLEET_CACHE_SECONDS = 45.0
+
+
+@pytest.fixture(scope="module")
+def office(skill_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Two rooms on floor 3 (ids unique to this run), a shared device in the first, a personal device;
+    returned once the server (whose warm fleet cache may predate them) knows the rooms."""
+    tag = uuid.uuid4().hex[:8]
+    ids = {
+        "room": f"e2e-kilimanjaro-{tag}",
+        "other": f"e2e-denali-{tag}",
+        "user": f"e2e-user-{tag}",
+        "room_device": f"amzn1.ask.device.E2EROOM{tag.upper()}",
+        "desk_device": f"amzn1.ask.device.E2EDESK{tag.upper()}",
+    }
+    fleet = {
+        "site": {"name": "E2E HQ", "timezone": TZ, "country": "JP"},
+        "rooms": [
+            {"id": ids["room"], "name": "Kilimanjaro", "floor": 3, "capacity": 6},
+            {"id": ids["other"], "name": "Denali", "floor": 3, "capacity": 4},
+        ],
+        "skill_groups": [{"id": f"rooms-{tag}", "features": ["booking"]}],
+        "devices": [
+            {"id": ids["room_device"], "kind": "shared", "room": ids["room"], "skill_group": f"rooms-{tag}"},
+            {"id": ids["desk_device"], "kind": "personal", "user": ids["user"]},
+        ],
+        "users": [{"id": ids["user"], "name": "Erin Example", "email": f"{tag}@example.com"}],
+    }
+    path = tmp_path_factory.mktemp("rooms") / "fleet.yaml"
+    path.write_text(yaml.safe_dump(fleet))
+    applied = skill_server.admin("apply", str(path))
+    assert applied.returncode == 0, applied.stderr
+    deadline = time.monotonic() + FLEET_CACHE_SECONDS
+    while "don't know" in _status_of_denali(skill_server, ids["desk_device"]):
+        assert time.monotonic() < deadline, "the server never saw the applied rooms"
+        time.sleep(1)
+    return ids
+
+
+def _status_of_denali(skill_server: Any, device_id: str) -> str:
+    envelope = intent_request(
+        "RoomStatusIntent",
+        {"room": "denali"},
+        application_id=skill_server.skill_id,
+        device_id=device_id,
+        user_id="amzn1.ask.account.E2EDESK",
+    )
+    request = urllib.request.Request(skill_server.endpoint, data=json.dumps(envelope).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return str(json.loads(answer.read())["response"]["outputSpeech"]["ssml"])
+
+
+def bookings(skill_server: Any, room: str) -> list[dict[str, Any]]:
+    listed = skill_server.admin("bookings", "list", "--room", room, "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows: list[dict[str, Any]] = json.loads(listed.stdout)
+    return rows
+
+
+def test_shared_room_device_books_extends_ends_and_finds(
+    alexa: Callable[..., Any], skill_server: Any, speech: Speech, office: dict[str, str]
+) -> None:
+    # Given the room's own device
+    room = alexa(device_id=office["room_device"])
+
+    # When it is asked to book the room for 30 minutes now
+    booked = room.intend("BookRoomIntent", {"duration": "PT30M"})
+
+    # Then the room is booked and checked in at once
+    assert speech(booked).startswith("Done. Kilimanjaro is booked at ")
+    [row] = bookings(skill_server, office["room"])
+    assert row["status"] == "checked_in"
+    first_end = datetime.fromisoformat(row["end"])
+
+    # When the meeting is extended by 15 minutes, it ends 15 minutes later
+    extended = alexa(device_id=office["room_device"]).intend("ExtendMeetingIntent", {"duration": "PT15M"})
+    assert speech(extended).startswith("Done. The meeting now ends at ")
+    [row] = bookings(skill_server, office["room"])
+    assert datetime.fromisoformat(row["end"]) == first_end + timedelta(minutes=15)
+
+    # When the meeting is ended, the booking is closed
+    ended = alexa(device_id=office["room_device"]).intend("EndMeetingIntent")
+    assert speech(ended) == "Thanks. Kilimanjaro is free again."
+    assert [r["status"] for r in bookings(skill_server, office["room"])] in (["ended"], ["cancelled"])
+
+    # When a room for four is asked for, Denali (the smallest that fits) is offered, and "yes" books it
+    finding = alexa(device_id=office["room_device"])
+    offered = finding.intend("FindRoomIntent", {"attendees": "4"})
+    assert speech(offered) == "Denali is free on floor 3. Shall I book it?"
+    done = finding.intend("AMAZON.YesIntent")
+    assert speech(done).startswith("Done. Denali is booked at ")
+    assert [r["status"] for r in bookings(skill_server, office["other"])] == ["booked"]
+
+
+def test_personal_device_books_a_named_room_tomorrow_after_confirming(
+    alexa: Callable[..., Any], skill_server: Any, speech: Speech, office: dict[str, str]
+) -> None:
+    # Given Erin's own device
+    desk = alexa(device_id=office["desk_device"])
+    tomorrow = (datetime.now(ZoneInfo(TZ)) + timedelta(days=1)).date()
+    slots = {"room": "denali", "date": tomorrow.isoformat(), "startTime": "10:00", "duration": "PT1H"}
+
+    # When she asks to book Denali tomorrow at 10 for an hour
+    asked = desk.intend("BookRoomIntent", slots)
+
+    # Then she is asked first, and nothing is booked yet
+    assert speech(asked) == "Book Denali tomorrow at 10:00 AM for an hour?"
+    assert asked["response"]["directives"][0]["type"] == "Dialog.ConfirmIntent"
+    before = [r for r in bookings(skill_server, office["other"]) if r["start"].startswith(tomorrow.isoformat())]
+    assert before == []
+
+    # When she confirms, the booking is hers
+    done = desk.intend("BookRoomIntent", slots, confirmation="CONFIRMED")
+    assert speech(done) == "Done. Denali is booked tomorrow at 10:00 AM, until 11:00 AM."
+    [row] = [r for r in bookings(skill_server, office["other"]) if r["start"].startswith(tomorrow.isoformat())]
+    assert (row["start"], row["organizer"]) == (f"{tomorrow.isoformat()}T10:00:00+09:00", office["user"])
