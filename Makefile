@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 E2E := tests/e2e
 
-.PHONY: run test lint bench install node clean
+.PHONY: run test lint check-template skill-package audit bench install node clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,30 @@ run: $(VENV)/.local-installed
 test: $(VENV)/.dev-installed node
 	$(BIN)/pytest -q -p no:cacheprovider
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed check-template
 	$(BIN)/ruff check skill tests bench
 	$(BIN)/ruff format --check skill tests bench
 	$(BIN)/mypy
+
+# infra/template.yaml transformed offline (aws-sam-translator), linted (cfn-lint), least-privilege rules.
+check-template: $(VENV)/.dev-installed
+	$(BIN)/pytest -q -p no:cacheprovider tests/integration/test_template.py
+
+# The interaction models into the ASK CLI project (`ask deploy` publishes skill-package/).
+skill-package:
+	mkdir -p skill-package/interactionModels/custom
+	cp interaction_models/custom/*.json skill-package/interactionModels/custom/
+
+# Known vulnerabilities in the installed dependencies (needs PyPI's JSON API; --strict fails when a
+# package could not be checked, so an unreachable service is never mistaken for a clean audit).
+audit: $(VENV)/.dev-installed
+	@$(BIN)/pip-audit --progress-spinner off --local --strict || { \
+		echo "pip-audit failed: either a vulnerable dependency is listed above, or the vulnerability service"; \
+		echo "(pypi.org JSON API, or OSV with -s osv) cannot be reached from here and nothing was audited."; \
+		exit 1; }
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) $(E2E)/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(E2E)/node_modules .pytest_cache .mypy_cache .ruff_cache skill-package/interactionModels
