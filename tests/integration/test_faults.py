@@ -121,11 +121,6 @@ def test_a_throttled_call_is_placed_once_and_its_retry_does_not_dial_again(
     assert dialled(faulty) == ["+819022223333"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="calls.start treats its own retried put (answer lost after the write) as an earlier request's "
-    "call, so the call is logged but never dialled",
-)
 def test_a_call_whose_log_write_answer_is_lost_is_still_dialled_once(
     answer: Answer, faulty: Container, proxy: FaultProxy, event: Callable[[str], dict[str, Any]]
 ) -> None:

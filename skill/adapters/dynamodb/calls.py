@@ -7,13 +7,14 @@ call id) finds its call already there and does not dial again. `GSI1PK = CALLS`,
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skill.adapters.dynamodb.table import Table, key
+from skill.adapters.dynamodb.table import Table, from_attrs, key
 from skill.domain.calls import CallRecord, CallStatus
 
 META = "META"
@@ -76,11 +77,22 @@ class DynamoCallLog:
         self._table = table
 
     def start(self, call: CallRecord) -> bool:
+        """Log a new call; False when the same call (same request and number) was logged before.
+
+        Each attempt carries its own marker, so when the SDK retries a put whose answer was lost, the
+        condition failure that follows is recognised as this attempt's own write, not an earlier call's.
+        """
+        attempt = uuid.uuid4().hex
         try:
-            self._table.put(_item(call), ConditionExpression="attribute_not_exists(PK)")
+            self._table.put(
+                {**_item(call), "attempt": attempt},
+                ConditionExpression="attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
         except ClientError as error:
             if _condition_failed(error):
-                return False
+                existing = from_attrs(error.response.get("Item") or {})  # type: ignore[arg-type]
+                return existing.get("attempt") == attempt
             raise
         return True
 
