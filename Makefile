@@ -31,7 +31,8 @@ run: $(VENV)/.local-installed
 test: $(VENV)/.dev-installed node
 	$(BIN)/pytest -q -p no:cacheprovider
 
-lint: $(VENV)/.dev-installed check-template
+# ruff and mypy; the template checks run with the tests (tests/integration/test_template.py).
+lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check skill tests bench
 	$(BIN)/ruff format --check skill tests bench
 	$(BIN)/mypy
