@@ -8,6 +8,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
+from skill.alexa.entities import DynamicEntitiesInterceptor
 from skill.alexa.handlers import basics, calling, reception, rooms
 from skill.alexa.interceptors import CallerInterceptor, OutcomeLogInterceptor
 
@@ -38,6 +39,7 @@ def build_skill(container: Container) -> CustomSkill:
     # The application id is verified on the raw event by skill.app.check_envelope, which also copes with
     # envelopes that have no `context` (the SDK's own check would fail on those).
     sb.add_global_request_interceptor(CallerInterceptor(container))
+    sb.add_global_response_interceptor(DynamicEntitiesInterceptor())
     sb.add_global_response_interceptor(OutcomeLogInterceptor())
     for handler in request_handlers():
         sb.add_request_handler(handler)

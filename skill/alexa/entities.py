@@ -1,0 +1,89 @@
+"""Names from the fleet sent to Alexa as dynamic entities, so "Fuji" and "Tanaka-san" are recognised.
+
+At the start of a conversation that stays open (a LaunchRequest, or the first intent of a new session whose
+answer carries no directive of its own) the answer carries a `Dialog.UpdateDynamicEntities` directive
+(REPLACE) with the rooms and their aliases (ROOM_NAME) and the people (CONTACT_NAME: users and contacts; on
+a lobby device employees only, so a visitor's device never learns the address book). The fleet comes from
+the store's cached snapshot (one query per cache TTL). Server-side fuzzy matching stays the fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ask_sdk_core.dispatch_components import AbstractResponseInterceptor
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_request_type
+from ask_sdk_model import Response
+from ask_sdk_model.dialog import DynamicEntitiesDirective
+from ask_sdk_model.er.dynamic import Entity, EntityListItem, EntityValueAndSynonyms, UpdateBehavior
+
+from skill.alexa.context import KEY, context
+from skill.alexa.speech import is_lobby
+from skill.domain.model import Caller, Fleet
+from skill.observability import logger
+
+if TYPE_CHECKING:
+    from skill.domain.model import Contact, Room, User
+
+ROOM_TYPE = "ROOM_NAME"
+PEOPLE_TYPE = "CONTACT_NAME"
+MAX_VALUES = 100  # Alexa's limit of dynamic values per slot type
+HONORIFICS = {"ja": "さん", "en": " san"}
+
+
+def _entity(entity_id: str, value: str, synonyms: Iterable[str]) -> Entity:
+    others: list[object] = list(dict.fromkeys(s for s in synonyms if s and s.lower() != value.lower()))
+    return Entity(id=entity_id, name=EntityValueAndSynonyms(value=value, synonyms=others))
+
+
+def _room(room: Room) -> Entity:
+    return _entity(room.id, room.name, room.aliases)
+
+
+def _person(person: User | Contact, locale: str) -> Entity:
+    parts = person.name.split()
+    honorific = HONORIFICS["ja" if locale.startswith("ja") else "en"]
+    with_honorific = [part + honorific for part in parts] if len(parts) > 1 else []
+    return _entity(person.id, person.name, [*person.aliases, *parts, *with_honorific])
+
+
+def dynamic_entities(fleet: Fleet, caller: Caller, locale: str) -> DynamicEntitiesDirective:
+    """REPLACE the fleet's room names and the people this device may name."""
+    people: list[User | Contact] = list(fleet.users)
+    if not is_lobby(caller):
+        people.extend(fleet.contacts)
+    types = [
+        EntityListItem(name=ROOM_TYPE, values=[_room(room) for room in fleet.rooms[:MAX_VALUES]]),
+        EntityListItem(name=PEOPLE_TYPE, values=[_person(person, locale) for person in people[:MAX_VALUES]]),
+    ]
+    return DynamicEntitiesDirective(update_behavior=UpdateBehavior.REPLACE, types=types)
+
+
+def starts_conversation(handler_input: HandlerInput, response: Response) -> bool:
+    """A launch, or a new session's first intent answered without a dialog directive of its own."""
+    if is_request_type("LaunchRequest")(handler_input):
+        return True
+    session = handler_input.request_envelope.session
+    first = is_request_type("IntentRequest")(handler_input) and bool(session and session.new)
+    return first and not response.directives
+
+
+class DynamicEntitiesInterceptor(AbstractResponseInterceptor):
+    """Adds the fleet's names to the first answer of a conversation that stays open on a known device."""
+
+    def process(self, handler_input: HandlerInput, response: Response | None) -> None:
+        if response is None or response.should_end_session or not starts_conversation(handler_input, response):
+            return
+        if KEY not in handler_input.attributes_manager.request_attributes:
+            return
+        ctx = context(handler_input)
+        if not ctx.caller.is_known:
+            return
+        try:
+            directive = dynamic_entities(ctx.container.fleet.load_fleet(), ctx.caller, ctx.locale)
+        except Exception:  # names are a recognition aid; the answer goes out without them
+            logger.warning("dynamic entities not built", exc_info=True)
+            return
+        response.directives = [*(response.directives or []), directive]
