@@ -154,7 +154,8 @@ def skill_server() -> Iterator[SkillServer]:
     port, db_port = _free_port(), _free_port()
     table = f"office-e2e-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")}
-    env.update(SKILL_ID=SKILL_ID, OFFICE_TABLE=table, PYTHONUNBUFFERED="1")
+    # A one-second fleet cache: what a test applies with office-admin reaches the server at once.
+    env.update(SKILL_ID=SKILL_ID, OFFICE_TABLE=table, PYTHONUNBUFFERED="1", OFFICE_CACHE_TTL_SECONDS="1")
     log_dir = Path(tempfile.mkdtemp(prefix="office-e2e-"))
     stderr_path = log_dir / "serve.stderr"
     command = [*_script("office-skill", "skill.local.cli"), "serve", "--port", str(port), "--db-port", str(db_port)]

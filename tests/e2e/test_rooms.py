@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 Speech = Callable[[dict[str, Any]], str]
 TZ = "Asia/Tokyo"
-FLEET_CACHE_SECONDS = 45.0
+FLEET_CACHE_SECONDS = 10.0
 
 
 @pytest.fixture(scope="module")
