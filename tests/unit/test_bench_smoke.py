@@ -1,0 +1,86 @@
+"""Smoke test of the benchmark suite: every benchmark runs once and returns figures of the right shape.
+
+No timing is asserted here; `make bench` measures."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# bench/ is a top-level package beside skill/ that is not installed: `make bench` runs it from the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench import __main__ as suite
+from bench import cold, contention, office, package, refresh, warm
+from bench.feed import build_feed
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with office.aws() as local:
+        yield local
+
+
+def _numbers(row: dict[str, Any], *names: str) -> bool:
+    return all(isinstance(row[name], int | float) and row[name] >= 0 for name in names)
+
+
+def test_cold_start_reports_both_bytecode_modes_and_the_import_offenders(endpoint: str) -> None:
+    # When the cold start runs once per kind of process
+    figures = cold.run_modes(1, endpoint)
+
+    # Then each mode has the skill, the floor and their ratio, and the import report names packages
+    assert set(figures["modes"]) == {"from source", "compiled ahead"}
+    assert all(_numbers(m, "skill_ms", "floor_ms", "ratio") for m in figures["modes"].values())
+    assert figures["offenders"]["packages"] and isinstance(figures["heavy_loaded"], list)
+    assert "| from source |" in suite.render_cold(figures)
+
+
+def test_warm_latency_has_a_row_per_available_intent_with_round_trips(endpoint: str) -> None:
+    # When every intent is asked once after a first request
+    figures = warm.run(1, endpoint)
+
+    # Then launch is among the rows, each with latency and round-trip counts; missing intents are named
+    labels = [row["intent"] for row in figures["rows"]]
+    assert "launch" in labels
+    assert len(labels) + len(figures["skipped"]) == len(warm.scenarios())
+    assert all(_numbers(row, "p50_ms", "p99_ms", "round_trips_first", "round_trips_warm") for row in figures["rows"])
+    assert "| launch |" in suite.render_warm(figures)
+
+
+def test_one_contended_booking_has_one_winner(endpoint: str) -> None:
+    # When a single booking goes through the pool
+    figures = contention.run(1, endpoint, workers=1)
+
+    # Then it wins and is stored
+    assert figures["winners"] == 1 and figures["exactly_one_winner"] is True
+    assert _numbers(figures, "throughput_per_s", "p99_ms")
+
+
+def test_refresh_of_a_small_feed_reports_parse_and_unchanged_costs(endpoint: str) -> None:
+    # Given a small feed of the benchmark's shape
+    body = build_feed(series=3, singles=9)
+
+    # When it is refreshed once
+    figures = refresh.run(1, endpoint, body=body)
+
+    # Then the 304 and the rewritten-DTSTAMP feed cost no parse or no busy-time write
+    assert figures["vevents"] == 3 * 2 + 9
+    cases = {row["case"]: row for row in figures["refresh"]}
+    assert cases["unchanged: 304"]["parses"] == 0 and cases["unchanged: 304"]["busy_writes"] == 0
+    assert cases["unchanged: same events, new DTSTAMPs"]["busy_writes"] == 0
+    assert _numbers(figures, "bare_s", "parse_s", "parse_peak_mib", "refresh_peak_mib")
+
+
+def test_package_size_lists_the_skill_and_its_dependencies() -> None:
+    # When the deployment is sized
+    figures = package.run(1)
+
+    # Then the project and botocore are among the distributions and the zip is smaller than the files
+    names = {row["distribution"] for row in figures["distributions"]}
+    assert {"skill (this project)", "botocore"} <= names
+    assert 0 < figures["zipped_mib"] < figures["unzipped_mib"]
