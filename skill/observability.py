@@ -6,6 +6,7 @@ Log lines carry ids, intents, statuses and counts; never names, phone numbers, P
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Literal
 
@@ -15,7 +16,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 SERVICE = "office-assistant"
 NAMESPACE = "OfficeAssistant"
 
-logger = Logger(service=SERVICE)
+# stderr keeps stdout clean for what commands print (office-admin --json); Lambda collects both.
+logger = Logger(service=SERVICE, stream=sys.stderr)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 # Entry points flush metrics even when nothing was counted; that is normal, not worth a warning.
