@@ -6,6 +6,7 @@ import itertools
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -236,6 +237,45 @@ def test_bookings_for_user_and_for_rooms(store: DynamoBookingStore) -> None:
     # Then
     assert alice == [mine]
     assert [b.id for b in everything] == [theirs.id, mine.id, anonymous.id]
+
+
+def test_forget_user_anonymises_every_copy_of_their_bookings_and_keeps_the_slots(
+    store: DynamoBookingStore, db: Table
+) -> None:
+    # Given alice's meeting across midnight, a booking of hers that was cancelled, and bob's meeting
+    next_day = DAY + timedelta(days=1)
+    late = replace(booking(tokyo(23, 30), tokyo(0, 30, next_day)), subject="Alice's 1:1")
+    cancelled = booking(tokyo(9), tokyo(10))
+    bobs = replace(booking(tokyo(11), tokyo(12), organizer="bob"), subject="Planning")
+    for each in (late, cancelled, bobs):
+        store.add_booking(each, TOKYO)
+    store.cancel_booking(cancelled, TOKYO)
+    slots_before = slot_items(db, "fuji", DAY) + slot_items(db, "fuji", next_day)
+
+    # When alice is forgotten
+    erased = store.forget_user("alice")
+
+    # Then both of her bookings lose organizer and subject on every day's copy, and keep their times and status
+    assert erased == 2
+    copies = [*store.room_day("fuji", DAY).bookings, *store.room_day("fuji", next_day).bookings]
+    hers = [b for b in copies if b.id in (late.id, cancelled.id)]
+    assert len(hers) == 3
+    assert all(b.organizer is None and b.subject is None for b in hers)
+    assert {(b.id, b.start, b.end, b.status) for b in hers} == {
+        (late.id, late.start, late.end, BookingStatus.BOOKED),
+        (cancelled.id, cancelled.start, cancelled.end, BookingStatus.CANCELLED),
+    }
+    # And nothing finds them by her any more, no item of hers keeps a GSI1 key, and the slots are as they were
+    assert store.bookings_for_user("alice", tokyo(0), tokyo(0, 0, next_day + timedelta(days=1))) == []
+    items = [*db.query_pk(f"ROOMDAY#fuji#{DAY}", "BOOKING#"), *db.query_pk(f"ROOMDAY#fuji#{next_day}", "BOOKING#")]
+    assert [item["id"] for item in items if "GSI1PK" in item] == [bobs.id]
+    assert slot_items(db, "fuji", DAY) + slot_items(db, "fuji", next_day) == slots_before
+    # And bob's meeting is untouched
+    assert [b for b in copies if b.id == bobs.id] == [bobs]
+    # And a change prepared from the booking as read before cannot write her name back
+    with pytest.raises(BookingRuleError):
+        store.extend_booking(late, tokyo(0, 45, next_day), TOKYO)
+    assert store.forget_user("alice") == 0
 
 
 def test_feed_busy_time_is_replaced_unless_the_digest_is_unchanged(store: DynamoBookingStore) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -141,3 +142,21 @@ def test_the_sip_media_application_lambda_writes_call_progress_into_the_log(
     # Then the call is bridged to the callee and the log says it was answered
     assert [a["Type"] for a in answered["Actions"]] == ["CallAndBridge"]
     assert log.get(record().id).status is CallStatus.ANSWERED  # type: ignore[union-attr]
+
+
+def test_forget_user_deletes_calls_made_by_or_to_the_user_only(log: DynamoCallLog) -> None:
+    # Given a call to alice, a call alice placed, and a call between two other people
+    to_alice = record("req-1")
+    by_alice = replace(record("req-2", to="+12065550100"), contact="contact:acme", user="alice")
+    others = replace(record("req-3", to="+12065550101"), contact="user:bob", user="carol")
+    for call in (to_alice, by_alice, others):
+        log.start(call)
+
+    # When alice is forgotten
+    erased = log.forget_user("alice")
+
+    # Then both of her calls are gone, the other one stays, and a second erasure finds nothing
+    assert erased == 2
+    assert [call.id for call in log.list_calls()] == [others.id]
+    assert log.get(to_alice.id) is None and log.get(by_alice.id) is None
+    assert log.forget_user("alice") == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,8 @@ import pytest
 
 from skill.adapters.notify import Attempt
 from skill.cli.main import main
+from skill.domain.calls import CallRecord, CallStatus, call_id
+from skill.domain.model import Booking
 from skill.domain.reception import Visit
 
 NOW = datetime.now(UTC)
@@ -88,3 +91,25 @@ def test_users_forget_erases_the_visits_they_hosted(admin, container):
     code, data, _ = admin("users", "forget", "alice", "--json")
     assert code == 0 and data["erased"]["visits"] == 1
     assert [v.id for v in container.visits.on_site()] == ["v2"]
+
+
+def test_users_forget_leaves_no_booking_or_call_with_the_user(admin, container):
+    # Given a booking alice organised and a call she placed to bob
+    start = NOW.replace(microsecond=0) + timedelta(days=1)
+    meeting = Booking("b1", "fuji", start, start + timedelta(hours=1), organizer="alice", subject="Alice's review")
+    container.bookings.add_booking(meeting, "Asia/Tokyo")
+    call = CallRecord(call_id("req-1", "+81312345678"), None, "+81312345678", CallStatus.PLACING, "local", NOW)
+    container.calls.start(replace(call, contact="user:bob", user="alice"))
+
+    # When alice is forgotten
+    code, data, _ = admin("users", "forget", "alice", "--json")
+
+    # Then the booking stays (its time is still taken) with nothing of hers, and her call is gone
+    assert code == 0 and data["erased"]["bookings"] == 1 and data["erased"]["calls"] == 1
+    code, rows, _ = admin(
+        "bookings", "list", "--from", NOW.isoformat(), "--to", (start + timedelta(days=1)).isoformat(), "--json"
+    )
+    assert code == 0 and [(r["id"], r["organizer"]) for r in rows] == [("b1", None)]
+    code, calls, _ = admin("calls", "list", "--json")
+    assert code == 0 and calls == []
+    assert "alice" not in json.dumps(rows) + json.dumps(calls)

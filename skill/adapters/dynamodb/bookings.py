@@ -36,6 +36,8 @@ LONGEST_BOOKING = timedelta(days=1)
 _CONFLICT_RETRIES = 2
 _LIVE = frozenset({BookingStatus.BOOKED, BookingStatus.CHECKED_IN})
 _NOT_CHECKED_IN = frozenset({BookingStatus.BOOKED})
+# A new sequence, so a change prepared from the booking as it was read before cannot write the name back.
+_ANONYMISE = "SET #sequence = #sequence + :one REMOVE organizer, subject, GSI1PK, GSI1SK"
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,30 @@ class DynamoBookingStore:
                 if "TransactionConflict" not in codes or attempt == _CONFLICT_RETRIES:
                     raise
 
+    # --- erasure -------------------------------------------------------------------------------
+
+    def forget_user(self, user_id: str) -> int:
+        """Anonymise every booking the user organised (any status): organizer, subject and GSI1 keys are
+        removed from each day's copy, in one transaction per booking; slots stay. Returns how many bookings."""
+        items = list(self._table.query_index(f"USER#{user_id}", "BOOKING#"))
+        for item in items:
+            copies = self._table.batch_get(_copy_keys(item), consistent=True)
+            writes: list[Any] = [
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": key(pk, sk),
+                        "UpdateExpression": _ANONYMISE,
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeNames": {"#sequence": "sequence"},
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                }
+                for pk, sk in sorted(copies)
+            ]
+            self._table.client.transact_write_items(TransactItems=writes)
+        return len(items)
+
     # --- calendar feed busy time ---------------------------------------------------------------
 
     def replace_feed_busy(
@@ -283,6 +309,16 @@ def _booking_days(booking: Booking, tz: str) -> list[tuple[date, bool]]:
     """The local days holding a copy of the booking, and whether each is its first day."""
     days = local_days(booking.interval, tz)
     return [(day, day == days[0]) for day in days]
+
+
+def _copy_keys(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where copies of a stored booking may be: every local date its UTC span touches, a day either side
+    (the room's time zone is not stored, and no zone is more than a day from UTC)."""
+    start, end = _parse_time(item["start"]), _parse_time(item["end"])
+    first = start.date() - timedelta(days=1)
+    last = (end - timedelta(microseconds=1)).date() + timedelta(days=1)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [(_day_pk(item["room_id"], day), item["SK"]) for day in days]
 
 
 def _booking_item(booking: Booking, day: date, first: bool) -> dict[str, Any]:

@@ -145,6 +145,17 @@ class DynamoCallLog:
             if not _condition_failed(error):
                 raise
 
+    def forget_user(self, user_id: str) -> int:
+        """Delete every call placed by the user or to them (contact `user:<id>`); returns how many went."""
+        theirs = [
+            item
+            for item in self._table.query_index(INDEX)
+            if item.get("user") == user_id or item.get("contact") == f"user:{user_id}"
+        ]
+        for item in theirs:
+            self._table.delete(item["PK"], item["SK"])
+        return len(theirs)
+
     def list_calls(self, limit: int = 100) -> list[CallRecord]:
         """The latest `limit` attempts, newest first."""
         items = self._table.query(
