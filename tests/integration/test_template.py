@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from skill.adapters.dynamodb.schema import TEMPLATE, create_table_request
+from skill.bootstrap import Container
 
 PARAMETERS = {"SkillId": "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"}
 
@@ -241,3 +242,56 @@ def test_the_local_table_is_the_template_table(transformed: dict[str, Any]) -> N
     assert request["GlobalSecondaryIndexes"] == props["GlobalSecondaryIndexes"]
     assert request["BillingMode"] == props["BillingMode"]
     assert request["StreamSpecification"]["StreamViewType"] == props["StreamSpecification"]["StreamViewType"]
+
+
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+
+
+def sweeper_writes(template: dict[str, Any]) -> set[tuple[str, str]]:
+    """(action, key prefix pattern) pairs the sweeper's role may write."""
+    grants: set[tuple[str, str]] = set()
+    for role, statement in role_statements(template):
+        if role != "SweeperFunctionRole" or statement["Effect"] != "Allow":
+            continue
+        prefixes = statement.get("Condition", {}).get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys", [])
+        grants |= {(a, p) for a in as_list(statement["Action"]) if a in WRITE_ACTIONS for p in prefixes}
+    return grants
+
+
+def test_the_sweeper_writes_only_visits_and_room_days(transformed: dict[str, Any]) -> None:
+    assert sweeper_writes(transformed) == {
+        ("dynamodb:UpdateItem", "VISITDAY#*"),
+        ("dynamodb:PutItem", "ROOMDAY#*"),
+        ("dynamodb:DeleteItem", "ROOMDAY#*"),
+    }
+
+
+def test_the_no_show_release_writes_only_what_the_sweeper_is_granted(
+    transformed: dict[str, Any], container: Container
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from fnmatch import fnmatch
+
+    from skill.domain.model import Booking
+    from skill.services.rooms import release_no_shows
+
+    # Given a booking in Everest nobody checked in to, and every write the table client makes recorded
+    start = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    container.bookings.add_booking(Booking("b1", "everest", start, start + timedelta(hours=1)), "Asia/Tokyo")
+    written: list[tuple[str, str]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        for item in params.get("TransactItems", []):
+            for kind, body in item.items():
+                if kind in ("Put", "Update", "Delete"):
+                    written.append((f"dynamodb:{kind}Item", (body.get("Item") or body["Key"])["PK"]["S"]))
+
+    container.table.client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", record)
+
+    # When the sweeper's release runs after the grace time
+    assert release_no_shows(container, start + timedelta(minutes=30)) == 1
+
+    # Then every item it wrote is one the sweeper's role allows
+    grants = sweeper_writes(transformed)
+    assert written
+    assert all(any(action == a and fnmatch(pk, p) for a, p in grants) for action, pk in written), written
