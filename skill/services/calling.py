@@ -16,6 +16,7 @@ from skill.domain.dialing import CallRefused, DialerError, DialingError, DialPla
 from skill.domain.directory import DirectoryEntry, match_names, pick
 from skill.domain.errors import DomainError
 from skill.domain.model import BusyInterval, Caller, CallingPolicy, Fleet
+from skill.observability import count
 from skill.ports import CallLog, Dialer
 
 PHONE_TYPE_WORDS: Mapping[str, str] = {
@@ -267,6 +268,7 @@ def _stopped(
 ) -> CallOutcome:
     """The answer to a call that cannot go ahead; refusals and missing phones are logged."""
     if isinstance(error, CallRefused):
+        count("CallRefused")
         result, status, reason = "refused", CallStatus.REFUSED, error.reason
     elif isinstance(error, NoPhoneToRing):
         result, status, reason = "no_phone", CallStatus.FAILED, str(error)
@@ -336,6 +338,7 @@ def place_call(
         log.update_status(record.id, CallStatus.FAILED)
         return CallOutcome("failed", error.reason, record.id, meeting=meeting)
     log.update_status(record.id, CallStatus.PLACING, provider_id=provider_id)
+    count("CallPlaced")
     return CallOutcome("placed", call_id=record.id, meeting=meeting)
 
 

@@ -30,7 +30,7 @@ from skill.domain.reception import (
     match_expected,
     visit_expires_at,
 )
-from skill.observability import logger
+from skill.observability import count, logger
 
 if TYPE_CHECKING:
     from skill.adapters.notify import Attempt, ChannelSender
@@ -119,6 +119,7 @@ def check_in(
         device=caller.device_id,
     )
     store.add_visit(visit, site.timezone, visit_expires_at(now, site.retention_days))
+    count("VisitorCheckedIn")
     logger.info("visitor checked in", extra={"visit": visit.id, "expected": announced is not None})
     return CheckInOutcome("checked_in", visit=visit, host=chosen, expected=announced)
 

@@ -18,7 +18,7 @@ from skill.domain import booking as rules
 from skill.domain.calendar import local_midnight, user_owner
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
 from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Interval, Room
-from skill.observability import logger
+from skill.observability import count, logger
 
 if TYPE_CHECKING:
     from skill.adapters.dynamodb.bookings import RoomDay
@@ -198,6 +198,7 @@ def check_free(room: Room, interval: Interval, *, tz: str, store: BookingStore) 
     """RoomTakenError when a booking or a calendar event overlaps `interval`."""
     conflict = rules.first_conflict(store.busy_between(room.id, interval.start, interval.end, tz), interval)
     if conflict is not None:
+        count("BookingConflict")
         raise _taken(room.id, interval, conflict.start)
 
 
@@ -241,6 +242,7 @@ def book_room(
     try:
         store.add_booking(booking, tz)
     except RoomTakenError as error:
+        count("BookingConflict")
         busy_from = error.busy_from if isinstance(error.busy_from, datetime) else interval.start
         raise _taken(room.id, interval, busy_from) from error
     logger.info("room booked", extra={"booking_id": booking.id, "room": room.id})
@@ -343,6 +345,7 @@ def extend(
         try:
             current = store.extend_booking(booking, reachable, tz)
         except RoomTakenError as error:
+            count("BookingConflict")
             busy_from = error.busy_from if isinstance(error.busy_from, datetime) else booking.end
             return _short(caller, booking, booking.end, wanted_end, busy_from, rooms, tz, store)
     if reachable >= wanted_end:
@@ -473,6 +476,7 @@ def release_no_shows(container: Container, now: datetime) -> int:
             continue
         released += 1
         logger.info("no-show released", extra={"booking_id": booking.id, "request_id": booking.request_id})
+    count("NoShowReleased", released)
     return released
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -243,6 +244,18 @@ def test_a_dialer_error_marks_the_call_failed(log: InMemoryCallLog) -> None:
     outcome = place(PERSONAL, "03 1234 5678", log, BrokenDialer())
     assert (outcome.result, outcome.reason) == ("failed", "throttled")
     assert log.calls[outcome.call_id or ""].status is CallStatus.FAILED
+
+
+def test_placed_and_refused_calls_are_counted_once_each(
+    log: InMemoryCallLog, dialer: LocalDialer, counted: Callable[[str], int]
+) -> None:
+    # Given a call placed, the same request retried, a refused number and a call the dialer could not place
+    place(PERSONAL, "03 1234 5678", log, dialer, request_id="req-1")
+    place(PERSONAL, "03 1234 5678", log, dialer, request_id="req-1")
+    place(PERSONAL, "911", log, dialer, request_id="req-2")
+    place(PERSONAL, "03 1234 5678", log, BrokenDialer(), request_id="req-3")
+    # Then one call is counted as placed and one as refused
+    assert (counted("CallPlaced"), counted("CallRefused")) == (1, 1)
 
 
 # ---------------------------------------------------------------- joining a meeting

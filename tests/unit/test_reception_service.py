@@ -101,6 +101,15 @@ def test_an_ambiguous_host_offers_two_names_and_writes_nothing():
     assert store.visits == {}
 
 
+def test_only_a_stored_check_in_is_counted(counted):
+    # Given a check-in with a clear host and one with an ambiguous host
+    store = MemoryVisits()
+    reception.check_in(LOBBY, "Ken Sato", "Bob", "Acme", DIRECTORY, [], NOW, "req-1", store)
+    reception.check_in(LOBBY, "Mia Wong", "Alice", None, DIRECTORY, [], NOW, "req-2", store)
+    # Then only the stored visit is counted
+    assert counted("VisitorCheckedIn") == 1
+
+
 def test_contacts_and_strangers_are_not_hosts():
     store = MemoryVisits()
     for query in ("Acme Support", "Zebediah Quux"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -188,3 +189,46 @@ def test_user_booking_by_room_and_time_and_none_found(store: InMemoryBookings) -
 )
 def test_needs_confirmation(start: datetime, minutes: int, expected: bool) -> None:
     assert rooms.needs_confirmation(start, timedelta(minutes=minutes), NOW) is expected
+
+
+def test_a_booking_conflict_is_counted_whether_the_read_or_the_write_finds_it(
+    store: InMemoryBookings, counted: Callable[[str], int]
+) -> None:
+    # Given Fuji taken 10:00-10:30
+    book(store, FUJI, NOW, 30)
+    # When a booking over it is refused by the busy-time check, then by the store after a read that missed it
+    with pytest.raises(RoomTakenError):
+        book(store, FUJI, NOW, 30, PERSONAL)
+    store.busy_between = lambda *args: []  # type: ignore[method-assign]
+    with pytest.raises(RoomTakenError):
+        book(store, FUJI, NOW, 30, PERSONAL)
+    # Then two conflicts are counted
+    assert counted("BookingConflict") == 2
+
+
+def test_an_extension_the_store_refuses_counts_as_a_conflict(
+    store: InMemoryBookings, counted: Callable[[str], int]
+) -> None:
+    # Given a meeting 10:00-10:30 and another booked 10:30-11:00 that the busy-time read missed
+    meeting = book(store, FUJI, NOW, 30)
+    book(store, FUJI, at(10, 30), 30, PERSONAL)
+    store.busy_between = lambda *args: []  # type: ignore[method-assign]
+    # When the meeting is extended into it
+    outcome = rooms.extend(SHARED, meeting, timedelta(minutes=30), room=FUJI, rooms=[FUJI], tz=TZ, store=store, now=NOW)
+    # Then it is not extended, and the conflict is counted
+    assert not outcome.extended
+    assert counted("BookingConflict") == 1
+
+
+def test_released_no_shows_are_counted(store: InMemoryBookings, counted: Callable[[str], int]) -> None:
+    # Given two bookings at 10:00 nobody checked in to, and one checked in
+    for room in (FUJI, EVEREST, ASO):
+        book(store, room, NOW, 60, PERSONAL)
+    rooms.check_in(store.bookings[next(iter(store.bookings))], tz=TZ, store=store, now=NOW)
+    site = Site(timezone=TZ)
+    fleet = SimpleNamespace(docs=Fleet().docs, profile=lambda *args: (site, None, None, {}))
+    # When the sweeper runs at 10:15
+    released = rooms.release_no_shows(SimpleNamespace(fleet=fleet, bookings=store), at(10, 15))  # type: ignore[arg-type]
+    # Then both no-shows are released and counted
+    assert released == 2
+    assert counted("NoShowReleased") == 2
