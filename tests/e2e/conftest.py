@@ -68,6 +68,12 @@ def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
+def _collect(lines: queue.Queue[str | None], seen: list[str]) -> None:
+    """Keeps appending what the server prints after startup (the local dialer's lines) to `seen`."""
+    while (line := lines.get()) is not None:
+        seen.append(line)
+
+
 @pytest.fixture(scope="session")
 def npm_ready() -> Path:
     """tests/e2e/node_modules with virtual-alexa, installed from the lockfile when missing."""
@@ -158,7 +164,17 @@ def skill_server() -> Iterator[SkillServer]:
     env.update(SKILL_ID=SKILL_ID, OFFICE_TABLE=table, PYTHONUNBUFFERED="1", OFFICE_CACHE_TTL_SECONDS="1")
     log_dir = Path(tempfile.mkdtemp(prefix="office-e2e-"))
     stderr_path = log_dir / "serve.stderr"
-    command = [*_script("office-skill", "skill.local.cli"), "serve", "--port", str(port), "--db-port", str(db_port)]
+    # Background jobs (host notifications, calendar refresh) every second rather than every minute.
+    command = [
+        *_script("office-skill", "skill.local.cli"),
+        "serve",
+        "--port",
+        str(port),
+        "--db-port",
+        str(db_port),
+        "--refresh-every",
+        "1",
+    ]
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1
@@ -177,6 +193,7 @@ def skill_server() -> Iterator[SkillServer]:
         pytest.fail(
             f"{problem}\n$ {' '.join(command)}\n--- stdout\n" + "\n".join(seen) + "\n--- stderr\n" + stderr_text
         )
+    threading.Thread(target=_collect, args=(lines, seen), daemon=True).start()
     server = SkillServer(
         process=process,
         env=env,
