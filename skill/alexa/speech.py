@@ -147,6 +147,27 @@ def room_status(caller: Caller, status: RoomStatus, locale: str) -> str:
     return text
 
 
+def room_card(caller: Caller, status: RoomStatus, locale: str) -> tuple[str, str, str]:
+    """The room screen's texts: free or busy, until when, and the time of the next booking today.
+
+    Times only: a screen in a room is seen by everyone there, so it never shows a subject or organizer.
+    """
+    tz = caller.timezone
+    if status.busy is not None:
+        state = message(locale, "card.busy")
+        until = message(locale, "card.until", until=clock_words(status.busy_until or status.busy.end, tz, locale))
+    else:
+        state = message(locale, "card.free")
+        if status.free_until is not None:
+            until = message(locale, "card.until", until=clock_words(status.free_until, tz, locale))
+        else:
+            until = message(locale, "card.free_day")
+    upcoming = status.next_busy
+    if upcoming is None:
+        return state, until, message(locale, "card.next_none")
+    return state, until, message(locale, "card.next", time=clock_words(upcoming.start, tz, locale))
+
+
 def next_meeting(
     caller: Caller, meeting: NextMeeting | None, room: Room | None, where: Room | None, now: datetime, locale: str
 ) -> str:

@@ -118,6 +118,38 @@ def test_status_of_a_free_room_and_of_a_busy_one_without_the_subject(room: Devic
     assert ended(busy)
 
 
+def test_an_echo_show_in_the_room_gets_the_room_card_with_times_only(
+    invoke: Any, event: Any, clock: Clock, container: Container
+) -> None:
+    # Given a calendar meeting in Fuji from 11:00 to 12:00, with a subject and an organizer
+    feed_busy(container, tokyo(11), tokyo(12))
+    # When the room's Echo Show asks whether the room is free
+    answer = invoke(event("room_status_free.json"))
+    # Then the answer is spoken and the room card is shown: free until 11, next booking at 11, nobody named
+    assert speech(answer) == "Fuji is free until 11:00 AM."
+    card = directive(answer)
+    assert card["type"] == "Alexa.Presentation.APL.RenderDocument"
+    assert card["datasources"]["payload"]["room"] == {
+        "name": "Fuji",
+        "state": "Free",
+        "until": "until 11:00 AM",
+        "next": "Next booking at 11:00 AM",
+        "busy": False,
+    }
+    assert "Budget review" not in str(card) and "alice" not in str(card)
+
+
+def test_a_device_without_a_screen_gets_no_room_card(invoke: Any, event: Any, clock: Clock) -> None:
+    # Given the same request from a device that does not declare APL
+    envelope = event("room_status_free.json")
+    envelope["context"]["System"]["device"]["supportedInterfaces"] = {}
+    # When it asks whether the room is free
+    answer = invoke(envelope)
+    # Then it hears the answer and gets no directive
+    assert speech(answer) == "Fuji is free for the rest of the day."
+    assert answer["response"].get("directives") in (None, [])
+
+
 def test_status_of_a_named_room_is_found_by_a_misheard_name(desk: Device, container: Container) -> None:
     # Given a calendar meeting in Fuji at 11
     feed_busy(container, tokyo(11), tokyo(12))
@@ -131,9 +163,11 @@ def test_an_unknown_room_is_answered(desk: Device) -> None:
     assert speech(desk.say("RoomStatusIntent", room="Narnia")) == "I don't know a room called Narnia."
 
 
-def test_book_this_room_now_for_thirty_minutes_is_done_and_checked_in(room: Device, container: Container) -> None:
+def test_book_this_room_now_for_thirty_minutes_is_done_and_checked_in(
+    invoke: Any, event: Any, clock: Clock, container: Container
+) -> None:
     # When the room device is asked to book the room for 30 minutes
-    answer = room.say("BookRoomIntent", duration="PT30M")
+    answer = invoke(event("room_book_now.json"))
     # Then it is booked at once, the session ends, and the meeting counts as checked in
     assert speech(answer) == "Done. Fuji is booked at 10:00 AM, until 10:30 AM."
     assert ended(answer)

@@ -60,3 +60,27 @@ def test_values_are_escaped_for_ssml():
 
 def test_unknown_locale_falls_back_to_english():
     assert message("xx-XX", "goodbye") == "Goodbye."
+
+
+def test_the_room_card_shows_busy_until_when_and_the_next_time_even_to_the_meetings_owner():
+    from skill.services.rooms import RoomStatus
+
+    # Given Alice's own meeting on now in Fuji (10:00-11:00 in Tokyo) and another at 14:00
+    own = busy(subject="Budget", organizer="alice@example.com", ref="a")
+    later = BusyInterval(START.replace(hour=5), END.replace(hour=6), "feed", "b", subject="Hiring", organizer="bob")
+    status = RoomStatus(FUJI, START, own, END, None, later, None)
+    caller = Caller(CallerKind.SHARED, "d", room=FUJI, person=ALICE, site=Site(timezone="Asia/Tokyo"))
+    # When the card texts are made for her, recognised in the room, in English and in Japanese
+    english = speech.room_card(caller, status, "en-US")
+    japanese = speech.room_card(caller, status, "ja-JP")
+    # Then they carry times only
+    assert english == ("Busy", "until 11:00 AM", "Next booking at 2:00 PM")
+    assert japanese == ("使用中", "午前11時まで", "次の予約は午後2時から")
+
+
+def test_a_free_room_card_says_free_for_the_rest_of_the_day():
+    from skill.services.rooms import RoomStatus
+
+    status = RoomStatus(FUJI, START, None, None, None, None, None)
+    caller = room_caller()
+    assert speech.room_card(caller, status, "en-US") == ("Free", "for the rest of the day", "No more bookings today")

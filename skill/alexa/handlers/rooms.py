@@ -18,6 +18,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.alexa import dialog, speech
+from skill.alexa.apl import room_card_directive, supports_apl
 from skill.alexa.context import RequestContext, context
 from skill.alexa.handlers.base import IntentHandler, ask, tell
 from skill.alexa.messages import Ssml, message
@@ -29,6 +30,7 @@ from skill.services import rooms
 OFFER = "rooms.offer"  # {"rooms": [ids still to offer], "start": ISO, "minutes": n, "attendees": n | None}
 BOOK_SLOTS = ("room", "date", "startTime", "duration", "attendees")
 CANCEL_SLOTS = ("room", "date", "startTime")
+CARD_ID = "room-card"  # the APL presentation token that names the room card
 # A rule broken by one slot value is asked again for that slot.
 ASK_AGAIN = {
     "bad_duration": "duration",
@@ -183,6 +185,10 @@ class RoomStatusIntentHandler(RoomIntentHandler):
             now=ctx.now,
             stale_after=timedelta(minutes=ctx.container.settings.feed_stale_minutes),
         )
+        if supports_apl(handler_input):
+            state, until, upcoming = speech.room_card(ctx.caller, status, ctx.locale)
+            card = room_card_directive(room.name, state, until, upcoming, CARD_ID, busy=status.is_busy)
+            handler_input.response_builder.add_directive(card)
         return tell(handler_input, speech.room_status(ctx.caller, status, ctx.locale))
 
 
