@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from admin_cli import OfficeAdmin
 
 from skill.bootstrap import Container
-from skill.cli.main import main
 from skill.domain import fleet as codec
 from skill.domain.model import Booking
 
@@ -21,29 +18,13 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 TODAY = datetime.now(TOKYO).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Admin = Callable[..., Result]
+Admin = OfficeAdmin
 
 
 @pytest.fixture
-def admin(aws_endpoint: str, container: Container, capsys: pytest.CaptureFixture[str]) -> Admin:
+def admin(office_admin: OfficeAdmin, container: Container) -> Admin:
     """`office-admin --endpoint-url … --table … ARGS` in this process, on the test office."""
-
-    def run(*argv: str) -> Result:
-        code = main(["--endpoint-url", aws_endpoint, "--table", container.table.name, *argv])
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return run
+    return lambda *argv: office_admin(container.table.name, *argv)
 
 
 def stamp(moment: datetime) -> str:

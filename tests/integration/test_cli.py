@@ -6,8 +6,6 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from admin_cli import CliResult, OfficeAdmin
 
 from skill.adapters.dynamodb.fleet import DynamoFleetStore
 from skill.adapters.dynamodb.table import Table
@@ -27,29 +26,13 @@ SMALL = str(FLEETS / "small.yaml")
 OFFICE_ADMIN = Path(sys.executable).parent / "office-admin"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Admin = Callable[..., Result]
+Admin = OfficeAdmin
 
 
 @pytest.fixture
-def admin(aws_endpoint: str, table: str, capsys: pytest.CaptureFixture[str]) -> Admin:
+def admin(office_admin: OfficeAdmin, table: str) -> Admin:
     """Runs `office-admin --endpoint-url … --table … ARGS` in this process."""
-
-    def run(*argv: str) -> Result:
-        code = main(["--endpoint-url", aws_endpoint, "--table", table, *argv])
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return run
+    return lambda *argv: office_admin(table, *argv)
 
 
 @pytest.fixture
@@ -58,7 +41,7 @@ def store(aws_endpoint: str, table: str) -> DynamoFleetStore:
     return DynamoFleetStore(Table(client, table), cache_ttl=0)
 
 
-def ids(result: Result) -> list[str]:
+def ids(result: CliResult) -> list[str]:
     assert result.code == 0, result.err
     return [entry["id"] for entry in result.json()]
 
