@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_supported_interfaces
-from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
+if TYPE_CHECKING:
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
 APL_INTERFACE = "Alexa.Presentation.APL"
 ROOM_CARD = "room-card.json"
@@ -41,4 +43,6 @@ def room_card_directive(
 ) -> RenderDocumentDirective:
     """Alexa.Presentation.APL.RenderDocument for the room card; texts are shown as given."""
     room = {"name": room_name, "state": state_text, "until": until_text, "next": next_text, "busy": busy}
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
     return RenderDocumentDirective(token=token, document=room_card_document(), datasources={"payload": {"room": room}})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from xml.sax.saxutils import escape
+from html import escape
 
 DEFAULT_LOCALE = "en-US"
 
@@ -31,7 +31,7 @@ def message(locale: str | None, key: str, **values: object) -> str:
     messages = catalog()
     table = messages.get(locale or DEFAULT_LOCALE) or messages[DEFAULT_LOCALE]
     template = table.get(key) or messages[DEFAULT_LOCALE][key]
-    safe = {k: v if isinstance(v, Ssml) else escape(str(v)) for k, v in values.items()}
+    safe = {k: v if isinstance(v, Ssml) else escape(str(v), quote=False) for k, v in values.items()}
     return template.format(**safe)
 
 
