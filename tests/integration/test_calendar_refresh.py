@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from support import FixedClock
 
 from skill import app
 from skill.bootstrap import Container
@@ -90,14 +91,6 @@ def feed_server() -> Iterator[FeedServer]:
     yield server
     server.http.shutdown()
     server.http.server_close()
-
-
-@dataclass
-class FixedClock:
-    moment: datetime
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @pytest.fixture

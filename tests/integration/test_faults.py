@@ -6,11 +6,10 @@ the deadline guard's budget, no booking is half-written, no visit is lost or dou
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from faultproxy import FaultProxy
+from support import FixedClock, speech
 
 from skill import app
 from skill.alexa.builder import build_skill
@@ -38,14 +38,6 @@ TOKYO = "Asia/Tokyo"
 LOBBY = "amzn1.ask.device.TESTLOBBY"
 UNAVAILABLE = "I couldn't reach the booking system. Please try again in a minute."
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@dataclass
-class Clock:
-    at: datetime = NOW
-
-    def now(self) -> datetime:
-        return self.at
 
 
 class LambdaContext:
@@ -67,7 +59,7 @@ def faulty(container: Container, proxy: FaultProxy) -> Container:
     config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=0.5, read_timeout=0.5)
     client = boto3.client("dynamodb", endpoint_url=proxy.url, region_name="us-east-1", config=config)
     built = build(replace(container.settings, deadline_cap_ms=int(BUDGET_S * 1000)), dynamodb_client=client)
-    built.clock = Clock()  # type: ignore[assignment]
+    built.clock = FixedClock()  # type: ignore[assignment]
     return built
 
 
@@ -88,10 +80,6 @@ def answer(faulty: Container, proxy: FaultProxy) -> Iterator[Answer]:
     finally:
         proxy.stop()  # releases stalled requests, so abandoned workers end before the next test
         app._container, app._skill = saved
-
-
-def speech(response: dict[str, Any]) -> str:
-    return re.sub(r"<[^>]+>", "", response["response"].get("outputSpeech", {}).get("ssml", ""))
 
 
 def dialled(container: Container) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
+
+from support import FixedClock
 
 from skill.adapters.notify import NotifyError
 from skill.config import LOCAL_SKILL_ID
@@ -14,11 +15,6 @@ from skill.local.envelopes import intent_request
 from skill.services import reception
 
 NAMES = ("Ken", "Sato", "Acme", "Alice", "Tanaka", "Bob Chen", "Carol")
-
-
-class Clock:
-    def now(self) -> datetime:
-        return datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
 
 class FlakySender:
@@ -39,7 +35,7 @@ def test_a_whole_visit_logs_no_names(invoke, container, capsys, caplog):
     # default, carries request bodies and is not the application's log)
     caplog.set_level(logging.DEBUG, logger="office-assistant")
     caplog.set_level(logging.DEBUG, logger="skill")
-    container.clock = Clock()
+    container.clock = FixedClock()
     sender = FlakySender()
     container.__dict__["senders"] = {"email": sender}
     attributes: dict = {}

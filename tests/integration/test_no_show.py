@@ -5,8 +5,9 @@ Fuji and Everest release a booking nobody checked in to 10 minutes after it star
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from support import FixedClock
 
 from skill.bootstrap import Container
 from skill.domain.model import Booking, BookingStatus, BusyInterval
@@ -15,14 +16,6 @@ from skill.services.rooms import release_job, release_no_shows
 
 TZ = "Asia/Tokyo"
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
-
-
-@dataclass
-class Clock:
-    at: datetime
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def book(container: Container, room: str, status: BookingStatus = BookingStatus.BOOKED) -> Booking:
@@ -54,7 +47,7 @@ def test_a_checked_in_booking_and_calendar_meetings_are_never_released(container
     feed = BusyInterval(START, START + timedelta(hours=1), "feed", "evt-1", subject="Standup")
     container.bookings.replace_feed_busy("everest", date(2026, 12, 1), [feed], START, "digest")
     # When the sweeper's job runs at 10:30
-    container.clock = Clock(START + timedelta(minutes=30))  # type: ignore[assignment]
+    container.clock = FixedClock(START + timedelta(minutes=30))  # type: ignore[assignment]
     released = release_job(container)
     # Then nothing is released: the booking stays, the calendar meeting still makes Everest busy
     assert released == 0

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from support import FixedClock
 
 from skill import app
 from skill.bootstrap import Container
@@ -21,14 +22,6 @@ from skill.services.calendars import feed_token, publish_url
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=TOKYO)
-
-
-@dataclass
-class FixedClock:
-    moment: datetime
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @dataclass

@@ -3,67 +3,22 @@ slots, disambiguation, confirm and deny, expected visitor), check-out, and expec
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-
-from skill.config import LOCAL_SKILL_ID
-from skill.local.envelopes import intent_request
+from support import Conversation, FixedClock, directive, speech
 
 LOBBY = "amzn1.ask.device.TESTLOBBY"
 ROOM = "amzn1.ask.device.TESTROOM"
 DESK = "amzn1.ask.device.TESTDESK"
+VISITOR = "amzn1.ask.account.VISITOR"
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
 
 
-@dataclass
-class Clock:
-    at: datetime = NOW
-
-    def now(self) -> datetime:
-        return self.at
-
-
-@dataclass
-class Lobby:
-    """One conversation with a device: session attributes carried from answer to answer, as Alexa does."""
-
-    invoke: Any
-    device: str = LOBBY
-    attributes: dict[str, Any] = field(default_factory=dict)
-
-    def say(self, intent: str, confirmation: str = "NONE", **slots: str | None) -> dict[str, Any]:
-        envelope = intent_request(
-            intent,
-            slots,
-            confirmation=confirmation,
-            application_id=LOCAL_SKILL_ID,
-            device_id=self.device,
-            user_id="amzn1.ask.account.VISITOR",
-            session_attributes=self.attributes,
-            new_session=not self.attributes,
-        )
-        response: dict[str, Any] = self.invoke(envelope)
-        self.attributes = dict(response.get("sessionAttributes") or {})
-        return response
-
-
-def speech(response: dict[str, Any]) -> str:
-    return re.sub(r"<[^>]+>", "", response["response"].get("outputSpeech", {}).get("ssml", ""))
-
-
-def directive(response: dict[str, Any]) -> dict[str, Any]:
-    directives = response["response"].get("directives") or []
-    return directives[0] if directives else {}
-
-
 @pytest.fixture
-def lobby(invoke, container) -> Lobby:  # type: ignore[no-untyped-def]
-    container.clock = Clock()
-    return Lobby(invoke)
+def lobby(invoke, container) -> Conversation:  # type: ignore[no-untyped-def]
+    container.clock = FixedClock()
+    return Conversation(invoke, LOBBY, user=VISITOR)
 
 
 def test_full_dialog_asks_for_what_is_missing_then_confirms_and_checks_in(lobby, container):
@@ -161,15 +116,15 @@ def test_check_out_by_name_and_by_this_device(lobby, container):
 
 
 def test_reception_intents_are_refused_on_a_meeting_room_device(invoke, container):
-    room = Lobby(invoke, device=ROOM)
+    room = Conversation(invoke, ROOM, user=VISITOR)
     assert speech(room.say("VisitorCheckInIntent", visitorName="Ken", host="Alice")) == (
         "That isn't available on this device."
     )
 
 
 def test_expect_a_visitor_from_a_personal_device(invoke, container):
-    container.clock = Clock()
-    desk = Lobby(invoke, device=DESK)
+    container.clock = FixedClock()
+    desk = Conversation(invoke, DESK, user=VISITOR)
     # Missing time is asked for
     asked = desk.say("ExpectVisitorIntent", visitorName="Ken Sato", date="2026-12-02")
     assert directive(asked)["slotToElicit"] == "startTime"

@@ -7,67 +7,20 @@ The clock stands at 10:00 in Tokyo on 1 December 2026.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from support import Conversation, FixedClock, directive, speech
 
 from skill.bootstrap import Container
-from skill.config import LOCAL_SKILL_ID
 from skill.domain.model import Booking, BookingStatus, BusyInterval
-from skill.local.envelopes import intent_request
 
 ROOM = "amzn1.ask.device.TESTROOM"
 DESK = "amzn1.ask.device.TESTDESK"
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
 TODAY = date(2026, 12, 1)
 TZ = "Asia/Tokyo"
-
-
-@dataclass
-class Clock:
-    at: datetime = NOW
-
-    def now(self) -> datetime:
-        return self.at
-
-
-@dataclass
-class Device:
-    """One conversation with a device: session attributes carried from answer to answer, as Alexa does."""
-
-    invoke: Any
-    device: str
-    user: str = "amzn1.ask.account.SOMEONE"
-    person: str | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
-
-    def say(self, intent: str, confirmation: str = "NONE", **slots: str | None) -> dict[str, Any]:
-        envelope = intent_request(
-            intent,
-            slots,
-            confirmation=confirmation,
-            application_id=LOCAL_SKILL_ID,
-            device_id=self.device,
-            user_id=self.user,
-            person_id=self.person,
-            session_attributes=self.attributes,
-            new_session=not self.attributes,
-        )
-        response: dict[str, Any] = self.invoke(envelope)
-        self.attributes = dict(response.get("sessionAttributes") or {})
-        return response
-
-
-def speech(response: dict[str, Any]) -> str:
-    return re.sub(r"<[^>]+>", "", response["response"].get("outputSpeech", {}).get("ssml", ""))
-
-
-def directive(response: dict[str, Any]) -> dict[str, Any]:
-    directives = response["response"].get("directives") or []
-    return directives[0] if directives else {}
 
 
 def ended(response: dict[str, Any]) -> bool:
@@ -88,22 +41,22 @@ def feed_busy(container: Container, start: datetime, end: datetime, subject: str
 
 
 @pytest.fixture
-def clock(container: Container) -> Clock:
-    container.clock = Clock()  # type: ignore[assignment]
+def clock(container: Container) -> FixedClock:
+    container.clock = FixedClock()  # type: ignore[assignment]
     return container.clock  # type: ignore[return-value]
 
 
 @pytest.fixture
-def room(invoke: Any, clock: Clock) -> Device:
-    return Device(invoke, ROOM)
+def room(invoke: Any, clock: FixedClock) -> Conversation:
+    return Conversation(invoke, ROOM)
 
 
 @pytest.fixture
-def desk(invoke: Any, clock: Clock) -> Device:
-    return Device(invoke, DESK, user="amzn1.ask.account.TESTALICE")
+def desk(invoke: Any, clock: FixedClock) -> Conversation:
+    return Conversation(invoke, DESK, user="amzn1.ask.account.TESTALICE")
 
 
-def test_status_of_a_free_room_and_of_a_busy_one_without_the_subject(room: Device, container: Container) -> None:
+def test_status_of_a_free_room_and_of_a_busy_one_without_the_subject(room: Conversation, container: Container) -> None:
     # Given Fuji with nothing booked
     # When the room is asked whether it is free
     free = room.say("RoomStatusIntent", room="this room")
@@ -119,7 +72,7 @@ def test_status_of_a_free_room_and_of_a_busy_one_without_the_subject(room: Devic
 
 
 def test_an_echo_show_in_the_room_gets_the_room_card_with_times_only(
-    invoke: Any, event: Any, clock: Clock, container: Container
+    invoke: Any, event: Any, clock: FixedClock, container: Container
 ) -> None:
     # Given a calendar meeting in Fuji from 11:00 to 12:00, with a subject and an organizer
     feed_busy(container, tokyo(11), tokyo(12))
@@ -139,7 +92,7 @@ def test_an_echo_show_in_the_room_gets_the_room_card_with_times_only(
     assert "Budget review" not in str(card) and "alice" not in str(card)
 
 
-def test_a_device_without_a_screen_gets_no_room_card(invoke: Any, event: Any, clock: Clock) -> None:
+def test_a_device_without_a_screen_gets_no_room_card(invoke: Any, event: Any, clock: FixedClock) -> None:
     # Given the same request from a device that does not declare APL
     envelope = event("room_status_free.json")
     envelope["context"]["System"]["device"]["supportedInterfaces"] = {}
@@ -150,7 +103,7 @@ def test_a_device_without_a_screen_gets_no_room_card(invoke: Any, event: Any, cl
     assert answer["response"].get("directives") in (None, [])
 
 
-def test_status_of_a_named_room_is_found_by_a_misheard_name(desk: Device, container: Container) -> None:
+def test_status_of_a_named_room_is_found_by_a_misheard_name(desk: Conversation, container: Container) -> None:
     # Given a calendar meeting in Fuji at 11
     feed_busy(container, tokyo(11), tokyo(12))
     # When Alice asks from her desk about "fugi"
@@ -159,12 +112,12 @@ def test_status_of_a_named_room_is_found_by_a_misheard_name(desk: Device, contai
     assert speech(answer) == "Fuji is free until 11:00 AM."
 
 
-def test_an_unknown_room_is_answered(desk: Device) -> None:
+def test_an_unknown_room_is_answered(desk: Conversation) -> None:
     assert speech(desk.say("RoomStatusIntent", room="Narnia")) == "I don't know a room called Narnia."
 
 
 def test_book_this_room_now_for_thirty_minutes_is_done_and_checked_in(
-    invoke: Any, event: Any, clock: Clock, container: Container
+    invoke: Any, event: Any, clock: FixedClock, container: Container
 ) -> None:
     # When the room device is asked to book the room for 30 minutes
     answer = invoke(event("room_book_now.json"))
@@ -176,7 +129,7 @@ def test_book_this_room_now_for_thirty_minutes_is_done_and_checked_in(
     assert booking.device == ROOM
 
 
-def test_missing_duration_is_asked_for(room: Device, container: Container) -> None:
+def test_missing_duration_is_asked_for(room: Conversation, container: Container) -> None:
     answer = room.say("BookRoomIntent")
     assert directive(answer)["type"] == "Dialog.ElicitSlot"
     assert directive(answer)["slotToElicit"] == "duration"
@@ -184,7 +137,9 @@ def test_missing_duration_is_asked_for(room: Device, container: Container) -> No
     assert bookings(container) == []
 
 
-def test_a_later_booking_is_confirmed_first_and_a_denial_changes_nothing(desk: Device, container: Container) -> None:
+def test_a_later_booking_is_confirmed_first_and_a_denial_changes_nothing(
+    desk: Conversation, container: Container
+) -> None:
     slots = {"room": "Fuji", "date": "2026-12-02", "startTime": "10:00", "duration": "PT1H"}
     # When Alice asks to book Fuji tomorrow at 10 for an hour
     asked = desk.say("BookRoomIntent", **slots)
@@ -205,7 +160,9 @@ def test_a_later_booking_is_confirmed_first_and_a_denial_changes_nothing(desk: D
     assert (booking.organizer, booking.status) == ("alice", BookingStatus.BOOKED)
 
 
-def test_a_conflict_with_calendar_busy_time_says_until_when_it_is_free(room: Device, container: Container) -> None:
+def test_a_conflict_with_calendar_busy_time_says_until_when_it_is_free(
+    room: Conversation, container: Container
+) -> None:
     # Given a calendar meeting in Fuji from 10:30
     feed_busy(container, tokyo(10, 30), tokyo(11, 30))
     # When the room is asked for an hour from now
@@ -215,7 +172,7 @@ def test_a_conflict_with_calendar_busy_time_says_until_when_it_is_free(room: Dev
     assert bookings(container) == []
 
 
-def test_find_offers_the_nearest_fitting_room_and_yes_books_it(room: Device, container: Container) -> None:
+def test_find_offers_the_nearest_fitting_room_and_yes_books_it(room: Conversation, container: Container) -> None:
     # When a room for three people is asked for
     offered = room.say("FindRoomIntent", attendees="3")
     # Then the smallest room that fits on this floor is offered first
@@ -231,14 +188,14 @@ def test_find_offers_the_nearest_fitting_room_and_yes_books_it(room: Device, con
     assert bookings(container, "everest") == []
 
 
-def test_yes_without_an_offer_is_not_taken_by_rooms(room: Device, container: Container) -> None:
+def test_yes_without_an_offer_is_not_taken_by_rooms(room: Conversation, container: Container) -> None:
     answer = room.say("AMAZON.YesIntent")
     assert "Sorry, I can't help with that" in speech(answer)
     assert bookings(container) == []
 
 
 def test_extend_into_a_taken_slot_extends_until_then_and_offers_another_room(
-    room: Device, container: Container
+    room: Conversation, container: Container
 ) -> None:
     # Given a meeting booked now until 10:30 and a calendar meeting in Fuji from 10:45
     room.say("BookRoomIntent", duration="PT30M")
@@ -258,14 +215,14 @@ def test_extend_into_a_taken_slot_extends_until_then_and_offers_another_room(
     assert (other.start, other.end) == (tokyo(10, 45), tokyo(11))
 
 
-def test_extend_within_free_time(room: Device, container: Container) -> None:
+def test_extend_within_free_time(room: Conversation, container: Container) -> None:
     room.say("BookRoomIntent", duration="PT30M")
     answer = room.say("ExtendMeetingIntent", duration="PT15M")
     assert speech(answer) == "Done. The meeting now ends at 10:45 AM."
     assert [b.end for b in bookings(container)] == [tokyo(10, 45)]
 
 
-def test_end_frees_the_rest_of_the_meeting(room: Device, container: Container, clock: Clock) -> None:
+def test_end_frees_the_rest_of_the_meeting(room: Conversation, container: Container, clock: FixedClock) -> None:
     # Given a meeting booked now for an hour, ten minutes in
     room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
     clock.at = NOW + timedelta(minutes=10)
@@ -279,7 +236,7 @@ def test_end_frees_the_rest_of_the_meeting(room: Device, container: Container, c
 
 
 def test_check_in_from_the_room_keeps_a_booking_made_elsewhere(
-    room: Device, desk: Device, container: Container
+    room: Conversation, desk: Conversation, container: Container
 ) -> None:
     # Given Alice booked Fuji from her desk for now
     desk.say("BookRoomIntent", room="Fuji", duration="PT30M")
@@ -291,11 +248,11 @@ def test_check_in_from_the_room_keeps_a_booking_made_elsewhere(
     assert [b.status for b in bookings(container)] == [BookingStatus.CHECKED_IN]
 
 
-def test_nothing_to_check_in_to(room: Device) -> None:
+def test_nothing_to_check_in_to(room: Conversation) -> None:
     assert speech(room.say("MeetingCheckInIntent")) == "There's no meeting booked here right now."
 
 
-def test_cancel_on_a_personal_device_is_confirmed(desk: Device, container: Container) -> None:
+def test_cancel_on_a_personal_device_is_confirmed(desk: Conversation, container: Container) -> None:
     # Given Alice's booking of Fuji tomorrow at 10
     slots = {"room": "Fuji", "date": "2026-12-02", "startTime": "10:00", "duration": "PT1H"}
     desk.say("BookRoomIntent", "CONFIRMED", **slots)
@@ -310,7 +267,7 @@ def test_cancel_on_a_personal_device_is_confirmed(desk: Device, container: Conta
 
 
 def test_next_meeting_personal_hears_the_subject_shared_does_not(
-    desk: Device, room: Device, invoke: Any, container: Container
+    desk: Conversation, room: Conversation, invoke: Any, container: Container
 ) -> None:
     # Given a calendar meeting "Budget review" organized by Alice in Fuji at 14:00
     feed_busy(container, tokyo(14), tokyo(15), subject="Budget review")
@@ -319,7 +276,7 @@ def test_next_meeting_personal_hears_the_subject_shared_does_not(
     # Then it says when, not what
     assert speech(shared) == "Fuji is booked next at 2:00 PM, until 3:00 PM."
     # When Alice's voice is recognised in the room, she hears her own meeting's subject
-    recognised = Device(invoke, ROOM, person="amzn1.ask.person.TESTALICE").say("NextMeetingIntent")
+    recognised = Conversation(invoke, ROOM, person="amzn1.ask.person.TESTALICE").say("NextMeetingIntent")
     assert speech(recognised) == "Next in Fuji: Budget review, at 2:00 PM until 3:00 PM."
     # Given Alice's own booking of Everest at 11
     desk.say("BookRoomIntent", "CONFIRMED", room="Everest", startTime="11:00", duration="PT30M")
@@ -347,7 +304,7 @@ def test_next_meeting_personal_hears_the_subject_shared_does_not(
     ],
 )
 def test_every_bad_slot_value_is_answered(
-    room: Device, container: Container, slots: dict[str, str], expected: str
+    room: Conversation, container: Container, slots: dict[str, str], expected: str
 ) -> None:
     answer = room.say("BookRoomIntent", "CONFIRMED", **slots)
     assert expected in speech(answer)

@@ -6,12 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from support import speech
 
 from skill.app import EnvelopeError, ForeignSkillError
-
-
-def speech(response: dict) -> str:
-    return re.sub(r"<[^>]+>", "", response["response"].get("outputSpeech", {}).get("ssml", ""))
 
 
 def test_room_device_hears_its_room(invoke, event):

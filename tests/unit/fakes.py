@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from skill.domain import fleet as codec
@@ -17,14 +17,6 @@ class FakeIdentity:
     account_user: str | None
     person_user: str | None
     claim_code: str | None
-
-
-@dataclass
-class FixedClock:
-    at: datetime = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @dataclass

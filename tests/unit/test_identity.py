@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fakes import FixedClock, InMemoryFleetStore
+from fakes import InMemoryFleetStore
+from support import FixedClock
 
 from skill.domain.errors import ClaimError, NotFoundError
 from skill.domain.model import CallerKind

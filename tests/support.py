@@ -1,0 +1,61 @@
+"""Helpers shared by the test layers: a fixed clock, reading a response envelope, and a conversation that
+carries session attributes from answer to answer as Alexa does."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from skill.config import LOCAL_SKILL_ID
+from skill.local.envelopes import intent_request
+
+TEN_IN_TOKYO = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+
+
+@dataclass
+class FixedClock:
+    at: datetime = TEN_IN_TOKYO
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def speech(response: dict[str, Any]) -> str:
+    """What the listener hears: the output speech without SSML tags."""
+    return re.sub(r"<[^>]+>", "", response["response"].get("outputSpeech", {}).get("ssml", ""))
+
+
+def directive(response: dict[str, Any]) -> dict[str, Any]:
+    """The response's first directive, or an empty dict."""
+    directives = response["response"].get("directives") or []
+    return dict(directives[0]) if directives else {}
+
+
+@dataclass
+class Conversation:
+    """One device talking to the skill through `invoke` (the Lambda handler's path)."""
+
+    invoke: Callable[[dict[str, Any]], dict[str, Any]]
+    device: str
+    user: str = "amzn1.ask.account.SOMEONE"
+    person: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, intent: str, confirmation: str = "NONE", **slots: str | None) -> dict[str, Any]:
+        envelope = intent_request(
+            intent,
+            slots,
+            confirmation=confirmation,
+            application_id=LOCAL_SKILL_ID,
+            device_id=self.device,
+            user_id=self.user,
+            person_id=self.person,
+            session_attributes=self.attributes,
+            new_session=not self.attributes,
+        )
+        response = self.invoke(envelope)
+        self.attributes = dict(response.get("sessionAttributes") or {})
+        return response
