@@ -201,10 +201,15 @@ def check_booking(room: Room, interval: Interval, now: datetime, attendees: int 
 
 
 def no_show_due(booking: Booking, rules: BookingRules, now: datetime) -> bool:
-    """True when a booking nobody checked in to should be released now to free the room."""
+    """True when a booking nobody checked in to should be released now to free the room.
+
+    The grace time runs from the start, or from when the booking was made if that was later: a booking
+    made "now" starts at the quarter hour before, and must not be released the moment it is made.
+    """
     if rules.release_after_minutes is None or booking.status is not BookingStatus.BOOKED:
         return False
-    release_at = booking.start.astimezone(UTC) + timedelta(minutes=rules.release_after_minutes)
+    grace_from = max(booking.start, booking.created_at or booking.start).astimezone(UTC)
+    release_at = grace_from + timedelta(minutes=rules.release_after_minutes)
     return release_at <= now < booking.end
 
 

@@ -329,6 +329,16 @@ def test_a_booking_nobody_checked_in_to_is_released_after_the_grace_time(
     assert no_show_due(meeting, rules, TEN + timedelta(minutes=minutes_after_start)) is due
 
 
+def test_a_booking_made_now_gets_its_grace_time_from_when_it_was_made() -> None:
+    # Given a meeting booked at 10:12 "for now", which starts at the quarter hour before (10:00)
+    made = TEN + timedelta(minutes=12)
+    meeting = Booking(id="b1", room_id="fuji", start=TEN, end=ELEVEN, created_at=made)
+    rules = BookingRules(release_after_minutes=10)
+    # Then the sweeper leaves it alone until 10 minutes after it was made
+    assert no_show_due(meeting, rules, made + timedelta(minutes=1)) is False
+    assert no_show_due(meeting, rules, made + timedelta(minutes=10)) is True
+
+
 def test_rooms_without_a_release_time_keep_their_bookings() -> None:
     meeting = Booking(id="b1", room_id="fuji", start=TEN, end=ELEVEN)
     assert no_show_due(meeting, BookingRules(release_after_minutes=None), TEN + timedelta(minutes=30)) is False
