@@ -2,18 +2,74 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
+from ask_sdk_model import IntentRequest, Response
 
 from skill.alexa.entities import DynamicEntitiesInterceptor
-from skill.alexa.handlers import basics, calling, reception, rooms
+from skill.alexa.handlers import basics
 from skill.alexa.interceptors import CallerInterceptor, OutcomeLogInterceptor
 
 if TYPE_CHECKING:
     from skill.bootstrap import Container
+
+
+# Each capability's handler module and the intents it answers. A module is imported on the first request
+# for one of its intents, so a cold start that only launches the skill does not pay for all of them.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "skill.alexa.handlers.rooms": frozenset(
+        {
+            "RoomStatusIntent",
+            "NextMeetingIntent",
+            "BookRoomIntent",
+            "FindRoomIntent",
+            "ExtendMeetingIntent",
+            "EndMeetingIntent",
+            "MeetingCheckInIntent",
+            "CancelBookingIntent",
+            "AMAZON.YesIntent",
+            "AMAZON.NoIntent",
+        }
+    ),
+    "skill.alexa.handlers.calling": frozenset({"CallContactIntent", "DialNumberIntent", "JoinMeetingIntent"}),
+    "skill.alexa.handlers.reception": frozenset(
+        {"VisitorCheckInIntent", "VisitorCheckOutIntent", "ExpectVisitorIntent"}
+    ),
+}
+
+
+class CapabilityHandler(AbstractRequestHandler):
+    """Stands for one capability's handlers until a request names one of its intents."""
+
+    def __init__(self, module: str, intents: frozenset[str]) -> None:
+        self.module = module
+        self.intents = intents
+
+    @cached_property
+    def handlers(self) -> list[AbstractRequestHandler]:
+        handlers: list[AbstractRequestHandler] = import_module(self.module).HANDLERS
+        return handlers
+
+    def _matching(self, handler_input: HandlerInput) -> AbstractRequestHandler | None:
+        request = handler_input.request_envelope.request
+        if not isinstance(request, IntentRequest) or request.intent is None or request.intent.name not in self.intents:
+            return None
+        return next((h for h in self.handlers if h.can_handle(handler_input)), None)
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return self._matching(handler_input) is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response | None:
+        handler = self._matching(handler_input)
+        if handler is None:
+            raise LookupError("no handler of this capability takes the request")
+        return handler.handle(handler_input)
 
 
 def request_handlers() -> list[AbstractRequestHandler]:
@@ -23,9 +79,7 @@ def request_handlers() -> list[AbstractRequestHandler]:
         basics.SessionEndedRequestHandler(),
         basics.ExceptionEncounteredHandler(),
         basics.UnknownCallerHandler(),
-        *rooms.HANDLERS,
-        *calling.HANDLERS,
-        *reception.HANDLERS,
+        *(CapabilityHandler(module, intents) for module, intents in CAPABILITIES.items()),
         basics.LaunchRequestHandler(),
         basics.HelpIntentHandler(),
         basics.QuitIntentHandler(),

@@ -50,5 +50,32 @@ def test_every_model_intent_has_a_handler(model: Path) -> None:
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)
 def test_every_handled_intent_is_in_the_model(model: Path) -> None:
-    handled = {h.intent for h in builder.request_handlers() if isinstance(getattr(h, "intent", None), str)}
+    handled = {h.intent for h in all_handlers() if isinstance(getattr(h, "intent", None), str)}
     assert handled - model_intents(model) == set()
+
+
+def all_handlers() -> list[object]:
+    """Every handler, with each capability's own handlers in place of the one standing for them."""
+    found: list[object] = []
+    for handler in builder.request_handlers():
+        found += handler.handlers if isinstance(handler, builder.CapabilityHandler) else [handler]
+    return found
+
+
+def test_each_capability_declares_exactly_the_intents_its_handlers_answer() -> None:
+    for module, intents in builder.CAPABILITIES.items():
+        capability = builder.CapabilityHandler(module, intents)
+        assert {h.intent for h in capability.handlers} == intents, module
+
+
+def test_launching_the_skill_loads_no_capability() -> None:
+    import subprocess
+    import sys
+
+    # Given a fresh interpreter that builds the skill / Then no capability's handlers are imported yet
+    code = (
+        "import sys; from skill.alexa.builder import request_handlers; request_handlers(); "
+        "print(sorted(m for m in sys.modules if m.startswith('skill.alexa.handlers.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "rooms" not in loaded and "calling" not in loaded and "reception" not in loaded

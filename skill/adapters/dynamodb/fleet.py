@@ -111,26 +111,17 @@ class DynamoFleetStore:
     def profile(
         self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
     ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
-        """The site, a room, a skill group and users in one round trip (or none when cached)."""
-        keys = [(PREFIX["site"] + SINGLETON_ID, META)]
-        if room_id:
-            keys.append((PREFIX["room"] + room_id, META))
-        if group_id:
-            keys.append((PREFIX["group"] + group_id, META))
-        keys += [(PREFIX["user"] + uid, META) for uid in dict.fromkeys(user_ids)]
-        items = self._get_many(keys)
-        site_item = items.get(keys[0])
-        room_item = items.get((PREFIX["room"] + (room_id or ""), META))
-        group_item = items.get((PREFIX["group"] + (group_id or ""), META))
-        users = {
-            item["doc"]["id"]: codec.user_from_doc(item["doc"])
-            for (pk, _), item in items.items()
-            if pk.startswith(PREFIX["user"])
-        }
+        """The site, a room, a skill group and users, from the fleet snapshot: one query on a cold start
+        (which also serves the dynamic entities sent on launch), none while it is cached."""
+        docs = self._snapshot()
+        site = docs["site"].get(SINGLETON_ID)
+        room = docs["room"].get(room_id or "")
+        group = docs["group"].get(group_id or "")
+        users = {uid: codec.user_from_doc(doc) for uid in user_ids if (doc := docs["user"].get(uid))}
         return (
-            codec.site_from_doc(site_item["doc"]) if site_item else Site(),
-            codec.room_from_doc(room_item["doc"]) if room_item else None,
-            codec.group_from_doc(group_item["doc"]) if group_item else None,
+            codec.site_from_doc(site) if site else Site(),
+            codec.room_from_doc(room) if room else None,
+            codec.group_from_doc(group) if group else None,
             users,
         )
 
