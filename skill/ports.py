@@ -6,12 +6,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from skill.domain.calls import CallRecord
-from skill.domain.model import Contact, Device, Fleet, Room, Site, SkillGroup, User
-from skill.domain.reception import ExpectedVisit, Visit
-
 if TYPE_CHECKING:
     from skill.adapters.notify import Attempt
+    from skill.domain.calls import CallRecord
+    from skill.domain.model import Contact, Device, Fleet, Room, Site, SkillGroup, User
+    from skill.domain.reception import ExpectedVisit, Visit
 
 
 class Clock(Protocol):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from skill.domain.errors import ClaimError, NotFoundError
 from skill.domain.model import DEFAULT_FEATURES, Caller, CallerKind, Device, DeviceKind
-from skill.ports import FleetStore
+
+if TYPE_CHECKING:
+    from skill.ports import FleetStore
 
 CODE_DIGITS = 6
 
