@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from skill.local.nlu import SlotValue
 
@@ -25,19 +25,31 @@ def _timestamp(now: datetime | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Options(TypedDict, total=False):
+    """What every envelope builder accepts beside the application, device and user ids."""
+
+    person_id: str | None
+    locale: str
+    session_attributes: Mapping[str, Any] | None
+    new_session: bool
+    session_id: str | None
+    supported_interfaces: Mapping[str, Any] | None
+    now: datetime | None
+
+
 def _envelope(
     request: dict[str, Any],
     *,
     application_id: str,
     device_id: str,
     user_id: str,
-    person_id: str | None,
-    locale: str,
-    session_attributes: Mapping[str, Any] | None,
-    new_session: bool,
-    session_id: str | None,
-    supported_interfaces: Mapping[str, Any] | None,
-    now: datetime | None,
+    person_id: str | None = None,
+    locale: str = "en-US",
+    session_attributes: Mapping[str, Any] | None = None,
+    new_session: bool = True,
+    session_id: str | None = None,
+    supported_interfaces: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     application = {"applicationId": application_id}
     user = {"userId": user_id}
@@ -103,13 +115,7 @@ def launch_request(
     application_id: str,
     device_id: str,
     user_id: str,
-    person_id: str | None = None,
-    locale: str = "en-US",
-    session_attributes: Mapping[str, Any] | None = None,
-    new_session: bool = True,
-    session_id: str | None = None,
-    supported_interfaces: Mapping[str, Any] | None = None,
-    now: datetime | None = None,
+    **options: Unpack[Options],
 ) -> dict[str, Any]:
     """ "Alexa, open office assistant"."""
     return _envelope(
@@ -117,13 +123,7 @@ def launch_request(
         application_id=application_id,
         device_id=device_id,
         user_id=user_id,
-        person_id=person_id,
-        locale=locale,
-        session_attributes=session_attributes,
-        new_session=new_session,
-        session_id=session_id,
-        supported_interfaces=supported_interfaces,
-        now=now,
+        **options,
     )
 
 
@@ -136,13 +136,7 @@ def intent_request(
     application_id: str,
     device_id: str,
     user_id: str,
-    person_id: str | None = None,
-    locale: str = "en-US",
-    session_attributes: Mapping[str, Any] | None = None,
-    new_session: bool = True,
-    session_id: str | None = None,
-    supported_interfaces: Mapping[str, Any] | None = None,
-    now: datetime | None = None,
+    **options: Unpack[Options],
 ) -> dict[str, Any]:
     """An IntentRequest; `confirmation` is NONE, CONFIRMED or DENIED, `dialog_state` STARTED,
     IN_PROGRESS or COMPLETED for an intent with a dialog model (Alexa leaves it out otherwise)."""
@@ -161,13 +155,7 @@ def intent_request(
         application_id=application_id,
         device_id=device_id,
         user_id=user_id,
-        person_id=person_id,
-        locale=locale,
-        session_attributes=session_attributes,
-        new_session=new_session,
-        session_id=session_id,
-        supported_interfaces=supported_interfaces,
-        now=now,
+        **options,
     )
 
 
@@ -178,29 +166,18 @@ def session_ended_request(
     application_id: str,
     device_id: str,
     user_id: str,
-    person_id: str | None = None,
-    locale: str = "en-US",
-    session_attributes: Mapping[str, Any] | None = None,
-    new_session: bool = False,
-    session_id: str | None = None,
-    supported_interfaces: Mapping[str, Any] | None = None,
-    now: datetime | None = None,
+    **options: Unpack[Options],
 ) -> dict[str, Any]:
     """A SessionEndedRequest; `reason` is USER_INITIATED, ERROR or EXCEEDED_MAX_REPROMPTS, `error` a
     `{"type": ..., "message": ...}` when the reason is ERROR."""
     request: dict[str, Any] = {"type": "SessionEndedRequest", "reason": reason}
     if error is not None:
         request["error"] = dict(error)
+    options.setdefault("new_session", False)  # Alexa ends a session that is under way
     return _envelope(
         request,
         application_id=application_id,
         device_id=device_id,
         user_id=user_id,
-        person_id=person_id,
-        locale=locale,
-        session_attributes=session_attributes,
-        new_session=new_session,
-        session_id=session_id,
-        supported_interfaces=supported_interfaces,
-        now=now,
+        **options,
     )
