@@ -54,6 +54,15 @@ audit: $(VENV)/.dev-installed
 		echo "(pypi.org JSON API, or OSV with -s osv) cannot be reached from here and nothing was audited."; \
 		exit 1; }
 
+# `sam build` calls `make build-<Function>` for each function (BuildMethod: makefile): the skill package
+# and its runtime dependencies as python3.13 arm64 wheels (boto3 comes with the Lambda runtime).
+build-%:
+	$(PYTHON) -m pip install --quiet --target "$(ARTIFACTS_DIR)" --platform manylinux2014_aarch64 \
+		--implementation cp --python-version 3.13 --only-binary=:all: \
+		$$($(PYTHON) -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print(" ".join(d for d in deps if not d.startswith("boto3")))')
+	cp -R skill "$(ARTIFACTS_DIR)/"
+	rm -rf "$(ARTIFACTS_DIR)"/skill/local "$(ARTIFACTS_DIR)"/skill/cli
+
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench
 
