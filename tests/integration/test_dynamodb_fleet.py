@@ -100,6 +100,19 @@ def test_a_device_registered_after_a_cached_miss_is_recognised_at_once(demo_stor
     assert device is not None and device.room == "aso"
 
 
+def test_a_room_added_by_another_process_is_found_while_the_snapshot_is_cached(
+    demo_store: DynamoFleetStore, aws_endpoint: str, table: str
+) -> None:
+    # Given a warm store that has its fleet snapshot cached
+    demo_store.profile("aso", None, [])
+    # When another process (office-admin) adds a room
+    other = DynamoFleetStore(Table(boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1"), table))
+    other.put_doc("room", {"id": "denali", "name": "Denali"})
+    # Then the warm store finds it at once: what the snapshot lacks is read by key
+    _, room, _, _ = demo_store.profile("denali", None, [])
+    assert room is not None and room.name == "Denali"
+
+
 def test_a_claim_is_taken_once_and_then_forgotten(store: DynamoFleetStore) -> None:
     # Given a code issued to a device
     now = datetime.now(UTC)

@@ -111,13 +111,25 @@ class DynamoFleetStore:
     def profile(
         self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
     ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
-        """The site, a room, a skill group and users, from the fleet snapshot: one query on a cold start
-        (which also serves the dynamic entities sent on launch), none while it is cached."""
+        """The site, a room, a skill group and users. They come from the fleet snapshot (one query on a cold
+        start, which also serves the dynamic entities sent on launch; none while it is cached); what the
+        snapshot lacks is read by key, so an entity added a moment ago is found at once."""
         docs = self._snapshot()
-        site = docs["site"].get(SINGLETON_ID)
-        room = docs["room"].get(room_id or "")
-        group = docs["group"].get(group_id or "")
-        users = {uid: codec.user_from_doc(doc) for uid in user_ids if (doc := docs["user"].get(uid))}
+        wanted = [("site", SINGLETON_ID)]
+        wanted += [("room", room_id)] if room_id else []
+        wanted += [("group", group_id)] if group_id else []
+        wanted += [("user", uid) for uid in dict.fromkeys(user_ids)]
+        found = {(kind, entity_id): doc for kind, entity_id in wanted if (doc := docs[kind].get(entity_id))}
+        missing = [(kind, entity_id) for kind, entity_id in wanted if (kind, entity_id) not in found]
+        if missing:
+            items = self._get_many([(PREFIX[kind] + entity_id, META) for kind, entity_id in missing])
+            for kind, entity_id in missing:
+                if item := items.get((PREFIX[kind] + entity_id, META)):
+                    found[(kind, entity_id)] = item["doc"]
+        site = found.get(("site", SINGLETON_ID))
+        room = found.get(("room", room_id or ""))
+        group = found.get(("group", group_id or ""))
+        users = {uid: codec.user_from_doc(doc) for (kind, uid), doc in found.items() if kind == "user"}
         return (
             codec.site_from_doc(site) if site else Site(),
             codec.room_from_doc(room) if room else None,
