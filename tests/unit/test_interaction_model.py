@@ -239,7 +239,7 @@ def test_prompt_references_are_consistent(model: dict[str, Any], intents: dict[s
     assert referenced == set(prompts)
 
 
-def test_prompts_ask_what_the_brief_promises(model: dict[str, Any], locale: str) -> None:
+def test_a_missing_booking_duration_is_asked_for_plainly(model: dict[str, Any], locale: str) -> None:
     prompts = {prompt["id"]: prompt["variations"][0]["value"] for prompt in model["prompts"]}
     expected = {"en-US": "For how long?", "ja-JP": "何分間予約しますか?"}[locale]
     assert prompts["Elicit.Slot.BookRoomIntent.duration"] == expected
