@@ -83,17 +83,21 @@ class DynamoFleetStore:
         return found
 
     def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> Identity:
-        """The request's device and speaker in at most one round trip. A device already cached is known, so
-        its enrolment code and the Alexa account's user (only read for unknown devices) are not looked up."""
+        """The request's device and speaker. A device in the fleet snapshot (one query, shared with the profile
+        and the dynamic entities) is known without a further read, and so is a voice enrolled for a user.
+        Anything the snapshot lacks is read by key in one BatchGetItem, with an unknown device's pending
+        enrolment code and the Alexa account's user, so a device claimed a moment ago is found at once."""
+        docs = self._snapshot()
+        device_doc = docs["device"].get(device_id or "")
+        person_user = _enrolled(docs["user"], "alexa_person_ids", person_id)
+        if device_doc is not None and (person_id is None or person_user is not None):
+            return Identity(codec.device_from_doc(device_doc), None, person_user, None)
         keys: list[tuple[str, str]] = []
-        known = bool(device_id) and self._cache.get((PREFIX["device"] + (device_id or ""), META)) is not None
-        if device_id:
-            keys.append((PREFIX["device"] + device_id, META))
-            if not known:
-                keys.append(("CLAIMDEV#" + device_id, META))
-        if alexa_user_id and not known:
+        if device_id and device_doc is None:
+            keys += [(PREFIX["device"] + device_id, META), ("CLAIMDEV#" + device_id, META)]
+        if alexa_user_id and device_doc is None:
             keys.append(("ALEXAUSER#" + alexa_user_id, META))
-        if person_id:
+        if person_id and person_user is None:
             keys.append(("PERSON#" + person_id, META))
         items = self._get_many(keys)
         device_item = items.get((PREFIX["device"] + (device_id or ""), META))
@@ -101,10 +105,12 @@ class DynamoFleetStore:
         person = items.get(("PERSON#" + (person_id or ""), META))
         claim = items.get(("CLAIMDEV#" + (device_id or ""), META))
         claim_code = claim["code"] if claim and claim.get("expires_at", 0) > time.time() else None
+        if device_doc is None and device_item is not None:
+            device_doc = device_item["doc"]
         return Identity(
-            device=codec.device_from_doc(device_item["doc"]) if device_item else None,
+            device=codec.device_from_doc(device_doc) if device_doc else None,
             account_user=account["user"] if account else None,
-            person_user=person["user"] if person else None,
+            person_user=person_user or (person["user"] if person else None),
             claim_code=claim_code,
         )
 
@@ -275,6 +281,13 @@ class DynamoFleetStore:
             return None
         device: str = item["device"]
         return device
+
+
+def _enrolled(users: Mapping[str, Mapping[str, Any]], field_name: str, alexa_id: str | None) -> str | None:
+    """The id of the user whose `field_name` (alexa_user_ids, alexa_person_ids) holds `alexa_id`."""
+    if not alexa_id:
+        return None
+    return next((user_id for user_id, doc in users.items() if alexa_id in (doc.get(field_name) or ())), None)
 
 
 def _by_id(doc: Mapping[str, Any]) -> str:
