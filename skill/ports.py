@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from skill.adapters.notify import Attempt
+    from skill.domain.calendar import FeedState
     from skill.domain.calls import CallRecord
-    from skill.domain.model import Contact, Device, Fleet, Room, Site, SkillGroup, User
+    from skill.domain.model import (
+        Booking,
+        BusyInterval,
+        Contact,
+        Device,
+        Fleet,
+        Room,
+        RoomDay,
+        Site,
+        SkillGroup,
+        User,
+    )
     from skill.domain.reception import ExpectedVisit, Visit
 
 
@@ -103,3 +115,56 @@ class VisitStore(Protocol):
     def forget_visitor(self, name: str) -> int: ...
 
     def forget_user(self, user_id: str) -> int: ...
+
+
+class BookingStore(Protocol):
+    """Room bookings, their slots, and calendar-feed busy time per room (or user) and local day."""
+
+    def room_day(self, room_id: str, day: date) -> RoomDay: ...
+
+    def busy_between(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[BusyInterval]: ...
+
+    def list_bookings(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[Booking]: ...
+
+    def bookings_for_user(self, user_id: str, start: datetime, end: datetime) -> list[Booking]: ...
+
+    def live_bookings_since(self, room_ids: Sequence[str], day: date, until: date | None = None) -> list[Booking]: ...
+
+    def add_booking(self, booking: Booking, tz: str) -> None: ...
+
+    def extend_booking(self, booking: Booking, new_end: datetime, tz: str) -> Booking: ...
+
+    def end_booking(self, booking: Booking, now: datetime, tz: str) -> Booking: ...
+
+    def cancel_booking(self, booking: Booking, tz: str) -> Booking: ...
+
+    def release_booking(self, booking: Booking, tz: str) -> Booking: ...
+
+    def check_in(self, booking: Booking, now: datetime, tz: str) -> Booking: ...
+
+    def replace_feed_busy(
+        self, room_id: str, day: date, intervals: Sequence[BusyInterval], refreshed_at: datetime, digest: str
+    ) -> bool: ...
+
+    def mark_feed_stale(self, room_id: str, day: date) -> None: ...
+
+
+class FeedStateStore(Protocol):
+    """Per-owner feed state and the published-feed secret."""
+
+    def get(self, owner: str) -> FeedState | None: ...
+
+    def record_success(
+        self,
+        owner: str,
+        at: datetime,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        digest: str | None = None,
+        window: str | None = None,
+    ) -> None: ...
+
+    def record_failure(self, owner: str, reason: str) -> None: ...
+
+    def feed_secret(self) -> bytes: ...

@@ -6,6 +6,7 @@ Everything takes `now` and a time-zone name; nothing here fetches or stores.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,3 +70,22 @@ def freshness(refreshed_at: datetime | None, stale: bool, now: datetime, thresho
     if not stale and age < threshold:
         return None
     return int(age.total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the last fetches of one feed left behind: validators, digest, success time, failures."""
+
+    owner: str
+    etag: str | None = None
+    last_modified: str | None = None
+    digest: str | None = None
+    window: str | None = None  # "first-day/days" of the busy time last stored
+    last_success: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+
+    @property
+    def stale(self) -> bool:
+        """The last fetch failed: the stored busy time may be out of date."""
+        return self.failures > 0

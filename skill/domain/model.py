@@ -242,3 +242,13 @@ class BusyInterval:
     @property
     def interval(self) -> Interval:
         return Interval(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class RoomDay:
+    """Everything stored for one room on one local day."""
+
+    bookings: list[Booking]
+    feed_busy: list[BusyInterval]
+    refreshed_at: datetime | None
+    stale: bool

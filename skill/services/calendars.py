@@ -14,22 +14,21 @@ import re
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from skill.adapters.ics_fetch import FeedFetch, FeedFetchError, fetch_feed
 from skill.adapters.ics_parse import FeedParseError, ParsedFeed, busy_digest, parse_feed
 from skill.domain.calendar import busy_by_day, freshness, local_midnight, user_owner, window, window_days
 from skill.domain.errors import NotFoundError
-from skill.domain.model import Booking, BusyInterval
 from skill.observability import logger
 
 if TYPE_CHECKING:
-    from skill.adapters.dynamodb.feeds import FeedState
     from skill.bootstrap import Container
-    from skill.ports import FleetStore
+    from skill.domain.calendar import FeedState
+    from skill.ports import BookingStore, FeedStateStore, FleetStore
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PUBLISHED_PAST_DAYS = 7
@@ -40,39 +39,6 @@ Status = Literal["updated", "unchanged", "not_modified", "failed"]
 Fetch = Callable[..., FeedFetch]
 Parse = Callable[..., ParsedFeed]
 Progress = Callable[[int, int], None]
-
-
-class BusyStore(Protocol):
-    """What refreshing and publishing need of the bookings store (DynamoBookingStore)."""
-
-    def replace_feed_busy(
-        self, room_id: str, day: date, intervals: Sequence[BusyInterval], refreshed_at: datetime, digest: str
-    ) -> bool: ...
-
-    def mark_feed_stale(self, room_id: str, day: date) -> None: ...
-
-    def list_bookings(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[Booking]: ...
-
-
-class FeedStateStore(Protocol):
-    """Per-owner feed state and the published-feed secret (DynamoFeedStore)."""
-
-    def get(self, owner: str) -> FeedState | None: ...
-
-    def record_success(
-        self,
-        owner: str,
-        at: datetime,
-        *,
-        etag: str | None,
-        last_modified: str | None,
-        digest: str | None = None,
-        window: str | None = None,
-    ) -> None: ...
-
-    def record_failure(self, owner: str, reason: str) -> None: ...
-
-    def feed_secret(self) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +58,7 @@ def refresh_owner(
     url: str,
     tz: str,
     *,
-    store: BusyStore,
+    store: BookingStore,
     feeds: FeedStateStore,
     now: datetime,
     lookahead_days: int,
@@ -241,7 +207,7 @@ def room_feed(
     token: str | None,
     *,
     fleet: FleetStore,
-    store: BusyStore,
+    store: BookingStore,
     feeds: FeedStateStore,
     now: datetime,
     lookahead_days: int,

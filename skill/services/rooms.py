@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from skill.domain import booking as rules
@@ -21,10 +21,8 @@ from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Int
 from skill.observability import count, logger
 
 if TYPE_CHECKING:
-    from skill.adapters.dynamodb.bookings import RoomDay
-    from skill.adapters.dynamodb.feeds import FeedState
     from skill.bootstrap import Container
-    from skill.ports import FleetStore
+    from skill.ports import BookingStore, FeedStateStore, FleetStore
 
 THIS_ROOM = frozenset({"this room", "this", "here", "this one", "the room", "this meeting room", "in here"})
 ROOM_MATCH_CUTOFF = 70.0
@@ -34,34 +32,6 @@ CHECK_IN_LEAD = timedelta(minutes=10)
 QUICK_BOOKING = timedelta(minutes=30)
 DEFAULT_FIND_DURATION = timedelta(minutes=30)
 NEXT_MEETING_DAYS = 2  # today and tomorrow: what "what's my next meeting?" looks through
-
-
-class BookingStore(Protocol):
-    """What the room use cases need of the bookings store (DynamoBookingStore)."""
-
-    def room_day(self, room_id: str, day: date) -> RoomDay: ...
-
-    def busy_between(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[BusyInterval]: ...
-
-    def bookings_for_user(self, user_id: str, start: datetime, end: datetime) -> list[Booking]: ...
-
-    def live_bookings_since(self, room_ids: Sequence[str], day: date, until: date | None = None) -> list[Booking]: ...
-
-    def add_booking(self, booking: Booking, tz: str) -> None: ...
-
-    def extend_booking(self, booking: Booking, new_end: datetime, tz: str) -> Booking: ...
-
-    def end_booking(self, booking: Booking, now: datetime, tz: str) -> Booking: ...
-
-    def cancel_booking(self, booking: Booking, tz: str) -> Booking: ...
-
-    def release_booking(self, booking: Booking, tz: str) -> Booking: ...
-
-    def check_in(self, booking: Booking, now: datetime, tz: str) -> Booking: ...
-
-
-class FeedStates(Protocol):
-    def get(self, owner: str) -> FeedState | None: ...
 
 
 @dataclass(frozen=True)
@@ -152,7 +122,7 @@ def room_status(
     *,
     tz: str,
     store: BookingStore,
-    feeds: FeedStates,
+    feeds: FeedStateStore,
     now: datetime,
     stale_after: timedelta,
 ) -> RoomStatus:

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from skill.adapters.dynamodb.feeds import FeedState
 from skill.adapters.ics_fetch import FeedFetch, FeedFetchError
+from skill.domain.calendar import FeedState
 from skill.domain.model import Booking, BusyInterval
 from skill.services.calendars import DATA_DIR, feed_freshness, refresh_owner, resolve_calendar
 

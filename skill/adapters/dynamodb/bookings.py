@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from skill.adapters.dynamodb.table import Table, key, to_attrs
 from skill.domain.booking import ceil_slot, local_days, slot_key, slot_starts
 from skill.domain.errors import BookingRuleError, RoomTakenError
-from skill.domain.model import Booking, BookingStatus, BusyInterval
+from skill.domain.model import Booking, BookingStatus, BusyInterval, RoomDay
 
 FEED_SK = "FEED"
 MAX_TRANSACTION_ITEMS = 100
@@ -38,16 +38,6 @@ _LIVE = frozenset({BookingStatus.BOOKED, BookingStatus.CHECKED_IN})
 _NOT_CHECKED_IN = frozenset({BookingStatus.BOOKED})
 # A new sequence, so a change prepared from the booking as it was read before cannot write the name back.
 _ANONYMISE = "SET #sequence = #sequence + :one REMOVE organizer, subject, GSI1PK, GSI1SK"
-
-
-@dataclass(frozen=True)
-class RoomDay:
-    """Everything stored for one room on one local day."""
-
-    bookings: list[Booking]
-    feed_busy: list[BusyInterval]
-    refreshed_at: datetime | None
-    stale: bool
 
 
 @dataclass(frozen=True)

@@ -11,35 +11,18 @@ Items:
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from skill.adapters.dynamodb.table import Table, key
+from skill.domain.calendar import FeedState
 
 META = "META"
 SIGNING_KEY_PK = "SITE#feed-secret"
 # A 304 or an unchanged feed confirms the stored busy time without restating its digest and window.
 _KEPT_WHEN_MISSING = frozenset({"digest", "window"})
-
-
-@dataclass(frozen=True)
-class FeedState:
-    owner: str
-    etag: str | None = None
-    last_modified: str | None = None
-    digest: str | None = None
-    window: str | None = None  # "first-day/days" of the busy time last stored
-    last_success: datetime | None = None
-    last_error: str | None = None
-    failures: int = 0
-
-    @property
-    def stale(self) -> bool:
-        """The last fetch failed: the stored busy time may be out of date."""
-        return self.failures > 0
 
 
 class DynamoFeedStore:
