@@ -59,3 +59,45 @@ class Conversation:
         response = self.invoke(envelope)
         self.attributes = dict(response.get("sessionAttributes") or {})
         return response
+
+
+CHIME_NUMBER = "+12065550100"  # the number calls are placed from
+
+
+def sma_leg(tag: str, call_id: str, to: str, status: str = "Connected") -> dict[str, Any]:
+    """One call leg (participant) of a PSTN audio event."""
+    return {
+        "CallId": call_id,
+        "ParticipantTag": tag,
+        "To": to,
+        "From": CHIME_NUMBER,
+        "Direction": "Outbound",
+        "StartTimeInMilliseconds": "1730790000000",
+        "Status": status,
+    }
+
+
+def sma_event(
+    kind: str,
+    participants: list[dict[str, Any]],
+    attributes: dict[str, str],
+    action_data: dict[str, Any] | None = None,
+    sequence: int = 1,
+) -> dict[str, Any]:
+    """A PSTN audio event as the SIP media application Lambda receives it, in the documented format."""
+    body: dict[str, Any] = {
+        "SchemaVersion": "1.0",
+        "Sequence": sequence,
+        "InvocationEventType": kind,
+        "CallDetails": {
+            "TransactionId": "tx-1",
+            "TransactionAttributes": attributes,
+            "AwsAccountId": "123456789012",
+            "AwsRegion": "us-east-1",
+            "SipMediaApplicationId": "sma-1",
+            "Participants": participants,
+        },
+    }
+    if action_data is not None:
+        body["ActionData"] = action_data
+    return body

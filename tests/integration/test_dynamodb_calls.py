@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
 
 import boto3
 import pytest
+from support import sma_event, sma_leg
 
 from skill.adapters.dynamodb.calls import DynamoCallLog
 from skill.adapters.dynamodb.table import Table
@@ -89,31 +89,7 @@ def test_list_calls_is_newest_first_and_limited(log: DynamoCallLog) -> None:
     assert listed[0].created_at.utcoffset() == timedelta(0)
 
 
-def sma_event(kind: str, attributes: dict[str, str]) -> dict[str, Any]:
-    """A PSTN audio event as the SIP media application Lambda receives it (first leg answered)."""
-    return {
-        "SchemaVersion": "1.0",
-        "Sequence": 2,
-        "InvocationEventType": kind,
-        "CallDetails": {
-            "TransactionId": "tx-1",
-            "TransactionAttributes": attributes,
-            "AwsAccountId": "123456789012",
-            "AwsRegion": "us-east-1",
-            "SipMediaApplicationId": "sma-1",
-            "Participants": [
-                {
-                    "CallId": "leg-a-id",
-                    "ParticipantTag": "LEG-A",
-                    "To": "+81312340005",
-                    "From": "+12065550100",
-                    "Direction": "Outbound",
-                    "StartTimeInMilliseconds": "1730790000000",
-                    "Status": "Connected",
-                }
-            ],
-        },
-    }
+ROOM_LEG = sma_leg("LEG-A", "leg-a-id", "+81312340005")
 
 
 def test_the_sip_media_application_lambda_writes_call_progress_into_the_log(
@@ -134,8 +110,10 @@ def test_the_sip_media_application_lambda_writes_call_progress_into_the_log(
     arguments = {"CallId": record().id, "BridgeTo": "+81345781234"}
     try:
         # When the first phone rings and is answered
-        app.sma_handler(sma_event("RINGING", arguments), lambda_context)
-        answered = app.sma_handler(sma_event("CALL_ANSWERED", {**arguments, "Stage": "ringing"}), lambda_context)
+        app.sma_handler(sma_event("RINGING", [ROOM_LEG], arguments, sequence=2), lambda_context)
+        answered = app.sma_handler(
+            sma_event("CALL_ANSWERED", [ROOM_LEG], {**arguments, "Stage": "ringing"}, sequence=2), lambda_context
+        )
     finally:
         app._container = saved
 

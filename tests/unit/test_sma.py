@@ -5,55 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support import CHIME_NUMBER
+from support import sma_event as event
+from support import sma_leg as leg
 
 from skill.services.sma import chime_digits, handle_sma_event
 
-CHIME_NUMBER = "+12065550100"
 ROOM_PHONE = "+81312340005"
 BRIDGE = "+81345781234"
 STAGE_KEY = "Stage"  # the stage the handler keeps in the transaction attributes
 ARGUMENTS = {"CallId": "call-1", "BridgeTo": BRIDGE, "Digits": ",,842193567#"}
 
 
-def leg(tag: str, call_id: str, to: str, status: str = "Connected") -> dict[str, Any]:
-    return {
-        "CallId": call_id,
-        "ParticipantTag": tag,
-        "To": to,
-        "From": CHIME_NUMBER,
-        "Direction": "Outbound",
-        "StartTimeInMilliseconds": "1730790000000",
-        "Status": status,
-    }
-
-
 LEG_A = leg("LEG-A", "leg-a-id", ROOM_PHONE)
 LEG_B = leg("LEG-B", "leg-b-id", BRIDGE)
-
-
-def event(
-    kind: str,
-    participants: list[dict[str, Any]],
-    attributes: dict[str, str],
-    action_data: dict[str, Any] | None = None,
-    sequence: int = 1,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "SchemaVersion": "1.0",
-        "Sequence": sequence,
-        "InvocationEventType": kind,
-        "CallDetails": {
-            "TransactionId": "tx-1",
-            "TransactionAttributes": attributes,
-            "AwsAccountId": "123456789012",
-            "AwsRegion": "us-east-1",
-            "SipMediaApplicationId": "sma-1",
-            "Participants": participants,
-        },
-    }
-    if action_data is not None:
-        body["ActionData"] = action_data
-    return body
 
 
 class Statuses:
