@@ -89,3 +89,10 @@ class FeedState:
     def stale(self) -> bool:
         """The last fetch failed: the stored busy time may be out of date."""
         return self.failures > 0
+
+
+def feed_freshness(state: FeedState | None, now: datetime, threshold: timedelta) -> int | None:
+    """Minutes to mention in speech for an owner's feed busy time, or None when it is fresh (or absent)."""
+    if state is None:
+        return None
+    return freshness(state.last_success, state.stale, now, threshold)

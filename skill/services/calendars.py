@@ -21,13 +21,12 @@ from zoneinfo import ZoneInfo
 
 from skill.adapters.ics_fetch import FeedFetch, FeedFetchError, fetch_feed
 from skill.adapters.ics_parse import FeedParseError, ParsedFeed, busy_digest, parse_feed
-from skill.domain.calendar import busy_by_day, freshness, local_midnight, user_owner, window, window_days
+from skill.domain.calendar import busy_by_day, local_midnight, user_owner, window, window_days
 from skill.domain.errors import NotFoundError
 from skill.observability import logger
 
 if TYPE_CHECKING:
     from skill.bootstrap import Container
-    from skill.domain.calendar import FeedState
     from skill.ports import BookingStore, FeedStateStore, FleetStore
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -161,13 +160,6 @@ def resolve_calendar(url: str, cwd: Path | None = None) -> str:
         return str(here)
     bundled = DATA_DIR / url
     return str(bundled if bundled.exists() else here)
-
-
-def feed_freshness(state: FeedState | None, now: datetime, threshold: timedelta) -> int | None:
-    """Minutes to mention in speech for an owner's feed busy time, or None when it is fresh (or absent)."""
-    if state is None:
-        return None
-    return freshness(state.last_success, state.stale, now, threshold)
 
 
 # ---------------------------------------------------------------- publish

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from skill.domain import booking as rules
-from skill.domain.calendar import local_midnight, user_owner
+from skill.domain.calendar import feed_freshness, local_midnight, user_owner
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
 from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Interval, Room
 from skill.observability import count, logger
@@ -137,8 +137,6 @@ def room_status(
     upcoming = rules.next_busy(busy, busy_until or at)
     stale = None
     if room.calendar:
-        from skill.services.calendars import feed_freshness
-
         stale = feed_freshness(feeds.get(room.id), now, stale_after)
     return RoomStatus(
         room=room,

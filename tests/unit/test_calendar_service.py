@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from skill.adapters.ics_fetch import FeedFetch, FeedFetchError
-from skill.domain.calendar import FeedState
+from skill.domain.calendar import FeedState, feed_freshness
 from skill.domain.model import Booking, BusyInterval
-from skill.services.calendars import DATA_DIR, feed_freshness, refresh_owner, resolve_calendar
+from skill.services.calendars import DATA_DIR, refresh_owner, resolve_calendar
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=TOKYO)
