@@ -185,3 +185,36 @@ def test_a_known_device_is_identified_again_without_a_request(demo_store: Dynamo
     assert first == 1 and after_known == first
     assert again.device is not None and again.device.room == "fuji"
     assert stranger.device is None and stranger.claim_code == code
+
+
+def test_a_document_is_stored_as_one_string_and_map_documents_written_before_are_still_read(
+    store: DynamoFleetStore,
+) -> None:
+    # Given a room written by this store, and a room and a device whose documents are attribute maps (the
+    # form earlier versions wrote)
+    store.put_doc("room", {"id": "fuji", "name": "Fuji", "floor": 5, "aliases": ["富士", "room 5a"]})
+    client, name = store.table.client, store.table.name
+    for pk, kind, doc in (
+        ("ROOM#aso", "room", {"M": {"id": {"S": "aso"}, "name": {"S": "Aso"}, "capacity": {"N": "6"}}}),
+        (
+            "DEVICE#amzn1.ask.device.OLD",
+            "device",
+            {"M": {"id": {"S": "amzn1.ask.device.OLD"}, "kind": {"S": "shared"}, "room": {"S": "aso"}}},
+        ),
+    ):
+        item = {"PK": {"S": pk}, "SK": {"S": "META"}, "GSI1PK": {"S": "FLEET"}, "GSI1SK": {"S": pk}}
+        client.put_item(TableName=name, Item={**item, "kind": {"S": kind}, "doc": doc})
+
+    # When the fleet is read, by snapshot and by key
+    store.invalidate()
+    rooms = store.docs("room")
+    device = store.identify("amzn1.ask.device.OLD", None, None).device
+    by_key = store.get_room("aso")
+
+    # Then both forms read the same way, and the new document is one string attribute holding its JSON
+    raw = client.get_item(TableName=name, Key={"PK": {"S": "ROOM#fuji"}, "SK": {"S": "META"}})["Item"]["doc"]
+    assert list(raw) == ["S"] and '"aliases":["富士","room 5a"]' in raw["S"]
+    assert rooms["fuji"] == {"id": "fuji", "name": "Fuji", "floor": 5, "aliases": ["富士", "room 5a"]}
+    assert rooms["aso"] == {"id": "aso", "name": "Aso", "capacity": 6}
+    assert device is not None and device.room == "aso"
+    assert by_key is not None and by_key.capacity == 6

@@ -1,11 +1,15 @@
 """Fleet items (site, rooms, skill groups, devices, users, contacts) and enrolment claims in the table.
 
-Each entity is one item `KIND#id / META` holding its fleet-file document; `GSI1PK = FLEET` lists them.
+Each entity is one item `KIND#id / META` holding its fleet-file document as compact JSON in `doc` (one
+string attribute: the whole-fleet query that a cold start waits for returns one value per entity, which
+DynamoDB, botocore and json parse far faster than nested attribute maps); `GSI1PK = FLEET` lists them.
+Items whose `doc` is still a map are read as they are.
 Users also own index items `ALEXAUSER#id` and `PERSON#id` so a request resolves its speaker by key.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -106,7 +110,7 @@ class DynamoFleetStore:
         claim = items.get(("CLAIMDEV#" + (device_id or ""), META))
         claim_code = claim["code"] if claim and claim.get("expires_at", 0) > time.time() else None
         if device_doc is None and device_item is not None:
-            device_doc = device_item["doc"]
+            device_doc = _doc(device_item)
         return Identity(
             device=codec.device_from_doc(device_doc) if device_doc else None,
             account_user=account["user"] if account else None,
@@ -131,7 +135,7 @@ class DynamoFleetStore:
             items = self._get_many([(PREFIX[kind] + entity_id, META) for kind, entity_id in missing])
             for kind, entity_id in missing:
                 if item := items.get((PREFIX[kind] + entity_id, META)):
-                    found[(kind, entity_id)] = item["doc"]
+                    found[(kind, entity_id)] = _doc(item)
         site = found.get(("site", SINGLETON_ID))
         room = found.get(("room", room_id or ""))
         group = found.get(("group", group_id or ""))
@@ -156,11 +160,11 @@ class DynamoFleetStore:
         if self._fleet is not None and self._fleet[0] >= now:
             return self._fleet[1]
         by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in PREFIX}
-        for item in self.table.query_index(FLEET_INDEX):
+        for item in self.table.query_index(FLEET_INDEX, attributes=("kind", "doc")):
             kind = item.get("kind")
             if kind in by_kind:
-                entity_id = SINGLETON_ID if kind in ("site", "calling") else item["doc"]["id"]
-                by_kind[kind][entity_id] = item["doc"]
+                doc = _doc(item)
+                by_kind[kind][SINGLETON_ID if kind in ("site", "calling") else doc["id"]] = doc
         self._fleet = (now + self._cache.ttl, by_kind)
         return by_kind
 
@@ -180,15 +184,15 @@ class DynamoFleetStore:
 
     def get_room(self, room_id: str) -> Room | None:
         item = self.table.get(PREFIX["room"] + room_id, META)
-        return codec.room_from_doc(item["doc"]) if item else None
+        return codec.room_from_doc(_doc(item)) if item else None
 
     def get_user(self, user_id: str) -> User | None:
         item = self.table.get(PREFIX["user"] + user_id, META)
-        return codec.user_from_doc(item["doc"]) if item else None
+        return codec.user_from_doc(_doc(item)) if item else None
 
     def get_contact(self, contact_id: str) -> Contact | None:
         item = self.table.get(PREFIX["contact"] + contact_id, META)
-        return codec.contact_from_doc(item["doc"]) if item else None
+        return codec.contact_from_doc(_doc(item)) if item else None
 
     # ------------------------------------------------------------ writes
 
@@ -214,7 +218,7 @@ class DynamoFleetStore:
 
     def _item(self, kind: str, entity_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
         pk = PREFIX[kind] + entity_id
-        return {"PK": pk, "SK": META, "GSI1PK": FLEET_INDEX, "GSI1SK": pk, "kind": kind, "doc": dict(doc)}
+        return {"PK": pk, "SK": META, "GSI1PK": FLEET_INDEX, "GSI1SK": pk, "kind": kind, "doc": _encode(doc)}
 
     def _user_index_ops(self, user_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
         ops: list[dict[str, Any]] = []
@@ -281,6 +285,16 @@ class DynamoFleetStore:
             return None
         device: str = item["device"]
         return device
+
+
+def _encode(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _doc(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item's fleet document: compact JSON, or a map as items written before it was JSON hold it."""
+    value = item["doc"]
+    return json.loads(value) if isinstance(value, str) else dict(value)
 
 
 def _enrolled(users: Mapping[str, Mapping[str, Any]], field_name: str, alexa_id: str | None) -> str | None:

@@ -84,13 +84,22 @@ class Table:
             ConsistentRead=consistent,
         )
 
-    def query_index(self, gsi_pk: str, sk_prefix: str | None = None) -> Iterator[dict[str, Any]]:
+    def query_index(
+        self, gsi_pk: str, sk_prefix: str | None = None, *, attributes: tuple[str, ...] = ()
+    ) -> Iterator[dict[str, Any]]:
+        """Items under one GSI1 partition; only `attributes` of each when any are named."""
         values: dict[str, Any] = {":pk": {"S": gsi_pk}}
         condition = "GSI1PK = :pk"
         if sk_prefix is not None:
             condition += " AND begins_with(GSI1SK, :sk)"
             values[":sk"] = {"S": sk_prefix}
-        return self.query(IndexName="GSI1", KeyConditionExpression=condition, ExpressionAttributeValues=values)
+        projection: dict[str, Any] = {}
+        if attributes:
+            names = {f"#a{i}": name for i, name in enumerate(attributes)}
+            projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+        return self.query(
+            IndexName="GSI1", KeyConditionExpression=condition, ExpressionAttributeValues=values, **projection
+        )
 
     def batch_get(
         self, keys: list[tuple[str, str]], *, consistent: bool = False
