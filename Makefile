@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 E2E := tests/e2e
 
-.PHONY: run test lint check-template skill-package audit bench install node clean
+.PHONY: run test lint check-template skill-package audit bench lambda-python install node clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,13 +55,30 @@ audit: $(VENV)/.dev-installed
 		exit 1; }
 
 # `sam build` calls `make build-<Function>` for each function (BuildMethod: makefile): the skill package
-# and its runtime dependencies as python3.13 arm64 wheels (boto3 comes with the Lambda runtime).
+# and its runtime dependencies as python3.13 wheels for LAMBDA_PLATFORM (boto3 comes with the Lambda
+# runtime), with their bytecode compiled ahead by the runtime's Python. Lambda's disk is read-only, so a
+# package without it is compiled from source on every cold start; `unchecked-hash` bytecode is used as it
+# is, since zip keeps file times to two seconds only. `sam build --use-container` has python3.13.
+LAMBDA_PYTHON ?= $(shell for p in python3.13 $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 13); print(sys.executable)' 2>/dev/null && break; done)
+LAMBDA_PLATFORM ?= manylinux2014_aarch64
+
 build-%:
-	$(PYTHON) -m pip install --quiet --target "$(ARTIFACTS_DIR)" --platform manylinux2014_aarch64 \
+	$(PYTHON) -m pip install --quiet --no-compile --target "$(ARTIFACTS_DIR)" --platform $(LAMBDA_PLATFORM) \
 		--implementation cp --python-version 3.13 --only-binary=:all: \
 		$$($(PYTHON) -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print(" ".join(d for d in deps if not d.startswith("boto3")))')
 	cp -R skill "$(ARTIFACTS_DIR)/"
 	rm -rf "$(ARTIFACTS_DIR)"/skill/local "$(ARTIFACTS_DIR)"/skill/cli
+	find "$(ARTIFACTS_DIR)" -name __pycache__ -type d -prune -exec rm -rf {} +
+	@if [ -n "$(LAMBDA_PYTHON)" ]; then \
+		$(LAMBDA_PYTHON) -W ignore::SyntaxWarning -m compileall -q -j 0 --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)" >/dev/null \
+		&& echo "bytecode compiled by $$($(LAMBDA_PYTHON) -V)"; \
+	else \
+		echo "warning: no python3.13 here, so no bytecode: every cold start compiles the package (use sam build --use-container)"; \
+	fi
+
+lambda-python:
+	@echo $(LAMBDA_PYTHON)
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench

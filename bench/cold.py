@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench import office
+from bench import artifact, office
 from bench.stats import median, ms, ratio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,10 +42,12 @@ def _launch_event() -> str:
     )
 
 
-def _child(kind: str, env: dict[str, str], event: str, *flags: str) -> tuple[dict[str, Any], float, str]:
+def _child(
+    kind: str, env: dict[str, str], event: str, *flags: str, python: str = sys.executable
+) -> tuple[dict[str, Any], float, str]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, *flags, "-m", "bench.cold_child", kind],
+        [python, *flags, "-m", "bench.cold_child", kind],
         input=event,
         env=env,
         cwd=ROOT,
@@ -77,7 +79,9 @@ def import_offenders(stderr: str, top: int = 12) -> dict[str, list[tuple[str, fl
     }
 
 
-def _medians(n: int, env: dict[str, str], event: str) -> tuple[dict[str, Any], set[str], int]:
+def _medians(
+    n: int, env: dict[str, str], event: str, python: str = sys.executable
+) -> tuple[dict[str, Any], set[str], int]:
     """Skill and floor alternated `n` times; medians, heavy modules seen loaded, modules after a launch."""
     skill_s: list[float] = []
     floor_s: list[float] = []
@@ -86,12 +90,12 @@ def _medians(n: int, env: dict[str, str], event: str) -> tuple[dict[str, Any], s
     heavy: set[str] = set()
     modules = 0
     for _ in range(n):
-        figures, wall, _stderr = _child("skill", env, event)
+        figures, wall, _stderr = _child("skill", env, event, python=python)
         skill_s.append(figures["seconds"])
         skill_wall.append(wall)
         heavy.update(figures["heavy"])
         modules = figures["modules"]
-        figures, wall, _stderr = _child("floor", env, event)
+        figures, wall, _stderr = _child("floor", env, event, python=python)
         floor_s.append(figures["seconds"])
         floor_wall.append(wall)
     medians = {
@@ -105,31 +109,47 @@ def _medians(n: int, env: dict[str, str], event: str) -> tuple[dict[str, Any], s
     return medians, heavy, modules
 
 
-def run_modes(n: int = 15, endpoint: str | None = None) -> dict[str, Any]:
-    """Cold starts with the skill compiled from source in every process (PYTHONDONTWRITEBYTECODE, or a
-    deploy without .pyc on Lambda's read-only disk) and with bytecode compiled ahead."""
+def run_modes(n: int = 15, endpoint: str | None = None, *, deployed: bool = True) -> dict[str, Any]:
+    """Cold starts of the checkout on this interpreter, compiled from source in every process
+    (PYTHONDONTWRITEBYTECODE) and with bytecode compiled ahead; and, with `deployed` and a Python 3.13 on
+    this machine, of the package `make build-SkillFunction` makes, on the runtime's Python with what the
+    runtime provides, writing no bytecode (Lambda's disk is read-only): the cold start Lambda runs."""
     if endpoint is None:
         with office.aws() as local:
-            return run_modes(n, local)
+            return run_modes(n, local, deployed=deployed)
     table = office.create_office(endpoint)
     env, event = _env(endpoint, table), _launch_event()
     source = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
-    with tempfile.TemporaryDirectory() as cache:
+    modes: dict[str, Any] = {}
+    heavy: set[str] = set()
+    modules = 0
+    with tempfile.TemporaryDirectory() as scratch:
         compiled = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
-        compiled["PYTHONPYCACHEPREFIX"] = cache
+        compiled["PYTHONPYCACHEPREFIX"] = str(Path(scratch) / "pycache")
         _child("skill", compiled, event)
         _child("floor", compiled, event)
-        modes: dict[str, Any] = {}
-        heavy: set[str] = set()
-        modules = 0
-        for name, mode_env in (("from source", source), ("compiled ahead", compiled)):
-            modes[name], seen, modules = _medians(n, mode_env, event)
+        runs: list[tuple[str, dict[str, str], str]] = [
+            ("from source", source, sys.executable),
+            ("compiled ahead", compiled, sys.executable),
+        ]
+        build = artifact.build_for_host(Path(scratch) / "build") if deployed else None
+        if build is not None:
+            lambda_env = {**source, "PYTHONPATH": f"{build.path}:{ROOT}"}
+            runs.append((f"deployed package, Python {_version(build.python)}", lambda_env, build.python))
+        for name, mode_env, python in runs:
+            modes[name], seen, modules = _medians(n, mode_env, event, python)
             heavy |= seen
     _figures, _wall, importtime = _child("skill", source, event, "-X", "importtime")
     return {
         "n": n,
         "modes": modes,
+        "deployed": build is not None,
         "heavy_loaded": sorted(heavy),
         "modules_loaded": modules,
         "offenders": import_offenders(importtime),
     }
+
+
+def _version(python: str) -> str:
+    done = subprocess.run([python, "-c", "import platform; print(platform.python_version())"], capture_output=True)
+    return done.stdout.decode().strip()

@@ -72,13 +72,35 @@ def check_envelope(event: Any, skill_id: str | None) -> None:
         raise ForeignSkillError("the envelope is for another skill")
 
 
+# The device interfaces the skill asks about; the SDK's deserialiser imports a model package for every
+# interface and context entry it meets (AudioPlayer, Display, Viewport...), so the rest is left out of it.
+READ_INTERFACES = ("Alexa.Presentation.APL",)
+
+
+def readable(event: dict[str, Any]) -> dict[str, Any]:
+    """The envelope as the skill reads it: `context` keeps only `System`, and the device's
+    supportedInterfaces only those in READ_INTERFACES. The event itself is not changed."""
+    context = event.get("context")
+    if not isinstance(context, dict):
+        return event
+    system = context.get("System")
+    if not isinstance(system, dict):
+        return {**event, "context": {}}
+    device = system.get("device")
+    interfaces = device.get("supportedInterfaces") if isinstance(device, dict) else None
+    if isinstance(interfaces, dict):
+        kept = {name: value for name, value in interfaces.items() if name in READ_INTERFACES}
+        system = {**system, "device": {**device, "supportedInterfaces": kept}}  # type: ignore[dict-item]
+    return {**event, "context": {"System": system}}
+
+
 def handle_skill_event(event: Any, lambda_context: Any = None) -> dict[str, Any]:
     from ask_sdk_model import RequestEnvelope
 
     skill = _get_skill()
     check_envelope(event, container().settings.skill_id)
     try:
-        envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+        envelope = skill.serializer.deserialize(payload=json.dumps(readable(event)), obj_type=RequestEnvelope)
     except Exception as exc:  # the SDK raises bare exceptions for values of the wrong type
         raise EnvelopeError("the envelope does not match the Alexa request format") from exc
     if envelope.request is None:

@@ -7,6 +7,7 @@ The clock stands at 10:00 in Tokyo on 1 December 2026.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -90,6 +91,31 @@ def test_an_echo_show_in_the_room_gets_the_room_card_with_times_only(
         "busy": False,
     }
     assert "Budget review" not in str(card) and "alice" not in str(card)
+
+
+def test_an_echo_show_sending_its_whole_context_gets_the_same_answer_and_card(
+    invoke: Any, event: Any, clock: FixedClock, container: Container
+) -> None:
+    # Given a calendar meeting in Fuji at 11, and the status request as an Echo Show sends it: audio player
+    # state, viewports, extensions and every interface it supports
+    feed_busy(container, tokyo(11), tokyo(12))
+    envelope = event("room_status_free.json")
+    envelope["context"].update(
+        AudioPlayer={"playerActivity": "IDLE"},
+        Viewport={"mode": "HUB", "shape": "RECTANGLE", "pixelWidth": 1280, "pixelHeight": 800, "dpi": 160},
+        Viewports=[{"type": "APL", "id": "main", "shape": "RECTANGLE", "dpi": 160, "presentationType": "STANDARD"}],
+        Extensions={"available": {"aplext:backstack:10": {}}},
+    )
+    envelope["context"]["System"]["device"]["supportedInterfaces"].update(
+        AudioPlayer={}, Display={"templateVersion": "1.0", "markupVersion": "1.0"}
+    )
+    sent = json.dumps(envelope)
+    # When it asks whether the room is free
+    answer = invoke(envelope)
+    # Then it hears the answer with the room card, and the event is left as it came
+    assert speech(answer) == "Fuji is free until 11:00 AM."
+    assert directive(answer)["type"] == "Alexa.Presentation.APL.RenderDocument"
+    assert json.dumps(envelope) == sent
 
 
 def test_a_device_without_a_screen_gets_no_room_card(invoke: Any, event: Any, clock: FixedClock) -> None:
