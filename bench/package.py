@@ -1,69 +1,63 @@
-"""Package size of the skill function: the `skill/` package plus its runtime dependencies, zipped.
+"""Package size of the skill function: what `sam build` deploys, zipped as Lambda receives it.
 
-What `pip install --target` of the project without extras would lay down is read from the installed
-distributions' RECORD files (the dependency closure of the project's own requirements), so the figure
-needs no network; bytecode caches and console scripts are left out, as a Lambda build leaves them out.
+The package is built by `make build-SkillFunction` for the template's arm64 functions (bench/artifact.py):
+the skill, its python3.13 wheels, and their bytecode. Each file is counted under the distribution whose
+RECORD lists it (bytecode under the distribution of its source file); the skill under its own name.
 """
 
 from __future__ import annotations
 
+import csv
 import tempfile
 import zipfile
 from collections import defaultdict
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import Requirement
+from bench import artifact
 
-ROOT = Path(__file__).resolve().parents[1]
-PROJECT = "office-assistant"
-
-
-def _closure(name: str) -> list[metadata.Distribution]:
-    """The distribution `name` needs at run time, transitively (no extras, markers for this interpreter)."""
-    seen: dict[str, metadata.Distribution] = {}
-    todo = [name]
-    while todo:
-        wanted = todo.pop()
-        try:
-            dist = metadata.distribution(wanted)
-        except metadata.PackageNotFoundError:
-            continue
-        key = dist.metadata["Name"].lower().replace("_", "-")
-        if key in seen:
-            continue
-        seen[key] = dist
-        for line in dist.requires or []:
-            requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name)
-    seen.pop(PROJECT, None)
-    return list(seen.values())
+PROJECT_ROW = "skill (this project)"
 
 
-def _files(dist: metadata.Distribution) -> list[Path]:
-    found = []
-    for file in dist.files or []:
-        parts = file.parts
-        if "__pycache__" in parts or parts[0] in ("..", "bin") or file.suffix == ".pyc":
-            continue
-        path = Path(str(dist.locate_file(file)))
-        if path.is_file():
-            found.append(path)
-    return found
+def _owners(root: Path) -> dict[str, str]:
+    """Relative path -> distribution name, from every `*.dist-info/RECORD` under `root`."""
+    owners: dict[str, str] = {}
+    for record in root.glob("*.dist-info/RECORD"):
+        name = _distribution_name(record.parent)
+        with record.open(newline="", encoding="utf-8") as rows:
+            for row in csv.reader(rows):
+                if row:
+                    owners[Path(row[0]).as_posix()] = name
+        owners.update({path.relative_to(root).as_posix(): name for path in record.parent.iterdir()})
+    return owners
 
 
-def run(n: int = 1) -> dict[str, Any]:
-    """Zipped and unzipped bytes of the deployment, and per distribution, largest first."""
-    groups: dict[str, list[tuple[Path, str]]] = defaultdict(list)
-    for path in sorted((ROOT / "skill").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            groups["skill (this project)"].append((path, str(path.relative_to(ROOT))))
-    for dist in _closure(PROJECT):
-        base = Path(str(dist.locate_file("")))
-        for path in _files(dist):
-            groups[dist.metadata["Name"]].append((path, str(path.relative_to(base))))
+def _distribution_name(dist_info: Path) -> str:
+    metadata = dist_info / "METADATA"
+    if metadata.exists():
+        for line in metadata.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("Name:"):
+                return line.split(":", 1)[1].strip()
+    return dist_info.name.split("-")[0]
+
+
+def _source_of(relative: Path) -> str:
+    """`pkg/__pycache__/mod.cpython-313.pyc` -> `pkg/mod.py`; any other path as it is."""
+    if relative.suffix == ".pyc" and relative.parent.name == "__pycache__":
+        return (relative.parent.parent / (relative.name.split(".")[0] + ".py")).as_posix()
+    return relative.as_posix()
+
+
+def size(root: Path) -> dict[str, Any]:
+    """Zipped and unzipped bytes of the package laid out under `root`, and per distribution, largest first."""
+    owners = _owners(root)
+    groups: dict[str, list[Path]] = defaultdict(list)
+    bytecode = 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root)
+        bytecode += path.stat().st_size if path.suffix == ".pyc" else 0
+        owner = PROJECT_ROW if relative.parts[0] == "skill" else owners.get(_source_of(relative), "other")
+        groups[owner].append(path)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as scratch:
         whole = Path(scratch) / "function.zip"
@@ -71,21 +65,35 @@ def run(n: int = 1) -> dict[str, Any]:
             for name, files in groups.items():
                 part = Path(scratch) / "part.zip"
                 with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as alone:
-                    for path, arcname in files:
-                        alone.write(path, arcname)
-                        bundle.write(path, arcname)
+                    for path in files:
+                        alone.write(path, path.relative_to(root))
+                        bundle.write(path, path.relative_to(root))
                 rows.append(
                     {
                         "distribution": name,
                         "files": len(files),
-                        "unzipped_mib": round(sum(p.stat().st_size for p, _ in files) / 2**20, 2),
+                        "unzipped_mib": round(sum(p.stat().st_size for p in files) / 2**20, 2),
                         "zipped_mib": round(part.stat().st_size / 2**20, 2),
                     }
                 )
         zipped = whole.stat().st_size
     rows.sort(key=lambda row: row["zipped_mib"], reverse=True)
+    unzipped = sum(p.stat().st_size for files in groups.values() for p in files)
     return {
+        "zipped_bytes": zipped,
+        "unzipped_bytes": unzipped,
+        "bytecode_bytes": bytecode,
         "zipped_mib": round(zipped / 2**20, 2),
-        "unzipped_mib": round(sum(row["unzipped_mib"] for row in rows), 2),
+        "unzipped_mib": round(unzipped / 2**20, 2),
+        "bytecode_mib": round(bytecode / 2**20, 2),
         "distributions": rows,
     }
+
+
+def run(n: int = 1) -> dict[str, Any]:
+    """The size of the package `sam build` makes for the deployed (arm64) functions."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = artifact.build_function(Path(scratch) / "function")
+        figures = size(root)
+        figures["bytecode_compiled"] = figures["bytecode_bytes"] > 0
+        return figures

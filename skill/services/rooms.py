@@ -252,7 +252,7 @@ def find_rooms(
         return attendees is None or (room.capacity is not None and room.capacity >= attendees)
 
     candidates = [room for room in rooms if could_fit(room)]
-    busy = {room.id: store.busy_between(room.id, interval.start, interval.end, tz) for room in candidates}
+    busy = store.busy_by_room([room.id for room in candidates], interval.start, interval.end, tz)
     near_floor = caller.room.floor if caller.is_shared and caller.room else None
     return rules.rank_rooms(candidates, busy, interval, attendees=attendees, features=features, near_floor=near_floor)
 
@@ -296,14 +296,18 @@ def extend(
     tz: str,
     store: BookingStore,
     now: datetime,
+    check_in_now: bool = False,
 ) -> ExtendOutcome:
     """Extend `booking` by `by` (within the room's `max_minutes`) as far as the room is free; when other
-    busy time stops it short, offer the nearest room free for the rest."""
-    if by <= timedelta(0):
-        raise BookingRuleError("bad_duration", minutes=0)
+    busy time stops it short, offer the nearest room free for the rest. With `check_in_now` (the meeting asks
+    from its own room) the booking is checked in too, in the extension's write when there is one."""
     longest = booking.start + timedelta(minutes=room.booking.max_minutes)
     wanted_end = min(rules.ceil_slot(booking.end + by), rules.floor_slot(longest))
-    if wanted_end <= booking.end:
+    if by <= timedelta(0) or wanted_end <= booking.end:
+        if check_in_now:
+            check_in(booking, tz=tz, store=store, now=now)
+        if by <= timedelta(0):
+            raise BookingRuleError("bad_duration", minutes=0)
         raise BookingRuleError("too_long", max_minutes=room.booking.max_minutes)
     busy = store.busy_between(room.id, booking.end, wanted_end, tz)
     limit = rules.extension_limit(booking, busy, wanted_end)
@@ -311,11 +315,14 @@ def extend(
     current = booking
     if reachable > booking.end:
         try:
-            current = store.extend_booking(booking, reachable, tz)
+            current = store.extend_booking(booking, reachable, tz, checked_in_at=now if check_in_now else None)
         except RoomTakenError as error:
             count("BookingConflict")
             busy_from = error.busy_from if isinstance(error.busy_from, datetime) else booking.end
-            return _short(caller, booking, booking.end, wanted_end, busy_from, rooms, tz, store)
+            current = check_in(booking, tz=tz, store=store, now=now) if check_in_now else booking
+            return _short(caller, current, booking.end, wanted_end, busy_from, rooms, tz, store)
+    elif check_in_now:
+        current = check_in(booking, tz=tz, store=store, now=now)
     if reachable >= wanted_end:
         logger.info("booking extended", extra={"booking_id": booking.id})
         return ExtendOutcome(current, booking.end, wanted_end, None, None)

@@ -111,6 +111,24 @@ def test_back_to_back_bookings_both_succeed(store: DynamoBookingStore) -> None:
     assert len(store.room_day("fuji", DAY).bookings) == 2
 
 
+def test_busy_time_of_several_rooms_read_together_is_each_rooms_own(store: DynamoBookingStore) -> None:
+    # Given bookings in nine rooms at different hours, one across midnight, and a room with none
+    rooms = [f"room-{n}" for n in range(9)]
+    for n, room_id in enumerate(rooms):
+        store.add_booking(booking(tokyo(9 + n), tokyo(9 + n, 45), room=room_id), TOKYO)
+    store.add_booking(booking(tokyo(23, 30), tokyo(0, 30, DAY + timedelta(days=1)), room="room-0"), TOKYO)
+
+    # When their busy time over two days is read at once
+    together = store.busy_by_room([*rooms, "empty"], tokyo(0), tokyo(12, 0, DAY + timedelta(days=1)), TOKYO)
+
+    # Then each room has exactly what reading it alone gives
+    assert list(together) == [*rooms, "empty"]
+    for room_id in rooms:
+        assert together[room_id] == store.busy_between(room_id, tokyo(0), tokyo(12, 0, DAY + timedelta(days=1)), TOKYO)
+    assert [(b.start, b.end) for b in together["room-3"]] == [(tokyo(12), tokyo(12, 45))]
+    assert len(together["room-0"]) == 2 and together["empty"] == []
+
+
 def test_extending_into_a_taken_slot_is_refused_and_extending_up_to_it_works(store: DynamoBookingStore) -> None:
     # Given
     meeting = booking(tokyo(10), tokyo(11))

@@ -248,6 +248,39 @@ def test_extend_within_free_time(room: Conversation, container: Container) -> No
     assert [b.end for b in bookings(container)] == [tokyo(10, 45)]
 
 
+def test_extending_from_the_room_checks_a_desk_booking_in_with_the_same_write(
+    room: Conversation, desk: Conversation, container: Container
+) -> None:
+    # Given Alice booked Fuji from her desk for now, not yet checked in
+    desk.say("BookRoomIntent", room="Fuji", duration="PT30M")
+    writes: list[str] = []
+    container.table.client.meta.events.register(
+        "before-send.dynamodb",
+        lambda request, **_: writes.append(request.headers["X-Amz-Target"].decode().rpartition(".")[2]),
+    )
+    # When the room device hears "extend the meeting by 15 minutes"
+    answer = room.say("ExtendMeetingIntent", duration="PT15M")
+    # Then the meeting is extended and checked in, in one transaction
+    assert speech(answer) == "Done. The meeting now ends at 10:45 AM."
+    [booking] = bookings(container)
+    assert (booking.end, booking.status) == (tokyo(10, 45), BookingStatus.CHECKED_IN)
+    assert writes.count("TransactWriteItems") == 1
+
+
+def test_a_meeting_that_cannot_be_extended_is_still_checked_in_from_its_room(
+    room: Conversation, desk: Conversation, container: Container
+) -> None:
+    # Given Alice's desk booking of Fuji now until 10:30, and a calendar meeting from 10:30
+    desk.say("BookRoomIntent", room="Fuji", duration="PT30M")
+    feed_busy(container, tokyo(10, 30), tokyo(11, 30))
+    # When the room device is asked to extend it
+    answer = room.say("ExtendMeetingIntent", duration="PT30M")
+    # Then it is not extended, but the meeting in the room counts as checked in (not released as a no-show)
+    assert "10:30 AM" in speech(answer)
+    [booking] = bookings(container)
+    assert (booking.end, booking.status) == (tokyo(10, 30), BookingStatus.CHECKED_IN)
+
+
 def test_end_frees_the_rest_of_the_meeting(room: Conversation, container: Container, clock: FixedClock) -> None:
     # Given a meeting booked now for an hour, ten minutes in
     room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")

@@ -31,7 +31,7 @@ def _numbers(row: dict[str, Any], *names: str) -> bool:
 
 def test_cold_start_reports_both_bytecode_modes_and_the_import_offenders(endpoint: str) -> None:
     # When the cold start runs once per kind of process
-    figures = cold.run_modes(1, endpoint)
+    figures = cold.run_modes(1, endpoint, deployed=False)
 
     # Then each mode has the skill, the floor and their ratio, and the import report names packages
     assert set(figures["modes"]) == {"from source", "compiled ahead"}
@@ -76,11 +76,25 @@ def test_refresh_of_a_small_feed_reports_parse_and_unchanged_costs(endpoint: str
     assert _numbers(figures, "bare_s", "parse_s", "parse_peak_mib", "refresh_peak_mib")
 
 
-def test_package_size_lists_the_skill_and_its_dependencies() -> None:
-    # When the deployment is sized
-    figures = package.run(1)
+def test_package_size_counts_each_file_under_its_distribution_and_bytecode_under_its_source(tmp_path: Path) -> None:
+    # Given a package laid out as the build lays it out: the skill, one wheel with its RECORD, and bytecode
+    (tmp_path / "skill").mkdir()
+    (tmp_path / "skill" / "app.py").write_text("x = 1\n" * 200)
+    (tmp_path / "fuzzy" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "fuzzy" / "__init__.py").write_text("y = 2\n" * 500)
+    (tmp_path / "fuzzy" / "__pycache__" / "__init__.cpython-313.pyc").write_bytes(bytes(range(256)) * 8)
+    dist_info = tmp_path / "fuzzy-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: Fuzzy\nVersion: 1.0\n")
+    (dist_info / "RECORD").write_text("fuzzy/__init__.py,,\nfuzzy-1.0.dist-info/METADATA,,\n")
 
-    # Then the project and botocore are among the distributions and the zip is smaller than the files
-    names = {row["distribution"] for row in figures["distributions"]}
-    assert {"skill (this project)", "botocore"} <= names
-    assert 0 < figures["zipped_mib"] < figures["unzipped_mib"]
+    # When it is sized
+    figures = package.size(tmp_path)
+
+    # Then the wheel's source, bytecode and metadata count under its name, the skill under its own
+    rows = {row["distribution"]: row for row in figures["distributions"]}
+    assert set(rows) == {"Fuzzy", "skill (this project)"}
+    assert rows["Fuzzy"]["files"] == 4 and rows["skill (this project)"]["files"] == 1
+    assert figures["bytecode_bytes"] == 2048
+    assert figures["unzipped_bytes"] == 1200 + 3000 + 2048 + sum(p.stat().st_size for p in dist_info.iterdir())
+    assert 0 < figures["zipped_bytes"] < figures["unzipped_bytes"]

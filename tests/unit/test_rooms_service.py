@@ -46,6 +46,9 @@ class InMemoryBookings:
     def busy_between(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[BusyInterval]:
         return sorted((b for b in self._busy(room_id) if b.start < end and start < b.end), key=lambda b: b.start)
 
+    def busy_by_room(self, room_ids: Any, start: datetime, end: datetime, tz: str) -> dict[str, list[BusyInterval]]:
+        return {room_id: self.busy_between(room_id, start, end, tz) for room_id in room_ids}
+
     def bookings_for_user(self, user_id: str, start: datetime, end: datetime) -> list[Booking]:
         return [b for b in self.bookings.values() if b.organizer == user_id and b.start < end and start < b.end]
 
@@ -62,8 +65,12 @@ class InMemoryBookings:
             if live and other.start < end and start < other.end:
                 raise RoomTakenError(booking.room_id, busy_from=max(other.start, start))
 
-    def extend_booking(self, booking: Booking, new_end: datetime, tz: str) -> Booking:
+    def extend_booking(
+        self, booking: Booking, new_end: datetime, tz: str, *, checked_in_at: datetime | None = None
+    ) -> Booking:
         self._claim(booking, booking.end, new_end)
+        if checked_in_at is not None and booking.status is not BookingStatus.CHECKED_IN:
+            booking = replace(booking, status=BookingStatus.CHECKED_IN, checked_in_at=checked_in_at)
         return self._save(replace(booking, end=new_end))
 
     def end_booking(self, booking: Booking, now: datetime, tz: str) -> Booking:

@@ -369,10 +369,18 @@ class ExtendMeetingIntentHandler(RoomIntentHandler):
         if booking is None:
             return tell(handler_input, _no_current(ctx))
         tz, store = _tz(ctx), ctx.container.bookings
-        if _in_own_room(ctx, booking):
-            booking = rooms.check_in(booking, tz=tz, store=store, now=ctx.now)
         room = _room_of(ctx, booking)
-        outcome = rooms.extend(ctx.caller, booking, by, room=room, rooms=_rooms(ctx), tz=tz, store=store, now=ctx.now)
+        outcome = rooms.extend(
+            ctx.caller,
+            booking,
+            by,
+            room=room,
+            rooms=_rooms(ctx),
+            tz=tz,
+            store=store,
+            now=ctx.now,
+            check_in_now=_in_own_room(ctx, booking),  # extending from the room proves the meeting is on
+        )
         if outcome.taken_from is None:
             until = speech.clock_words(outcome.booking.end, tz, ctx.locale)
             return tell(handler_input, message(ctx.locale, "extend.done", until=until))
