@@ -25,10 +25,6 @@ class Build:
     runtime: Path  # what the Lambda runtime provides
     python: str  # the runtime's Python (3.13)
 
-    @property
-    def path(self) -> str:
-        return f"{self.function}:{self.runtime}"
-
 
 def lambda_python() -> str | None:
     """The Python 3.13 interpreter the Makefile compiles bytecode with; None when this machine has none."""

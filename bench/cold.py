@@ -45,12 +45,14 @@ def _launch_event() -> str:
 def _child(
     kind: str, env: dict[str, str], event: str, *flags: str, python: str = sys.executable
 ) -> tuple[dict[str, Any], float, str]:
+    """One cold child; it runs in the first PYTHONPATH directory (`-m` puts the working directory first on
+    sys.path, as Lambda puts the function's code first)."""
     started = time.perf_counter()
     done = subprocess.run(
         [python, *flags, "-m", "bench.cold_child", kind],
         input=event,
         env=env,
-        cwd=ROOT,
+        cwd=env["PYTHONPATH"].split(os.pathsep)[0],
         capture_output=True,
         text=True,
         check=True,
@@ -134,7 +136,10 @@ def run_modes(n: int = 15, endpoint: str | None = None, *, deployed: bool = True
         ]
         build = artifact.build_for_host(Path(scratch) / "build") if deployed else None
         if build is not None:
-            lambda_env = {**source, "PYTHONPATH": f"{build.path}:{ROOT}"}
+            lambda_env = {**source, "PYTHONPATH": os.pathsep.join([str(build.function), str(build.runtime), str(ROOT)])}
+            figures, _wall, _stderr = _child("skill", lambda_env, event, python=build.python)
+            if not str(figures["skill_from"]).startswith(str(build.function)):
+                raise RuntimeError(f"the deployed run imported the skill from {figures['skill_from']}")
             runs.append((f"deployed package, Python {_version(build.python)}", lambda_env, build.python))
         for name, mode_env, python in runs:
             modes[name], seen, modules = _medians(n, mode_env, event, python)

@@ -50,7 +50,9 @@ def main() -> None:
         _floor(event["context"]["System"]["device"]["deviceId"])
     elapsed = time.perf_counter() - _START
     loaded = [name for name in HEAVY if name in sys.modules]
-    print(json.dumps({"seconds": elapsed, "heavy": loaded, "modules": len(sys.modules)}))
+    skill = sys.modules.get("skill")
+    origin = getattr(skill, "__file__", None)
+    print(json.dumps({"seconds": elapsed, "heavy": loaded, "modules": len(sys.modules), "skill_from": origin}))
 
 
 if __name__ == "__main__":
