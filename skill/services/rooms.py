@@ -303,30 +303,30 @@ def extend(
     from its own room) the booking is checked in too, in the extension's write when there is one."""
     longest = booking.start + timedelta(minutes=room.booking.max_minutes)
     wanted_end = min(rules.ceil_slot(booking.end + by), rules.floor_slot(longest))
-    if by <= timedelta(0) or wanted_end <= booking.end:
-        if check_in_now:
-            check_in(booking, tz=tz, store=store, now=now)
-        if by <= timedelta(0):
-            raise BookingRuleError("bad_duration", minutes=0)
-        raise BookingRuleError("too_long", max_minutes=room.booking.max_minutes)
-    busy = store.busy_between(room.id, booking.end, wanted_end, tz)
-    limit = rules.extension_limit(booking, busy, wanted_end)
-    reachable = max(booking.end, rules.floor_slot(limit))
-    current = booking
-    if reachable > booking.end:
-        try:
-            current = store.extend_booking(booking, reachable, tz, checked_in_at=now if check_in_now else None)
-        except RoomTakenError as error:
-            count("BookingConflict")
-            busy_from = error.busy_from if isinstance(error.busy_from, datetime) else booking.end
-            current = check_in(booking, tz=tz, store=store, now=now) if check_in_now else booking
-            return _short(caller, current, booking.end, wanted_end, busy_from, rooms, tz, store)
-    elif check_in_now:
-        current = check_in(booking, tz=tz, store=store, now=now)
-    if reachable >= wanted_end:
+    refusal = None
+    if by <= timedelta(0):
+        refusal = BookingRuleError("bad_duration", minutes=0)
+    elif wanted_end <= booking.end:
+        refusal = BookingRuleError("too_long", max_minutes=room.booking.max_minutes)
+    extended: Booking | None = None
+    taken_from: datetime | None = None
+    if refusal is None:
+        busy = store.busy_between(room.id, booking.end, wanted_end, tz)
+        reachable = max(booking.end, rules.floor_slot(rules.extension_limit(booking, busy, wanted_end)))
+        taken_from = reachable if reachable < wanted_end else None
+        if reachable > booking.end:
+            try:
+                extended = store.extend_booking(booking, reachable, tz, checked_in_at=now if check_in_now else None)
+            except RoomTakenError as error:
+                count("BookingConflict")
+                taken_from = error.busy_from if isinstance(error.busy_from, datetime) else booking.end
+    current = extended or (check_in(booking, tz=tz, store=store, now=now) if check_in_now else booking)
+    if refusal is not None:
+        raise refusal
+    if taken_from is None:
         logger.info("booking extended", extra={"booking_id": booking.id})
         return ExtendOutcome(current, booking.end, wanted_end, None, None)
-    return _short(caller, current, booking.end, wanted_end, reachable, rooms, tz, store)
+    return _short(caller, current, booking.end, wanted_end, taken_from, rooms, tz, store)
 
 
 def _short(
