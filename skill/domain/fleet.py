@@ -617,6 +617,41 @@ def user_from_doc(doc: Mapping[str, Any]) -> User:
     )
 
 
+def profile_from_docs(
+    site: Mapping[str, Any] | None,
+    room: Mapping[str, Any] | None,
+    group: Mapping[str, Any] | None,
+    users: Mapping[str, Mapping[str, Any]],
+) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
+    """A request's profile from the documents found: the site (defaults when none), room, group and users."""
+    return (
+        site_from_doc(site) if site else Site(),
+        room_from_doc(room) if room else None,
+        group_from_doc(group) if group else None,
+        {user_id: user_from_doc(doc) for user_id, doc in users.items()},
+    )
+
+
+def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Fleet:
+    """The fleet from stored documents by kind and id ("site" and "calling" under the id "site"), each list
+    in order of id."""
+
+    def each(kind: str) -> list[Mapping[str, Any]]:
+        return [doc for _, doc in sorted(docs.get(kind, {}).items())]
+
+    site = docs.get("site", {}).get("site")
+    calling = docs.get("calling", {}).get("site")
+    return Fleet(
+        site=site_from_doc(site) if site else Site(),
+        rooms=tuple(room_from_doc(d) for d in each("room")),
+        skill_groups=tuple(group_from_doc(d) for d in each("group")),
+        devices=tuple(device_from_doc(d) for d in each("device")),
+        users=tuple(user_from_doc(d) for d in each("user")),
+        contacts=tuple(contact_from_doc(d) for d in each("contact")),
+        calling=calling_from_doc(calling) if calling else CallingPolicy(),
+    )
+
+
 def contact_from_doc(doc: Mapping[str, Any]) -> Contact:
     return Contact(
         id=doc["id"], name=doc["name"], aliases=tuple(doc.get("aliases") or ()), phones=dict(doc.get("phones") or {})

@@ -55,32 +55,18 @@ class InMemoryFleetStore:
     def profile(
         self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
     ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
-        site = self.data.get("site", {}).get("site")
-        room = self.data.get("room", {}).get(room_id or "")
-        group = self.data.get("group", {}).get(group_id or "")
-        users = {uid: codec.user_from_doc(d) for uid in user_ids if (d := self.data.get("user", {}).get(uid))}
-        return (
-            codec.site_from_doc(site) if site else Site(),
-            codec.room_from_doc(room) if room else None,
-            codec.group_from_doc(group) if group else None,
-            users,
+        return codec.profile_from_docs(
+            self.data.get("site", {}).get("site"),
+            self.data.get("room", {}).get(room_id or ""),
+            self.data.get("group", {}).get(group_id or ""),
+            {uid: d for uid in user_ids if (d := self.data.get("user", {}).get(uid))},
         )
 
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
         return dict(self.data.get(kind, {}))
 
     def load_fleet(self) -> Fleet:
-        site = self.data.get("site", {}).get("site")
-        calling = self.data.get("calling", {}).get("site")
-        return Fleet(
-            site=codec.site_from_doc(site) if site else Site(),
-            rooms=tuple(codec.room_from_doc(d) for _, d in sorted(self.docs("room").items())),
-            skill_groups=tuple(codec.group_from_doc(d) for _, d in sorted(self.docs("group").items())),
-            devices=tuple(codec.device_from_doc(d) for _, d in sorted(self.docs("device").items())),
-            users=tuple(codec.user_from_doc(d) for _, d in sorted(self.docs("user").items())),
-            contacts=tuple(codec.contact_from_doc(d) for _, d in sorted(self.docs("contact").items())),
-            calling=codec.calling_from_doc(calling) if calling else codec.CallingPolicy(),
-        )
+        return codec.fleet_from_docs(self.data)
 
     def get_room(self, room_id: str) -> Room | None:
         doc = self.data.get("room", {}).get(room_id)

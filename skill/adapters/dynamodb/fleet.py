@@ -136,15 +136,11 @@ class DynamoFleetStore:
             for kind, entity_id in missing:
                 if item := items.get((PREFIX[kind] + entity_id, META)):
                     found[(kind, entity_id)] = _doc(item)
-        site = found.get(("site", SINGLETON_ID))
-        room = found.get(("room", room_id or ""))
-        group = found.get(("group", group_id or ""))
-        users = {uid: codec.user_from_doc(doc) for (kind, uid), doc in found.items() if kind == "user"}
-        return (
-            codec.site_from_doc(site) if site else Site(),
-            codec.room_from_doc(room) if room else None,
-            codec.group_from_doc(group) if group else None,
-            users,
+        return codec.profile_from_docs(
+            found.get(("site", SINGLETON_ID)),
+            found.get(("room", room_id or "")),
+            found.get(("group", group_id or "")),
+            {uid: doc for (kind, uid), doc in found.items() if kind == "user"},
         )
 
     # ------------------------------------------------------------ whole-fleet reads (admin, jobs)
@@ -169,18 +165,7 @@ class DynamoFleetStore:
         return by_kind
 
     def load_fleet(self) -> Fleet:
-        docs = self._snapshot()
-        site = docs["site"].get(SINGLETON_ID)
-        calling = docs["calling"].get(SINGLETON_ID)
-        return Fleet(
-            site=codec.site_from_doc(site) if site else Site(),
-            rooms=tuple(codec.room_from_doc(d) for d in sorted(docs["room"].values(), key=_by_id)),
-            skill_groups=tuple(codec.group_from_doc(d) for d in sorted(docs["group"].values(), key=_by_id)),
-            devices=tuple(codec.device_from_doc(d) for d in sorted(docs["device"].values(), key=_by_id)),
-            users=tuple(codec.user_from_doc(d) for d in sorted(docs["user"].values(), key=_by_id)),
-            contacts=tuple(codec.contact_from_doc(d) for d in sorted(docs["contact"].values(), key=_by_id)),
-            calling=codec.calling_from_doc(calling) if calling else codec.CallingPolicy(),
-        )
+        return codec.fleet_from_docs(self._snapshot())
 
     def get_room(self, room_id: str) -> Room | None:
         item = self.table.get(PREFIX["room"] + room_id, META)
@@ -302,7 +287,3 @@ def _enrolled(users: Mapping[str, Mapping[str, Any]], field_name: str, alexa_id:
     if not alexa_id:
         return None
     return next((user_id for user_id, doc in users.items() if alexa_id in (doc.get(field_name) or ())), None)
-
-
-def _by_id(doc: Mapping[str, Any]) -> str:
-    return str(doc["id"])
