@@ -34,6 +34,7 @@ SKILL_ID = "amzn1.ask.skill.office-assistant-local"
 STARTUP_SECONDS = 90.0
 ANSWER_SECONDS = 30.0
 LOG_TAIL_CHARS = 8000
+FLEET_SEEN_SECONDS = 10.0
 
 
 @pytest.hookimpl(wrapper=True)
@@ -120,6 +121,27 @@ class SkillServer:
 
     def stderr_tail(self) -> str:
         return self.stderr_path.read_text(errors="replace")[-LOG_TAIL_CHARS:] or "(nothing)"
+
+    def apply(self, fleet: Path, *, seen: Callable[[], bool] = lambda: True) -> None:
+        """`office-admin apply FLEET`, returning once `seen()`: the server's warm fleet cache may predate it."""
+        applied = self.admin("apply", str(fleet))
+        assert applied.returncode == 0, applied.stderr
+        deadline = time.monotonic() + FLEET_SEEN_SECONDS
+        while not seen():
+            assert time.monotonic() < deadline, "the server never saw the applied fleet"
+            time.sleep(0.5)
+
+    def said(self, envelope: dict[str, Any]) -> str:
+        """The SSML the endpoint answers to one envelope, posted directly (no conversation)."""
+        request = urllib.request.Request(self.endpoint, data=json.dumps(envelope).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return str(json.loads(answer.read())["response"]["outputSpeech"]["ssml"])
+
+    def launch_speech(self, device_id: str) -> str:
+        from skill.local.envelopes import launch_request
+
+        envelope = launch_request(application_id=self.skill_id, device_id=device_id, user_id="amzn1.ask.account.E2E")
+        return self.said(envelope)
 
 
 def _healthy(url: str) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,13 +25,10 @@ import pytest
 import yaml
 from icalendar import Calendar, Event
 
-from skill.local.envelopes import launch_request
-
 pytestmark = pytest.mark.e2e
 
 Speech = Callable[[dict[str, Any]], str]
 TZ = "Asia/Tokyo"
-FLEET_SEEN_SECONDS = 10.0
 DIALER_LINE_SECONDS = 5.0
 ZOOM_INVITE = Path(__file__).resolve().parents[1] / "fixtures" / "invites" / "zoom-en-us.txt"
 ZOOM_JAPAN_NUMBER = "+81345781488"
@@ -84,11 +80,9 @@ def office(skill_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[
     }
     path = folder / "fleet.yaml"
     path.write_text(yaml.safe_dump(fleet))
-    applied = skill_server.admin("apply", str(path))
-    assert applied.returncode == 0, applied.stderr
+    skill_server.apply(path, seen=lambda: "Matterhorn" in skill_server.launch_speech(ids["room_device"]))
     refreshed = skill_server.admin("calendars", "refresh", "--room", ids["room"])
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
-    _wait_until_known(skill_server, ids["room_device"], "Matterhorn")
     return ids
 
 
@@ -107,23 +101,6 @@ def _meeting_now_feed(description: str) -> bytes:
     event.add("description", description)
     calendar.add_component(event)
     return calendar.to_ical()
-
-
-def _wait_until_known(skill_server: Any, device_id: str, room_name: str) -> None:
-    """The server's fleet cache may predate the applied fleet: wait until the room device names its room."""
-    deadline = time.monotonic() + FLEET_SEEN_SECONDS
-    while room_name not in _launch_speech(skill_server, device_id):
-        assert time.monotonic() < deadline, "the server never saw the applied fleet"
-        time.sleep(0.5)
-
-
-def _launch_speech(skill_server: Any, device_id: str) -> str:
-    envelope = launch_request(
-        application_id=skill_server.skill_id, device_id=device_id, user_id="amzn1.ask.account.E2ECALLING"
-    )
-    request = urllib.request.Request(skill_server.endpoint, data=json.dumps(envelope).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return str(json.loads(answer.read())["response"]["outputSpeech"]["ssml"])
 
 
 def calls(skill_server: Any) -> list[dict[str, Any]]:

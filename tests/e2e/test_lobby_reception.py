@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,13 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from skill.local.envelopes import launch_request
-
 pytestmark = pytest.mark.e2e
 
 Speech = Callable[[dict[str, Any]], str]
 ZONES = ("Asia/Tokyo", "Europe/London", "America/New_York")
-FLEET_SEEN_SECONDS = 10.0
 NOTIFIED_SECONDS = 10.0
 SITE = "Harbour Office"
 
@@ -112,22 +108,8 @@ def lobby(skill_server: Any, webhook: Webhook, tmp_path_factory: pytest.TempPath
     }
     path = tmp_path_factory.mktemp("reception") / "fleet.yaml"
     path.write_text(yaml.safe_dump(fleet))
-    applied = skill_server.admin("apply", str(path))
-    assert applied.returncode == 0, applied.stderr
-    deadline = time.monotonic() + FLEET_SEEN_SECONDS
-    while SITE not in _launch_speech(skill_server, ids["lobby_device"]):
-        assert time.monotonic() < deadline, "the server never saw the applied fleet"
-        time.sleep(0.5)
+    skill_server.apply(path, seen=lambda: SITE in skill_server.launch_speech(ids["lobby_device"]))
     return ids
-
-
-def _launch_speech(skill_server: Any, device_id: str) -> str:
-    envelope = launch_request(
-        application_id=skill_server.skill_id, device_id=device_id, user_id="amzn1.ask.account.E2ELOBBY"
-    )
-    request = urllib.request.Request(skill_server.endpoint, data=json.dumps(envelope).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return str(json.loads(answer.read())["response"]["outputSpeech"]["ssml"])
 
 
 def admin_json(skill_server: Any, *args: str) -> list[dict[str, Any]]:

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from skill.local.envelopes import launch_request
 
 pytestmark = pytest.mark.e2e
 
@@ -27,27 +23,14 @@ ROOM = "amzn1.ask.device.TESTROOM"
 LOBBY = "amzn1.ask.device.TESTLOBBY"
 DESK = "amzn1.ask.device.TESTDESK"
 ALICE = "amzn1.ask.account.TESTALICE"
-FLEET_SEEN_SECONDS = 10.0
 APL = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}}
 Speech = Callable[[dict[str, Any]], str]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def office(skill_server: Any) -> None:
-    """The test office, once the server (whose fleet cache may predate it) knows it."""
-    applied = skill_server.admin("apply", str(OFFICE))
-    assert applied.returncode == 0, applied.stderr
-    deadline = time.monotonic() + FLEET_SEEN_SECONDS
-    while "Test HQ" not in _launch_speech(skill_server, LOBBY):
-        assert time.monotonic() < deadline, "the server never saw the test office"
-        time.sleep(0.5)
-
-
-def _launch_speech(skill_server: Any, device_id: str) -> str:
-    envelope = launch_request(application_id=skill_server.skill_id, device_id=device_id, user_id=ALICE)
-    request = urllib.request.Request(skill_server.endpoint, data=json.dumps(envelope).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return str(json.loads(answer.read())["response"]["outputSpeech"]["ssml"])
+    """The test office, once the server knows it."""
+    skill_server.apply(OFFICE, seen=lambda: "Test HQ" in skill_server.launch_speech(LOBBY))
 
 
 def sentences(said: str) -> int:

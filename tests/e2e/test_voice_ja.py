@@ -23,8 +23,7 @@ Speech = Callable[[dict[str, Any]], str]
 
 @pytest.fixture(scope="module", autouse=True)
 def office(skill_server: Any) -> None:
-    applied = skill_server.admin("apply", str(OFFICE))
-    assert applied.returncode == 0, applied.stderr
+    skill_server.apply(OFFICE)
 
 
 def directive_types(envelope: dict[str, Any]) -> list[str]:
