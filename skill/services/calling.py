@@ -16,8 +16,8 @@ from skill.domain.dialing import CallRefused, DialerError, DialingError, DialPla
 from skill.domain.directory import DirectoryEntry, match_names, pick
 from skill.domain.errors import DomainError
 from skill.domain.model import BusyInterval, Caller, CallingPolicy, Fleet
-from skill.observability import count
-from skill.ports import CallLog, Dialer
+from skill.observability import count, logger
+from skill.ports import BookingStore, CallLog, Dialer
 
 PHONE_TYPE_WORDS: Mapping[str, str] = {
     "mobile": "mobile",
@@ -42,6 +42,7 @@ DEFAULT_PHONE_ORDER = ("mobile", "office", "home")
 RECEPTION_ID = "reception"
 RECEPTION_ALIASES = ("front desk", "reception desk", "the front desk", "the reception")
 JOIN_LEAD = timedelta(minutes=15)
+BUSY_LOOKUP_SLACK = timedelta(minutes=1)  # a meeting starting just past the lead still counts
 
 
 class NoPhoneToRing(DomainError):
@@ -343,6 +344,25 @@ def place_call(
 
 
 # ---------------------------------------------------------------- joining the meeting
+
+
+def meetings_soon(caller: Caller, store: BookingStore, now: datetime) -> list[BusyInterval]:
+    """Busy time from now to the end of the join window on the caller's calendar: the room's on a shared
+    device, the user's own on a personal one. None when there is no calendar, or it cannot be read (a
+    calendar we cannot read is a meeting we cannot see)."""
+    from skill.domain.calendar import user_owner
+
+    if caller.is_shared:
+        owner = caller.room.id if caller.room else None
+    else:
+        owner = user_owner(caller.user.id) if caller.user else None
+    if owner is None:
+        return []
+    try:
+        return store.busy_between(owner, now, now + JOIN_LEAD + BUSY_LOOKUP_SLACK, caller.timezone)
+    except Exception:
+        logger.warning("busy time not readable for join", exc_info=True)
+        return []
 
 
 def meeting_line(caller: Caller, busy: Sequence[BusyInterval], now: datetime) -> MeetingLine | CallOutcome:

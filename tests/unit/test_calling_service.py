@@ -298,3 +298,33 @@ def test_fleet_store_directory_matches_the_pure_one() -> None:
     # The directory is built from what the fleet store loads, reception included.
     parties = calling.directory(InMemoryFleetStore.of(FLEET).load_fleet())
     assert set(parties) == {"user:alice", "user:alice-chen", "user:bob", "user:carol", "contact:acme", "reception"}
+
+
+@dataclass
+class CalendarReads:
+    """A bookings store that records whose busy time is read, or fails every read."""
+
+    broken: bool = False
+    read: list[tuple[str, datetime, datetime]] = field(default_factory=list)
+
+    def busy_between(self, owner: str, start: datetime, end: datetime, tz: str) -> list[BusyInterval]:
+        if self.broken:
+            raise ConnectionError("the table cannot be reached")
+        self.read.append((owner, start, end))
+        return [busy(5, None)]
+
+
+def test_the_meeting_to_join_is_looked_for_on_the_rooms_or_the_users_own_calendar() -> None:
+    # Given a store that answers, and one that fails
+    store, broken = CalendarReads(), CalendarReads(broken=True)
+
+    # When a room and a personal device look for a meeting to join, and a room whose calendar cannot be read
+    from_room = calling.meetings_soon(SHARED, store, NOW)  # type: ignore[arg-type]
+    from_desk = calling.meetings_soon(PERSONAL, store, NOW)  # type: ignore[arg-type]
+    unreadable = calling.meetings_soon(SHARED, broken, NOW)  # type: ignore[arg-type]
+
+    # Then the room's and Bob's calendars are read through the join window; an unreadable one is no meeting
+    end = NOW + calling.JOIN_LEAD + calling.BUSY_LOOKUP_SLACK
+    assert store.read == [(ROOM.id, NOW, end), (f"user:{BOB.id}", NOW, end)]
+    assert len(from_room) == len(from_desk) == 1
+    assert unreadable == []

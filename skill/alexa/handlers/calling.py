@@ -8,7 +8,6 @@ the call is placed.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -29,7 +28,6 @@ from skill.services import calling
 from skill.services.calling import Ambiguous, Callee, CallOutcome, NotFound
 
 SESSION_KEY = "calling"
-BUSY_LOOKUP_SLACK = timedelta(minutes=1)
 
 
 # ---------------------------------------------------------------- request helpers
@@ -229,18 +227,9 @@ class JoinMeetingIntentHandler(IntentHandler):
     feature = "join-meeting"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        caller = ctx.caller
-        owner = (
-            caller.room.id if caller.is_shared and caller.room else f"user:{caller.user.id}" if caller.user else None
-        )
+        caller, container = ctx.caller, ctx.container
         send_progressive(handler_input, message(ctx.locale, "progress.join"))
-        end = ctx.now + calling.JOIN_LEAD + BUSY_LOOKUP_SLACK
-        try:
-            busy = ctx.container.bookings.busy_between(owner, ctx.now, end, caller.timezone) if owner else []
-        except Exception:  # a calendar we cannot read is a meeting we cannot see
-            logger.warning("busy time not readable for join", exc_info=True)
-            busy = []
-        container = ctx.container
+        busy = calling.meetings_soon(caller, container.bookings, ctx.now)
         outcome = calling.join_meeting(
             caller,
             busy,
