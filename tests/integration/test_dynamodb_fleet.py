@@ -218,3 +218,25 @@ def test_a_document_is_stored_as_one_string_and_map_documents_written_before_are
     assert rooms["aso"] == {"id": "aso", "name": "Aso", "capacity": 6}
     assert device is not None and device.room == "aso"
     assert by_key is not None and by_key.capacity == 6
+
+
+def test_a_room_user_or_contact_by_id_comes_from_the_cached_fleet_and_a_new_one_by_key(
+    demo_store: DynamoFleetStore, aws_endpoint: str, table: str
+) -> None:
+    # Given a warm store whose fleet snapshot is cached, and a room another process adds afterwards
+    demo_store.load_fleet()
+    requests: list[str] = []
+    demo_store.table.client.meta.events.register("before-send.dynamodb", lambda request, **_: requests.append("x"))
+    other = DynamoFleetStore(Table(boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1"), table))
+    other.put_doc("room", {"id": "denali", "name": "Denali"})
+
+    # When rooms, a user and the new room are asked for by id
+    fuji, bob = demo_store.get_room("fuji"), demo_store.get_user("bob")
+    known_reads = len(requests)
+    denali, nowhere = demo_store.get_room("denali"), demo_store.get_room("nowhere")
+
+    # Then the known ones cost no request; the new room and a missing one are read by key
+    assert fuji is not None and fuji.name == "Fuji" and bob is not None
+    assert known_reads == 0
+    assert denali is not None and denali.name == "Denali" and nowhere is None
+    assert len(requests) == 2

@@ -168,16 +168,25 @@ class DynamoFleetStore:
         return codec.fleet_from_docs(self._snapshot())
 
     def get_room(self, room_id: str) -> Room | None:
-        item = self.table.get(PREFIX["room"] + room_id, META)
-        return codec.room_from_doc(_doc(item)) if item else None
+        doc = self._doc_of("room", room_id)
+        return codec.room_from_doc(doc) if doc else None
 
     def get_user(self, user_id: str) -> User | None:
-        item = self.table.get(PREFIX["user"] + user_id, META)
-        return codec.user_from_doc(_doc(item)) if item else None
+        doc = self._doc_of("user", user_id)
+        return codec.user_from_doc(doc) if doc else None
 
     def get_contact(self, contact_id: str) -> Contact | None:
-        item = self.table.get(PREFIX["contact"] + contact_id, META)
-        return codec.contact_from_doc(_doc(item)) if item else None
+        doc = self._doc_of("contact", contact_id)
+        return codec.contact_from_doc(doc) if doc else None
+
+    def _doc_of(self, kind: str, entity_id: str) -> dict[str, Any] | None:
+        """One entity's document from the fleet snapshot (no request while it is cached), or read by key when
+        the snapshot lacks it, so an entity added a moment ago is found at once."""
+        doc = self._snapshot()[kind].get(entity_id)
+        if doc is None:
+            item = self.table.get(PREFIX[kind] + entity_id, META)
+            doc = _doc(item) if item else None
+        return doc
 
     # ------------------------------------------------------------ writes
 
