@@ -225,6 +225,11 @@ class Booking:
     def interval(self) -> Interval:
         return Interval(self.start, self.end)
 
+    @property
+    def busy(self) -> BusyInterval:
+        """The busy time this booking holds, as merged with calendar busy time."""
+        return BusyInterval(self.start, self.end, "booking", self.id, subject=self.subject, organizer=self.organizer)
+
 
 @dataclass(frozen=True)
 class BusyInterval:

@@ -416,15 +416,9 @@ def next_meeting(
     end = local_midnight(now.astimezone(ZoneInfo(tz)).date() + timedelta(days=NEXT_MEETING_DAYS), tz)
     bookings = [b for b in store.bookings_for_user(owner.id, now, end) if b.status.is_live and b.start >= now]
     events = store.busy_between(user_owner(owner.id), now, end, tz)
-    found: list[NextMeeting] = [NextMeeting(_busy_of(b), b.room_id) for b in bookings]
+    found: list[NextMeeting] = [NextMeeting(b.busy, b.room_id) for b in bookings]
     found += [NextMeeting(event, None) for event in events if event.start >= now]
     return min(found, key=lambda meeting: meeting.busy.start, default=None)
-
-
-def _busy_of(booking: Booking) -> BusyInterval:
-    return BusyInterval(
-        booking.start, booking.end, "booking", booking.id, subject=booking.subject, organizer=booking.organizer
-    )
 
 
 # --- no-show release ------------------------------------------------------------------------------

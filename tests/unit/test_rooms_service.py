@@ -37,7 +37,7 @@ class InMemoryBookings:
     feed: dict[str, list[BusyInterval]] = field(default_factory=dict)
 
     def _busy(self, owner: str) -> list[BusyInterval]:
-        live = [rooms._busy_of(b) for b in self.bookings.values() if b.room_id == owner and b.status.is_live]
+        live = [b.busy for b in self.bookings.values() if b.room_id == owner and b.status.is_live]
         return live + self.feed.get(owner, [])
 
     def room_day(self, room_id: str, day: date) -> Any:

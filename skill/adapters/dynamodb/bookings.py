@@ -83,7 +83,7 @@ class DynamoBookingStore:
         found: dict[tuple[str, str, datetime], BusyInterval] = {}
         for day in _days(start, end, tz):
             stored = self.room_day(room_id, day)
-            live = [_busy_from_booking(b) for b in stored.bookings if b.status.is_live]
+            live = [b.busy for b in stored.bookings if b.status.is_live]
             for busy in [*live, *stored.feed_busy]:
                 if busy.start < end and start < busy.end:
                     found[(busy.source, busy.ref, busy.start)] = busy
@@ -370,17 +370,6 @@ def _booking_from_item(item: dict[str, Any]) -> Booking:
         checked_in_at=_parse_time(item["checked_in_at"]) if item.get("checked_in_at") else None,
         subject=item.get("subject"),
         sequence=int(item.get("sequence", 0)),
-    )
-
-
-def _busy_from_booking(booking: Booking) -> BusyInterval:
-    return BusyInterval(
-        start=booking.start,
-        end=booking.end,
-        source="booking",
-        ref=booking.id,
-        subject=booking.subject,
-        organizer=booking.organizer,
     )
 
 
