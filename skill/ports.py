@@ -1,14 +1,17 @@
-"""The ports: what the use cases need from the outside world, as Protocols the adapters implement."""
+"""The ports: what the use cases need from the outside world, as Protocols the adapters implement.
+
+Only domain types appear here; tests/fakes.py holds an in-memory double of every port.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from skill.adapters.notify import Attempt
-    from skill.domain.calendar import FeedState
+    from skill.domain.calendar import FeedFetch, FeedState, ParsedFeed
     from skill.domain.calls import CallRecord
     from skill.domain.model import (
         Booking,
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
         SkillGroup,
         User,
     )
-    from skill.domain.reception import ExpectedVisit, Visit
+    from skill.domain.reception import Attempt, AttemptStatus, ExpectedVisit, Message, NotificationRecord, Visit
 
 
 class Clock(Protocol):
@@ -70,8 +73,61 @@ class FleetStore(Protocol):
 
 
 class Dialer(Protocol):
-    def place_call(self, call_id: str, from_room_phone: str, to: str, digits: str | None) -> str:
-        """Ring `from_room_phone`, bridge it to `to`, send `digits`; the provider's id; raises DialerError."""
+    def place_call(
+        self, call_id: str, from_room_phone: str, to: str, digits: str | None, *, request_id: str | None = None
+    ) -> str:
+        """Ring `from_room_phone`, bridge it to `to`, send `digits`; the provider's id. Raises DialerError,
+        or CallOutcomeUnknown when the request went out and its answer did not come."""
+        ...
+
+
+class ChannelSender(Protocol):
+    def send(self, address: str, message: Message, *, idempotency_key: str) -> str:
+        """Send `message` to `address` once; the provider's message id. Raises NotifyError, or
+        OutcomeUnknown when the message went out and its answer did not come."""
+        ...
+
+
+class Parameters(Protocol):
+    """Configuration secrets by name (SSM Parameter Store)."""
+
+    def get(self, name: str) -> str: ...
+
+    def get_many(self, names: Sequence[str]) -> dict[str, str]:
+        """Every value of `names`; LookupError naming those that do not exist."""
+        ...
+
+
+class ContactsFile(Protocol):
+    """An address book as read: the contacts, and a line per entry that could not be read."""
+
+    @property
+    def contacts(self) -> list[Contact]: ...
+    @property
+    def problems(self) -> list[str]: ...
+
+
+class ContactsReader(Protocol):
+    def __call__(self, path: Path, country: str) -> ContactsFile:
+        """The contacts of a CSV or vCard file, numbers read in `country`; OSError when it cannot be read."""
+        ...
+
+
+class Erasable(Protocol):
+    """A store holding personal data that `users forget` erases."""
+
+    def forget_user(self, user_id: str) -> int: ...
+
+
+class FeedFetcher(Protocol):
+    def __call__(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FeedFetch:
+        """The feed at `url` unless unchanged since the validators; raises FeedError."""
+        ...
+
+
+class FeedParser(Protocol):
+    def __call__(self, body: bytes, *, default_tz: str, start: datetime, end: datetime) -> ParsedFeed:
+        """The busy time of a feed's bytes in [start, end); raises FeedError."""
         ...
 
 
@@ -86,11 +142,17 @@ class CallLog(Protocol):
 
     def list_calls(self, limit: int = 100) -> list[CallRecord]: ...
 
+    def forget_user(self, user_id: str) -> int: ...
+
 
 class VisitStore(Protocol):
-    """Visits, expected visitors and notification attempts (skill.adapters.dynamodb.visits)."""
+    """Visits, expected visitors and notification attempts."""
 
     def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None: ...
+
+    def visit_in_stream_record(self, record: Mapping[str, Any]) -> Visit | None:
+        """The visit a change-stream record inserted; None for any other record."""
+        ...
 
     def on_site(self) -> list[Visit]: ...
 
@@ -110,7 +172,11 @@ class VisitStore(Protocol):
 
     def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None: ...
 
-    def already_sent(self, visit_id: str, target_key: str) -> bool: ...
+    def attempt_status(self, visit_id: str, target_key: str) -> AttemptStatus | None:
+        """The status of the last attempt recorded for one target of a visit's notification."""
+        ...
+
+    def notifications(self, limit: int = 200) -> list[NotificationRecord]: ...
 
     def forget_visitor(self, name: str) -> int: ...
 
@@ -129,6 +195,10 @@ class BookingStore(Protocol):
     ) -> dict[str, list[BusyInterval]]: ...
 
     def list_bookings(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[Booking]: ...
+
+    def list_bookings_for_rooms(
+        self, room_ids: Iterable[str], start: datetime, end: datetime, tz: str
+    ) -> list[Booking]: ...
 
     def bookings_for_user(self, user_id: str, start: datetime, end: datetime) -> list[Booking]: ...
 
@@ -153,6 +223,8 @@ class BookingStore(Protocol):
     ) -> bool: ...
 
     def mark_feed_stale(self, room_id: str, day: date) -> None: ...
+
+    def forget_user(self, user_id: str) -> int: ...
 
 
 class FeedStateStore(Protocol):

@@ -16,30 +16,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
-from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
+
+from skill.domain.calendar import FeedError, FeedFetch
 
 _CHUNK = 64 * 1024
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _USER_AGENT = "office-assistant-calendar/1.0"
 
 
-class FeedFetchError(Exception):
+class FeedFetchError(FeedError):
     """A feed that could not be fetched; `reason` is short and stable ("timeout", "http 500", ...)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class FeedFetch:
-    not_modified: bool
-    body: bytes | None
-    etag: str | None
-    last_modified: str | None
 
 
 def fetch_feed(

@@ -7,17 +7,16 @@ what counts as busy, what may be shown of an event, and what survives a broken c
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
+from skill.domain.calendar import FeedError, ParsedFeed, busy_digest
 from skill.domain.model import BusyInterval
 
 if TYPE_CHECKING:
@@ -38,19 +37,8 @@ _MARGIN = timedelta(days=1)
 _PARSE_LOCK = threading.Lock()
 
 
-class FeedParseError(Exception):
+class FeedParseError(FeedError):
     """Bytes that are not a usable calendar, or a feed too costly to expand."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    events: tuple[BusyInterval, ...]
-    skipped: int
-    digest: str
 
 
 class _Deadline:
@@ -78,23 +66,6 @@ def parse_feed(body: bytes, *, default_tz: str, start: datetime, end: datetime, 
         events, skipped = _expand(text, zone, start, end, deadline)
     ordered = tuple(_unique_refs(events))
     return ParsedFeed(events=ordered, skipped=skipped, digest=busy_digest(ordered))
-
-
-def busy_digest(events: Iterable[BusyInterval]) -> str:
-    """sha256 over what matters of each event, so a feed that only rewrites DTSTAMP keeps its digest."""
-    digest = hashlib.sha256()
-    for event in events:
-        fields = [
-            event.start.isoformat(),
-            event.end.isoformat(),
-            event.ref,
-            event.subject,
-            event.private,
-            event.dial_in,
-        ]
-        digest.update(json.dumps(fields, ensure_ascii=False).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
 
 
 def _calendar_text(body: bytes) -> str:

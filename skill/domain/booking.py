@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,31 @@ _VAGUE_TIME = frozenset({"MO", "AF", "EV", "NI"})
 
 
 # --- Alexa slot values ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a person asked to book or to find: from when, for how long, for how many."""
+
+    start: datetime
+    duration: timedelta
+    attendees: int | None = None
+
+    @classmethod
+    def from_slots(
+        cls,
+        date_value: str | None,
+        time_value: str | None,
+        attendees_value: str | None,
+        *,
+        duration: timedelta,
+        tz: str,
+        now: datetime,
+    ) -> BookingRequest:
+        """The request that AMAZON.DATE, TIME and NUMBER values make for `duration` (BookingRuleError when one
+        makes no sense)."""
+        attendees = parse_attendees(attendees_value)
+        return cls(requested_start(date_value, time_value, tz, now), duration, attendees)
 
 
 def parse_duration(value: str) -> timedelta:
@@ -168,36 +194,71 @@ def local_days(interval: Interval, tz: str) -> list[date]:
 # --- room rules ----------------------------------------------------------------------------------
 
 
-def check_booking(room: Room, interval: Interval, now: datetime, attendees: int | None) -> Interval:
-    """The interval to book, on the 15-minute grid, or BookingRuleError saying which rule it breaks.
+def parse_attendees(value: str | None) -> int | None:
+    """An AMAZON.NUMBER head count; None when not said."""
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise BookingRuleError("bad_attendees", value=value)
+    return int(value)
 
-    A start at (or up to `PAST_GRACE` before) now is rounded down to its quarter hour and the end
-    rounded up, so the whole requested time is covered; a later start is moved to the nearest quarter
-    hour and keeps its length (rounded up to whole slots). The result never exceeds `max_minutes`.
-    """
-    rules = room.booking
-    start, end, now = (moment.astimezone(UTC) for moment in (interval.start, interval.end, now))
+
+def misfit(room: Room, attendees: int | None, features: Collection[str] = ()) -> str | None:
+    """Why `room` cannot hold the meeting asked for ("not_bookable", "missing_feature", "too_small",
+    "capacity_unknown" when seats were asked for and the room's are not on record), or None."""
     if not room.bookable:
-        raise BookingRuleError("not_bookable", room=room.id)
-    if attendees is not None and room.capacity is not None and attendees > room.capacity:
-        raise BookingRuleError("too_small", room=room.id, capacity=room.capacity, attendees=attendees)
+        return "not_bookable"
+    if not set(features) <= set(room.features):
+        return "missing_feature"
+    if attendees is None:
+        return None
+    if room.capacity is None:
+        return "capacity_unknown"
+    return "too_small" if attendees > room.capacity else None
+
+
+def on_grid(start: datetime, duration: timedelta, now: datetime) -> Interval:
+    """The quarter hours a request starting at `start` covers, or BookingRuleError("in_past").
+
+    A start at (or up to `PAST_GRACE` before) now is rounded down to its quarter hour and the end rounded
+    up, so the whole requested time is covered; a later start moves to the nearest quarter hour and keeps
+    its length, rounded up to whole slots.
+    """
     if start < now - PAST_GRACE:
         raise BookingRuleError("in_past", start=start)
-    if start - now > timedelta(days=rules.window_days):
-        raise BookingRuleError("too_far", window_days=rules.window_days)
-    longest = timedelta(minutes=rules.max_minutes)
-    duration = end - start
-    if duration > longest:
-        raise BookingRuleError("too_long", max_minutes=rules.max_minutes)
     if start <= now:
-        start, end = floor_slot(start), ceil_slot(end)
-    else:
-        start = nearest_slot(start)
-        end = ceil_slot(start + duration)
-    end = min(end, floor_slot(start + longest))
-    if end <= start:
-        raise BookingRuleError("bad_duration", minutes=int(duration.total_seconds() // 60))
-    return Interval(start, end)
+        return Interval(floor_slot(start), ceil_slot(start + duration))
+    begin = nearest_slot(start)
+    return Interval(begin, ceil_slot(begin + duration))
+
+
+def check_booking(room: Room, interval: Interval, now: datetime, attendees: int | None) -> Interval:
+    """The interval to book, on the 15-minute grid (`on_grid`), or BookingRuleError saying which rule it
+    breaks. A named room whose seats are not on record may be booked; the result never exceeds
+    `max_minutes`."""
+    rules = room.booking
+    start, end, now = (moment.astimezone(UTC) for moment in (interval.start, interval.end, now))
+    problem = misfit(room, attendees)
+    if problem == "not_bookable":
+        raise BookingRuleError(problem, room=room.id)
+    if problem == "too_small":
+        raise BookingRuleError(problem, room=room.id, capacity=room.capacity, attendees=attendees)
+    duration = end - start
+    slots = on_grid(start, duration, now)
+    if start - now > timedelta(days=rules.window_days):
+        raise BookingRuleError("too_far", room=room.id, window_days=rules.window_days)
+    longest = timedelta(minutes=rules.max_minutes)
+    if duration > longest:
+        raise BookingRuleError("too_long", room=room.id, max_minutes=rules.max_minutes)
+    end = min(slots.end, floor_slot(slots.start + longest))
+    if end <= slots.start:
+        raise BookingRuleError("bad_duration", room=room.id, minutes=int(duration.total_seconds() // 60))
+    return Interval(slots.start, end)
+
+
+def has_started(booking: Booking, now: datetime) -> bool:
+    """A meeting that has started is ended (the rest of its time freed); one that has not is cancelled."""
+    return now > booking.start
 
 
 def no_show_due(booking: Booking, rules: BookingRules, now: datetime) -> bool:
@@ -265,27 +326,24 @@ def extension_limit(booking: Booking, busy: Sequence[BusyInterval], wanted_end: 
 # --- finding a room ------------------------------------------------------------------------------
 
 
-def rank_rooms(
+def rooms_that_fit(
+    rooms: Sequence[Room], attendees: int | None, features: Collection[str], exclude: Collection[str] = ()
+) -> list[Room]:
+    """The rooms a search may offer: bookable, with the features asked for, known to seat everyone."""
+    return [room for room in rooms if room.id not in exclude and misfit(room, attendees, features) is None]
+
+
+def rank_free(
     rooms: Sequence[Room],
     busy_by_room: Mapping[str, Sequence[BusyInterval]],
     interval: Interval,
     *,
-    attendees: int | None,
-    features: Collection[str],
     near_floor: int | None,
 ) -> list[Room]:
-    """Bookable rooms free for `interval` with the seats and features asked for, nearest first.
+    """The rooms free for `interval`, nearest first.
 
-    Order: the asking room's floor, then floor distance, then the smallest room that fits, then name.
-    A room with no known capacity only qualifies when no number of attendees was asked for.
+    Order: the asking room's floor, then floor distance, then the smallest room, then name.
     """
-
-    def fits(room: Room) -> bool:
-        if not room.bookable or not set(features) <= set(room.features):
-            return False
-        if attendees is not None and (room.capacity is None or room.capacity < attendees):
-            return False
-        return first_conflict(busy_by_room.get(room.id, ()), interval) is None
 
     def nearness(room: Room) -> tuple[int, int, str]:
         unknown = 10_000  # rooms with no floor or capacity on record come last
@@ -293,4 +351,5 @@ def rank_rooms(
         capacity = room.capacity if room.capacity is not None else unknown
         return (distance, capacity, room.name.casefold())
 
-    return sorted((room for room in rooms if fits(room)), key=nearness)
+    free = [room for room in rooms if first_conflict(busy_by_room.get(room.id, ()), interval) is None]
+    return sorted(free, key=nearness)

@@ -1,18 +1,62 @@
-"""Calendar feed rules that need no I/O: the look-ahead window, busy time per local day, freshness.
+"""Calendar feed rules that need no I/O: the look-ahead window, busy time per local day, freshness, and
+the values a feed source hands back (fetched bytes, parsed busy time, their digest).
 
 Everything takes `now` and a time-zone name; nothing here fetches or stores.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from skill.domain.errors import DomainError
 from skill.domain.model import BusyInterval
 
 USER_OWNER_PREFIX = "user:"
+
+
+class FeedError(DomainError):
+    """A feed that could not be fetched or read; `reason` is short, stable and safe to log and store."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class FeedFetch:
+    not_modified: bool
+    body: bytes | None
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    events: tuple[BusyInterval, ...]
+    skipped: int
+    digest: str
+
+
+def busy_digest(events: Iterable[BusyInterval]) -> str:
+    """sha256 over what matters of each event, so a feed that only rewrites DTSTAMP keeps its digest."""
+    digest = hashlib.sha256()
+    for event in events:
+        fields = [
+            event.start.isoformat(),
+            event.end.isoformat(),
+            event.ref,
+            event.subject,
+            event.private,
+            event.dial_in,
+        ]
+        digest.update(json.dumps(fields, ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def user_owner(user_id: str) -> str:

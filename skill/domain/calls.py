@@ -14,6 +14,7 @@ from enum import StrEnum
 
 class CallStatus(StrEnum):
     PLACING = "placing"
+    UNKNOWN = "unknown"  # the provider took the request but did not answer in time: it may ring
     RINGING = "ringing"
     ANSWERED = "answered"
     BRIDGED = "bridged"
@@ -29,12 +30,13 @@ class CallStatus(StrEnum):
 
 _RANK = {
     CallStatus.PLACING: 0,
-    CallStatus.RINGING: 1,
-    CallStatus.ANSWERED: 2,
-    CallStatus.BRIDGED: 3,
-    CallStatus.FAILED: 4,
-    CallStatus.ENDED: 4,
-    CallStatus.REFUSED: 4,
+    CallStatus.UNKNOWN: 1,
+    CallStatus.RINGING: 2,
+    CallStatus.ANSWERED: 3,
+    CallStatus.BRIDGED: 4,
+    CallStatus.FAILED: 5,
+    CallStatus.ENDED: 5,
+    CallStatus.REFUSED: 5,
 }
 
 

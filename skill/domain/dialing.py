@@ -45,6 +45,14 @@ class DialerError(DomainError):
         self.retryable = retryable
 
 
+class CallOutcomeUnknown(DialerError):
+    """The request reached the provider but its answer did not come in time: the call may ring, so it is
+    neither reported as failed nor requested again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, retryable=False)
+
+
 @dataclass(frozen=True)
 class DialPlan:
     """What to dial: the E.164 number and the DTMF digits to send once answered.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -41,10 +43,11 @@ class BookingRuleError(DomainError):
 
 
 class RoomTakenError(DomainError):
-    """The requested time overlaps a booking or calendar event."""
+    """The requested time, from `requested_start`, overlaps a booking or calendar event from `busy_from` on;
+    the room is free until then when that is after the requested start."""
 
-    def __init__(self, room_id: str, busy_from: object = None, free_until: object = None) -> None:
+    def __init__(self, room_id: str, busy_from: datetime, requested_start: datetime) -> None:
         super().__init__(f"room {room_id} is taken")
         self.room_id = room_id
         self.busy_from = busy_from
-        self.free_until = free_until
+        self.free_until = busy_from if busy_from > requested_start else None

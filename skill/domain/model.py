@@ -11,7 +11,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
-FEATURES = ("booking", "calling", "join-meeting", "reception")
+from skill import capabilities
+
+# The feature names a skill group may grant: those the capabilities declare (skill/capabilities.py).
+FEATURES = capabilities.FEATURES
 
 
 class DeviceKind(StrEnum):
@@ -26,10 +29,7 @@ class CallerKind(StrEnum):
 
 
 DEFAULT_FEATURES: Mapping[DeviceKind, frozenset[str]] = MappingProxyType(
-    {
-        DeviceKind.SHARED: frozenset({"booking", "calling", "join-meeting"}),
-        DeviceKind.PERSONAL: frozenset({"booking", "calling", "join-meeting"}),
-    }
+    {DeviceKind.SHARED: capabilities.DEFAULT_FEATURES, DeviceKind.PERSONAL: capabilities.DEFAULT_FEATURES}
 )
 
 

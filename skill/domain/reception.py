@@ -1,12 +1,14 @@
 """Reception: visits, expected visitors, who is told about a visitor and in which order.
 
 Pure rules for the lobby: the escalation plan (host, then delegate, then the site's reception), the
-backoff between delivery attempts, the text sent to the person told, matching a visitor who checks in
-to one announced in advance, the end-of-day check-out and the visit's retention.
+backoff between delivery attempts, the per-target key that keeps a message from being sent twice, the
+text sent to the person told, matching a visitor who checks in to one announced in advance, the
+end-of-day check-out and the visit's retention.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,9 +17,14 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from skill.domain.errors import DomainError
 from skill.domain.model import NotifyTarget, Site, User
 
 Role = Literal["host", "delegate", "reception"]
+# "sending" is stored before a message goes out, so a run that dies while sending leaves a mark; "unknown"
+# is a send whose answer never came (it may have been delivered). Neither is ever sent again.
+AttemptStatus = Literal["sending", "sent", "retrying", "failed", "unknown"]
+UNSETTLED: frozenset[str] = frozenset({"sending", "unknown"})
 
 MAX_ATTEMPTS_PER_TARGET = 3
 RETRY_BASE_SECONDS = 2.0
@@ -71,6 +78,64 @@ class Stage:
 class Message:
     subject: str
     text: str
+
+
+class NotifyError(DomainError):
+    """A message that did not get through; `reason` is a short code with no personal data in it."""
+
+    def __init__(self, reason: str, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class OutcomeUnknown(NotifyError):
+    """The message went out but no answer came back (a timeout while waiting for it): it may have been
+    delivered, so it is never sent to the same target again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, retryable=False)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    key: str  # the per-target key (`target_key`)
+    recipient_id: str
+    role: str
+    channel: str
+    status: AttemptStatus
+    attempts: int
+    reason: str | None = None
+    provider_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    delivered: bool
+    recipient_id: str | None  # who got it, when someone did
+    role: str | None
+    attempts: tuple[Attempt, ...]
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    """What `notifications list` shows: who (by id) was tried on which channel, and how it went."""
+
+    key: str
+    visit_id: str
+    recipient_id: str
+    role: str
+    channel: str
+    status: str
+    attempts: int
+    reason: str | None
+    updated_at: datetime
+
+
+def target_key(key: str, recipient_id: str, channel: str, address: str) -> str:
+    """The stable key of one message to one person on one channel and address (the address only hashed)."""
+    digest = hashlib.sha256(address.encode()).hexdigest()[:16]
+    return f"{key}#{recipient_id}#{channel}#{digest}"
 
 
 def escalation_plan(host: User, users: Mapping[str, User], site: Site) -> list[Stage]:

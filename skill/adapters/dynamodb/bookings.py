@@ -171,9 +171,7 @@ class DynamoBookingStore:
         return extended
 
     def end_booking(self, booking: Booking, now: datetime, tz: str) -> Booking:
-        """End a meeting in progress at the next quarter hour, freeing the slots after it."""
-        if now <= booking.start:
-            raise BookingRuleError("not_started", booking=booking.id)
+        """End a meeting in progress (`has_started`) at the next quarter hour, freeing the slots after it."""
         new_end = min(booking.end, ceil_slot(now))
         ended = replace(booking, status=BookingStatus.ENDED, end=new_end, sequence=booking.sequence + 1)
         kept = set(slot_starts(ended.interval))
@@ -225,7 +223,7 @@ class DynamoBookingStore:
                 failed = [op for op, code in zip(ops, codes, strict=False) if code == "ConditionalCheckFailed"]
                 taken = [op.claims for op in failed if op.claims is not None]
                 if taken and not any(op.on_booking for op in failed):
-                    raise RoomTakenError(booking.room_id, busy_from=min(taken)) from error
+                    raise RoomTakenError(booking.room_id, min(taken), booking.start) from error
                 if failed:
                     raise BookingRuleError("booking_changed", booking=booking.id) from error
                 if "TransactionConflict" not in codes or attempt == _CONFLICT_RETRIES:

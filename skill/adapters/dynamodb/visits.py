@@ -17,33 +17,16 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from skill.adapters.dynamodb.table import Table, from_attrs, key
-from skill.adapters.notify import Attempt
-from skill.domain.reception import ExpectedVisit, Visit
+from skill.domain.reception import Attempt, AttemptStatus, ExpectedVisit, NotificationRecord, Visit
 
 ONSITE_INDEX = "ONSITE"
 NOTIFY_INDEX = "NOTIFY"
 NOTIFY_STATUSES = ("pending", "delivered", "failed")
-
-
-@dataclass(frozen=True)
-class NotificationRecord:
-    """What `notifications list` shows: who (by id) was tried on which channel, and how it went."""
-
-    key: str
-    visit_id: str
-    recipient_id: str
-    role: str
-    channel: str
-    status: str
-    attempts: int
-    reason: str | None
-    updated_at: datetime
 
 
 def _utc(moment: datetime) -> str:
@@ -241,9 +224,9 @@ class DynamoVisitStore:
         }
         self._table.put(item)
 
-    def already_sent(self, visit_id: str, target_key: str) -> bool:
+    def attempt_status(self, visit_id: str, target_key: str) -> AttemptStatus | None:
         item = self._table.get(f"NOTIFY#{visit_id}", target_key, consistent=True)
-        return bool(item and item.get("status") == "sent")
+        return item.get("status") if item else None
 
     def notifications(self, limit: int = 200) -> list[NotificationRecord]:
         """The latest attempt per person and channel, newest first."""
