@@ -1,6 +1,10 @@
 """Structured JSON logs (Powertools Logger) with the Alexa requestId as correlation id, EMF metrics
 (Powertools Metrics) and optional X-Ray tracing.
 
+`logger` is the one logger of every module. A voice request sets its requestId as the correlation id; work
+done later for a stored fact (a visit's notification, a call's progress, a booking's release) runs inside
+`correlated(fact.request_id)`, so one id follows a check-in from the lobby to the host's phone.
+
 Log lines carry ids, intents, statuses and counts; never names, phone numbers, PINs or envelopes.
 """
 
@@ -8,6 +12,8 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from aws_lambda_powertools import Logger, Metrics
@@ -33,6 +39,20 @@ MetricName = Literal[
     "CallPlaced",
     "CallRefused",
 ]
+
+
+@contextmanager
+def correlated(request_id: str | None) -> Iterator[None]:
+    """Log lines of this thread carry `request_id` as their correlation id while the block runs (the
+    request that created the fact being worked on); nothing changes when there is none."""
+    if not request_id:
+        yield
+        return
+    logger.thread_safe_append_keys(correlation_id=request_id)
+    try:
+        yield
+    finally:
+        logger.thread_safe_remove_keys(["correlation_id"])
 
 
 def count(name: MetricName, value: int = 1) -> None:

@@ -35,7 +35,9 @@ class LocalDialer:
         self.sink = sink
         self.calls: list[PlacedCall] = []
 
-    def place_call(self, call_id: str, from_room_phone: str, to: str, digits: str | None) -> str:
+    def place_call(
+        self, call_id: str, from_room_phone: str, to: str, digits: str | None, *, request_id: str | None = None
+    ) -> str:
         transaction_id = f"local-{uuid.uuid4()}"
         self.calls.append(PlacedCall(call_id, from_room_phone, to, digits, transaction_id))
         tones = " with meeting digits" if digits else ""

@@ -119,24 +119,3 @@ class Table:
                 found[(item["PK"], item["SK"])] = item
             request = resp.get("UnprocessedKeys") or {}
         return found
-
-
-# A request that stalls is abandoned after 1 s to connect or 2 s to read and tried again, three attempts
-# in all: a voice request still answers inside the deadline guard's budget (skill/deadline.py).
-CLIENT_CONFIG_ARGS: dict[str, Any] = {
-    "retries": {"mode": "standard", "max_attempts": 3},
-    "connect_timeout": 1,
-    "read_timeout": 2,
-    "tcp_keepalive": True,
-}
-
-
-def make_client(region: str | None = None) -> DynamoDBClient:
-    """A DynamoDB client with standard retries and short timeouts; the endpoint comes from
-    boto3's own `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` overrides."""
-    import boto3
-    from botocore.config import Config
-
-    config = Config(**CLIENT_CONFIG_ARGS)
-    client: DynamoDBClient = boto3.client("dynamodb", region_name=region, config=config)
-    return client
