@@ -112,29 +112,29 @@ def new_client(endpoint: str, read_timeout: float | None = None) -> DynamoDBClie
     import boto3
     from botocore.config import Config
 
-    from skill.adapters.dynamodb.table import make_client
+    from skill.adapters import aws
 
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     if read_timeout is None:
-        return make_client("us-east-1")
+        client: DynamoDBClient = aws.client("dynamodb", "voice", region="us-east-1")
+        return client
     config = Config(read_timeout=read_timeout, retries={"mode": "standard", "max_attempts": 1})
-    client: DynamoDBClient = boto3.client("dynamodb", region_name="us-east-1", config=config)
-    return client
+    patient: DynamoDBClient = boto3.client("dynamodb", region_name="us-east-1", config=config)
+    return patient
 
 
 def create_office(endpoint: str) -> str:
     """A fresh table holding the bench fleet; returns its name."""
     from skill.adapters.dynamodb.schema import ensure_table
-    from skill.bootstrap import build
+    from skill.bootstrap import Services, build
     from skill.config import Settings
     from skill.domain import fleet as codec
-    from skill.services.fleet import apply_plan, plan
 
     client = new_client(endpoint)
     name = "bench-" + uuid.uuid4().hex[:8]
     ensure_table(client, name)
-    store = build(Settings(skill_id=SKILL_ID, table=name), dynamodb_client=client).fleet
-    apply_plan(plan(codec.parse_fleet(FLEET), store, prune=False), store)
+    fleet = Services(build(Settings(skill_id=SKILL_ID, table=name), dynamodb_client=client)).fleet
+    fleet.apply(fleet.plan(codec.parse_fleet(FLEET), prune=False))
     return name
 
 

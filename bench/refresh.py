@@ -78,6 +78,7 @@ def run(repeat: int = 3, endpoint: str | None = None, body: bytes | None = None)
             return run(repeat, local, body)
     from icalendar import Calendar
 
+    from skill.adapters.ics_fetch import fetch_feed
     from skill.adapters.ics_parse import ParsedFeed, parse_feed
     from skill.domain.calendar import window
     from skill.services.calendars import refresh_owner
@@ -113,6 +114,7 @@ def run(repeat: int = 3, endpoint: str | None = None, body: bytes | None = None)
                 feeds=container.feeds,
                 now=now,
                 lookahead_days=14,
+                fetch=fetch_feed,
                 parse=parse,
             )
             elapsed = time.perf_counter() - started

@@ -181,13 +181,15 @@ def scenarios() -> list[Scenario]:
 
 def handled_intents() -> set[str]:
     """Intent names some capability handler declares (`intent` of the shared IntentHandler, or a probe)."""
+    from importlib import import_module
+
     from ask_sdk_core.handler_input import HandlerInput
     from ask_sdk_core.serialize import DefaultSerializer
     from ask_sdk_model import RequestEnvelope
 
-    from skill.alexa.handlers import calling, reception, rooms
+    from skill.capabilities import CAPABILITIES
 
-    handlers = [*rooms.HANDLERS, *calling.HANDLERS, *reception.HANDLERS]
+    handlers = [handler for c in CAPABILITIES for handler in import_module(c.handlers).HANDLERS]
     found = {name for handler in handlers if isinstance(name := getattr(handler, "intent", None), str)}
     serializer = DefaultSerializer()
     for scenario in scenarios():
@@ -237,6 +239,7 @@ def run(n: int = 50, endpoint: str | None = None) -> dict[str, Any]:
             return run(n, local)
     from skill import app
     from skill.alexa.builder import build_skill
+    from skill.bootstrap import Services
 
     available = handled_intents()
     bare_client = office.new_client(endpoint)
@@ -251,7 +254,8 @@ def run(n: int = 50, endpoint: str | None = None) -> dict[str, Any]:
         container, counter = office.container(endpoint, table)
         # Set-up writes go through a patient client: a retried transaction would find its own items on moto.
         setup, _ = office.container(endpoint, table, read_timeout=60)
-        app._container, app._skill = container, build_skill(container)
+        services = Services(container)
+        app._services["voice"], app._skill = services, build_skill(services)
         figures = Figures(scenario.label, scenario.intent)
         for i in range(n + 1):
             if scenario.before:
@@ -273,5 +277,6 @@ def run(n: int = 50, endpoint: str | None = None) -> dict[str, Any]:
             if scenario.after:
                 scenario.after(setup, i)
         rows.append(figures.row())
-    app._container, app._skill = None, None
+    app._services.clear()
+    app._skill = None
     return {"n": n, "rows": rows, "skipped": skipped}

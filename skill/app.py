@@ -1,4 +1,7 @@
-"""Lambda entry points only. Each builds what it needs once per container, lazily."""
+"""Lambda entry points only: the skill, the scheduled jobs, the notifier, the published feed and the SIP media
+application. Each wires the use cases it needs once per container, lazily, with the AWS client settings of
+its kind of work (`skill.adapters.aws`), and calls them.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ from skill.observability import count, logger, metrics
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
 
-    from skill.bootstrap import Container
+    from skill.adapters.aws import Kind
+    from skill.bootstrap import Services
 
-_container: Container | None = None
+_services: dict[Kind, Services] = {}
 _skill: CustomSkill | None = None
 
 
@@ -24,17 +28,17 @@ class ForeignSkillError(PermissionError):
     """The envelope was sent for another skill's application id."""
 
 
-def container() -> Container:
-    global _container
-    if _container is None:
-        from skill.bootstrap import build
+def services(kind: Kind = "voice") -> Services:
+    """The use cases, wired once per process with DynamoDB clients of `kind`."""
+    if kind not in _services:
+        from skill.bootstrap import wire
 
-        _container = build()
-        if _container.settings.tracing:
+        wired = _services[kind] = wire(kind=kind)
+        if wired.settings.tracing:
             from skill.observability import start_tracing
 
             start_tracing()
-    return _container
+    return _services[kind]
 
 
 def _get_skill() -> CustomSkill:
@@ -42,7 +46,7 @@ def _get_skill() -> CustomSkill:
     if _skill is None:
         from skill.alexa.builder import build_skill
 
-        _skill = build_skill(container())
+        _skill = build_skill(services())
     return _skill
 
 
@@ -98,7 +102,7 @@ def handle_skill_event(event: Any, lambda_context: Any = None) -> dict[str, Any]
     from ask_sdk_model import RequestEnvelope
 
     skill = _get_skill()
-    check_envelope(event, container().settings.skill_id)
+    check_envelope(event, services().settings.skill_id)
     try:
         envelope = skill.serializer.deserialize(payload=json.dumps(readable(event)), obj_type=RequestEnvelope)
     except Exception as exc:  # the SDK raises bare exceptions for values of the wrong type
@@ -116,7 +120,7 @@ def answer(event: Any, lambda_context: Any = None) -> dict[str, Any]:
     """The skill's answer within the deadline guard: the `unavailable` message when the backend hangs."""
     from skill.deadline import answer_within
 
-    settings = container().settings
+    settings = services().settings
     return answer_within(
         event if isinstance(event, dict) else {},
         lambda_context,
@@ -137,9 +141,10 @@ def lambda_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]
 @metrics.log_metrics
 def refresher(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The calendar refresh, on an EventBridge schedule: every room's and user's feed."""
-    from skill.services.calendars import refresh_all, summarize
+    from skill.services.calendars import summarize
 
-    summary = summarize(refresh_all(container()))
+    jobs = services("jobs")
+    summary = summarize(jobs.calendars.refresh_all(jobs.now()))
     logger.info("calendar refresh", extra=summary)
     failed = summary["failed"]
     count("FeedStale", failed if isinstance(failed, int) else 0)
@@ -150,15 +155,16 @@ def refresher(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
 @metrics.log_metrics
 def calendar_feed(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """A room's published booking feed behind a Lambda function URL (payload format 2.0)."""
-    from skill.services.calendars import NOT_FOUND, serve_feed_request
+    from skill.services.calendars import NOT_FOUND
 
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
     query = event.get("queryStringParameters") or {}
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    feed = services()
     answer = None
     if method == "GET":
-        answer = serve_feed_request(
-            container(), event.get("rawPath", ""), query.get("token"), headers.get("if-none-match")
+        answer = feed.calendars.serve(
+            event.get("rawPath", ""), query.get("token"), feed.now(), headers.get("if-none-match")
         )
     answer = answer or NOT_FOUND
     return {
@@ -173,19 +179,7 @@ def calendar_feed(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
 @metrics.log_metrics
 def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The SIP media application's Lambda: bridges a placed call and writes its progress into the call log."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from skill.services.sma import handle_sma_event
-
-    calls = container().calls
-
-    def record_status(call_id: str, status: str) -> None:
-        try:
-            calls.update_status(call_id, status)
-        except (BotoCoreError, ClientError):  # the call goes on; only its log entry lags behind
-            logger.warning("call status not recorded", extra={"call_id": call_id, "status": status}, exc_info=True)
-
-    return handle_sma_event(event, on_status=record_status)
+    return services("call_flow").call_flow.handle(event)
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
@@ -195,10 +189,10 @@ def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-    from skill.services.reception import notify_stream_record
+    notifications = services("jobs").notifications
 
     def handle(record: DynamoDBRecord) -> None:
-        notify_stream_record(record.raw_event, container())
+        notifications.notify_record(record.raw_event)
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
     response = process_partial_response(event=event, record_handler=handle, processor=processor, context=lambda_context)
@@ -211,7 +205,9 @@ def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
 def sweeper(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """Housekeeping on an EventBridge schedule: visitors still on site at the end of the day are checked out,
     and room bookings nobody checked in to are released."""
-    from skill.services.reception import auto_check_out_job
-    from skill.services.rooms import release_job
-
-    return {"visitors_checked_out": auto_check_out_job(container()), "bookings_released": release_job(container())}
+    jobs = services("jobs")
+    now = jobs.now()
+    return {
+        "visitors_checked_out": jobs.reception.auto_check_out(now),
+        "bookings_released": jobs.rooms.release_no_shows(now),
+    }

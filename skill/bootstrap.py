@@ -1,9 +1,15 @@
-"""The one place that builds boto3 clients and wires adapters into the use cases."""
+"""The one place that knows both the adapters and the use cases.
+
+`Container` builds the adapters lazily, once per process (a warm Lambda container keeps them), with AWS
+clients of the kind its entry point needs (`skill.adapters.aws`). `Services` hands each use case the ports
+it uses; the entry points (the Lambda handlers, the skill's handlers, `office-admin`, the local runtime)
+hold a `Services` and never reach an adapter.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -12,14 +18,23 @@ from skill.config import Settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from skill.adapters.aws import Kind
     from skill.adapters.dynamodb.bookings import DynamoBookingStore
     from skill.adapters.dynamodb.calls import DynamoCallLog
     from skill.adapters.dynamodb.feeds import DynamoFeedStore
     from skill.adapters.dynamodb.fleet import DynamoFleetStore
     from skill.adapters.dynamodb.table import Table
     from skill.adapters.dynamodb.visits import DynamoVisitStore
-    from skill.adapters.notify import ChannelSender
-    from skill.ports import Dialer
+    from skill.adapters.parameters import SsmParameters
+    from skill.ports import ChannelSender, Clock, Dialer, Erasable
+    from skill.services.calendars import CalendarService
+    from skill.services.calling import CallingService
+    from skill.services.fleet import FleetService
+    from skill.services.identity import IdentityService
+    from skill.services.notifications import NotificationService
+    from skill.services.reception import ReceptionService
+    from skill.services.rooms import RoomService
+    from skill.services.sma import CallFlow
 
 
 class SystemClock:
@@ -29,17 +44,20 @@ class SystemClock:
 
 @dataclass
 class Container:
-    """Adapters built lazily, once per process (a warm Lambda container keeps them)."""
+    """Adapters built lazily, once per process. `kind` sets the DynamoDB client's retries and timeouts."""
 
     settings: Settings
     dynamodb_client: DynamoDBClient | None = None
-    clock: SystemClock = field(default_factory=SystemClock)
+    kind: Kind = "voice"
+    clock: Clock = field(default_factory=SystemClock)
 
     @cached_property
     def table(self) -> Table:
-        from skill.adapters.dynamodb.table import Table, make_client
+        from skill.adapters import aws
+        from skill.adapters.dynamodb.table import Table
 
-        return Table(self.dynamodb_client or make_client(self.settings.region), self.settings.table)
+        client = self.dynamodb_client or aws.client("dynamodb", self.kind, region=self.settings.region)
+        return Table(client, self.settings.table)
 
     @cached_property
     def fleet(self) -> DynamoFleetStore:
@@ -65,35 +83,6 @@ class Container:
 
         return DynamoCallLog(self.table)
 
-    @property
-    def dialer_provider(self) -> str:
-        """The telephony provider: "chime" when settings name a SIP media application, else "local"."""
-        return "chime" if self.settings.sma_id_parameter and self.settings.from_number_parameter else "local"
-
-    @cached_property
-    def dialer(self) -> Dialer:
-        """The Chime SDK dialer, its ids read from SSM on first use; the local dialer otherwise."""
-        if self.dialer_provider == "local":
-            from skill.adapters.local_dialer import LocalDialer
-
-            return LocalDialer()
-        import boto3
-        from botocore.config import Config
-
-        from skill.adapters.chime_dialer import ChimeDialer
-
-        names = [self.settings.sma_id_parameter or "", self.settings.from_number_parameter or ""]
-        ssm = boto3.client(
-            "ssm",
-            region_name=self.settings.region,
-            config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=3),
-        )
-        found = {p["Name"]: p["Value"] for p in ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]}
-        missing = [name for name in names if name not in found]
-        if missing:
-            raise LookupError(f"SSM parameters not found: {', '.join(missing)}")
-        return ChimeDialer(found[names[0]], found[names[1]])
-
     @cached_property
     def visits(self) -> DynamoVisitStore:
         from skill.adapters.dynamodb.visits import DynamoVisitStore
@@ -101,15 +90,39 @@ class Container:
         return DynamoVisitStore(self.table)
 
     @cached_property
+    def parameters(self) -> SsmParameters:
+        from skill.adapters.parameters import SsmParameters
+
+        return SsmParameters()
+
+    @property
+    def dialer_provider(self) -> str:
+        """The telephony provider: "chime" when settings name a SIP media application, else "local"."""
+        return "chime" if self.settings.sma_id_parameter and self.settings.from_number_parameter else "local"
+
+    @cached_property
+    def dialer(self) -> Dialer:
+        """The Chime SDK dialer (its ids read from SSM on the first call), or the local dialer."""
+        if self.dialer_provider == "local":
+            from skill.adapters.local_dialer import LocalDialer
+
+            return LocalDialer()
+        from skill.adapters.chime_dialer import ChimeDialer
+
+        return ChimeDialer(
+            self.parameters, self.settings.sma_id_parameter or "", self.settings.from_number_parameter or ""
+        )
+
+    @cached_property
     def senders(self) -> dict[str, ChannelSender]:
         """Host-notification channels; email only when a sender address is configured."""
         from skill.adapters.notify import SesEmailSender, SnsSmsSender, WebhookSender
-        from skill.adapters.parameters import ParameterAddressSender, SsmParameters
+        from skill.adapters.parameters import ParameterAddressSender
         from skill.observability import logger
 
         senders: dict[str, ChannelSender] = {
             "sms": SnsSmsSender(),
-            "webhook": ParameterAddressSender(WebhookSender(), SsmParameters()),
+            "webhook": ParameterAddressSender(WebhookSender(), self.parameters),
         }
         if self.settings.sender_email:
             senders["email"] = SesEmailSender(self.settings.sender_email)
@@ -118,5 +131,94 @@ class Container:
         return senders
 
 
-def build(settings: Settings | None = None, dynamodb_client: DynamoDBClient | None = None) -> Container:
-    return Container(settings or Settings.from_env(), dynamodb_client)
+class Services:
+    """Every use case, bound to its ports once and built on first use."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    @property
+    def settings(self) -> Settings:
+        return self._container.settings
+
+    def now(self) -> datetime:
+        """The time by the container's clock (a test may set it)."""
+        return self._container.clock.now()
+
+    @cached_property
+    def rooms(self) -> RoomService:
+        from skill.services.rooms import RoomService
+
+        c = self._container
+        stale_after = timedelta(minutes=self.settings.feed_stale_minutes)
+        return RoomService(c.bookings, c.feeds, c.fleet, stale_after=stale_after)
+
+    @cached_property
+    def calling(self) -> CallingService:
+        from skill.services.calling import CallingService
+
+        c = self._container
+        return CallingService(c.fleet, c.calls, c.dialer, provider=c.dialer_provider, bookings=c.bookings)
+
+    @cached_property
+    def call_flow(self) -> CallFlow:
+        from skill.services.sma import CallFlow
+
+        return CallFlow(self._container.calls)
+
+    @cached_property
+    def reception(self) -> ReceptionService:
+        from skill.services.reception import ReceptionService
+
+        return ReceptionService(self._container.fleet, self._container.visits)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        from skill.services.notifications import NotificationService
+
+        c = self._container
+        return NotificationService(c.fleet, c.visits, c.senders, clock=self)
+
+    @cached_property
+    def calendars(self) -> CalendarService:
+        from skill.adapters.ics_fetch import fetch_feed
+        from skill.adapters.ics_parse import parse_feed
+        from skill.adapters.ics_publish import publish_bookings
+        from skill.services.calendars import CalendarService
+
+        c = self._container
+        return CalendarService(
+            c.fleet,
+            c.bookings,
+            c.feeds,
+            fetch=fetch_feed,
+            parse=parse_feed,
+            publish=publish_bookings,
+            lookahead_days=self.settings.lookahead_days,
+        )
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        from skill.services.identity import IdentityService
+
+        return IdentityService(self._container.fleet, claim_ttl=timedelta(minutes=self.settings.claim_ttl_minutes))
+
+    @cached_property
+    def fleet(self) -> FleetService:
+        from skill.adapters.contacts_import import read_contacts
+        from skill.services.fleet import FleetService
+
+        c = self._container
+        erasable: dict[str, Erasable] = {"visits": c.visits, "bookings": c.bookings, "calls": c.calls}
+        return FleetService(c.fleet, read_contacts=read_contacts, erasable=erasable)
+
+
+def build(
+    settings: Settings | None = None, dynamodb_client: DynamoDBClient | None = None, *, kind: Kind = "voice"
+) -> Container:
+    return Container(settings or Settings.from_env(), dynamodb_client, kind)
+
+
+def wire(settings: Settings | None = None, *, kind: Kind = "voice") -> Services:
+    """The use cases of one entry point, on adapters built from `settings` (default: the environment)."""
+    return Services(build(settings, kind=kind))

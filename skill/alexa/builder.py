@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
@@ -15,50 +16,47 @@ from ask_sdk_model import IntentRequest, Response
 from skill.alexa.entities import DynamicEntitiesInterceptor
 from skill.alexa.handlers import basics
 from skill.alexa.interceptors import CallerInterceptor, OutcomeLogInterceptor
+from skill.capabilities import CAPABILITIES
 
 if TYPE_CHECKING:
-    from skill.bootstrap import Container
+    from skill.bootstrap import Services
+    from skill.capabilities import Capability
 
 
-# Each capability's handler module and the intents it answers. A module is imported on the first request
-# for one of its intents, so a cold start that only launches the skill does not pay for all of them.
-CAPABILITIES: dict[str, frozenset[str]] = {
-    "skill.alexa.handlers.rooms": frozenset(
-        {
-            "RoomStatusIntent",
-            "NextMeetingIntent",
-            "BookRoomIntent",
-            "FindRoomIntent",
-            "ExtendMeetingIntent",
-            "EndMeetingIntent",
-            "MeetingCheckInIntent",
-            "CancelBookingIntent",
-            "AMAZON.YesIntent",
-            "AMAZON.NoIntent",
-        }
-    ),
-    "skill.alexa.handlers.calling": frozenset({"CallContactIntent", "DialNumberIntent", "JoinMeetingIntent"}),
-    "skill.alexa.handlers.reception": frozenset(
-        {"VisitorCheckInIntent", "VisitorCheckOutIntent", "ExpectVisitorIntent"}
-    ),
-}
+def _intent(handler_input: HandlerInput) -> str | None:
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or request.intent is None:
+        return None
+    return str(request.intent.name)
 
 
 class CapabilityHandler(AbstractRequestHandler):
-    """Stands for one capability's handlers until a request names one of its intents."""
+    """Stands for one capability's handlers until a request names one of its intents, then imports its
+    handler module (skill/capabilities.py), so a cold start that only launches the skill pays for none."""
 
-    def __init__(self, module: str, intents: frozenset[str]) -> None:
-        self.module = module
-        self.intents = intents
+    def __init__(self, capability: Capability) -> None:
+        self.capability = capability
 
     @cached_property
+    def module(self) -> ModuleType:
+        return import_module(self.capability.handlers)
+
+    @property
     def handlers(self) -> list[AbstractRequestHandler]:
-        handlers: list[AbstractRequestHandler] = import_module(self.module).HANDLERS
+        handlers: list[AbstractRequestHandler] = self.module.HANDLERS
         return handlers
 
+    @property
+    def errors(self) -> list[AbstractExceptionHandler]:
+        """The capability's own exception handlers: its domain errors as speech."""
+        errors: list[AbstractExceptionHandler] = getattr(self.module, "ERRORS", [])
+        return errors
+
+    def answers(self, handler_input: HandlerInput) -> bool:
+        return _intent(handler_input) in self.capability.intents
+
     def _matching(self, handler_input: HandlerInput) -> AbstractRequestHandler | None:
-        request = handler_input.request_envelope.request
-        if not isinstance(request, IntentRequest) or request.intent is None or request.intent.name not in self.intents:
+        if not self.answers(handler_input):
             return None
         return next((h for h in self.handlers if h.can_handle(handler_input)), None)
 
@@ -72,6 +70,30 @@ class CapabilityHandler(AbstractRequestHandler):
         return handler.handle(handler_input)
 
 
+class CapabilityErrorHandler(AbstractExceptionHandler):
+    """Hands an error raised while answering a capability's intent to that capability's exception handlers."""
+
+    def __init__(self, capability: CapabilityHandler) -> None:
+        self.capability = capability
+
+    def _matching(self, handler_input: HandlerInput, exception: Exception) -> AbstractExceptionHandler | None:
+        if not self.capability.answers(handler_input):
+            return None
+        return next((h for h in self.capability.errors if h.can_handle(handler_input, exception)), None)
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return self._matching(handler_input, exception) is not None
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response | None:
+        handler = self._matching(handler_input, exception)
+        if handler is None:
+            raise LookupError("no exception handler of this capability takes the error") from exception
+        return handler.handle(handler_input, exception)
+
+
+CAPABILITY_HANDLERS = [CapabilityHandler(capability) for capability in CAPABILITIES]
+
+
 def request_handlers() -> list[AbstractRequestHandler]:
     """Every request handler, in the order they are tried: the unknown-device answer before any office
     data, each capability's intents, then the basics and the catch-alls."""
@@ -79,7 +101,7 @@ def request_handlers() -> list[AbstractRequestHandler]:
         basics.SessionEndedRequestHandler(),
         basics.ExceptionEncounteredHandler(),
         basics.UnknownCallerHandler(),
-        *(CapabilityHandler(module, intents) for module, intents in CAPABILITIES.items()),
+        *CAPABILITY_HANDLERS,
         basics.LaunchRequestHandler(),
         basics.HelpIntentHandler(),
         basics.QuitIntentHandler(),
@@ -88,15 +110,17 @@ def request_handlers() -> list[AbstractRequestHandler]:
     ]
 
 
-def build_skill(container: Container) -> CustomSkill:
+def build_skill(services: Services) -> CustomSkill:
     sb = SkillBuilder()
     # The application id is verified on the raw event by skill.app.check_envelope, which also copes with
     # envelopes that have no `context` (the SDK's own check would fail on those).
-    sb.add_global_request_interceptor(CallerInterceptor(container))
+    sb.add_global_request_interceptor(CallerInterceptor(services))
     sb.add_global_response_interceptor(DynamicEntitiesInterceptor())
     sb.add_global_response_interceptor(OutcomeLogInterceptor())
     for handler in request_handlers():
         sb.add_request_handler(handler)
+    for capability in CAPABILITY_HANDLERS:
+        sb.add_exception_handler(CapabilityErrorHandler(capability))
     sb.add_exception_handler(basics.CatchAllExceptionHandler())
     skill: CustomSkill = sb.create()
     return skill

@@ -1,4 +1,5 @@
-"""Per-request context handed from the interceptor to the handlers."""
+"""Per-request context handed from the interceptor to the handlers: who is speaking, when, in which
+language, and the use cases to answer with."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from skill.domain.model import Caller
 
 if TYPE_CHECKING:
-    from skill.bootstrap import Container
+    from skill.bootstrap import Services
 
 KEY = "office"
 
@@ -19,7 +20,7 @@ KEY = "office"
 @dataclass(frozen=True)
 class RequestContext:
     caller: Caller
-    container: Container
+    services: Services
     now: datetime
     locale: str
     request_id: str

@@ -11,10 +11,9 @@ from ask_sdk_model import Response
 from skill.alexa.context import KEY, RequestContext, context
 from skill.alexa.messages import DEFAULT_LOCALE
 from skill.observability import logger
-from skill.services.identity import identify_caller
 
 if TYPE_CHECKING:
-    from skill.bootstrap import Container
+    from skill.bootstrap import Services
 
 
 def _attr(obj: Any, *names: str) -> Any:
@@ -34,8 +33,8 @@ def request_name(handler_input: HandlerInput) -> str:
 class CallerInterceptor(AbstractRequestInterceptor):
     """Turns every request into a Caller before any handler runs."""
 
-    def __init__(self, container: Container) -> None:
-        self.container = container
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
@@ -45,12 +44,12 @@ class CallerInterceptor(AbstractRequestInterceptor):
         device_id = _attr(system, "device", "device_id")
         user_id = _attr(system, "user", "user_id") or _attr(envelope, "session", "user", "user_id")
         person_id = _attr(system, "person", "person_id")
-        caller = identify_caller(self.container.fleet, device_id, user_id, person_id)
+        caller = self.services.identity.caller(device_id, user_id, person_id)
         locale = str(_attr(envelope, "request", "locale") or DEFAULT_LOCALE)
         handler_input.attributes_manager.request_attributes[KEY] = RequestContext(
             caller=caller,
-            container=self.container,
-            now=self.container.clock.now(),
+            services=self.services,
+            now=self.services.now(),
             locale=locale,
             request_id=request_id,
         )

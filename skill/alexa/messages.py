@@ -7,17 +7,17 @@ from html import escape
 
 DEFAULT_LOCALE = "en-US"
 
-CATALOG_MODULES = ("basics", "rooms", "calling", "reception")
-
 
 @cache
 def catalog() -> dict[str, dict[str, str]]:
-    """Every capability's messages merged per locale; loaded on first use."""
+    """The basics' and every capability's messages (skill/capabilities.py) merged per locale; loaded on first use."""
     from importlib import import_module
 
+    from skill.capabilities import BASICS_CATALOG, CAPABILITIES
+
     merged: dict[str, dict[str, str]] = {}
-    for name in CATALOG_MODULES:
-        module = import_module(f"skill.alexa.catalog.{name}")
+    for name in (BASICS_CATALOG, *(capability.catalog for capability in CAPABILITIES)):
+        module = import_module(name)
         for locale, messages in module.MESSAGES.items():
             merged.setdefault(locale, {}).update(messages)
     return merged

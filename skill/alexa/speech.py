@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from skill.alexa.messages import Ssml, message
+from skill.capabilities import FEATURES
 from skill.domain.model import BusyInterval, Caller, CallerKind, Room
 
 if TYPE_CHECKING:
     from skill.services.rooms import NextMeeting, RoomStatus
-
-HINT_ORDER = ("booking", "calling", "join-meeting", "reception")
 
 
 def may_describe(caller: Caller, busy: BusyInterval) -> bool:
@@ -30,7 +29,7 @@ def may_describe(caller: Caller, busy: BusyInterval) -> bool:
 
 def hints(caller: Caller, locale: str) -> str:
     parts: list[str] = []
-    for feature in HINT_ORDER:
+    for feature in FEATURES:  # in the order the capabilities are declared
         if not caller.allows(feature):
             continue
         if feature == "booking":

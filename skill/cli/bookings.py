@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from skill.cli.main import GROUP_HELP, BadInput, Context, command
+from skill.cli.base import GROUP_HELP, BadInput, Context, command, in_zone
 
 GROUP_HELP.setdefault("bookings", "meeting-room bookings made by voice")
 BOOKING_COLUMNS = ("id", "room", "start", "end", "status", "organizer", "device")
@@ -27,30 +27,19 @@ def _list_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _moment(value: str, argument: str, zone: ZoneInfo) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{argument}: not an ISO 8601 date or date-time: {value!r}") from None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-
-
 @command("bookings", "list", summary="bookings: id, room, start, end, status, organizer, device", configure=_list_args)
 def bookings_list(ctx: Context) -> None:
-    from skill.domain.fleet import site_from_doc
-    from skill.services.rooms import all_rooms
-
-    site_doc = ctx.container.fleet.docs("site").get("site")
-    tz = site_from_doc(site_doc).timezone if site_doc else "UTC"
+    tz = ctx.site().timezone
     zone = ZoneInfo(tz)
     if ctx.args.start:
-        start = _moment(ctx.args.start, "--from", zone)
+        start = in_zone(ctx.args.start, "--from", zone)
     else:
         start = ctx.now().astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    end = _moment(ctx.args.end, "--to", zone) if ctx.args.end else start + timedelta(days=DEFAULT_DAYS)
+    end = in_zone(ctx.args.end, "--to", zone) if ctx.args.end else start + timedelta(days=DEFAULT_DAYS)
     if end <= start:
         raise BadInput("--to: must be after --from")
-    room_ids = [room.id for room in all_rooms(ctx.container.fleet)]
+    rooms = ctx.services.rooms
+    room_ids = [room.id for room in rooms.all()]
     if ctx.args.room is not None:
         if ctx.args.room not in room_ids:
             raise BadInput(f"--room: unknown room {ctx.args.room!r}")
@@ -66,6 +55,6 @@ def bookings_list(ctx: Context) -> None:
             "device": booking.device,
             "request_id": booking.request_id,
         }
-        for booking in ctx.container.bookings.list_bookings_for_rooms(room_ids, start, end, tz)
+        for booking in rooms.bookings_between(room_ids, start, end, tz)
     ]
     ctx.out(rows, BOOKING_COLUMNS)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from skill.cli.main import GROUP_HELP, BadInput, Context, command
+from skill.cli.base import GROUP_HELP, BadInput, Context, command, in_zone
 from skill.domain.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -21,10 +20,10 @@ DEFAULT_BASE = "http://127.0.0.1:9000"
 
 
 def _room(ctx: Context, room_id: str) -> tuple[Site, Room]:
-    site, room, _, _ = ctx.container.fleet.profile(room_id, None, ())
+    room = ctx.services.rooms.get(room_id)
     if room is None:
         raise BadInput(f"ROOM: unknown room {room_id!r}")
-    return site, room
+    return ctx.site(), room
 
 
 # ---------------------------------------------------------------- refresh
@@ -38,10 +37,8 @@ def _refresh_args(parser: argparse.ArgumentParser) -> None:
     "calendars", "refresh", summary="fetch the calendar feeds now and store their busy time", configure=_refresh_args
 )
 def calendars_refresh(ctx: Context) -> int:
-    from skill.services.calendars import refresh_all
-
     try:
-        results = refresh_all(ctx.container, room=ctx.args.room, progress=ctx.progress("refreshing feeds"))
+        results = ctx.services.calendars.refresh_all(ctx.now(), ctx.args.room, ctx.progress("refreshing feeds"))
     except NotFoundError:
         raise BadInput(f"--room: unknown room {ctx.args.room!r}") from None
     if ctx.json:
@@ -74,14 +71,13 @@ def _busy_args(parser: argparse.ArgumentParser) -> None:
 
 @command("calendars", "busy", summary="a room's busy time from its feed and voice bookings", configure=_busy_args)
 def calendars_busy(ctx: Context) -> None:
-    start, end = _moment(ctx.args.start, "--from"), _moment(ctx.args.end, "--to")
     site, room = _room(ctx, ctx.args.room)
     zone = ZoneInfo(site.timezone)
-    start, end = _in_zone(start, zone), _in_zone(end, zone)
+    start, end = in_zone(ctx.args.start, "--from", zone), in_zone(ctx.args.end, "--to", zone)
     if end <= start:
         raise BadInput("--to: must be after --from")
     rows = []
-    for busy in ctx.container.bookings.busy_between(room.id, start, end, site.timezone):
+    for busy in ctx.services.rooms.busy(room.id, start, end, site.timezone):
         row: dict[str, str | None] = {
             "source": busy.source,
             "start": busy.start.astimezone(zone).isoformat(),
@@ -91,17 +87,6 @@ def calendars_busy(ctx: Context) -> None:
             row["subject"] = busy.subject
         rows.append(row)
     ctx.out(rows, ("source", "start", "end", "subject"))
-
-
-def _moment(value: str, argument: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{argument}: not an ISO 8601 date or date-time: {value!r}") from None
-
-
-def _in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
 # ---------------------------------------------------------------- publish-url
@@ -116,12 +101,10 @@ def _publish_args(parser: argparse.ArgumentParser) -> None:
 
 @command("calendars", "publish-url", summary="the subscription URL of a room's booking feed", configure=_publish_args)
 def calendars_publish_url(ctx: Context) -> None:
-    from skill.services.calendars import publish_url
-
     if urlsplit(ctx.args.base).scheme not in ("http", "https") or not urlsplit(ctx.args.base).netloc:
         raise BadInput(f"--base: not an http(s) URL: {ctx.args.base!r}")
     try:
-        url = publish_url(ctx.container, ctx.args.room, ctx.args.base)
+        url = ctx.services.calendars.publish_url(ctx.args.room, ctx.args.base)
     except NotFoundError:
         raise BadInput(f"ROOM: unknown room {ctx.args.room!r}") from None
     ctx.result(url, {"room": ctx.args.room, "url": url})

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from skill.cli.main import GROUP_HELP, BadInput, Context, command
+from skill.cli.base import GROUP_HELP, BadInput, Context, command, unreadable
 
 GROUP_HELP.setdefault("calls", "dial attempts placed by voice, with their status")
 CALL_COLUMNS = ("id", "device", "to", "contact", "status", "provider", "created_at")
@@ -36,7 +36,7 @@ def calls_list(ctx: Context) -> None:
             "created_at": call.created_at,
             "request_id": call.request_id,
         }
-        for call in ctx.container.calls.list_calls(ctx.args.limit)
+        for call in ctx.services.calling.log(ctx.args.limit)
     ]
     ctx.out(rows, CALL_COLUMNS)
 
@@ -47,29 +47,13 @@ def _import_args(parser: argparse.ArgumentParser) -> None:
 
 @command("contacts", "import", summary="import contacts from a CSV or vCard file", configure=_import_args)
 def contacts_import(ctx: Context) -> int:
-    from skill.adapters.contacts_import import read_contacts
-    from skill.domain.fleet import contact_to_doc, site_from_doc
-
     path = Path(ctx.args.file)
-    store = ctx.container.fleet
-    site_doc = store.docs("site").get("site")
-    country = site_from_doc(site_doc).country if site_doc else "US"
     try:
-        result = read_contacts(path, country)
-    except FileNotFoundError:
-        raise BadInput(f"FILE: {path}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"FILE: {path}: is a directory, not an address book") from None
+        result = ctx.services.fleet.import_contacts(path, ctx.progress("importing"))
     except OSError as exc:
-        raise BadInput(f"FILE: {path}: cannot read ({exc.strerror})") from None
+        raise unreadable(path, exc, "an address book", "FILE: ") from None
     for problem in result.problems:
         print(f"{path}: {problem}", file=ctx.stderr)
-    existing = store.docs("contact")
-    progress = ctx.progress("importing")
-    for done, contact in enumerate(result.contacts, start=1):
-        store.put_doc("contact", contact_to_doc(contact), existing.get(contact.id))
-        if progress is not None:
-            progress(done, len(result.contacts))
     ids = [contact.id for contact in result.contacts]
     ctx.result(
         f"imported {len(ids)} contact(s) from {path}"

@@ -11,12 +11,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from skill.cli.main import BadInput, Context, command
+from skill.cli.base import BadInput, Context, command, required
+from skill.domain.model import Site
 from skill.domain.reception import Visit
 
 VISIT_COLUMNS = ("id", "name", "company", "host", "checked_in_at", "checked_out_at", "status")
 NOTIFICATION_COLUMNS = ("id", "visit", "to", "channel", "status", "attempts")
-ERASABLE_STORES = ("visits", "bookings", "calls")  # container attributes that may offer forget_user
 
 
 def _visit_row(visit: Visit, tz: ZoneInfo) -> dict[str, Any]:
@@ -36,15 +36,15 @@ def _list_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", metavar="DATE", help="visits of one local day, YYYY-MM-DD (default: today)")
 
 
-def _site_zone(ctx: Context) -> tuple[Any, ZoneInfo]:
-    site = ctx.container.fleet.profile(None, None, [])[0]
+def _site_zone(ctx: Context) -> tuple[Site, ZoneInfo]:
+    site = ctx.site()
     return site, ZoneInfo(site.timezone)
 
 
 @command("visitors", "list", summary="visits of a day, or everyone on site (the evacuation list)", configure=_list_args)
 def visitors_list(ctx: Context) -> None:
     _, tz = _site_zone(ctx)
-    store = ctx.container.visits
+    store = ctx.services.reception
     if ctx.args.on_site:
         if ctx.args.date:
             raise BadInput("--date: not with --on-site (the on-site list is always now)")
@@ -68,11 +68,7 @@ def _expect_args(parser: argparse.ArgumentParser) -> None:
 
 @command("visitors", "expect", summary="announce a visitor, greeted by name at check-in", configure=_expect_args)
 def visitors_expect(ctx: Context) -> None:
-    from skill.services.reception import expect_visitor
-
-    name = ctx.args.name.strip()
-    if not name:
-        raise BadInput("NAME: must not be empty")
+    name = required(ctx.args.name, "NAME")
     site, tz = _site_zone(ctx)
     try:
         at = datetime.fromisoformat(ctx.args.at)
@@ -80,10 +76,10 @@ def visitors_expect(ctx: Context) -> None:
         raise BadInput(f"--at: expected an ISO 8601 time, got {ctx.args.at!r}") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
-    host = ctx.container.fleet.get_user(ctx.args.host)
+    host = ctx.services.fleet.user(ctx.args.host)
     if host is None:
         raise BadInput(f"--host: unknown user {ctx.args.host!r}")
-    expected = expect_visitor(host, name, ctx.args.company, at, site, ctx.container.visits)
+    expected = ctx.services.reception.expect(host, name, ctx.args.company, at, site)
     local_at = expected.expected_at.astimezone(tz)
     data = {
         "id": expected.id,
@@ -101,9 +97,7 @@ def _name_arg(parser: argparse.ArgumentParser) -> None:
 
 @command("visitors", "forget", summary="erase every visit and announcement under a visitor's name", configure=_name_arg)
 def visitors_forget(ctx: Context) -> None:
-    if not ctx.args.name.strip():
-        raise BadInput("NAME: must not be empty")
-    erased = ctx.container.visits.forget_visitor(ctx.args.name)
+    erased = ctx.services.reception.forget_visitor(required(ctx.args.name, "NAME"))
     ctx.result(f"erased {erased} visit record(s)", {"erased": erased})
 
 
@@ -123,7 +117,7 @@ def notifications_list(ctx: Context) -> None:
             "reason": record.reason,
             "updated_at": record.updated_at.astimezone(tz),
         }
-        for record in ctx.container.visits.notifications()
+        for record in ctx.services.reception.notifications()
     ]
     ctx.out(rows, NOTIFICATION_COLUMNS)
 
@@ -135,13 +129,6 @@ def _user_arg(parser: argparse.ArgumentParser) -> None:
 @command("users", "forget", summary="erase a user's personal data held outside the fleet file", configure=_user_arg)
 def users_forget(ctx: Context) -> None:
     # A user already removed from the fleet may still have data to erase: the id is not looked up.
-    if not ctx.args.user.strip():
-        raise BadInput("USER: must not be empty")
-    erased: dict[str, Any] = {}
-    for name in ERASABLE_STORES:
-        store = getattr(ctx.container, name, None)
-        forget = getattr(store, "forget_user", None)
-        if callable(forget):
-            erased[name] = forget(ctx.args.user)
+    erased = ctx.services.fleet.forget_user(required(ctx.args.user, "USER"))
     summary = ", ".join(f"{name}: {count}" for name, count in erased.items())
     ctx.result(f"erased data of {ctx.args.user} ({summary})", {"user": ctx.args.user, "erased": erased})

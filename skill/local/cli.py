@@ -8,6 +8,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from skill.bootstrap import Services
 
 DEMO_FLEET = Path(__file__).resolve().parents[1] / "data" / "demo-fleet.yaml"
 DEFAULT_ENDPOINT = "http://127.0.0.1:9000/"
@@ -30,22 +34,24 @@ def _serve(args: argparse.Namespace) -> int:
     db_endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ["AWS_ENDPOINT_URL"]
 
     from skill import app
+    from skill.adapters import aws
     from skill.adapters.dynamodb.schema import ensure_table
     from skill.local.jobs import JobLoop
     from skill.local.server import make_server, serve_in_thread
 
-    container = app.container()
-    ensure_table(container.table.client, container.settings.table)
+    settings = app.services().settings
+    ensure_table(aws.client("dynamodb", "jobs", region=settings.region), settings.table)
+    background = app.services("jobs")
     if args.demo:
-        _apply_demo(container)
+        _apply_demo(background)
     server = make_server(args.host, args.port)
     serve_in_thread(server)
-    jobs = JobLoop(container, every=args.refresh_every)
+    jobs = JobLoop(background, every=args.refresh_every)
     jobs.start()
     host, port = str(server.server_address[0]), int(server.server_address[1])
     print(f"skill endpoint: http://{host}:{port}/", flush=True)
     print(f"dynamodb endpoint: {db_endpoint}", flush=True)
-    print(f"skill id: {container.settings.skill_id}  table: {container.settings.table}", flush=True)
+    print(f"skill id: {settings.skill_id}  table: {settings.table}", flush=True)
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -66,15 +72,13 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _apply_demo(container: object) -> None:
+def _apply_demo(services: Services) -> None:
     import yaml
 
     from skill.domain.fleet import parse_fleet
-    from skill.services.fleet import apply_plan, plan
 
     fleet = parse_fleet(yaml.safe_load(DEMO_FLEET.read_text(encoding="utf-8")))
-    store = container.fleet  # type: ignore[attr-defined]
-    apply_plan(plan(fleet, store, prune=False), store)
+    services.fleet.apply(services.fleet.plan(fleet, prune=False))
     print(f"demo office applied: {len(fleet.rooms)} rooms, {len(fleet.devices)} devices", flush=True)
 
 

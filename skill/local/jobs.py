@@ -1,4 +1,5 @@
-"""The background jobs that run on EventBridge schedules (and a DynamoDB Stream) in AWS, run here on a timer."""
+"""The background jobs that run on EventBridge schedules (and a DynamoDB Stream) in AWS, run here on a timer:
+the same use cases the Lambda entry points in `skill.app` call."""
 
 from __future__ import annotations
 
@@ -9,28 +10,24 @@ from typing import TYPE_CHECKING
 from skill.observability import logger
 
 if TYPE_CHECKING:
-    from skill.bootstrap import Container
+    from skill.bootstrap import Services
 
-Job = Callable[["Container"], object]
+Job = Callable[[], object]
 
 
-def scheduled_jobs() -> list[tuple[str, Job]]:
+def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
     """Every job with its name, in the order one round runs them."""
-    from skill.services.calendars import refresh_all
-    from skill.services.reception import auto_check_out_job, outbox_job
-    from skill.services.rooms import release_job
-
     return [
-        ("calendar refresh", refresh_all),
-        ("host notifications", outbox_job),
-        ("visitor auto check-out", auto_check_out_job),
-        ("no-show release", release_job),
+        ("calendar refresh", lambda: services.calendars.refresh_all(services.now())),
+        ("host notifications", services.notifications.deliver_pending),
+        ("visitor auto check-out", lambda: services.reception.auto_check_out(services.now())),
+        ("no-show release", lambda: services.rooms.release_no_shows(services.now())),
     ]
 
 
 class JobLoop:
-    def __init__(self, container: Container, every: float) -> None:
-        self.container = container
+    def __init__(self, services: Services, every: float) -> None:
+        self.services = services
         self.every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="jobs", daemon=True)
@@ -43,9 +40,9 @@ class JobLoop:
         self._thread.join(timeout=5)
 
     def run_once(self) -> None:
-        for name, job in scheduled_jobs():
+        for name, job in scheduled_jobs(self.services):
             try:
-                job(self.container)
+                job()
             except Exception:
                 logger.exception("job failed", extra={"job": name})
 

@@ -63,13 +63,14 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
         """A room's published booking feed: `GET /rooms/{id}/calendar.ics?token=T`."""
         from urllib.parse import parse_qs, urlsplit
 
-        from skill.app import container
-        from skill.services.calendars import NOT_FOUND, serve_feed_request
+        from skill.app import services
+        from skill.services.calendars import NOT_FOUND
 
         url = urlsplit(self.path)
         token = parse_qs(url.query).get("token", [None])[0]
+        feed = services()
         try:
-            answer = serve_feed_request(container(), url.path, token, self.headers.get("If-None-Match"))
+            answer = feed.calendars.serve(url.path, token, feed.now(), self.headers.get("If-None-Match"))
         except Exception:
             logger.exception("published feed failed")
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "the feed failed; see the log")

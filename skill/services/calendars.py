@@ -13,21 +13,19 @@ import hmac
 import re
 import urllib.parse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from skill.adapters.ics_fetch import FeedFetch, FeedFetchError, fetch_feed
-from skill.adapters.ics_parse import FeedParseError, ParsedFeed, busy_digest, parse_feed
-from skill.domain.calendar import busy_by_day, local_midnight, user_owner, window, window_days
+from skill.domain.calendar import FeedError, busy_by_day, busy_digest, local_midnight, user_owner, window, window_days
 from skill.domain.errors import NotFoundError
 from skill.observability import logger
 
 if TYPE_CHECKING:
-    from skill.bootstrap import Container
-    from skill.ports import BookingStore, FeedStateStore, FleetStore
+    from skill.domain.model import Booking, Room
+    from skill.ports import BookingStore, FeedFetcher, FeedParser, FeedStateStore, FleetStore
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PUBLISHED_PAST_DAYS = 7
@@ -35,9 +33,8 @@ FEED_PATH = re.compile(r"^/rooms/(?P<room>[^/]+)/calendar\.ics$")
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 Status = Literal["updated", "unchanged", "not_modified", "failed"]
-Fetch = Callable[..., FeedFetch]
-Parse = Callable[..., ParsedFeed]
 Progress = Callable[[int, int], None]
+Publish = Callable[["Room", Sequence["Booking"]], bytes]
 
 
 @dataclass(frozen=True)
@@ -61,8 +58,8 @@ def refresh_owner(
     feeds: FeedStateStore,
     now: datetime,
     lookahead_days: int,
-    fetch: Fetch = fetch_feed,
-    parse: Parse = parse_feed,
+    fetch: FeedFetcher,
+    parse: FeedParser,
 ) -> RefreshResult:
     """Fetch one feed and store its busy time for [start of today in `tz`, + lookahead_days).
 
@@ -84,7 +81,7 @@ def refresh_owner(
             feeds.record_success(owner_id, now, etag=fetched.etag, last_modified=fetched.last_modified)
             return RefreshResult(owner_id, "not_modified")
         parsed = parse(fetched.body or b"", default_tz=tz, start=start, end=end)
-    except (FeedFetchError, FeedParseError) as error:
+    except FeedError as error:
         for day in days:
             store.mark_feed_stale(owner_id, day)
         feeds.record_failure(owner_id, error.reason)
@@ -101,44 +98,6 @@ def refresh_owner(
     )
     status: Status = "updated" if any(written) else "unchanged"
     return RefreshResult(owner_id, status, len(parsed.events), parsed.skipped)
-
-
-def refresh_all(container: Container, room: str | None = None, progress: Progress | None = None) -> list[RefreshResult]:
-    """Refresh every room's and every user's feed (or only `room`'s); one failing feed never stops the others.
-
-    Raises NotFoundError for an unknown `room`.
-    """
-    fleet = container.fleet.load_fleet()
-    if room is not None:
-        rooms = [r for r in fleet.rooms if r.id == room]
-        if not rooms:
-            raise NotFoundError("room", room)
-        targets = [(r.id, r.calendar) for r in rooms if r.calendar]
-    else:
-        targets = [(r.id, r.calendar) for r in fleet.rooms if r.calendar]
-        targets += [(user_owner(u.id), u.calendar) for u in fleet.users if u.calendar]
-    results = []
-    for done, (owner, url) in enumerate(targets, start=1):
-        results.append(_refresh_safely(container, owner, url, fleet.site.timezone))
-        if progress is not None:
-            progress(done, len(targets))
-    return results
-
-
-def _refresh_safely(container: Container, owner: str, url: str, tz: str) -> RefreshResult:
-    try:
-        return refresh_owner(
-            owner,
-            resolve_calendar(url),
-            tz,
-            store=container.bookings,
-            feeds=container.feeds,
-            now=container.clock.now(),
-            lookahead_days=container.settings.lookahead_days,
-        )
-    except Exception:
-        logger.exception("calendar refresh failed", extra={"owner": owner})
-        return RefreshResult(owner, "failed", reason="internal error")
 
 
 def summarize(results: Sequence[RefreshResult]) -> dict[str, int | list[str]]:
@@ -194,67 +153,99 @@ def feed_token(secret: bytes, room_id: str) -> str:
     return hmac.new(secret, f"room-feed:{room_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def room_feed(
-    room_id: str,
-    token: str | None,
-    *,
-    fleet: FleetStore,
-    store: BookingStore,
-    feeds: FeedStateStore,
-    now: datetime,
-    lookahead_days: int,
-    if_none_match: str | None = None,
-) -> FeedResponse:
-    """The room's voice bookings from a week ago to the end of the look-ahead window, as ICS.
-
-    A wrong or missing token is 403 whether or not the room exists; only a valid token learns of a 404.
-    """
-    expected = feed_token(feeds.feed_secret(), room_id)
-    if not token or not hmac.compare_digest(expected.encode(), token.encode()):
-        return FORBIDDEN
-    site, room, _, _ = fleet.profile(room_id, None, ())
-    if room is None:
-        return NOT_FOUND
-    from skill.adapters.ics_publish import publish_bookings
-
-    today = now.astimezone(ZoneInfo(site.timezone)).date()
-    start = local_midnight(today - timedelta(days=PUBLISHED_PAST_DAYS), site.timezone)
-    end = local_midnight(today + timedelta(days=lookahead_days), site.timezone)
-    body = publish_bookings(room, store.list_bookings(room.id, start, end, site.timezone))
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    if if_none_match is not None and _etag_matches(if_none_match, etag):
-        return FeedResponse(304, etag=etag)
-    return FeedResponse(200, body, etag)
-
-
-def serve_feed_request(
-    container: Container, path: str, token: str | None, if_none_match: str | None = None
-) -> FeedResponse | None:
-    """The answer to `GET {path}?token=…`, or None when `path` is not a published-feed path."""
-    match = FEED_PATH.match(path)
-    if match is None:
-        return None
-    return room_feed(
-        urllib.parse.unquote(match["room"]),
-        token,
-        fleet=container.fleet,
-        store=container.bookings,
-        feeds=container.feeds,
-        now=container.clock.now(),
-        lookahead_days=container.settings.lookahead_days,
-        if_none_match=if_none_match,
-    )
-
-
-def publish_url(container: Container, room_id: str, base: str) -> str:
-    """The subscription URL of a room's published feed; NotFoundError for an unknown room."""
-    if container.fleet.get_room(room_id) is None:
-        raise NotFoundError("room", room_id)
-    token = feed_token(container.feeds.feed_secret(), room_id)
-    return f"{base.rstrip('/')}/rooms/{urllib.parse.quote(room_id)}/calendar.ics?token={token}"
-
-
 def _etag_matches(header: str, etag: str) -> bool:
     """If-None-Match uses weak comparison: `W/` prefixes are ignored, `*` matches any current feed."""
     wanted = etag.removeprefix("W/")
     return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+@dataclass(frozen=True)
+class CalendarService:
+    """The calendar use cases, on the fleet, the bookings store, the feed-state store, a feed source (fetch and
+    parse) and the published-feed writer."""
+
+    fleet: FleetStore
+    bookings: BookingStore
+    feeds: FeedStateStore
+    fetch: FeedFetcher = field(kw_only=True)
+    parse: FeedParser = field(kw_only=True)
+    publish: Publish = field(kw_only=True)
+    lookahead_days: int = field(kw_only=True)
+
+    def refresh_all(
+        self, now: datetime, room: str | None = None, progress: Progress | None = None
+    ) -> list[RefreshResult]:
+        """Refresh every room's and every user's feed (or only `room`'s); one failing feed never stops the
+        others. Raises NotFoundError for an unknown `room`."""
+        fleet = self.fleet.load_fleet()
+        if room is not None:
+            rooms = [r for r in fleet.rooms if r.id == room]
+            if not rooms:
+                raise NotFoundError("room", room)
+            targets = [(r.id, r.calendar) for r in rooms if r.calendar]
+        else:
+            targets = [(r.id, r.calendar) for r in fleet.rooms if r.calendar]
+            targets += [(user_owner(u.id), u.calendar) for u in fleet.users if u.calendar]
+        results = []
+        for done, (owner, url) in enumerate(targets, start=1):
+            results.append(self._refresh_safely(owner, url, fleet.site.timezone, now))
+            if progress is not None:
+                progress(done, len(targets))
+        return results
+
+    def _refresh_safely(self, owner: str, url: str, tz: str, now: datetime) -> RefreshResult:
+        try:
+            return refresh_owner(
+                owner,
+                resolve_calendar(url),
+                tz,
+                store=self.bookings,
+                feeds=self.feeds,
+                now=now,
+                lookahead_days=self.lookahead_days,
+                fetch=self.fetch,
+                parse=self.parse,
+            )
+        except Exception:
+            logger.exception("calendar refresh failed", extra={"owner": owner})
+            return RefreshResult(owner, "failed", reason="internal error")
+
+    # ---------------------------------------------------------------- publish
+
+    def serve(
+        self, path: str, token: str | None, now: datetime, if_none_match: str | None = None
+    ) -> FeedResponse | None:
+        """The answer to `GET {path}?token=…`, or None when `path` is not a published-feed path."""
+        match = FEED_PATH.match(path)
+        if match is None:
+            return None
+        return self.room_feed(urllib.parse.unquote(match["room"]), token, now, if_none_match)
+
+    def room_feed(
+        self, room_id: str, token: str | None, now: datetime, if_none_match: str | None = None
+    ) -> FeedResponse:
+        """The room's voice bookings from a week ago to the end of the look-ahead window, as ICS.
+
+        A wrong or missing token is 403 whether or not the room exists; only a valid token learns of a 404.
+        """
+        expected = feed_token(self.feeds.feed_secret(), room_id)
+        if not token or not hmac.compare_digest(expected.encode(), token.encode()):
+            return FORBIDDEN
+        site, room, _, _ = self.fleet.profile(room_id, None, ())
+        if room is None:
+            return NOT_FOUND
+        today = now.astimezone(ZoneInfo(site.timezone)).date()
+        start = local_midnight(today - timedelta(days=PUBLISHED_PAST_DAYS), site.timezone)
+        end = local_midnight(today + timedelta(days=self.lookahead_days), site.timezone)
+        body = self.publish(room, self.bookings.list_bookings(room.id, start, end, site.timezone))
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        if if_none_match is not None and _etag_matches(if_none_match, etag):
+            return FeedResponse(304, etag=etag)
+        return FeedResponse(200, body, etag)
+
+    def publish_url(self, room_id: str, base: str) -> str:
+        """The subscription URL of a room's published feed; NotFoundError for an unknown room."""
+        if self.fleet.get_room(room_id) is None:
+            raise NotFoundError("room", room_id)
+        token = feed_token(self.feeds.feed_secret(), room_id)
+        return f"{base.rstrip('/')}/rooms/{urllib.parse.quote(room_id)}/calendar.ics?token={token}"

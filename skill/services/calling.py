@@ -2,22 +2,36 @@
 
 The phone that rings first is the room's speakerphone (shared device) or the user's own phone (personal
 device); the telephony provider bridges it to the callee. Every attempt that gets as far as a number lands
-in the call log under an id derived from the request, so a retried request never dials twice.
+in the call log under an id derived from the request, so a retried request never dials twice; a call whose
+provider did not answer in time is logged with an unknown outcome and reported as requested, never
+requested again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from skill.domain.calendar import user_owner
 from skill.domain.calls import CallRecord, CallStatus, call_id
-from skill.domain.dialing import CallRefused, DialerError, DialingError, DialPlan, check_dialable, to_e164
+from skill.domain.dialing import (
+    CallOutcomeUnknown,
+    CallRefused,
+    DialerError,
+    DialingError,
+    DialPlan,
+    check_dialable,
+    to_e164,
+)
 from skill.domain.directory import DirectoryEntry, match_names, pick
 from skill.domain.errors import DomainError
 from skill.domain.model import BusyInterval, Caller, CallingPolicy, Fleet
 from skill.observability import count, logger
-from skill.ports import BookingStore, CallLog, Dialer
+
+if TYPE_CHECKING:
+    from skill.ports import BookingStore, CallLog, Dialer, FleetStore
 
 PHONE_TYPE_WORDS: Mapping[str, str] = {
     "mobile": "mobile",
@@ -106,8 +120,9 @@ class CallPlan:
 
 @dataclass(frozen=True)
 class CallOutcome:
-    """What happened: "ready" (may be placed), "placed", "refused", "invalid", "no_phone", "failed",
-    "no_meeting" or "no_dial_in"; `reason` is the refusal or failure key."""
+    """What happened: "ready" (may be placed), "placed", "requested" (the provider took the request but did
+    not answer in time), "refused", "invalid", "no_phone", "failed", "no_meeting" or "no_dial_in";
+    `reason` is the refusal or failure key."""
 
     result: str
     reason: str | None = None
@@ -239,132 +254,6 @@ def _target_number(target: Target, country: str) -> str:
         return "".join(char for char in target if char.isdigit() or char == "+")
 
 
-def _record(
-    caller: Caller,
-    status: CallStatus,
-    *,
-    to: str,
-    contact: str | None,
-    provider: str,
-    request_id: str,
-    now: datetime,
-) -> CallRecord:
-    owner = caller.owner
-    return CallRecord(
-        id=call_id(request_id, to),
-        device=caller.device_id,
-        to=to,
-        status=status,
-        provider=provider,
-        created_at=now,
-        contact=contact,
-        user=owner.id if owner else None,
-        request_id=request_id or None,
-        expires_at=now + timedelta(days=caller.site.retention_days),
-    )
-
-
-def _stopped(
-    error: DomainError, caller: Caller, target: Target, *, log: CallLog, provider: str, request_id: str, now: datetime
-) -> CallOutcome:
-    """The answer to a call that cannot go ahead; refusals and missing phones are logged."""
-    if isinstance(error, CallRefused):
-        count("CallRefused")
-        result, status, reason = "refused", CallStatus.REFUSED, error.reason
-    elif isinstance(error, NoPhoneToRing):
-        result, status, reason = "no_phone", CallStatus.FAILED, str(error)
-    else:
-        assert isinstance(error, DialingError)
-        return CallOutcome("invalid", error.reason)
-    to = _target_number(target, caller.site.country)
-    contact = target.ref if isinstance(target, Callee) else None
-    record = _record(caller, status, to=to, contact=contact, provider=provider, request_id=request_id, now=now)
-    log.start(record)
-    meeting = target.meeting if isinstance(target, MeetingLine) else None
-    return CallOutcome(result, reason, call_id=record.id, meeting=meeting)
-
-
-def check_call(
-    caller: Caller,
-    target: Target,
-    *,
-    policy: CallingPolicy,
-    log: CallLog,
-    provider: str,
-    request_id: str,
-    now: datetime,
-) -> CallOutcome:
-    """Before asking "shall I call?": "ready", or why not (a refusal is logged, nothing is dialled)."""
-    try:
-        plan_call(caller, target, policy)
-    except (DialingError, NoPhoneToRing) as error:
-        return _stopped(error, caller, target, log=log, provider=provider, request_id=request_id, now=now)
-    return CallOutcome("ready")
-
-
-def place_call(
-    caller: Caller,
-    target: Target,
-    *,
-    policy: CallingPolicy,
-    dialer: Dialer,
-    log: CallLog,
-    provider: str,
-    request_id: str,
-    now: datetime,
-) -> CallOutcome:
-    """Check, log and dial; a request that already placed this call gets its earlier outcome again."""
-    try:
-        plan = plan_call(caller, target, policy)
-    except (DialingError, NoPhoneToRing) as error:
-        return _stopped(error, caller, target, log=log, provider=provider, request_id=request_id, now=now)
-    meeting = target.meeting if isinstance(target, MeetingLine) else None
-    record = _record(
-        caller,
-        CallStatus.PLACING,
-        to=plan.dial.to,
-        contact=plan.contact,
-        provider=provider,
-        request_id=request_id,
-        now=now,
-    )
-    if not log.start(record):
-        earlier = log.get(record.id)
-        if earlier is not None and earlier.status is CallStatus.FAILED:
-            return CallOutcome("failed", "unreachable", record.id, repeated=True, meeting=meeting)
-        return CallOutcome("placed", call_id=record.id, repeated=True, meeting=meeting)
-    try:
-        provider_id = dialer.place_call(record.id, plan.ring_first, plan.dial.to, plan.dial.digits)
-    except DialerError as error:
-        log.update_status(record.id, CallStatus.FAILED)
-        return CallOutcome("failed", error.reason, record.id, meeting=meeting)
-    log.update_status(record.id, CallStatus.PLACING, provider_id=provider_id)
-    count("CallPlaced")
-    return CallOutcome("placed", call_id=record.id, meeting=meeting)
-
-
-# ---------------------------------------------------------------- joining the meeting
-
-
-def meetings_soon(caller: Caller, store: BookingStore, now: datetime) -> list[BusyInterval]:
-    """Busy time from now to the end of the join window on the caller's calendar: the room's on a shared
-    device, the user's own on a personal one. None when there is no calendar, or it cannot be read (a
-    calendar we cannot read is a meeting we cannot see)."""
-    from skill.domain.calendar import user_owner
-
-    if caller.is_shared:
-        owner = caller.room.id if caller.room else None
-    else:
-        owner = user_owner(caller.user.id) if caller.user else None
-    if owner is None:
-        return []
-    try:
-        return store.busy_between(owner, now, now + JOIN_LEAD + BUSY_LOOKUP_SLACK, caller.timezone)
-    except Exception:
-        logger.warning("busy time not readable for join", exc_info=True)
-        return []
-
-
 def meeting_line(caller: Caller, busy: Sequence[BusyInterval], now: datetime) -> MeetingLine | CallOutcome:
     """The dial-in of the meeting happening now or starting within 15 minutes (the earliest that has one)."""
     from skill.domain.dialin import find_dial_in
@@ -379,21 +268,146 @@ def meeting_line(caller: Caller, busy: Sequence[BusyInterval], now: datetime) ->
     return CallOutcome("no_dial_in", meeting=soon[0])
 
 
-def join_meeting(
-    caller: Caller,
-    busy: Sequence[BusyInterval],
-    now: datetime,
-    *,
-    policy: CallingPolicy,
-    dialer: Dialer,
-    log: CallLog,
-    provider: str,
-    request_id: str,
-) -> CallOutcome:
-    """Dial into the current or next meeting with its digits; "no_meeting" or "no_dial_in" otherwise."""
-    line = meeting_line(caller, busy, now)
-    if isinstance(line, CallOutcome):
-        return line
-    return place_call(
-        caller, line, policy=policy, dialer=dialer, log=log, provider=provider, request_id=request_id, now=now
-    )
+@dataclass(frozen=True)
+class CallingService:
+    """The calling use cases, on the fleet (the directory and the calling policy), the call log, the dialer and
+    the calendars (the meeting to join)."""
+
+    fleet: FleetStore
+    calls: CallLog
+    dialer: Dialer
+    provider: str = field(kw_only=True)  # "chime" or "local", as the call log records it
+    bookings: BookingStore = field(kw_only=True)
+
+    def policy(self) -> CallingPolicy:
+        from skill.domain.fleet import calling_from_doc
+
+        doc = self.fleet.docs("calling").get("site")
+        return calling_from_doc(doc) if doc else CallingPolicy()
+
+    def callee(
+        self,
+        query: str | None,
+        phone_type: str | None,
+        caller: Caller,
+        *,
+        entity_id: str | None = None,
+        chosen: str | None = None,
+        candidates: Sequence[str] = (),
+    ) -> Callee | Ambiguous | NotFound | None:
+        """Who "call `query`" means: the party already `chosen` (a confirmed call), one of the `candidates`
+        offered by "A or B?", or a fresh look-up; None when nobody was named yet."""
+        fleet = self.fleet.load_fleet()
+        party = directory(fleet).get(chosen) if chosen else None
+        if party is not None:
+            return callee_of(party, phone_type)
+        if not query:
+            return None
+        if candidates:
+            return pick_callee(query, candidates, phone_type, caller, fleet)
+        return resolve_callee(query, phone_type, caller, fleet, entity_id=entity_id)
+
+    # --- placing a call ----------------------------------------------------------------------------
+
+    def check(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
+        """Before asking "shall I call?": "ready", or why not (a refusal is logged, nothing is dialled)."""
+        try:
+            plan_call(caller, target, self.policy())
+        except (DialingError, NoPhoneToRing) as error:
+            return self._stopped(error, caller, target, request_id=request_id, now=now)
+        return CallOutcome("ready")
+
+    def place(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
+        """Check, log and dial; a request that already placed this call gets its earlier outcome again."""
+        try:
+            plan = plan_call(caller, target, self.policy())
+        except (DialingError, NoPhoneToRing) as error:
+            return self._stopped(error, caller, target, request_id=request_id, now=now)
+        meeting = target.meeting if isinstance(target, MeetingLine) else None
+        record = self._record(
+            caller, CallStatus.PLACING, to=plan.dial.to, contact=plan.contact, request_id=request_id, now=now
+        )
+        if not self.calls.start(record):
+            earlier = self.calls.get(record.id)
+            status = earlier.status if earlier is not None else CallStatus.PLACING
+            result = {CallStatus.FAILED: "failed", CallStatus.UNKNOWN: "requested"}.get(status, "placed")
+            return CallOutcome(result, "unreachable" if result == "failed" else None, record.id, True, meeting)
+        try:
+            provider_id = self.dialer.place_call(
+                record.id, plan.ring_first, plan.dial.to, plan.dial.digits, request_id=request_id or None
+            )
+        except CallOutcomeUnknown as error:
+            self.calls.update_status(record.id, CallStatus.UNKNOWN)
+            count("CallPlaced")
+            return CallOutcome("requested", error.reason, record.id, meeting=meeting)
+        except DialerError as error:
+            self.calls.update_status(record.id, CallStatus.FAILED)
+            return CallOutcome("failed", error.reason, record.id, meeting=meeting)
+        self.calls.update_status(record.id, CallStatus.PLACING, provider_id=provider_id)
+        count("CallPlaced")
+        return CallOutcome("placed", call_id=record.id, meeting=meeting)
+
+    def log(self, limit: int = 100) -> list[CallRecord]:
+        """The latest dial attempts, newest first."""
+        return self.calls.list_calls(limit)
+
+    def _record(
+        self, caller: Caller, status: CallStatus, *, to: str, contact: str | None, request_id: str, now: datetime
+    ) -> CallRecord:
+        owner = caller.owner
+        return CallRecord(
+            id=call_id(request_id, to),
+            device=caller.device_id,
+            to=to,
+            status=status,
+            provider=self.provider,
+            created_at=now,
+            contact=contact,
+            user=owner.id if owner else None,
+            request_id=request_id or None,
+            expires_at=now + timedelta(days=caller.site.retention_days),
+        )
+
+    def _stopped(
+        self, error: DomainError, caller: Caller, target: Target, *, request_id: str, now: datetime
+    ) -> CallOutcome:
+        """The answer to a call that cannot go ahead; refusals and missing phones are logged."""
+        if isinstance(error, CallRefused):
+            count("CallRefused")
+            result, status, reason = "refused", CallStatus.REFUSED, error.reason
+        elif isinstance(error, NoPhoneToRing):
+            result, status, reason = "no_phone", CallStatus.FAILED, str(error)
+        else:
+            assert isinstance(error, DialingError)
+            return CallOutcome("invalid", error.reason)
+        to = _target_number(target, caller.site.country)
+        contact = target.ref if isinstance(target, Callee) else None
+        record = self._record(caller, status, to=to, contact=contact, request_id=request_id, now=now)
+        self.calls.start(record)
+        meeting = target.meeting if isinstance(target, MeetingLine) else None
+        return CallOutcome(result, reason, call_id=record.id, meeting=meeting)
+
+    # --- joining the meeting -----------------------------------------------------------------------
+
+    def meetings_soon(self, caller: Caller, now: datetime) -> list[BusyInterval]:
+        """Busy time from now to the end of the join window on the caller's calendar: the room's on a shared
+        device, the user's own on a personal one. None when there is no calendar, or it cannot be read (a
+        calendar we cannot read is a meeting we cannot see)."""
+        if caller.is_shared:
+            owner = caller.room.id if caller.room else None
+        else:
+            owner = user_owner(caller.user.id) if caller.user else None
+        if owner is None:
+            return []
+        try:
+            return self.bookings.busy_between(owner, now, now + JOIN_LEAD + BUSY_LOOKUP_SLACK, caller.timezone)
+        except Exception:
+            logger.warning("busy time not readable for join", exc_info=True)
+            return []
+
+    def join(self, caller: Caller, *, request_id: str, now: datetime) -> CallOutcome:
+        """Dial into the current or next meeting with its digits; "no_meeting" or "no_dial_in" otherwise."""
+        line = meeting_line(caller, self.meetings_soon(caller, now), now)
+        if isinstance(line, CallOutcome):
+            return line
+        return self.place(caller, line, request_id=request_id, now=now)

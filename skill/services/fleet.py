@@ -1,4 +1,5 @@
-"""Fleet as code: plan the changes that bring the stored fleet to a fleet file, apply them, export it back.
+"""Fleet as code: plan the changes that bring the stored fleet to a fleet file, apply them, export it back;
+the stored fleet as lists, contacts imported from an address book, and a user's personal data erased.
 
 Entities are compared as fleet-file documents (the form the store keeps), so applying the same file twice
 plans nothing the second time and an export applies as an empty plan.
@@ -8,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from skill.domain import fleet as codec
-from skill.domain.model import Fleet
-from skill.ports import FleetStore
+from skill.domain.model import Fleet, Site, User
+
+if TYPE_CHECKING:
+    from skill.ports import ContactsFile, ContactsReader, Erasable, FleetStore
 
 Action = Literal["create", "update", "delete"]
 SINGLETON_ID = "site"
@@ -62,45 +66,12 @@ def desired_docs(fleet: Fleet) -> dict[str, dict[str, dict[str, Any]]]:
     }
 
 
-def plan(fleet: Fleet, store: FleetStore, *, prune: bool) -> Plan:
-    """What applying `fleet` would change; stored entities missing from it are deleted only with `prune`."""
-    changes: list[Change] = []
-    for kind, wanted in desired_docs(fleet).items():
-        stored = store.docs(kind)
-        for entity_id, doc in wanted.items():
-            old = stored.get(entity_id)
-            if old is None:
-                changes.append(Change("create", kind, entity_id, None, doc))
-            elif old != doc:
-                changes.append(Change("update", kind, entity_id, old, doc))
-        if prune:
-            changes += [Change("delete", kind, i, old, None) for i, old in sorted(stored.items()) if i not in wanted]
-    return Plan(sorted(changes, key=_apply_order))
-
-
 def _apply_order(change: Change) -> tuple[int, int]:
     """Device deletes first (they refer to rooms and users), then puts by PUT_ORDER, then other deletes."""
     rank = PUT_ORDER.index(change.kind)
     if change.action == "delete":
         return (0, 0) if change.kind == "device" else (2, -rank)
     return (1, rank)
-
-
-def apply_plan(plan: Plan, store: FleetStore, progress: Progress | None = None) -> None:
-    """Write the plan's changes in dependency order; `progress(done, total)` is called after each one."""
-    changes = sorted(plan.changes, key=_apply_order)
-    total = len(changes)
-    for done, change in enumerate(changes, start=1):
-        if change.action == "delete":
-            store.delete_doc(change.kind, change.id, change.old_doc)
-        else:
-            assert change.new_doc is not None
-            store.put_doc(change.kind, change.new_doc, change.old_doc)
-        if progress is not None:
-            progress(done, total)
-    for change in _users_given_released_ids(changes):
-        assert change.new_doc is not None
-        store.put_doc("user", change.new_doc, change.new_doc)
 
 
 def _users_given_released_ids(changes: list[Change]) -> Iterator[Change]:
@@ -123,6 +94,74 @@ def _alexa_ids(doc: Mapping[str, Any] | None) -> set[str]:
     return {*doc.get("alexa_user_ids", ()), *doc.get("alexa_person_ids", ())}
 
 
-def export(store: FleetStore) -> dict[str, Any]:
-    """The stored fleet as a fleet-file document (applies back as an empty plan)."""
-    return codec.fleet_to_doc(store.load_fleet())
+@dataclass(frozen=True)
+class FleetService:
+    """The fleet-as-code use cases, on the fleet store, an address-book reader and the stores to erase from."""
+
+    store: FleetStore
+    read_contacts: ContactsReader = field(kw_only=True)
+    # Stores holding personal data, by the name `users forget` reports them under.
+    erasable: Mapping[str, Erasable] = field(default_factory=dict, kw_only=True)
+
+    def plan(self, fleet: Fleet, *, prune: bool) -> Plan:
+        """What applying `fleet` would change; stored entities missing from it are deleted only with `prune`."""
+        changes: list[Change] = []
+        for kind, wanted in desired_docs(fleet).items():
+            stored = self.store.docs(kind)
+            for entity_id, doc in wanted.items():
+                old = stored.get(entity_id)
+                if old is None:
+                    changes.append(Change("create", kind, entity_id, None, doc))
+                elif old != doc:
+                    changes.append(Change("update", kind, entity_id, old, doc))
+            if prune:
+                gone = [Change("delete", kind, i, old, None) for i, old in sorted(stored.items()) if i not in wanted]
+                changes += gone
+        return Plan(sorted(changes, key=_apply_order))
+
+    def apply(self, plan: Plan, progress: Progress | None = None) -> None:
+        """Write the plan's changes in dependency order; `progress(done, total)` is called after each one."""
+        changes = sorted(plan.changes, key=_apply_order)
+        total = len(changes)
+        for done, change in enumerate(changes, start=1):
+            if change.action == "delete":
+                self.store.delete_doc(change.kind, change.id, change.old_doc)
+            else:
+                assert change.new_doc is not None
+                self.store.put_doc(change.kind, change.new_doc, change.old_doc)
+            if progress is not None:
+                progress(done, total)
+        for change in _users_given_released_ids(changes):
+            assert change.new_doc is not None
+            self.store.put_doc("user", change.new_doc, change.new_doc)
+
+    def export(self) -> dict[str, Any]:
+        """The stored fleet as a fleet-file document (applies back as an empty plan)."""
+        return codec.fleet_to_doc(self.store.load_fleet())
+
+    def current(self) -> Fleet:
+        return self.store.load_fleet()
+
+    def docs(self, kind: str) -> dict[str, dict[str, Any]]:
+        return self.store.docs(kind)
+
+    def site(self) -> Site:
+        return self.store.profile(None, None, [])[0]
+
+    def user(self, user_id: str) -> User | None:
+        return self.store.get_user(user_id)
+
+    def import_contacts(self, path: Path, progress: Progress | None = None) -> ContactsFile:
+        """Read an address book (numbers read in the site's country) and store every contact it holds;
+        what could not be read is in the result's `problems`. OSError when the file cannot be read."""
+        found = self.read_contacts(path, self.site().country)
+        existing = self.store.docs("contact")
+        for done, contact in enumerate(found.contacts, start=1):
+            self.store.put_doc("contact", codec.contact_to_doc(contact), existing.get(contact.id))
+            if progress is not None:
+                progress(done, len(found.contacts))
+        return found
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Erase the user's personal data held outside the fleet file: how many records went, per store."""
+        return {name: store.forget_user(user_id) for name, store in self.erasable.items()}

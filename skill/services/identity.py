@@ -1,10 +1,12 @@
-"""Who is speaking: the Caller behind a request, enrolment codes for unknown devices, and claiming them."""
+"""Who is speaking: the Caller behind a request, enrolment codes for unknown devices, claiming them, and
+registering devices by hand."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from skill.domain.errors import ClaimError, NotFoundError
 from skill.domain.model import DEFAULT_FEATURES, Caller, CallerKind, Device, DeviceKind
@@ -15,81 +17,89 @@ if TYPE_CHECKING:
 CODE_DIGITS = 6
 
 
-def identify_caller(
-    store: FleetStore, device_id: str | None, alexa_user_id: str | None, person_id: str | None
-) -> Caller:
-    """Build the Caller: a shared room device, a personal device, an enrolled Alexa account, or unknown."""
-    ident = store.identify(device_id, alexa_user_id, person_id)
-    device = ident.device
-    if device is not None and device.kind is DeviceKind.SHARED:
-        person_ids = [ident.person_user] if ident.person_user else []
-        site, room, group, users = store.profile(device.room, device.skill_group, person_ids)
-        if room is None:
-            return Caller(kind=CallerKind.UNKNOWN, device_id=device_id, site=site)
-        features = frozenset(group.features) if group else DEFAULT_FEATURES[DeviceKind.SHARED]
-        person = users.get(ident.person_user) if ident.person_user else None
-        return Caller(CallerKind.SHARED, device_id, room=room, person=person, features=features, site=site)
-    user_id = device.user if device is not None else ident.account_user
-    if user_id:
-        group_id = device.skill_group if device is not None else None
-        site, _, group, users = store.profile(None, group_id, [user_id])
-        user = users.get(user_id)
-        if user is not None:
-            features = frozenset(group.features) if group else DEFAULT_FEATURES[DeviceKind.PERSONAL]
-            return Caller(CallerKind.PERSONAL, device_id, user=user, features=features, site=site)
-    return Caller(kind=CallerKind.UNKNOWN, device_id=device_id)
+@dataclass(frozen=True)
+class IdentityService:
+    """Who is speaking, and enrolling devices, on the fleet store."""
 
+    fleet: FleetStore
+    claim_ttl: timedelta = field(kw_only=True)  # how long an enrolment code may be claimed
 
-def enrolment_code(store: FleetStore, device_id: str, now: datetime, ttl: timedelta) -> str:
-    """The code an unknown device speaks for `office-admin devices claim`; reused while it is valid."""
-    existing = store.identify(device_id, None, None).claim_code
-    if existing:
-        return existing
-    for _ in range(20):
-        code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-        if store.create_claim(code, device_id, now + ttl):
-            return code
-    raise RuntimeError("could not allocate an enrolment code")
+    def caller(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> Caller:
+        """Build the Caller: a shared room device, a personal device, an enrolled Alexa account, or unknown."""
+        ident = self.fleet.identify(device_id, alexa_user_id, person_id)
+        device = ident.device
+        if device is not None and device.kind is DeviceKind.SHARED:
+            person_ids = [ident.person_user] if ident.person_user else []
+            site, room, group, users = self.fleet.profile(device.room, device.skill_group, person_ids)
+            if room is None:
+                return Caller(kind=CallerKind.UNKNOWN, device_id=device_id, site=site)
+            features = frozenset(group.features) if group else DEFAULT_FEATURES[DeviceKind.SHARED]
+            person = users.get(ident.person_user) if ident.person_user else None
+            return Caller(CallerKind.SHARED, device_id, room=room, person=person, features=features, site=site)
+        user_id = device.user if device is not None else ident.account_user
+        if user_id:
+            group_id = device.skill_group if device is not None else None
+            site, _, group, users = self.fleet.profile(None, group_id, [user_id])
+            user = users.get(user_id)
+            if user is not None:
+                features = frozenset(group.features) if group else DEFAULT_FEATURES[DeviceKind.PERSONAL]
+                return Caller(CallerKind.PERSONAL, device_id, user=user, features=features, site=site)
+        return Caller(kind=CallerKind.UNKNOWN, device_id=device_id)
 
+    def enrolment_code(self, device_id: str, now: datetime) -> str:
+        """The code an unknown device speaks for `office-admin devices claim`; reused while it is valid."""
+        existing = self.fleet.identify(device_id, None, None).claim_code
+        if existing:
+            return existing
+        for _ in range(20):
+            code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+            if self.fleet.create_claim(code, device_id, now + self.claim_ttl):
+                return code
+        raise RuntimeError("could not allocate an enrolment code")
 
-def claim_device(
-    store: FleetStore,
-    code: str,
-    now: datetime,
-    *,
-    room: str | None = None,
-    user: str | None = None,
-    skill_group: str | None = None,
-) -> Device:
-    """Bind the device that heard `code` to a room (shared) or a user (personal)."""
-    if (room is None) == (user is None):
-        raise ValueError("give exactly one of room or user")
-    device = _new_device("?", room=room, user=user, skill_group=skill_group)
-    check_device_refs(store, device)
-    device_id = store.take_claim(code.strip(), now)
-    if device_id is None:
-        raise ClaimError(f"unknown or expired code {code!r}")
-    device = _new_device(device_id, room=room, user=user, skill_group=skill_group)
-    register_device(store, device)
-    return device
+    def claim(
+        self,
+        code: str,
+        now: datetime,
+        *,
+        room: str | None = None,
+        user: str | None = None,
+        skill_group: str | None = None,
+    ) -> Device:
+        """Bind the device that heard `code` to a room (shared) or a user (personal)."""
+        if (room is None) == (user is None):
+            raise ValueError("give exactly one of room or user")
+        self._check_refs(_new_device("?", room=room, user=user, skill_group=skill_group))
+        device_id = self.fleet.take_claim(code.strip(), now)
+        if device_id is None:
+            raise ClaimError(f"unknown or expired code {code!r}")
+        device = _new_device(device_id, room=room, user=user, skill_group=skill_group)
+        self.register(device)
+        return device
+
+    def register(self, device: Device) -> None:
+        """Store a device; NotFoundError when its room, user or skill group is not in the fleet."""
+        from skill.domain.fleet import device_to_doc
+
+        self._check_refs(device)
+        self.fleet.put_doc("device", device_to_doc(device))
+
+    def remove(self, device_id: str) -> dict[str, Any] | None:
+        """Remove a device; its stored document, or None when there was none."""
+        doc = self.fleet.docs("device").get(device_id)
+        if doc is not None:
+            self.fleet.delete_doc("device", str(doc["id"]), doc)
+        return doc
+
+    def _check_refs(self, device: Device) -> None:
+        if device.room and device.room not in self.fleet.docs("room"):
+            raise NotFoundError("room", device.room)
+        if device.user and device.user not in self.fleet.docs("user"):
+            raise NotFoundError("user", device.user)
+        if device.skill_group and device.skill_group not in self.fleet.docs("group"):
+            raise NotFoundError("skill group", device.skill_group)
 
 
 def _new_device(device_id: str, *, room: str | None, user: str | None, skill_group: str | None) -> Device:
     kind = DeviceKind.SHARED if room else DeviceKind.PERSONAL
     return Device(id=device_id, kind=kind, room=room, user=user, skill_group=skill_group)
-
-
-def check_device_refs(store: FleetStore, device: Device) -> None:
-    if device.room and device.room not in store.docs("room"):
-        raise NotFoundError("room", device.room)
-    if device.user and device.user not in store.docs("user"):
-        raise NotFoundError("user", device.user)
-    if device.skill_group and device.skill_group not in store.docs("group"):
-        raise NotFoundError("skill group", device.skill_group)
-
-
-def register_device(store: FleetStore, device: Device) -> None:
-    from skill.domain.fleet import device_to_doc
-
-    check_device_refs(store, device)
-    store.put_doc("device", device_to_doc(device))

@@ -3,17 +3,21 @@
 The first leg rings the room's speakerphone or the user's phone. When it answers, the callee is called
 and bridged (`CallAndBridge`); once the bridge is up, the meeting digits are sent on the callee's leg
 (`SendDigits`). When either side hangs up, the other is hung up too. The call's arguments (`CallId`,
-`BridgeTo`, `Digits`, from `CreateSipMediaApplicationCall`) arrive as transaction attributes and are handed
-back in every response together with the stage the call has reached.
+`BridgeTo`, `Digits`, `RequestId`, from `CreateSipMediaApplicationCall`) arrive as transaction attributes and
+are handed back in every response together with the stage the call has reached; every log line carries the
+id of the request that placed the call.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-logger = logging.getLogger(__name__)
+from skill.observability import correlated, logger
+
+if TYPE_CHECKING:
+    from skill.ports import CallLog
 
 SCHEMA_VERSION = "1.0"
 BRIDGE_TIMEOUT_SECONDS = 30
@@ -146,3 +150,20 @@ def handle_sma_event(event: dict[str, Any], *, on_status: Callable[[str, str], N
     elif kind == "CALL_UPDATE_REQUESTED" and attributes.get("Action") == "hangup" and first_leg is not None:
         actions.append(_hangup(first_leg))
     return {"SchemaVersion": SCHEMA_VERSION, "Actions": actions, "TransactionAttributes": attributes}
+
+
+@dataclass(frozen=True)
+class CallFlow:
+    """The SIP media application's use case: answer each event, and keep the call log's status in step."""
+
+    calls: CallLog
+
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        with correlated(_attributes(event).get("RequestId")):
+            return handle_sma_event(event, on_status=self._record)
+
+    def _record(self, call_id: str, status: str) -> None:
+        try:
+            self.calls.update_status(call_id, status)
+        except Exception:  # the call goes on; only its log entry lags behind
+            logger.warning("call status not recorded", extra={"call_id": call_id, "status": status}, exc_info=True)

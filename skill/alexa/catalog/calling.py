@@ -23,6 +23,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.placed_number.personal": (
             'Calling <say-as interpret-as="telephone">{number}</say-as>. Your phone will ring first.'
         ),
+        "call.requested.shared": "I've asked for the call to {name}. The room phone should ring shortly.",
+        "call.requested.personal": "I've asked for the call to {name}. Your phone should ring shortly.",
+        "call.requested_number.shared": (
+            "I've asked for a call to the number you gave. The room phone should ring shortly."
+        ),
+        "call.requested_number.personal": (
+            'I\'ve asked for a call to <say-as interpret-as="telephone">{number}</say-as>. '
+            "Your phone should ring shortly."
+        ),
         "call.refused.emergency": "I can't call emergency services. Please use a phone.",
         "call.refused.premium": "I can't call premium-rate numbers.",
         "call.refused.blocked": "Calls to that number aren't allowed here.",
@@ -35,6 +44,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.failed": "I couldn't place the call. Please try again in a minute.",
         "join.placed.shared": "Joining the meeting. The room phone will ring first.",
         "join.placed.personal": "Joining {subject}. Your phone will ring first.",
+        "join.requested.shared": "I've asked to join the meeting. The room phone should ring shortly.",
+        "join.requested.personal": "I've asked to join {subject}. Your phone should ring shortly.",
         "join.your_meeting": "your meeting",
         "join.no_meeting": "I can't see a meeting with a dial-in number now or in the next 15 minutes.",
         "join.no_dial_in": "I can't see a dial-in number in this meeting's invitation.",
@@ -63,6 +74,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.placed_number.personal": (
             '<say-as interpret-as="telephone">{number}</say-as>に電話します。先にお手元の電話が鳴ります。'
         ),
+        "call.requested.shared": "{name}さんへの発信を依頼しました。まもなく部屋の電話が鳴ります。",
+        "call.requested.personal": "{name}さんへの発信を依頼しました。まもなくお手元の電話が鳴ります。",
+        "call.requested_number.shared": "おっしゃった番号への発信を依頼しました。まもなく部屋の電話が鳴ります。",
+        "call.requested_number.personal": (
+            '<say-as interpret-as="telephone">{number}</say-as>への発信を依頼しました。まもなくお手元の電話が鳴ります。'
+        ),
         "call.refused.emergency": "緊急通報はできません。電話機をお使いください。",
         "call.refused.premium": "有料番号には電話できません。",
         "call.refused.blocked": "その番号への発信はここでは許可されていません。",
@@ -75,6 +92,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.failed": "電話をかけられませんでした。少ししてからもう一度お試しください。",
         "join.placed.shared": "会議に参加します。先に部屋の電話が鳴ります。",
         "join.placed.personal": "{subject}に参加します。先にお手元の電話が鳴ります。",
+        "join.requested.shared": "会議への参加を依頼しました。まもなく部屋の電話が鳴ります。",
+        "join.requested.personal": "{subject}への参加を依頼しました。まもなくお手元の電話が鳴ります。",
         "join.your_meeting": "会議",
         "join.no_meeting": "今から十五分以内に、ダイヤルイン番号のある会議は見つかりません。",
         "join.no_dial_in": "この会議の招待にダイヤルイン番号が見つかりません。",

@@ -38,7 +38,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "book.denied": "OK, I haven't booked anything.",
         "taken.until_then": "{room} is taken from {busy_from}; it is free until then.",
         "taken.at": "{room} is taken at that time, from {busy_from}.",
-        "taken.now": "{room} is already taken then.",
         # booking rules, by BookingRuleError reason
         "rule.bad_duration": "That isn't a length I can book. Try something like thirty minutes.",
         "rule.vague_date": "Please name one day, like tomorrow or December fifth.",
@@ -51,7 +50,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "rule.bad_date": "I didn't understand that date.",
         "rule.bad_time": "I didn't understand that time.",
         "rule.bad_attendees": "I didn't understand how many people are coming.",
-        "rule.not_started": "That meeting hasn't started yet.",
         "rule.changed": "That booking just changed. Please ask again.",
         "rule.other": "I can't book that.",
         # find
@@ -119,7 +117,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "book.denied": "かしこまりました。予約はしていません。",
         "taken.until_then": "{room}は{busy_from}から予約が入っています。それまでは空いています。",
         "taken.at": "{room}はその時間、{busy_from}から予約が入っています。",
-        "taken.now": "{room}はその時間すでに予約されています。",
         "rule.bad_duration": "その長さでは予約できません。三十分のようにお話しください。",
         "rule.vague_date": "明日や十二月五日のように、一日を指定してください。",
         "rule.vague_time": "十時や二時半のように、時刻をお話しください。",
@@ -131,7 +128,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "rule.bad_date": "その日付が分かりませんでした。",
         "rule.bad_time": "その時刻が分かりませんでした。",
         "rule.bad_attendees": "人数が分かりませんでした。",
-        "rule.not_started": "その会議はまだ始まっていません。",
         "rule.changed": "その予約はたった今変更されました。もう一度お試しください。",
         "rule.other": "その予約はできません。",
         "find.offer": "{room}{floor}が空いています。予約しますか?",

@@ -1,11 +1,11 @@
-"""The shape every intent handler shares: match one intent, check the device may use the feature,
-then answer from the request context."""
+"""The shapes every handler shares: an intent handler matches one intent, checks the device may use the
+feature, then answers from the request context; an error handler turns one kind of domain error into speech."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
@@ -39,4 +39,17 @@ class IntentHandler(AbstractRequestHandler):
         return self.answer(handler_input, ctx)
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        raise NotImplementedError
+
+
+class ErrorHandler(AbstractExceptionHandler):
+    error: ClassVar[type[Exception]]
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return isinstance(exception, self.error)
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        return self.answer(handler_input, context(handler_input), exception)
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext, error: Exception) -> Response:
         raise NotImplementedError

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
@@ -15,7 +13,6 @@ from skill.alexa.handlers.base import ask, tell
 from skill.alexa.interceptors import request_name
 from skill.alexa.messages import message
 from skill.observability import logger
-from skill.services.identity import enrolment_code
 
 QUIT_INTENTS = ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
 
@@ -34,8 +31,7 @@ class UnknownCallerHandler(AbstractRequestHandler):
         ctx = context(handler_input)
         if not ctx.caller.device_id:
             return tell(handler_input, message(ctx.locale, "unknown.no_device"))
-        ttl = timedelta(minutes=ctx.container.settings.claim_ttl_minutes)
-        code = enrolment_code(ctx.container.fleet, ctx.caller.device_id, ctx.now, ttl)
+        code = ctx.services.identity.enrolment_code(ctx.caller.device_id, ctx.now)
         logger.info("enrolment code issued")
         return tell(handler_input, speech.enrolment(code, ctx.locale))
 

@@ -20,22 +20,17 @@ from skill.alexa.handlers.base import IntentHandler, tell
 from skill.alexa.messages import message
 from skill.alexa.progressive import send_progressive
 from skill.alexa.speech import may_describe
-from skill.domain import fleet as codec
 from skill.domain.dialing import to_e164
-from skill.domain.model import CallingPolicy, Fleet
 from skill.observability import logger
 from skill.services import calling
 from skill.services.calling import Ambiguous, Callee, CallOutcome, NotFound
 
 SESSION_KEY = "calling"
+# A call on its way: "placed" (the provider took it) or "requested" (it did not answer in time; it may ring).
+PLACED = ("placed", "requested")
 
 
 # ---------------------------------------------------------------- request helpers
-
-
-def _policy(ctx: RequestContext) -> CallingPolicy:
-    doc = ctx.container.fleet.docs("calling").get("site")
-    return codec.calling_from_doc(doc) if doc else CallingPolicy()
 
 
 def _side(ctx: RequestContext) -> str:
@@ -71,32 +66,6 @@ def _not_found(ctx: RequestContext, found: NotFound, query: str) -> str:
     return message(ctx.locale, "call.nobody", name=query)
 
 
-def _place(ctx: RequestContext, target: calling.Target, policy: CallingPolicy) -> CallOutcome:
-    container = ctx.container
-    return calling.place_call(
-        ctx.caller,
-        target,
-        policy=policy,
-        dialer=container.dialer,
-        log=container.calls,
-        provider=container.dialer_provider,
-        request_id=ctx.request_id,
-        now=ctx.now,
-    )
-
-
-def _check(ctx: RequestContext, target: calling.Target, policy: CallingPolicy) -> CallOutcome:
-    return calling.check_call(
-        ctx.caller,
-        target,
-        policy=policy,
-        log=ctx.container.calls,
-        provider=ctx.container.dialer_provider,
-        request_id=ctx.request_id,
-        now=ctx.now,
-    )
-
-
 def _log_outcome(outcome: CallOutcome) -> None:
     logger.info(
         "call outcome",
@@ -127,8 +96,14 @@ class CallContactIntentHandler(IntentHandler):
         query = dialog.slot_value(handler_input, "contact")
         phone_type = dialog.resolved_id(handler_input, "phoneType") or dialog.slot_value(handler_input, "phoneType")
         phone_type = phone_type or pending.get("phoneType")
-        fleet = ctx.container.fleet.load_fleet()
-        found = self._callee(handler_input, ctx, fleet, pending, query, phone_type, confirmation == "CONFIRMED")
+        found = ctx.services.calling.callee(
+            query,
+            phone_type,
+            ctx.caller,
+            entity_id=dialog.resolved_id(handler_input, "contact"),
+            chosen=pending.get("callee") if confirmation == "CONFIRMED" else None,
+            candidates=pending.get("candidates") or (),
+        )
         if found is None:
             return dialog.elicit(
                 handler_input, message(ctx.locale, "call.ask_who"), "contact", dialog.current_intent(handler_input)
@@ -142,12 +117,12 @@ class CallContactIntentHandler(IntentHandler):
             return tell(handler_input, _not_found(ctx, found, query or ""))
         if confirmation == "CONFIRMED":
             send_progressive(handler_input, message(ctx.locale, "progress.call"))
-            outcome = _place(ctx, found, fleet.calling)
+            outcome = ctx.services.calling.place(ctx.caller, found, request_id=ctx.request_id, now=ctx.now)
             _log_outcome(outcome)
-            if outcome.result != "placed":
+            if outcome.result not in PLACED:
                 return tell(handler_input, _stopped(ctx, outcome))
-            return tell(handler_input, message(ctx.locale, f"call.placed.{_side(ctx)}", name=found.name))
-        checked = _check(ctx, found, fleet.calling)
+            return tell(handler_input, message(ctx.locale, f"call.{outcome.result}.{_side(ctx)}", name=found.name))
+        checked = ctx.services.calling.check(ctx.caller, found, request_id=ctx.request_id, now=ctx.now)
         if checked.result != "ready":
             _log_outcome(checked)
             return tell(handler_input, _stopped(ctx, checked))
@@ -157,26 +132,6 @@ class CallContactIntentHandler(IntentHandler):
             self._question(ctx, found),
             dialog.updated_intent(handler_input, contact=found.name, phoneType=found.phone_type),
         )
-
-    @staticmethod
-    def _callee(
-        handler_input: HandlerInput,
-        ctx: RequestContext,
-        fleet: Fleet,
-        pending: dict[str, Any],
-        query: str | None,
-        phone_type: str | None,
-        confirmed: bool,
-    ) -> Callee | Ambiguous | NotFound | None:
-        party = calling.directory(fleet).get(pending.get("callee", "")) if confirmed else None
-        if party is not None:
-            return calling.callee_of(party, phone_type)
-        if not query:
-            return None
-        if pending.get("candidates"):
-            return calling.pick_callee(query, pending["candidates"], phone_type, ctx.caller, fleet)
-        entity_id = dialog.resolved_id(handler_input, "contact")
-        return calling.resolve_callee(query, phone_type, ctx.caller, fleet, entity_id=entity_id)
 
     @staticmethod
     def _question(ctx: RequestContext, callee: Callee) -> str:
@@ -204,18 +159,20 @@ class DialNumberIntentHandler(IntentHandler):
                 "phoneNumber",
                 dialog.current_intent(handler_input),
             )
-        policy = _policy(ctx)
+        service = ctx.services.calling
         if confirmation == "CONFIRMED":
             send_progressive(handler_input, message(ctx.locale, "progress.call"))
-        outcome = _place(ctx, number, policy) if confirmation == "CONFIRMED" else _check(ctx, number, policy)
-        if outcome.result not in ("ready", "placed"):
+            outcome = service.place(ctx.caller, number, request_id=ctx.request_id, now=ctx.now)
+        else:
+            outcome = service.check(ctx.caller, number, request_id=ctx.request_id, now=ctx.now)
+        if outcome.result != "ready":
             _log_outcome(outcome)
+        if outcome.result not in ("ready", *PLACED):
             return tell(handler_input, _stopped(ctx, outcome))
         # Only a personal device hears the number read back.
         spoken = {} if ctx.caller.is_shared else {"number": to_e164(number, ctx.caller.site.country)}
-        if outcome.result == "placed":
-            _log_outcome(outcome)
-            return tell(handler_input, message(ctx.locale, f"call.placed_number.{_side(ctx)}", **spoken))
+        if outcome.result in PLACED:
+            return tell(handler_input, message(ctx.locale, f"call.{outcome.result}_number.{_side(ctx)}", **spoken))
         question = message(ctx.locale, f"call.confirm_number.{_side(ctx)}", **spoken)
         return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input))
 
@@ -227,28 +184,18 @@ class JoinMeetingIntentHandler(IntentHandler):
     feature = "join-meeting"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        caller, container = ctx.caller, ctx.container
+        caller = ctx.caller
         send_progressive(handler_input, message(ctx.locale, "progress.join"))
-        busy = calling.meetings_soon(caller, container.bookings, ctx.now)
-        outcome = calling.join_meeting(
-            caller,
-            busy,
-            ctx.now,
-            policy=_policy(ctx),
-            dialer=container.dialer,
-            log=container.calls,
-            provider=container.dialer_provider,
-            request_id=ctx.request_id,
-        )
+        outcome = ctx.services.calling.join(caller, request_id=ctx.request_id, now=ctx.now)
         _log_outcome(outcome)
-        if outcome.result != "placed":
+        if outcome.result not in PLACED:
             return tell(handler_input, _stopped(ctx, outcome))
         if caller.is_shared:
-            return tell(handler_input, message(ctx.locale, "join.placed.shared"))
+            return tell(handler_input, message(ctx.locale, f"join.{outcome.result}.shared"))
         meeting = outcome.meeting
         described = meeting is not None and meeting.subject and may_describe(caller, meeting)
         subject = meeting.subject if described and meeting else message(ctx.locale, "join.your_meeting")
-        return tell(handler_input, message(ctx.locale, "join.placed.personal", subject=subject))
+        return tell(handler_input, message(ctx.locale, f"join.{outcome.result}.personal", subject=subject))
 
 
 HANDLERS: list[AbstractRequestHandler] = [

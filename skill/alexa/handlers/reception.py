@@ -21,7 +21,6 @@ from skill.alexa.context import RequestContext
 from skill.alexa.handlers.base import IntentHandler, tell
 from skill.alexa.messages import message
 from skill.domain.directory import DirectoryEntry, pick
-from skill.domain.fleet import user_from_doc
 from skill.services import reception
 
 CANDIDATES = "reception.candidates"  # host ids offered by "A or B?"
@@ -58,9 +57,8 @@ class VisitorCheckInIntentHandler(IntentHandler):
             ask_host = message(ctx.locale, "checkin.ask_host", visitor=_first_name(visitor))
             return dialog.elicit(handler_input, ask_host, "host", dialog.updated_intent(handler_input, CHECK_IN_SLOTS))
 
-        directory = reception.employee_directory(
-            [user_from_doc(doc) for doc in ctx.container.fleet.docs("user").values()]
-        )
+        service = ctx.services.reception
+        directory = service.directory()
         host = self._host(session, host_query, directory)
         if host is None:
             found = reception.find_host(host_query, directory)
@@ -91,18 +89,7 @@ class VisitorCheckInIntentHandler(IntentHandler):
                 handler_input, question, dialog.updated_intent(handler_input, CHECK_IN_SLOTS, host=host.name)
             )
 
-        outcome = reception.check_in(
-            ctx.caller,
-            visitor,
-            host_query,
-            company,
-            directory,
-            reception.expected_today(ctx.now, ctx.caller.site, ctx.container.visits),
-            ctx.now,
-            ctx.request_id,
-            ctx.container.visits,
-            host_id=host.id,
-        )
+        outcome = service.check_in(ctx.caller, visitor, host_query, company, ctx.now, ctx.request_id, host_id=host.id)
         session.pop(HOST, None)
         key = "checkin.done_expected" if outcome.expected else "checkin.done"
         return tell(handler_input, message(ctx.locale, key, visitor=_first_name(visitor), host=_first_name(host.name)))
@@ -126,7 +113,7 @@ class VisitorCheckOutIntentHandler(IntentHandler):
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
         name = dialog.slot_value(handler_input, "visitorName")
-        outcome = reception.check_out(name, ctx.caller.device_id, ctx.now, ctx.caller.site, ctx.container.visits)
+        outcome = ctx.services.reception.check_out(name, ctx.caller, ctx.now)
         if outcome.status == "checked_out" and outcome.visit is not None:
             visitor = _first_name(outcome.visit.visitor_name)
             return tell(handler_input, message(ctx.locale, "checkout.done", visitor=visitor))
@@ -185,7 +172,7 @@ class ExpectVisitorIntentHandler(IntentHandler):
             spoken_time = speech.spoken_time(at.time(), ctx.locale)
             question = message(ctx.locale, "expect.confirm", visitor=visitor, day=spoken_day, time=spoken_time)
             return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input, EXPECT_SLOTS))
-        reception.expect_visitor(user, visitor, None, at, ctx.caller.site, ctx.container.visits)
+        ctx.services.reception.expect(user, visitor, None, at, ctx.caller.site)
         return tell(handler_input, message(ctx.locale, "expect.done", visitor=_first_name(visitor)))
 
 

@@ -4,8 +4,9 @@ On a shared device a request acts on the device's room (and its current booking)
 on a named room or the user's own booking. A booking that starts later or lasts longer than a quick one
 is confirmed with `Dialog.ConfirmIntent` first. Found rooms (and the room offered for the rest of a
 meeting that could not be extended in full) are offered one at a time, kept in the session under
-OFFER; only then do AMAZON.YesIntent and AMAZON.NoIntent belong to this capability. Every rule a request
-breaks is an answer, never a crash; on a shared device the session ends once something was done.
+OFFER; only then do AMAZON.YesIntent and AMAZON.NoIntent belong to this capability. A rule a request
+breaks, a room taken or unknown, is answered by this capability's exception handlers (ERRORS); on a
+shared device the session ends once something was done.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill.alexa import dialog, speech
 from skill.alexa.apl import room_card_directive, supports_apl
-from skill.alexa.context import RequestContext, context
-from skill.alexa.handlers.base import IntentHandler, ask, tell
+from skill.alexa.context import RequestContext
+from skill.alexa.handlers.base import ErrorHandler, IntentHandler, ask, tell
 from skill.alexa.messages import Ssml, message
-from skill.domain.booking import parse_duration, requested_start
+from skill.domain.booking import BookingRequest, parse_duration
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
 from skill.domain.model import Booking, BookingStatus, Room
 from skill.services import rooms
@@ -31,7 +33,7 @@ OFFER = "rooms.offer"  # {"rooms": [ids still to offer], "start": ISO, "minutes"
 BOOK_SLOTS = ("room", "date", "startTime", "duration", "attendees")
 CANCEL_SLOTS = ("room", "date", "startTime")
 CARD_ID = "room-card"  # the APL presentation token that names the room card
-# A rule broken by one slot value is asked again for that slot.
+# A rule broken by one slot value of a booking is asked again for that slot.
 ASK_AGAIN = {
     "bad_duration": "duration",
     "vague_time": "startTime",
@@ -45,77 +47,36 @@ RULE_KEYS = {"booking_changed": "rule.changed", "wrong_status": "rule.changed"}
 # ---------------------------------------------------------------- request helpers
 
 
-def _tz(ctx: RequestContext) -> str:
-    return ctx.caller.timezone
+def _request(handler_input: HandlerInput, ctx: RequestContext, duration: timedelta) -> BookingRequest:
+    """The booking or search the date, time and attendees slots describe, for `duration`."""
+    return BookingRequest.from_slots(
+        dialog.slot_value(handler_input, "date"),
+        dialog.slot_value(handler_input, "startTime"),
+        dialog.slot_value(handler_input, "attendees"),
+        duration=duration,
+        tz=ctx.caller.timezone,
+        now=ctx.now,
+    )
 
 
-def _rooms(ctx: RequestContext) -> list[Room]:
-    return rooms.all_rooms(ctx.container.fleet)
-
-
-def _attendees(handler_input: HandlerInput) -> int | None:
-    value = dialog.slot_value(handler_input, "attendees")
-    if value is None:
-        return None
-    if not value.isdigit() or int(value) < 1:
-        raise BookingRuleError("bad_attendees", value=value)
-    return int(value)
-
-
-def _duration(handler_input: HandlerInput) -> timedelta | None:
-    value = dialog.slot_value(handler_input, "duration")
-    return None if value is None else parse_duration(value)
-
-
-def _named_room(handler_input: HandlerInput, ctx: RequestContext) -> tuple[Room | None, str | None]:
-    """The room the request names (or this room), and what was said when it names none we know."""
+def _named_room(handler_input: HandlerInput, ctx: RequestContext) -> Room | None:
+    """The room the request names (or this room); NotFoundError when the name is no room we know."""
     spoken = dialog.slot_value(handler_input, "room")
-    entity_id = dialog.resolved_id(handler_input, "room")
-    room = rooms.resolve_room(spoken, ctx.caller, ctx.container.fleet, entity_id=entity_id)
-    return room, (spoken if room is None and spoken and spoken.casefold() not in rooms.THIS_ROOM else None)
-
-
-def _rule(ctx: RequestContext, error: BookingRuleError, room: Room | None) -> str:
-    details: dict[str, Any] = {**error.details, "room": room.name if room else ""}
-    if error.reason == "too_long":
-        details["length"] = speech.length_words(timedelta(minutes=int(str(details["max_minutes"]))), ctx.locale)
-    if error.reason == "too_far":
-        details["days"] = details["window_days"]
-    key = RULE_KEYS.get(error.reason, f"rule.{error.reason}")
-    try:
-        return message(ctx.locale, key, **details)
-    except KeyError:
-        return message(ctx.locale, "rule.other")
-
-
-def _taken(ctx: RequestContext, error: RoomTakenError, room: Room) -> str:
-    tz = _tz(ctx)
-    if isinstance(error.free_until, datetime):
-        return message(
-            ctx.locale,
-            "taken.until_then",
-            room=room.name,
-            busy_from=speech.clock_words(error.free_until, tz, ctx.locale),
-        )
-    if isinstance(error.busy_from, datetime):
-        return message(
-            ctx.locale, "taken.at", room=room.name, busy_from=speech.clock_words(error.busy_from, tz, ctx.locale)
-        )
-    return message(ctx.locale, "taken.now", room=room.name)
+    return ctx.services.rooms.resolve(spoken, ctx.caller, entity_id=dialog.resolved_id(handler_input, "room"))
 
 
 def _booked(ctx: RequestContext, booking: Booking, room: Room) -> str:
-    when = speech.when_words(max(booking.start, ctx.now), _tz(ctx), ctx.now, ctx.locale)
-    until = speech.clock_words(booking.end, _tz(ctx), ctx.locale)
+    tz = ctx.caller.timezone
+    when = speech.when_words(max(booking.start, ctx.now), tz, ctx.now, ctx.locale)
+    until = speech.clock_words(booking.end, tz, ctx.locale)
     return message(ctx.locale, "book.done", room=room.name, when=Ssml(when), until=until)
 
 
 def _offer(handler_input: HandlerInput, ctx: RequestContext, state: dict[str, Any], lead: str = "") -> Response:
     """Offer the first room of `state` (kept in the session), or say there is none left."""
     session = dialog.session(handler_input)
-    fleet = ctx.container.fleet
     while state["rooms"]:
-        room = fleet.get_room(state["rooms"][0])
+        room = ctx.services.rooms.get(state["rooms"][0])
         if room is not None:
             session[OFFER] = state
             floor = Ssml(message(ctx.locale, "find.floor", floor=room.floor)) if room.floor is not None else ""
@@ -125,31 +86,14 @@ def _offer(handler_input: HandlerInput, ctx: RequestContext, state: dict[str, An
     return tell(handler_input, lead + message(ctx.locale, "find.no_more"))
 
 
-def _current(ctx: RequestContext) -> Booking | None:
-    room = ctx.caller.room if ctx.caller.is_shared else None
-    return rooms.current_booking(ctx.caller, room, tz=_tz(ctx), store=ctx.container.bookings, now=ctx.now)
-
-
 def _no_current(ctx: RequestContext) -> str:
     if ctx.caller.is_shared:
         return message(ctx.locale, "current.none")
     return message(ctx.locale, "current.none.personal")
 
 
-def _in_own_room(ctx: RequestContext, booking: Booking) -> bool:
-    """A request from the booked room's own device: it counts as checking in."""
-    room = ctx.caller.room
-    return ctx.caller.is_shared and room is not None and room.id == booking.room_id
-
-
-def _room_of(ctx: RequestContext, booking: Booking) -> Room:
-    room = ctx.caller.room if ctx.caller.room and ctx.caller.room.id == booking.room_id else None
-    found = room or ctx.container.fleet.get_room(booking.room_id)
-    return found or Room(id=booking.room_id, name=booking.room_id)
-
-
 class RoomIntentHandler(IntentHandler):
-    """A rooms intent: a pending offer lapses, and a broken booking rule is answered."""
+    """A rooms intent: a pending offer lapses unless the intent answers it."""
 
     feature = "booking"
     answers_offer: ClassVar[bool] = False
@@ -157,10 +101,7 @@ class RoomIntentHandler(IntentHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         if not self.answers_offer:
             dialog.session(handler_input).pop(OFFER, None)
-        try:
-            return super().handle(handler_input)
-        except BookingRuleError as error:
-            return tell(handler_input, _rule(context(handler_input), error, context(handler_input).caller.room))
+        return super().handle(handler_input)
 
 
 # ---------------------------------------------------------------- status and next meeting
@@ -172,19 +113,10 @@ class RoomStatusIntentHandler(RoomIntentHandler):
     intent = "RoomStatusIntent"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        room, unknown = _named_room(handler_input, ctx)
+        room = _named_room(handler_input, ctx)
         if room is None:
-            key, name = ("room.unknown", unknown) if unknown else ("room.none", "")
-            return tell(handler_input, message(ctx.locale, key, name=name))
-        status = rooms.room_status(
-            room,
-            ctx.now,
-            tz=_tz(ctx),
-            store=ctx.container.bookings,
-            feeds=ctx.container.feeds,
-            now=ctx.now,
-            stale_after=timedelta(minutes=ctx.container.settings.feed_stale_minutes),
-        )
+            return tell(handler_input, message(ctx.locale, "room.none"))
+        status = ctx.services.rooms.status(room, ctx.caller, ctx.now)
         if supports_apl(handler_input):
             state, until, upcoming = speech.room_card(ctx.caller, status, ctx.locale)
             card = room_card_directive(room.name, state, until, upcoming, CARD_ID, busy=status.is_busy)
@@ -198,14 +130,11 @@ class NextMeetingIntentHandler(RoomIntentHandler):
     intent = "NextMeetingIntent"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        room, unknown = _named_room(handler_input, ctx)
-        if unknown:
-            return tell(handler_input, message(ctx.locale, "room.unknown", name=unknown))
+        room = _named_room(handler_input, ctx)
         if room is None and ctx.caller.owner is None:
             return tell(handler_input, message(ctx.locale, "room.none"))
-        store = ctx.container.bookings
-        meeting = rooms.next_meeting(ctx.caller, room, tz=_tz(ctx), store=store, now=ctx.now)
-        where = ctx.container.fleet.get_room(meeting.room) if room is None and meeting and meeting.room else None
+        meeting = ctx.services.rooms.next_meeting(ctx.caller, room, ctx.now)
+        where = ctx.services.rooms.get(meeting.room) if room is None and meeting and meeting.room else None
         return tell(handler_input, speech.next_meeting(ctx.caller, meeting, room, where, ctx.now, ctx.locale))
 
 
@@ -218,48 +147,25 @@ class BookRoomIntentHandler(RoomIntentHandler):
     intent = "BookRoomIntent"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        confirmation = dialog.confirmation(handler_input)
-        if confirmation == "DENIED":
+        if dialog.confirmation(handler_input) == "DENIED":
             return tell(handler_input, message(ctx.locale, "book.denied"))
-        room, unknown = _named_room(handler_input, ctx)
-        if unknown:
-            return tell(handler_input, message(ctx.locale, "room.unknown", name=unknown))
+        room = _named_room(handler_input, ctx)
         if room is None:
             slots = dialog.updated_intent(handler_input, BOOK_SLOTS)
             return dialog.elicit(handler_input, message(ctx.locale, "room.ask"), "room", slots)
-        if dialog.slot_value(handler_input, "duration") is None:
+        said_duration = dialog.slot_value(handler_input, "duration")
+        if said_duration is None:
             slots = dialog.updated_intent(handler_input, BOOK_SLOTS)
             return dialog.elicit(handler_input, message(ctx.locale, "book.ask_duration"), "duration", slots)
-        try:
-            return self._book(handler_input, ctx, room, confirmation == "CONFIRMED")
-        except BookingRuleError as error:
-            said = _rule(ctx, error, room)
-            slot = ASK_AGAIN.get(error.reason)
-            if slot is None:
-                return tell(handler_input, said)
-            cleared = dialog.updated_intent(handler_input, BOOK_SLOTS, **{slot: None})
-            return dialog.elicit(handler_input, said, slot, cleared)
-        except RoomTakenError as error:
-            return tell(handler_input, _taken(ctx, error, room))
-
-    @staticmethod
-    def _book(handler_input: HandlerInput, ctx: RequestContext, room: Room, confirmed: bool) -> Response:
-        tz, store = _tz(ctx), ctx.container.bookings
-        duration = _duration(handler_input) or rooms.DEFAULT_FIND_DURATION
-        attendees = _attendees(handler_input)
-        start = requested_start(
-            dialog.slot_value(handler_input, "date"), dialog.slot_value(handler_input, "startTime"), tz, ctx.now
-        )
-        if not confirmed and rooms.needs_confirmation(start, duration, ctx.now):
-            interval = rooms.plan_booking(room, start, duration, attendees, ctx.now)
-            rooms.check_free(room, interval, tz=tz, store=store)
-            when = speech.when_words(max(interval.start, ctx.now), tz, ctx.now, ctx.locale)
+        request = _request(handler_input, ctx, parse_duration(said_duration))
+        service = ctx.services.rooms
+        if dialog.confirmation(handler_input) != "CONFIRMED" and rooms.needs_confirmation(request, ctx.now):
+            interval = service.check(ctx.caller, room, request, ctx.now)
+            when = speech.when_words(max(interval.start, ctx.now), ctx.caller.timezone, ctx.now, ctx.locale)
             length = speech.length_words(interval.duration, ctx.locale)
             question = message(ctx.locale, "book.confirm", room=room.name, when=Ssml(when), length=length)
             return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input, BOOK_SLOTS))
-        booking = rooms.book_room(
-            ctx.caller, room, start, duration, attendees, tz=tz, store=store, now=ctx.now, request_id=ctx.request_id
-        )
+        booking = service.book(ctx.caller, room, request, ctx.now, ctx.request_id)
         return tell(handler_input, _booked(ctx, booking, room))
 
 
@@ -269,84 +175,65 @@ class FindRoomIntentHandler(RoomIntentHandler):
     intent = "FindRoomIntent"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        tz = _tz(ctx)
-        duration = _duration(handler_input) or rooms.DEFAULT_FIND_DURATION
-        attendees = _attendees(handler_input)
-        start = requested_start(
-            dialog.slot_value(handler_input, "date"), dialog.slot_value(handler_input, "startTime"), tz, ctx.now
-        )
+        said_duration = dialog.slot_value(handler_input, "duration")
+        duration = parse_duration(said_duration) if said_duration else rooms.DEFAULT_FIND_DURATION
+        request = _request(handler_input, ctx, duration)
         feature = dialog.resolved_id(handler_input, "feature") or dialog.slot_value(handler_input, "feature")
-        interval = rooms.find_interval(start, duration, ctx.now)
-        found = rooms.find_rooms(
-            ctx.caller,
-            _rooms(ctx),
-            interval,
-            attendees,
-            [feature.casefold()] if feature else [],
-            tz=tz,
-            store=ctx.container.bookings,
-        )
+        found = ctx.services.rooms.find(ctx.caller, request, [feature.casefold()] if feature else [], ctx.now)
         if not found:
             return tell(handler_input, message(ctx.locale, "find.none"))
         state = {
             "rooms": [room.id for room in found],
-            "start": start.isoformat(),
-            "minutes": int(duration.total_seconds() // 60),
-            "attendees": attendees,
+            "start": request.start.isoformat(),
+            "minutes": int(request.duration.total_seconds() // 60),
+            "attendees": request.attendees,
         }
         return _offer(handler_input, ctx, state)
 
 
-def _has_offer(handler_input: HandlerInput) -> bool:
-    return bool((handler_input.attributes_manager.session_attributes or {}).get(OFFER))
+class OfferAnswerHandler(RoomIntentHandler):
+    """ "yes" or "no" to an offered room: only while a room is on offer."""
+
+    answers_offer = True
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        offered = (handler_input.attributes_manager.session_attributes or {}).get(OFFER)
+        return super().can_handle(handler_input) and bool(offered)
+
+    @staticmethod
+    def take_offer(handler_input: HandlerInput) -> tuple[str, dict[str, Any]]:
+        """The room on offer, and the offer without it (the rooms still to offer)."""
+        state: dict[str, Any] = dialog.session(handler_input).pop(OFFER)
+        first, state["rooms"] = state["rooms"][0], state["rooms"][1:]
+        return first, state
 
 
-class YesHandler(RoomIntentHandler):
+class YesHandler(OfferAnswerHandler):
     """ "yes" to an offered room: book it for the time asked (a room taken meanwhile: offer the next)."""
 
     intent = "AMAZON.YesIntent"
-    answers_offer = True
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return super().can_handle(handler_input) and _has_offer(handler_input)
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        state: dict[str, Any] = dialog.session(handler_input).pop(OFFER)
-        room = ctx.container.fleet.get_room(state["rooms"][0])
-        state["rooms"] = state["rooms"][1:]
+        room_id, state = self.take_offer(handler_input)
+        room = ctx.services.rooms.get(room_id)
         if room is None:
             return _offer(handler_input, ctx, state)
         start = max(datetime.fromisoformat(state["start"]), ctx.now)
+        request = BookingRequest(start, timedelta(minutes=int(state["minutes"])), state.get("attendees"))
         try:
-            booking = rooms.book_room(
-                ctx.caller,
-                room,
-                start,
-                timedelta(minutes=int(state["minutes"])),
-                state.get("attendees"),
-                tz=_tz(ctx),
-                store=ctx.container.bookings,
-                now=ctx.now,
-                request_id=ctx.request_id,
-            )
-        except RoomTakenError:
-            lead = message(ctx.locale, "find.taken", room=room.name, next="")
-            return _offer(handler_input, ctx, state, lead)
+            booking = ctx.services.rooms.book(ctx.caller, room, request, ctx.now, ctx.request_id)
+        except RoomTakenError:  # taken since it was offered: the next one is offered instead
+            return _offer(handler_input, ctx, state, message(ctx.locale, "find.taken", room=room.name, next=""))
         return tell(handler_input, _booked(ctx, booking, room))
 
 
-class NoHandler(RoomIntentHandler):
+class NoHandler(OfferAnswerHandler):
     """ "no" to an offered room: offer the next one."""
 
     intent = "AMAZON.NoIntent"
-    answers_offer = True
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return super().can_handle(handler_input) and _has_offer(handler_input)
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        state: dict[str, Any] = dialog.session(handler_input).pop(OFFER)
-        state["rooms"] = state["rooms"][1:]
+        _, state = self.take_offer(handler_input)
         if not state["rooms"]:
             return tell(handler_input, message(ctx.locale, "offer.declined"))
         return _offer(handler_input, ctx, state)
@@ -361,36 +248,26 @@ class ExtendMeetingIntentHandler(RoomIntentHandler):
     intent = "ExtendMeetingIntent"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        by = _duration(handler_input)
-        if by is None:
+        said_duration = dialog.slot_value(handler_input, "duration")
+        if said_duration is None:
             slots = dialog.updated_intent(handler_input, ("duration",))
             return dialog.elicit(handler_input, message(ctx.locale, "extend.ask"), "duration", slots)
-        booking = _current(ctx)
+        by = parse_duration(said_duration)
+        booking = ctx.services.rooms.current(ctx.caller, ctx.now)
         if booking is None:
             return tell(handler_input, _no_current(ctx))
-        tz, store = _tz(ctx), ctx.container.bookings
-        room = _room_of(ctx, booking)
-        outcome = rooms.extend(
-            ctx.caller,
-            booking,
-            by,
-            room=room,
-            rooms=_rooms(ctx),
-            tz=tz,
-            store=store,
-            now=ctx.now,
-            check_in_now=_in_own_room(ctx, booking),  # extending from the room proves the meeting is on
-        )
+        outcome = ctx.services.rooms.extend(ctx.caller, booking, by, ctx.now)
+        tz = ctx.caller.timezone
         if outcome.taken_from is None:
             until = speech.clock_words(outcome.booking.end, tz, ctx.locale)
             return tell(handler_input, message(ctx.locale, "extend.done", until=until))
+        room = ctx.services.rooms.of_booking(booking, ctx.caller)
         if outcome.extended:
             until = speech.clock_words(outcome.booking.end, tz, ctx.locale)
             said = message(ctx.locale, "extend.partly", until=until, room=room.name)
         else:
-            said = message(
-                ctx.locale, "extend.none", until=speech.clock_words(outcome.taken_from, tz, ctx.locale), room=room.name
-            )
+            until = speech.clock_words(outcome.taken_from, tz, ctx.locale)
+            said = message(ctx.locale, "extend.none", until=until, room=room.name)
         if outcome.alternative is None:
             return tell(handler_input, said)
         other = outcome.alternative
@@ -404,35 +281,42 @@ class ExtendMeetingIntentHandler(RoomIntentHandler):
         return ask(handler_input, said + message(ctx.locale, "extend.offer", other=other.name, wanted=wanted))
 
 
-class EndMeetingIntentHandler(RoomIntentHandler):
-    """ "we're done": the rest of the current booking is free again."""
+class CurrentMeetingHandler(RoomIntentHandler):
+    """An intent about the meeting on now: said to be none when there is none."""
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        booking = ctx.services.rooms.current(ctx.caller, ctx.now)
+        if booking is None:
+            return tell(handler_input, _no_current(ctx))
+        room = ctx.services.rooms.of_booking(booking, ctx.caller)
+        return tell(handler_input, self.act(ctx, booking, room))
+
+    def act(self, ctx: RequestContext, booking: Booking, room: Room) -> str:
+        """Do what the intent asks of `booking` in `room`; what is said."""
+        raise NotImplementedError
+
+
+class EndMeetingIntentHandler(CurrentMeetingHandler):
+    """ "we're done": the rest of the current booking is free again (one not started yet is cancelled)."""
 
     intent = "EndMeetingIntent"
 
-    def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        booking = _current(ctx)
-        if booking is None:
-            return tell(handler_input, _no_current(ctx))
-        ended = rooms.end_meeting(booking, tz=_tz(ctx), store=ctx.container.bookings, now=ctx.now)
+    def act(self, ctx: RequestContext, booking: Booking, room: Room) -> str:
+        ended = ctx.services.rooms.end(ctx.caller, booking, ctx.now)
         if ended.status is BookingStatus.CANCELLED:
-            return tell(handler_input, message(ctx.locale, "end.cancelled"))
-        return tell(handler_input, message(ctx.locale, "end.done", room=_room_of(ctx, booking).name))
+            return message(ctx.locale, "end.cancelled")
+        return message(ctx.locale, "end.done", room=room.name)
 
 
-class MeetingCheckInIntentHandler(RoomIntentHandler):
+class MeetingCheckInIntentHandler(CurrentMeetingHandler):
     """ "check in": the current booking is kept (not released as a no-show)."""
 
     intent = "MeetingCheckInIntent"
 
-    def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        booking = _current(ctx)
-        if booking is None:
-            return tell(handler_input, _no_current(ctx))
-        checked = rooms.check_in(booking, tz=_tz(ctx), store=ctx.container.bookings, now=ctx.now)
-        until = speech.clock_words(checked.end, _tz(ctx), ctx.locale)
-        return tell(
-            handler_input, message(ctx.locale, "room.checked_in", room=_room_of(ctx, booking).name, until=until)
-        )
+    def act(self, ctx: RequestContext, booking: Booking, room: Room) -> str:
+        checked = ctx.services.rooms.check_in(ctx.caller, booking, ctx.now)
+        until = speech.clock_words(checked.end, ctx.caller.timezone, ctx.locale)
+        return message(ctx.locale, "room.checked_in", room=room.name, until=until)
 
 
 # ---------------------------------------------------------------- cancel
@@ -450,29 +334,85 @@ class CancelBookingIntentHandler(RoomIntentHandler):
         confirmation = dialog.confirmation(handler_input)
         if confirmation == "DENIED":
             return tell(handler_input, message(ctx.locale, "cancel.denied"))
-        room, unknown = _named_room(handler_input, ctx)
-        if unknown:
-            return tell(handler_input, message(ctx.locale, "room.unknown", name=unknown))
-        tz, store = _tz(ctx), ctx.container.bookings
-        try:
-            booking = rooms.user_booking(
-                owner.id,
-                room,
-                dialog.slot_value(handler_input, "date"),
-                dialog.slot_value(handler_input, "startTime"),
-                tz=tz,
-                store=store,
-                now=ctx.now,
-            )
-        except NotFoundError:
-            return tell(handler_input, message(ctx.locale, "cancel.none"))
-        booked_room = room or _room_of(ctx, booking)
+        room = _named_room(handler_input, ctx)
+        tz = ctx.caller.timezone
+        booking = ctx.services.rooms.user_booking(
+            owner.id,
+            room,
+            dialog.slot_value(handler_input, "date"),
+            dialog.slot_value(handler_input, "startTime"),
+            tz=tz,
+            now=ctx.now,
+        )
+        booked_room = room or ctx.services.rooms.of_booking(booking, ctx.caller)
         when = Ssml(speech.when_words(booking.start, tz, ctx.now, ctx.locale))
         if confirmation == "NONE":
             question = message(ctx.locale, "cancel.confirm", room=booked_room.name, when=when)
             return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input, CANCEL_SLOTS))
-        rooms.cancel(booking, tz=tz, store=store)
+        ctx.services.rooms.cancel(booking, tz)
         return tell(handler_input, message(ctx.locale, "cancel.done", room=booked_room.name, when=when))
+
+
+# ---------------------------------------------------------------- errors as speech
+
+
+def _room_name(ctx: RequestContext, room_id: object) -> str:
+    if not isinstance(room_id, str):
+        return ctx.caller.room.name if ctx.caller.room else ""
+    room = ctx.caller.room if ctx.caller.room and ctx.caller.room.id == room_id else ctx.services.rooms.get(room_id)
+    return room.name if room else room_id
+
+
+class BookingRuleErrorHandler(ErrorHandler):
+    """A broken booking rule, said; a booking whose date, time or length made no sense asks for it again."""
+
+    error = BookingRuleError
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext, error: Exception) -> Response:
+        assert isinstance(error, BookingRuleError)
+        details: dict[str, Any] = {**error.details, "room": _room_name(ctx, error.details.get("room"))}
+        if error.reason == "too_long":
+            details["length"] = speech.length_words(timedelta(minutes=int(str(details["max_minutes"]))), ctx.locale)
+        if error.reason == "too_far":
+            details["days"] = details["window_days"]
+        try:
+            said = message(ctx.locale, RULE_KEYS.get(error.reason, f"rule.{error.reason}"), **details)
+        except KeyError:
+            said = message(ctx.locale, "rule.other")
+        slot = ASK_AGAIN.get(error.reason)
+        if slot is None or not is_intent_name(BookRoomIntentHandler.intent)(handler_input):
+            return tell(handler_input, said)
+        cleared = dialog.updated_intent(handler_input, BOOK_SLOTS, **{slot: None})
+        return dialog.elicit(handler_input, said, slot, cleared)
+
+
+class RoomTakenErrorHandler(ErrorHandler):
+    """The time asked for is taken: from when, and free until then when it is."""
+
+    error = RoomTakenError
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext, error: Exception) -> Response:
+        assert isinstance(error, RoomTakenError)
+        room, tz = _room_name(ctx, error.room_id), ctx.caller.timezone
+        if error.free_until is not None:
+            until = speech.clock_words(error.free_until, tz, ctx.locale)
+            return tell(handler_input, message(ctx.locale, "taken.until_then", room=room, busy_from=until))
+        busy_from = speech.clock_words(error.busy_from, tz, ctx.locale)
+        return tell(handler_input, message(ctx.locale, "taken.at", room=room, busy_from=busy_from))
+
+
+class NotFoundErrorHandler(ErrorHandler):
+    """A room name we do not know, or no booking of the caller's to act on."""
+
+    error = NotFoundError
+    KEYS: ClassVar[dict[str, str]] = {"room": "room.unknown", "booking": "cancel.none"}
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return super().can_handle(handler_input, exception) and getattr(exception, "kind", None) in self.KEYS
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext, error: Exception) -> Response:
+        assert isinstance(error, NotFoundError)
+        return tell(handler_input, message(ctx.locale, self.KEYS[error.kind], name=error.key))
 
 
 HANDLERS: list[AbstractRequestHandler] = [
@@ -487,3 +427,4 @@ HANDLERS: list[AbstractRequestHandler] = [
     YesHandler(),
     NoHandler(),
 ]
+ERRORS: list[AbstractExceptionHandler] = [BookingRuleErrorHandler(), RoomTakenErrorHandler(), NotFoundErrorHandler()]
