@@ -70,28 +70,61 @@ def office_fleet():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def container(aws_endpoint: str, table: str, office_fleet):  # type: ignore[no-untyped-def]
-    """The wired application on moto's server, with the test office stored in a fresh table."""
+    """The adapters on moto's server, with the test office stored in a fresh table."""
     import boto3
 
-    from skill.bootstrap import build
+    from skill.bootstrap import Services, build
     from skill.config import LOCAL_SKILL_ID, Settings
-    from skill.services.fleet import apply_plan, plan
 
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     built = build(Settings(skill_id=LOCAL_SKILL_ID, table=table, cache_ttl_seconds=0), dynamodb_client=client)
-    apply_plan(plan(office_fleet, built.fleet, prune=False), built.fleet)
+    fleet = Services(built).fleet
+    fleet.apply(fleet.plan(office_fleet, prune=False))
     return built
 
 
 @pytest.fixture
-def invoke(container):  # type: ignore[no-untyped-def]
-    """Send one envelope through the same path the Lambda handler takes; returns the response envelope."""
-    from skill import app
-    from skill.alexa.builder import build_skill
+def services(container):  # type: ignore[no-untyped-def]
+    """The use cases wired on `container`, as the entry points hold them."""
+    from skill.bootstrap import Services
 
-    saved = app._container, app._skill
-    app._container, app._skill = container, build_skill(container)
-    try:
+    return Services(container)
+
+
+@pytest.fixture
+def invoke(services):  # type: ignore[no-untyped-def]
+    """Send one envelope through the same path the Lambda handler takes; returns the response envelope."""
+    from support import serving
+
+    from skill import app
+
+    with serving(services):
         yield lambda event: app.handle_skill_event(event)
+
+
+@pytest.fixture
+def webhook():  # type: ignore[no-untyped-def]
+    """A chat webhook receiver on 127.0.0.1 (tests/support.py)."""
+    from support import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def log_lines():  # type: ignore[no-untyped-def]
+    """Every line the application's logger writes during the test, as the JSON objects it writes."""
+    import io
+    import json
+    import logging
+
+    from skill.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
     finally:
-        app._container, app._skill = saved
+        logger.removeHandler(handler)

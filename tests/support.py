@@ -1,26 +1,24 @@
-"""Helpers shared by the test layers: a fixed clock, reading a response envelope, and a conversation that
-carries session attributes from answer to answer as Alexa does."""
+"""Builders shared by the test layers: reading a response envelope, a conversation that carries session
+attributes from answer to answer as Alexa does, Lambda invocation contexts, the application installed behind
+skill.app's entry points, SIP media application events, and a webhook receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, get_args
 
 from skill.config import LOCAL_SKILL_ID
 from skill.local.envelopes import intent_request
+from skill.local.server import LambdaContext
 
-TEN_IN_TOKYO = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-
-
-@dataclass
-class FixedClock:
-    at: datetime = TEN_IN_TOKYO
-
-    def now(self) -> datetime:
-        return self.at
+if TYPE_CHECKING:
+    from skill.bootstrap import Services
 
 
 def speech(response: dict[str, Any]) -> str:
@@ -101,3 +99,97 @@ def sma_event(
     if action_data is not None:
         body["ActionData"] = action_data
     return body
+
+
+# ---------------------------------------------------------------- Lambda
+
+
+def lambda_context(remaining_ms: int = 10_000) -> LambdaContext:
+    """A Lambda invocation context with `remaining_ms` left (a fresh invocation of the skill has about 10 s)."""
+    return LambdaContext(deadline_ms=remaining_ms)
+
+
+@contextmanager
+def serving(services: Services) -> Iterator[None]:
+    """`services` answers every Lambda entry point of skill.app while the block runs."""
+    from skill import app
+    from skill.adapters.aws import Kind
+    from skill.alexa.builder import build_skill
+
+    saved = dict(app._services), app._skill
+    app._services.update(dict.fromkeys(get_args(Kind), services))
+    app._skill = build_skill(services)
+    try:
+        yield
+    finally:
+        app._services.clear()
+        app._services.update(saved[0])
+        app._skill = saved[1]
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+@dataclass
+class Received:
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class WebhookReceiver:
+    """A chat webhook on 127.0.0.1 that keeps every request. Each path answers its scripted replies in turn (a
+    status, or "hang": no answer until the receiver closes or `release` is set), then 200."""
+
+    def __init__(self) -> None:
+        self.replies: dict[str, list[int | str]] = {}
+        self.received: list[Received] = []
+        self.release = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                path = self.path if self.path.startswith("/") else "/" + self.path.split("/", 3)[-1]
+                queue = receiver.replies.get(path, [])
+                reply = queue.pop(0) if queue else 200
+                if reply == "hang":
+                    receiver.received.append(Received(self.path, 0, dict(self.headers), body))
+                    receiver.release.wait(10)
+                    return
+                receiver.received.append(Received(self.path, int(reply), dict(self.headers), body))
+                self.send_response(int(reply))
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+    def bodies(self, path: str) -> list[Any]:
+        """What `path` accepted (answered with 2xx)."""
+        return [r.body for r in self.received if r.path.endswith(path) and 200 <= r.status < 300]
+
+    def requests(self, path: str) -> int:
+        """How many requests reached `path`, answered or not."""
+        return sum(r.path.endswith(path) for r in self.received)
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> WebhookReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

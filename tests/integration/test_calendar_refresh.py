@@ -11,14 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from support import FixedClock
+from fakes import FixedClock
+from support import lambda_context, serving
 
 from skill import app
-from skill.bootstrap import Container
+from skill.bootstrap import Container, Services
 from skill.domain import fleet as codec
 from skill.local.jobs import JobLoop
-from skill.local.server import LambdaContext
-from skill.services.calendars import refresh_all
+from skill.services.calendars import RefreshResult
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=TOKYO)
@@ -118,6 +118,10 @@ def day_items(container: Container) -> list[dict[str, Any]]:
     return sorted((i for i in items if i["PK"]["S"].startswith("ROOMDAY#")), key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
 
 
+def refresh_all(container: Container, room: str | None = None) -> list[RefreshResult]:
+    return Services(container).calendars.refresh_all(container.clock.now(), room)
+
+
 def refs(container: Container, owner: str, day: date) -> list[str]:
     return [busy.ref for busy in container.bookings.room_day(owner, day).feed_busy]
 
@@ -185,7 +189,7 @@ def test_a_users_calendar_lands_under_the_user(office: Container, feed_server: F
     set_calendar(office, "user", "alice", feed_server.serve("/alice.ics", Feed(ics(STANDUP))))
 
     # When the scheduled job runs once
-    JobLoop(office, every=60).run_once()
+    JobLoop(Services(office), every=60).run_once()
 
     # Then her busy time is stored under `user:alice`, apart from any room
     assert refs(office, "user:alice", TODAY) == ["standup"]
@@ -196,13 +200,9 @@ def test_refresher_entry_point_reports_counts(office: Container, feed_server: Fe
     # Given one good and one broken feed
     set_calendar(office, "room", "fuji", feed_server.serve("/fuji.ics", Feed(ics(STANDUP))))
     set_calendar(office, "room", "everest", feed_server.serve("/everest.ics", Feed(b"", status=404)))
-    saved = app._container
-    app._container = office
-    try:
-        # When the Lambda entry point runs for an EventBridge event
-        answer = app.refresher({"source": "aws.events"}, LambdaContext())
-    finally:
-        app._container = saved
+    # When the Lambda entry point runs for an EventBridge event
+    with serving(Services(office)):
+        answer = app.refresher({"source": "aws.events"}, lambda_context())
 
     # Then it counts both feeds and names the failed one by id
     assert (answer["feeds"], answer["updated"], answer["failed"]) == (2, 1, 1)

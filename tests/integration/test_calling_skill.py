@@ -258,7 +258,7 @@ def test_the_dialer_is_the_chime_sdk_one_when_settings_name_ssm_parameters(
     # When the container builds its dialer
     dialer = build(settings).dialer
 
-    # Then it places calls through the Chime SDK from that number
+    # Then it places calls through the Chime SDK from that number, its ids read from SSM
     assert isinstance(dialer, ChimeDialer)
-    assert (dialer.sip_media_application_id, dialer.from_number) == ("sma-123", "+12065550199")
+    assert dialer.ids == ("sma-123", "+12065550199")
     assert build(settings).dialer_provider == "chime" and build(Settings(skill_id=APP)).dialer_provider == "local"

@@ -19,7 +19,7 @@ from skill.adapters.dynamodb.fleet import DynamoFleetStore
 from skill.adapters.dynamodb.table import Table
 from skill.cli.main import main
 from skill.local.awsserver import free_port
-from skill.services.identity import enrolment_code
+from skill.services.identity import IdentityService
 
 FLEETS = Path(__file__).resolve().parents[1] / "fixtures" / "fleets"
 SMALL = str(FLEETS / "small.yaml")
@@ -313,7 +313,9 @@ def test_bad_device_arguments_exit_2_naming_the_argument(admin: Admin, argv: lis
 def test_a_device_is_claimed_with_the_code_it_spoke(admin: Admin, store: DynamoFleetStore) -> None:
     # Given the small office, and an unknown device that heard an enrolment code
     admin("apply", SMALL)
-    code = enrolment_code(store, "amzn1.ask.device.SPOKE", datetime.now(UTC), timedelta(minutes=15))
+    code = IdentityService(store, claim_ttl=timedelta(minutes=15)).enrolment_code(
+        "amzn1.ask.device.SPOKE", datetime.now(UTC)
+    )
 
     # When the admin claims the code for bob
     result = admin("--json", "devices", "claim", code, "--user", "bob")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import boto3
 import pytest
-from support import sma_event, sma_leg
+from support import lambda_context, serving, sma_event, sma_leg
 
 from skill.adapters.dynamodb.calls import DynamoCallLog
 from skill.adapters.dynamodb.table import Table
@@ -97,25 +96,19 @@ def test_the_sip_media_application_lambda_writes_call_progress_into_the_log(
 ) -> None:
     # Given a placed call in the log, and the SIP media application Lambda wired to the same table
     from skill import app
-    from skill.bootstrap import build
+    from skill.bootstrap import Services, build
     from skill.config import Settings
 
     log.start(record())
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
-    saved = app._container
-    app._container = build(Settings(skill_id=None, table=table), dynamodb_client=client)
-    lambda_context = SimpleNamespace(
-        function_name="sma", memory_limit_in_mb=128, invoked_function_arn="arn:aws:lambda:::sma", aws_request_id="r"
-    )
+    services = Services(build(Settings(skill_id=None, table=table), dynamodb_client=client))
     arguments = {"CallId": record().id, "BridgeTo": "+81345781234"}
-    try:
+    with serving(services):
         # When the first phone rings and is answered
-        app.sma_handler(sma_event("RINGING", [ROOM_LEG], arguments, sequence=2), lambda_context)
+        app.sma_handler(sma_event("RINGING", [ROOM_LEG], arguments, sequence=2), lambda_context())
         answered = app.sma_handler(
-            sma_event("CALL_ANSWERED", [ROOM_LEG], {**arguments, "Stage": "ringing"}, sequence=2), lambda_context
+            sma_event("CALL_ANSWERED", [ROOM_LEG], {**arguments, "Stage": "ringing"}, sequence=2), lambda_context()
         )
-    finally:
-        app._container = saved
 
     # Then the call is bridged to the callee and the log says it was answered
     assert [a["Type"] for a in answered["Actions"]] == ["CallAndBridge"]

@@ -8,13 +8,18 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
+from fakes import read_no_contacts
 
 from skill.adapters.dynamodb.fleet import DynamoFleetStore
 from skill.adapters.dynamodb.table import Table
 from skill.domain.fleet import parse_fleet
-from skill.services.fleet import apply_plan, export, plan
+from skill.services.fleet import FleetService
 
 DEMO = Path(__file__).resolve().parents[2] / "skill" / "data" / "demo-fleet.yaml"
+
+
+def admin(store: DynamoFleetStore) -> FleetService:
+    return FleetService(store, read_contacts=read_no_contacts)
 
 
 @pytest.fixture
@@ -26,7 +31,7 @@ def store(aws_endpoint: str, table: str) -> DynamoFleetStore:
 @pytest.fixture
 def demo_store(store: DynamoFleetStore) -> DynamoFleetStore:
     fleet = parse_fleet(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
-    apply_plan(plan(fleet, store, prune=False), store)
+    admin(store).apply(admin(store).plan(fleet, prune=False))
     return store
 
 
@@ -35,14 +40,14 @@ def test_applied_documents_read_back_equal_and_the_second_plan_is_empty(store: D
     fleet = parse_fleet(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
 
     # When it is applied to an empty table
-    apply_plan(plan(fleet, store, prune=False), store)
+    admin(store).apply(admin(store).plan(fleet, prune=False))
 
     # Then every document reads back as written: nothing left to change, and the export is the file's content
-    assert plan(fleet, store, prune=True).changes == []
+    assert admin(store).plan(fleet, prune=True).changes == []
     assert sorted(store.docs("room")) == ["aso", "fuji", "hotaka", "lobby", "yari"]
     assert store.docs("site")["site"]["timezone"] == "Asia/Tokyo"
     assert store.docs("room")["lobby"]["bookable"] is False
-    assert parse_fleet(export(store)) == store.load_fleet()
+    assert parse_fleet(admin(store).export()) == store.load_fleet()
     assert {u.id for u in store.load_fleet().users} == {u.id for u in fleet.users}
 
 

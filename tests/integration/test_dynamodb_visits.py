@@ -11,8 +11,7 @@ import pytest
 
 from skill.adapters.dynamodb.table import Table
 from skill.adapters.dynamodb.visits import DynamoVisitStore, visit_key
-from skill.adapters.notify import Attempt
-from skill.domain.reception import ExpectedVisit, Visit
+from skill.domain.reception import Attempt, ExpectedVisit, Visit
 
 TZ = "Asia/Tokyo"
 ARRIVAL = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 00:30 on December 2 in Tokyo
@@ -71,7 +70,7 @@ def test_notification_attempts_are_recorded_per_target_without_the_address(store
         "v1", Attempt("v1#alice#email#abc", "alice", "host", "email", "retrying", 1, "Throttling"), LATER, ARRIVAL
     )
     store.record_attempt("v1", sent, LATER, ARRIVAL + timedelta(seconds=3))
-    assert store.already_sent("v1", sent.key) and not store.already_sent("v1", "v1#bob#email#def")
+    assert store.attempt_status("v1", sent.key) == "sent" and store.attempt_status("v1", "v1#bob#email#def") is None
     [record] = store.notifications()
     assert (record.visit_id, record.recipient_id, record.channel, record.status, record.attempts) == (
         "v1",

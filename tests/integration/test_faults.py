@@ -1,6 +1,7 @@
 """Faults survived: DynamoDB (moto's server behind a fault-injecting proxy) throttles, fails, resets and
-stalls while rooms are booked, visitors check in and calls are placed. Every request is answered within
-the deadline guard's budget, no booking is half-written, no visit is lost or doubled, no call dialled twice.
+stalls while rooms are booked, visitors check in and calls are placed, through the voice path's own client
+settings (skill.adapters.aws, kind `voice`: one retry). Every request is answered within the deadline
+guard's budget, no booking is half-written, no visit is lost or doubled, no call dialled twice.
 """
 
 from __future__ import annotations
@@ -14,16 +15,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from fakes import FixedClock
 from faultproxy import FaultProxy
-from support import FixedClock, speech
+from support import lambda_context, serving, speech
 
 from skill import app
-from skill.alexa.builder import build_skill
-from skill.bootstrap import Container, build
+from skill.adapters import aws
+from skill.bootstrap import Container, Services, build
 from skill.config import LOCAL_SKILL_ID
 from skill.domain.booking import slot_starts
 from skill.domain.errors import BookingRuleError, RoomTakenError
@@ -40,13 +40,6 @@ UNAVAILABLE = "I couldn't reach the booking system. Please try again in a minute
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class LambdaContext:
-    """Ten seconds left, as a fresh invocation of the skill function has."""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
 @pytest.fixture
 def proxy(aws_endpoint: str) -> Iterator[FaultProxy]:
     with FaultProxy(aws_endpoint) as running:
@@ -56,8 +49,7 @@ def proxy(aws_endpoint: str) -> Iterator[FaultProxy]:
 @pytest.fixture
 def faulty(container: Container, proxy: FaultProxy) -> Container:
     """The application on the same table as `container`, its DynamoDB reached through the proxy."""
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=0.5, read_timeout=0.5)
-    client = boto3.client("dynamodb", endpoint_url=proxy.url, region_name="us-east-1", config=config)
+    client = aws.client("dynamodb", "voice", region="us-east-1", endpoint_url=proxy.url)
     built = build(replace(container.settings, deadline_cap_ms=int(BUDGET_S * 1000)), dynamodb_client=client)
     built.clock = FixedClock()  # type: ignore[assignment]
     return built
@@ -66,20 +58,18 @@ def faulty(container: Container, proxy: FaultProxy) -> Container:
 @pytest.fixture
 def answer(faulty: Container, proxy: FaultProxy) -> Iterator[Answer]:
     """Send an envelope through the skill endpoint's guarded path; fails the test if the answer is late."""
-    saved = app._container, app._skill
-    app._container, app._skill = faulty, build_skill(faulty)
 
     def send(event: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
-        response = app.answer(event, LambdaContext())
+        response = app.answer(event, lambda_context())
         assert time.monotonic() - started < BUDGET_S + SLACK_S
         return response
 
     try:
-        yield send
+        with serving(Services(faulty)):
+            yield send
     finally:
         proxy.stop()  # releases stalled requests, so abandoned workers end before the next test
-        app._container, app._skill = saved
 
 
 def dialled(container: Container) -> list[str]:
@@ -92,20 +82,34 @@ def dialled(container: Container) -> list[str]:
 def test_a_throttled_call_is_placed_once_and_its_retry_does_not_dial_again(
     answer: Answer, faulty: Container, proxy: FaultProxy, event: Callable[[str], dict[str, Any]]
 ) -> None:
-    # Given DynamoDB throttling then failing the call log's write
+    # Given DynamoDB throttling the call log's write once
     proxy.operations = {"PutItem"}
-    proxy.fail_next("throttle", "error500")
+    proxy.fail_next("throttle")
     # When "call Bob" is confirmed
     placed = answer(event("call_contact_room_confirmed.json"))
     # Then the call is placed once
     assert "Calling Bob Chen." in speech(placed)
     assert dialled(faulty) == ["+819022223333"]
 
-    # When Alexa sends the same request again while connections are being reset
-    proxy.fail_next("reset", "provisioned")
+    # When Alexa sends the same request again while a connection is being reset
+    proxy.fail_next("reset")
     again = answer(event("call_contact_room_confirmed.json"))
     # Then the listener hears the call is on its way and nothing is dialled again
     assert "Calling Bob Chen." in speech(again)
+    assert dialled(faulty) == ["+819022223333"]
+
+
+def test_a_call_whose_log_write_fails_beyond_the_retry_dials_nobody_until_alexa_tries_again(
+    answer: Answer, faulty: Container, proxy: FaultProxy, event: Callable[[str], dict[str, Any]]
+) -> None:
+    # Given DynamoDB failing the call log's write on both of the voice client's attempts
+    proxy.operations = {"PutItem"}
+    proxy.fail_next("error500", "provisioned")
+    # When "call Bob" is confirmed / Then the listener is told to try again, and nobody is dialled
+    assert speech(answer(event("call_contact_room_confirmed.json"))) == UNAVAILABLE
+    assert dialled(faulty) == []
+    # When Alexa sends the same request again / Then the call is placed, once
+    assert "Calling Bob Chen." in speech(answer(event("call_contact_room_confirmed.json")))
     assert dialled(faulty) == ["+819022223333"]
 
 
@@ -144,11 +148,11 @@ def check_in_dialog(answer: Answer, proxy: FaultProxy, *faults: Any) -> dict[str
     return response
 
 
-@pytest.mark.parametrize("faults", [("throttle", "reset"), ("error500", "provisioned")])
+@pytest.mark.parametrize("faults", [("throttle",), ("reset",), ("error500",), ("provisioned",)])
 def test_a_check_in_through_throttling_and_resets_stores_one_visit(
     answer: Answer, container: Container, proxy: FaultProxy, faults: tuple[str, ...]
 ) -> None:
-    # When the visitor confirms while DynamoDB fails the first two writes
+    # When the visitor confirms while DynamoDB fails the first write
     done = check_in_dialog(answer, proxy, *faults)
     # Then the visit is stored once and the visitor is told
     assert [visit.visitor_name for visit in container.visits.visits_on(DAY)] == ["Ken Sato"]

@@ -6,28 +6,14 @@ from __future__ import annotations
 import logging
 import re
 
-from support import FixedClock
+from fakes import FixedClock, RecordingSender
 
-from skill.adapters.notify import NotifyError
 from skill.config import LOCAL_SKILL_ID
-from skill.domain.reception import Message
+from skill.domain.reception import NotifyError
 from skill.local.envelopes import intent_request
-from skill.services import reception
+from skill.services.notifications import NotificationService
 
 NAMES = ("Ken", "Sato", "Acme", "Alice", "Tanaka", "Bob Chen", "Carol")
-
-
-class FlakySender:
-    """Fails the host's channel for good, so the notifier escalates to the delegate."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def send(self, address: str, message: Message, *, idempotency_key: str) -> str:
-        if address.startswith("alice"):
-            raise NotifyError("Throttling", True)
-        self.sent.append(address)
-        return "m-1"
 
 
 def test_a_whole_visit_logs_no_names(invoke, container, capsys, caplog):
@@ -36,8 +22,10 @@ def test_a_whole_visit_logs_no_names(invoke, container, capsys, caplog):
     caplog.set_level(logging.DEBUG, logger="office-assistant")
     caplog.set_level(logging.DEBUG, logger="skill")
     container.clock = FixedClock()
-    sender = FlakySender()
-    container.__dict__["senders"] = {"email": sender}
+    # The host's channel fails for good, so the notifier escalates to the delegate
+    sender = RecordingSender(
+        fail=lambda address: NotifyError("Throttling", True) if address.startswith("alice") else None
+    )
     attributes: dict = {}
 
     def say(intent: str, confirmation: str = "NONE", **slots: str) -> dict:
@@ -60,8 +48,11 @@ def test_a_whole_visit_logs_no_names(invoke, container, capsys, caplog):
     say("VisitorCheckInIntent", visitorName="Ken Sato", company="Acme", host="Alice")
     done = say("VisitorCheckInIntent", "CONFIRMED", visitorName="Ken Sato", company="Acme", host="Alice Tanaka")
     assert "Alice knows" in done["response"]["outputSpeech"]["ssml"]
-    results = reception.deliver_pending(container.fleet, container.senders, container.visits, sleep=lambda _: None)
-    assert [r.role for r in results] == ["delegate"] and sender.sent == ["bob@example.com"]
+    notifier = NotificationService(
+        container.fleet, container.visits, {"email": sender}, container.clock, lambda _: None
+    )
+    results = notifier.deliver_pending()
+    assert [r.role for r in results] == ["delegate"] and [address for address, _ in sender.sent] == ["bob@example.com"]
     attributes = {}
     say("VisitorCheckOutIntent", visitorName="Ken Sato")
     container.visits.forget_visitor("Ken Sato")

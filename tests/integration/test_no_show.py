@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from support import FixedClock
+from fakes import FixedClock
 
-from skill.bootstrap import Container
+from skill.bootstrap import Container, Services
 from skill.domain.model import Booking, BookingStatus, BusyInterval
-from skill.local.jobs import scheduled_jobs
-from skill.services.rooms import release_job, release_no_shows
+from skill.local.jobs import JobLoop
 
 TZ = "Asia/Tokyo"
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
@@ -22,6 +21,10 @@ def book(container: Container, room: str, status: BookingStatus = BookingStatus.
     booking = Booking(room, room, START, START + timedelta(hours=1), status=status, request_id=f"req-{room}")
     container.bookings.add_booking(booking, TZ)
     return booking
+
+
+def release_no_shows(container: Container, now: datetime) -> int:
+    return Services(container).rooms.release_no_shows(now)
 
 
 def statuses(container: Container) -> dict[str, BookingStatus]:
@@ -46,16 +49,20 @@ def test_a_checked_in_booking_and_calendar_meetings_are_never_released(container
     book(container, "fuji", BookingStatus.CHECKED_IN)
     feed = BusyInterval(START, START + timedelta(hours=1), "feed", "evt-1", subject="Standup")
     container.bookings.replace_feed_busy("everest", date(2026, 12, 1), [feed], START, "digest")
-    # When the sweeper's job runs at 10:30
+    # When the scheduled jobs run at 10:30
     container.clock = FixedClock(START + timedelta(minutes=30))  # type: ignore[assignment]
-    released = release_job(container)
+    JobLoop(Services(container), every=60).run_once()
     # Then nothing is released: the booking stays, the calendar meeting still makes Everest busy
-    assert released == 0
     assert statuses(container) == {"fuji": BookingStatus.CHECKED_IN}
     assert [b.ref for b in container.bookings.busy_between("everest", START, START + timedelta(hours=1), TZ)] == [
         "evt-1"
     ]
 
 
-def test_the_release_is_one_of_the_local_scheduled_jobs() -> None:
-    assert ("no-show release", release_job) in scheduled_jobs()
+def test_the_local_scheduled_jobs_release_no_shows(container: Container) -> None:
+    # Given a booking at 10:00 nobody checked in to / When the scheduled jobs run at 10:15
+    book(container, "everest")
+    container.clock = FixedClock(START + timedelta(minutes=15))  # type: ignore[assignment]
+    JobLoop(Services(container), every=60).run_once()
+    # Then it is released
+    assert statuses(container) == {"everest": BookingStatus.RELEASED}

@@ -4,72 +4,38 @@ round, SES v2 and SNS on moto's server, webhooks on a receiver on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
 import pytest
+from support import WebhookReceiver, lambda_context, serving
 
 from skill import app
 from skill.adapters.dynamodb.visits import visit_key
 from skill.adapters.notify import SesEmailSender, SnsSmsSender, WebhookSender
-from skill.domain.directory import DirectoryEntry
+from skill.bootstrap import Container, Services
 from skill.domain.model import Caller, CallerKind
 from skill.domain.reception import Visit
-from skill.services import reception
+from skill.services.notifications import DeliveryPendingError, NotificationService
 
 SENDER = "reception@example.com"
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
 
-@dataclass
-class Hooks:
-    """A webhook receiver: each path answers its scripted statuses in turn, then 200."""
-
-    base: str = ""
-    replies: dict[str, list[int]] = field(default_factory=dict)
-    accepted: list[tuple[str, Any]] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
+def accepted(webhook: WebhookReceiver) -> list[tuple[str, Any]]:
+    return [(r.path, r.body) for r in webhook.received if 200 <= r.status < 300]
 
 
-@pytest.fixture
-def hooks() -> Iterator[Hooks]:
-    state = Hooks()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            queue = state.replies.get(self.path, [])
-            status = queue.pop(0) if queue else 200
-            (state.accepted.append((self.path, body)) if status < 300 else state.refused.append(self.path))
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
+def refused(webhook: WebhookReceiver) -> list[str]:
+    return [r.path for r in webhook.received if r.status >= 300]
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "notifier"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:notifier"
-    aws_request_id: str = "test-invocation"
+def notifier(office: Container, sleep: Callable[[float], None] = lambda _: None) -> NotificationService:
+    """The notification use case on the office's senders, its backoff waits handed to `sleep`."""
+    return NotificationService(office.fleet, office.visits, office.senders, office.clock, sleep=sleep)
 
 
 def moto_data(aws_endpoint: str) -> dict[str, Any]:
@@ -89,10 +55,8 @@ def office(container, aws_endpoint):  # type: ignore[no-untyped-def]
         "sms": SnsSmsSender(boto3_client=sns),
         "webhook": WebhookSender(timeout=2),
     }
-    saved = app._container
-    app._container = container
-    yield container
-    app._container = saved
+    with serving(Services(container)):
+        yield container
 
 
 def notify_alice_by(container, *targets: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
@@ -103,8 +67,7 @@ def notify_alice_by(container, *targets: dict[str, str]) -> None:  # type: ignor
 def check_in(container, name: str = "Ken Sato") -> Visit:  # type: ignore[no-untyped-def]
     site, room, _, _ = container.fleet.profile("lobby", None, [])
     caller = Caller(CallerKind.SHARED, "amzn1.ask.device.TESTLOBBY", room=room, site=site, features=frozenset())
-    directory = [DirectoryEntry("alice", "Alice Tanaka"), DirectoryEntry("bob", "Bob Chen")]
-    outcome = reception.check_in(caller, name, "Alice", "Acme", directory, [], NOW, "req-1", container.visits)
+    outcome = Services(container).reception.check_in(caller, name, "Alice Tanaka", "Acme", NOW, "req-1")
     assert outcome.visit is not None
     return outcome.visit
 
@@ -128,17 +91,17 @@ def stream_record(container, visit, sequence: str = "100") -> dict[str, Any]:  #
     }
 
 
-def test_a_duplicated_stream_record_notifies_the_host_once(office, hooks):
+def test_a_duplicated_stream_record_notifies_the_host_once(office, webhook):
     # Given Alice is told through a chat webhook, and a visitor checked in
-    notify_alice_by(office, {"webhook": f"{hooks.base}/alice"})
+    notify_alice_by(office, {"webhook": f"{webhook.base}/alice"})
     visit = check_in(office)
     record = stream_record(office, visit)
     # When the stream delivers the same record twice, in one batch and again in another
-    first = app.notifier({"Records": [record, dict(record, eventID="dup")]}, LambdaContext())
-    second = app.notifier({"Records": [record]}, LambdaContext())
+    first = app.notifier({"Records": [record, dict(record, eventID="dup")]}, lambda_context())
+    second = app.notifier({"Records": [record]}, lambda_context())
     # Then Alice got exactly one message, about Ken from Acme, and nothing failed
     assert first == {"batchItemFailures": []} and second == {"batchItemFailures": []}
-    assert hooks.accepted == [("/alice", {"text": "Ken Sato (Acme) is at reception to see you."})]
+    assert accepted(webhook) == [("/alice", {"text": "Ken Sato (Acme) is at reception to see you."})]
     assert office.visits.notify_state(visit, "Asia/Tokyo")[0] == "delivered"
     [note] = office.visits.notifications()
     assert (note.visit_id, note.recipient_id, note.channel, note.status, note.attempts) == (
@@ -150,23 +113,23 @@ def test_a_duplicated_stream_record_notifies_the_host_once(office, hooks):
     )
 
 
-def test_other_stream_records_are_ignored(office, hooks):
-    notify_alice_by(office, {"webhook": f"{hooks.base}/alice"})
+def test_other_stream_records_are_ignored(office, webhook):
+    notify_alice_by(office, {"webhook": f"{webhook.base}/alice"})
     record = stream_record(office, check_in(office))
     modify = dict(record, eventName="MODIFY")
     fleet_item = {
         **record,
         "dynamodb": {**record["dynamodb"], "NewImage": {"PK": {"S": "USER#alice"}, "SK": {"S": "META"}}},
     }
-    assert app.notifier({"Records": [modify, fleet_item]}, LambdaContext()) == {"batchItemFailures": []}
-    assert hooks.accepted == []
+    assert app.notifier({"Records": [modify, fleet_item]}, lambda_context()) == {"batchItemFailures": []}
+    assert accepted(webhook) == []
 
 
 def test_host_email_goes_through_ses(office, aws_endpoint):
     # Given Alice's own channel is email (the test office's default)
     visit = check_in(office, "Mia Wong")
     # When the notifier handles the new visit
-    app.notifier({"Records": [stream_record(office, visit)]}, LambdaContext())
+    app.notifier({"Records": [stream_record(office, visit)]}, lambda_context())
     # Then SES holds one email to Alice about Mia
     sent = [m for m in moto_data(aws_endpoint)["ses"]["Message"] if "Mia Wong" in m["subject"]]
     assert [(m["source"], m["destinations"]["ToAddresses"]) for m in sent] == [(SENDER, ["alice@example.com"])]
@@ -175,21 +138,21 @@ def test_host_email_goes_through_ses(office, aws_endpoint):
 def test_host_sms_goes_through_sns(office, aws_endpoint):
     notify_alice_by(office, {"sms": "+81 90-1234-5678"})
     visit = check_in(office, "Ivo Berg")
-    app.notifier({"Records": [stream_record(office, visit)]}, LambdaContext())
+    app.notifier({"Records": [stream_record(office, visit)]}, lambda_context())
     texts = [s for s in moto_data(aws_endpoint)["sns"]["SMS"] if "Ivo Berg" in s["message"]]
     assert [s["phone_number"] for s in texts] == ["+819012345678"]
 
 
-def test_a_failing_host_channel_is_retried_then_the_delegate_is_told(office, hooks, aws_endpoint):
+def test_a_failing_host_channel_is_retried_then_the_delegate_is_told(office, webhook, aws_endpoint):
     # Given Alice's webhook answers 500 every time; her delegate Bob is emailed
-    notify_alice_by(office, {"webhook": f"{hooks.base}/alice"})
-    hooks.replies["/alice"] = [500, 500, 500]
+    notify_alice_by(office, {"webhook": f"{webhook.base}/alice"})
+    webhook.replies["/alice"] = [500, 500, 500]
     visit = check_in(office, "Noor Haddad")
     waits: list[float] = []
     # When the notifier runs
-    result = reception.notify_visit(visit, office.fleet, office.senders, office.visits, waits.append)
+    result = notifier(office, waits.append).notify(visit)
     # Then Alice's hook was tried three times with backoff in between, and Bob got the email
-    assert hooks.refused == ["/alice"] * 3 and len(waits) == 2
+    assert refused(webhook) == ["/alice"] * 3 and len(waits) == 2
     assert (result.status, result.recipient_id, result.role) == ("delivered", "bob", "delegate")
     sent = [m for m in moto_data(aws_endpoint)["ses"]["Message"] if "Noor Haddad" in m["subject"]]
     assert [m["destinations"]["ToAddresses"] for m in sent] == [["bob@example.com"]]
@@ -198,43 +161,54 @@ def test_a_failing_host_channel_is_retried_then_the_delegate_is_told(office, hoo
     assert statuses == {("alice", "failed", 3), ("bob", "sent", 1)}
 
 
-def test_when_nobody_can_be_reached_yet_the_record_is_retried_by_the_stream(office, hooks):
+def test_when_nobody_can_be_reached_yet_the_record_is_retried_by_the_stream(office, webhook):
     # Given every channel of the host, the delegate and reception keeps failing with 503
     for user, path in (("alice", "/alice"), ("bob", "/bob"), ("carol", "/carol")):
         doc = office.fleet.docs("user")[user]
-        office.fleet.put_doc("user", {**doc, "notify": [{"webhook": f"{hooks.base}{path}"}]}, doc)
-        hooks.replies[path] = [503] * 9
+        office.fleet.put_doc("user", {**doc, "notify": [{"webhook": f"{webhook.base}{path}"}]}, doc)
+        webhook.replies[path] = [503] * 9
     visit = check_in(office)
     record = stream_record(office, visit)
     # When the stream handler runs the record
-    with pytest.raises(reception.DeliveryPendingError):
-        reception.notify_stream_record(record, office, sleep=lambda _: None)
+    with pytest.raises(DeliveryPendingError):
+        notifier(office).notify_record(record)
     # Then the visit stays pending for another try, and a later run that gets through tells Alice
     assert office.visits.notify_state(visit, "Asia/Tokyo") == ("pending", 1)
-    hooks.replies.clear()
-    assert reception.notify_stream_record(record, office, sleep=lambda _: None).recipient_id == "alice"
-    assert [path for path, _ in hooks.accepted] == ["/alice"]
+    webhook.replies.clear()
+    assert notifier(office).notify_record(record).recipient_id == "alice"
+    assert [path for path, _ in accepted(webhook)] == ["/alice"]
 
 
-def test_the_outbox_round_notifies_pending_visits_once(office, hooks):
+def test_the_outbox_round_notifies_pending_visits_once(office, webhook):
     # Given a visit nobody has been told about yet (the local runtime has no stream)
-    notify_alice_by(office, {"webhook": f"{hooks.base}/alice"})
+    notify_alice_by(office, {"webhook": f"{webhook.base}/alice"})
     check_in(office)
     # When the outbox round runs twice
-    first = reception.deliver_pending(office.fleet, office.senders, office.visits)
-    second = reception.deliver_pending(office.fleet, office.senders, office.visits)
+    first = notifier(office).deliver_pending()
+    second = notifier(office).deliver_pending()
     # Then the host heard once, and the second round found nothing pending
     assert [r.status for r in first] == ["delivered"] and second == []
-    assert len(hooks.accepted) == 1
+    assert len(accepted(webhook)) == 1
 
 
-def test_a_webhook_url_kept_in_ssm_is_resolved_when_sending(office, hooks, aws_endpoint):
+def test_a_webhook_url_kept_in_ssm_is_resolved_when_sending(office, webhook, aws_endpoint):
     from skill.adapters.parameters import ParameterAddressSender, SsmParameters
 
     ssm = boto3.client("ssm", endpoint_url=aws_endpoint, region_name="us-east-1")
-    ssm.put_parameter(Name="/office/hooks/alice", Value=f"{hooks.base}/secret", Type="SecureString", Overwrite=True)
+    ssm.put_parameter(Name="/office/hooks/alice", Value=f"{webhook.base}/secret", Type="SecureString", Overwrite=True)
     office.senders["webhook"] = ParameterAddressSender(WebhookSender(timeout=2), SsmParameters(ssm))
     doc = office.fleet.docs("user")["alice"]
     office.fleet.put_doc("user", {**doc, "notify": [{"webhook": "ssm:/office/hooks/alice"}]}, doc)
-    reception.notify_visit(check_in(office), office.fleet, office.senders, office.visits)
-    assert [path for path, _ in hooks.accepted] == ["/secret"]
+    notifier(office).notify(check_in(office))
+    assert [path for path, _ in accepted(webhook)] == ["/secret"]
+
+
+def test_the_notifiers_lines_carry_the_id_of_the_request_that_checked_the_visitor_in(office, webhook, log_lines):
+    # Given a visit stored by the check-in request "req-1"
+    notify_alice_by(office, {"webhook": f"{webhook.base}/alice"})
+    record = stream_record(office, check_in(office))
+    # When the notifier Lambda handles its stream record
+    app.notifier({"Records": [record]}, lambda_context())
+    # Then every line about the notification carries that request's id
+    lines = [line for line in log_lines() if line["message"] in ("notification attempt", "host notified")]
+    assert lines and {line.get("correlation_id") for line in lines} == {"req-1"}

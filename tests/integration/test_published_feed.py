@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from support import FixedClock
+from fakes import FixedClock
+from support import lambda_context, serving
 
 from skill import app
-from skill.bootstrap import Container
-from skill.local.server import LambdaContext, make_server, serve_in_thread
-from skill.services.calendars import feed_token, publish_url
+from skill.bootstrap import Container, Services
+from skill.local.server import make_server, serve_in_thread
+from skill.services.calendars import feed_token
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=TOKYO)
@@ -43,10 +44,8 @@ def office(container: Container) -> Iterator[Container]:
             Booking(id=booking_id, room_id="fuji", start=start, end=start + timedelta(minutes=30), organizer="alice"),
             "Asia/Tokyo",
         )
-    saved = app._container
-    app._container = container
-    yield container
-    app._container = saved
+    with serving(Services(container)):
+        yield container
 
 
 @pytest.fixture
@@ -74,7 +73,7 @@ def events(body: bytes) -> list[tuple[str, date, str]]:
 
 def test_subscription_url_serves_the_rooms_bookings(office: Container, base: str) -> None:
     # When fuji's subscription URL is fetched from the local server
-    answer = get(publish_url(office, "fuji", base))
+    answer = get(Services(office).calendars.publish_url("fuji", base))
 
     # Then it is a calendar with both bookings under stable UIDs
     assert answer.status == 200
@@ -87,7 +86,7 @@ def test_subscription_url_serves_the_rooms_bookings(office: Container, base: str
 
 def test_etag_gives_304_until_a_booking_changes(office: Container, base: str) -> None:
     # Given the feed fetched once
-    url = publish_url(office, "fuji", base)
+    url = Services(office).calendars.publish_url("fuji", base)
     first = get(url)
 
     # When it is fetched again with its ETag, then again after a booking is cancelled
@@ -141,15 +140,15 @@ def function_url_event(
 
 def test_function_url_handler_serves_the_same_feed(office: Container) -> None:
     # Given fuji's subscription URL for the function URL
-    url = publish_url(office, "fuji", "https://abc.lambda-url.us-east-1.on.aws/")
+    url = Services(office).calendars.publish_url("fuji", "https://abc.lambda-url.us-east-1.on.aws/")
     token = url.split("token=")[1]
 
     # When the function URL handler gets the request, with and without the token, and with the ETag
-    ok = app.calendar_feed(function_url_event("/rooms/fuji/calendar.ics", {"token": token}), LambdaContext())
-    refused = app.calendar_feed(function_url_event("/rooms/fuji/calendar.ics", None), LambdaContext())
+    ok = app.calendar_feed(function_url_event("/rooms/fuji/calendar.ics", {"token": token}), lambda_context())
+    refused = app.calendar_feed(function_url_event("/rooms/fuji/calendar.ics", None), lambda_context())
     cached = app.calendar_feed(
         function_url_event("/rooms/fuji/calendar.ics", {"token": token}, {"if-none-match": ok["headers"]["ETag"]}),
-        LambdaContext(),
+        lambda_context(),
     )
 
     # Then the feed comes back as text/calendar, the token is enforced and the ETag honoured

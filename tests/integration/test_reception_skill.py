@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support import Conversation, FixedClock, directive, speech
+from fakes import FixedClock
+from support import Conversation, directive, speech
 
 LOBBY = "amzn1.ask.device.TESTLOBBY"
 ROOM = "amzn1.ask.device.TESTROOM"
@@ -77,13 +78,11 @@ def test_a_denied_confirmation_starts_again_and_writes_nothing(lobby, container)
     assert container.visits.on_site() == []
 
 
-def test_an_expected_visitor_is_greeted_by_name(lobby, container):
+def test_an_expected_visitor_is_greeted_by_name(lobby, container, services):
     # Given Alice announced Ken for 10:30 today
-    from skill.services.reception import expect_visitor
-
     alice = container.fleet.get_user("alice")
     site = container.fleet.load_fleet().site
-    expect_visitor(alice, "Ken Sato", "Acme", NOW + timedelta(minutes=30), site, container.visits)
+    services.reception.expect(alice, "Ken Sato", "Acme", NOW + timedelta(minutes=30), site)
     # When Ken checks in (his name heard a little differently)
     lobby.say("VisitorCheckInIntent", visitorName="ken sato", host="Alice")
     done = lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName="ken sato", host="Alice Tanaka")

@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from support import Conversation, FixedClock, directive, speech
+from fakes import FixedClock
+from support import Conversation, directive, speech
 
 from skill.bootstrap import Container
 from skill.domain.model import Booking, BookingStatus, BusyInterval

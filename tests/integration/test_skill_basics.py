@@ -58,11 +58,9 @@ def test_unknown_device_gets_no_office_data_for_any_intent(invoke, event):
     assert "Fuji" not in answer and "Test HQ" not in answer
 
 
-def test_claimed_device_speaks_for_its_room(invoke, event, container):
-    from skill.services.identity import claim_device
-
+def test_claimed_device_speaks_for_its_room(invoke, event, services):
     code = re.search(r"\d{6}", speech(invoke(event("launch_unknown.json")))).group(0)
-    claim_device(container.fleet, code, container.clock.now(), room="everest")
+    services.identity.claim(code, services.now(), room="everest")
     assert speech(invoke(event("launch_unknown.json"))).startswith("Everest here.")
 
 

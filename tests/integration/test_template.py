@@ -272,8 +272,8 @@ def test_the_no_show_release_writes_only_what_the_sweeper_is_granted(
     from datetime import UTC, datetime, timedelta
     from fnmatch import fnmatch
 
+    from skill.bootstrap import Services
     from skill.domain.model import Booking
-    from skill.services.rooms import release_no_shows
 
     # Given a booking in Everest nobody checked in to, and every write the table client makes recorded
     start = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
@@ -289,7 +289,7 @@ def test_the_no_show_release_writes_only_what_the_sweeper_is_granted(
     container.table.client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", record)
 
     # When the sweeper's release runs after the grace time
-    assert release_no_shows(container, start + timedelta(minutes=30)) == 1
+    assert Services(container).rooms.release_no_shows(start + timedelta(minutes=30)) == 1
 
     # Then every item it wrote is one the sweeper's role allows
     grants = sweeper_writes(transformed)

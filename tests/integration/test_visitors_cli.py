@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from skill.adapters.notify import Attempt
 from skill.cli.main import main
 from skill.domain.calls import CallRecord, CallStatus, call_id
 from skill.domain.model import Booking
-from skill.domain.reception import Visit
+from skill.domain.reception import Attempt, Visit
 
 NOW = datetime.now(UTC)
 

@@ -18,8 +18,9 @@ from skill.domain.booking import (
     next_busy,
     no_show_due,
     parse_duration,
-    rank_rooms,
+    rank_free,
     requested_start,
+    rooms_that_fit,
     slot_key,
     slot_starts,
 )
@@ -294,9 +295,8 @@ def test_rooms_are_ranked_nearest_then_smallest_then_by_name() -> None:
     wanted = Interval(TEN, ELEVEN)
 
     # When
-    ranked = rank_rooms(
-        rooms, {"taken": [busy(NINE, utc(2026, 12, 1, 10, 15))]}, wanted, attendees=4, features={"video"}, near_floor=5
-    )
+    fitting = rooms_that_fit(rooms, 4, {"video"})
+    ranked = rank_free(fitting, {"taken": [busy(NINE, utc(2026, 12, 1, 10, 15))]}, wanted, near_floor=5)
 
     # Then
     assert [r.id for r in ranked] == ["aso", "zao", "big5", "fuji", "kita"]
@@ -304,7 +304,7 @@ def test_rooms_are_ranked_nearest_then_smallest_then_by_name() -> None:
 
 def test_without_a_floor_or_head_count_the_smallest_room_comes_first() -> None:
     rooms = [Room(id="b", name="B", capacity=10), Room(id="a", name="A"), Room(id="c", name="C", capacity=4)]
-    ranked = rank_rooms(rooms, {}, Interval(TEN, ELEVEN), attendees=None, features=(), near_floor=None)
+    ranked = rank_free(rooms_that_fit(rooms, None, ()), {}, Interval(TEN, ELEVEN), near_floor=None)
     assert [r.id for r in ranked] == ["c", "b", "a"]
 
 

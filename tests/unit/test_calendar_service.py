@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fakes import FeedServer, InMemoryBookings, InMemoryFeeds
 
-from skill.adapters.ics_fetch import FeedFetch, FeedFetchError
-from skill.domain.calendar import FeedState, feed_freshness
-from skill.domain.model import Booking, BusyInterval
+from skill.adapters.ics_parse import parse_feed
+from skill.domain.calendar import FeedError, FeedState, feed_freshness
 from skill.services.calendars import DATA_DIR, refresh_owner, resolve_calendar
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -34,103 +32,19 @@ STANDUP = "standup 20260302T093000 20260302T094500"
 LATE = "late 20260303T230000 20260304T010000"
 
 
-@dataclass
-class Day:
-    intervals: list[BusyInterval]
-    digest: str
-    stale: bool = False
-
-
-@dataclass
-class FakeBusyStore:
-    days: dict[tuple[str, date], Day] = field(default_factory=dict)
-    writes: int = 0
-
-    def replace_feed_busy(
-        self, room_id: str, day: date, intervals: Sequence[BusyInterval], refreshed_at: datetime, digest: str
-    ) -> bool:
-        stored = self.days.get((room_id, day))
-        if stored is not None and stored.digest == digest and not stored.stale:
-            return False
-        self.writes += 1
-        self.days[(room_id, day)] = Day(list(intervals), digest)
-        return True
-
-    def mark_feed_stale(self, room_id: str, day: date) -> None:
-        self.days.setdefault((room_id, day), Day([], "")).stale = True
-
-    def list_bookings(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[Booking]:
-        return []
-
-    def refs(self, owner: str, day: date) -> list[str]:
-        return [busy.ref for busy in self.days[(owner, day)].intervals]
-
-
-@dataclass
-class FakeFeeds:
-    states: dict[str, FeedState] = field(default_factory=dict)
-
-    def get(self, owner: str) -> FeedState | None:
-        return self.states.get(owner)
-
-    def record_success(
-        self,
-        owner: str,
-        at: datetime,
-        *,
-        etag: str | None,
-        last_modified: str | None,
-        digest: str | None = None,
-        window: str | None = None,
-    ) -> None:
-        old = self.states.get(owner, FeedState(owner))
-        self.states[owner] = replace(
-            old,
-            etag=etag,
-            last_modified=last_modified,
-            digest=digest or old.digest,
-            window=window or old.window,
-            last_success=at,
-            last_error=None,
-            failures=0,
-        )
-
-    def record_failure(self, owner: str, reason: str) -> None:
-        old = self.states.get(owner, FeedState(owner))
-        self.states[owner] = replace(old, last_error=reason, failures=old.failures + 1)
-
-    def feed_secret(self) -> bytes:
-        return b"secret"
-
-
-class Server:
-    """A feed server in memory: answers 304 when the validators match, or raises what it is told to."""
-
-    def __init__(self, body: bytes, etag: str | None = '"v1"') -> None:
-        self.body, self.etag = body, etag
-        self.failure: str | None = None
-        self.asked: list[dict[str, Any]] = []
-
-    def __call__(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FeedFetch:
-        self.asked.append({"etag": etag, "last_modified": last_modified})
-        if self.failure:
-            raise FeedFetchError(self.failure)
-        if etag is not None and etag == self.etag:
-            return FeedFetch(not_modified=True, body=None, etag=etag, last_modified=None)
-        return FeedFetch(not_modified=False, body=self.body, etag=self.etag, last_modified=None)
+@pytest.fixture
+def store() -> InMemoryBookings:
+    return InMemoryBookings()
 
 
 @pytest.fixture
-def store() -> FakeBusyStore:
-    return FakeBusyStore()
+def feeds() -> InMemoryFeeds:
+    return InMemoryFeeds()
 
 
-@pytest.fixture
-def feeds() -> FakeFeeds:
-    return FakeFeeds()
-
-
-def refresh(server: Server, store: FakeBusyStore, feeds: FakeFeeds, now: datetime = NOW, owner: str = "fuji") -> Any:
+def refresh(
+    server: FeedServer, store: InMemoryBookings, feeds: InMemoryFeeds, now: datetime = NOW, owner: str = "fuji"
+) -> Any:
     return refresh_owner(
         owner,
         "https://feeds.example/fuji.ics",
@@ -140,28 +54,31 @@ def refresh(server: Server, store: FakeBusyStore, feeds: FakeFeeds, now: datetim
         now=now,
         lookahead_days=3,
         fetch=server,
+        parse=parse_feed,
     )
 
 
-def test_first_refresh_writes_every_day_of_the_window(store: FakeBusyStore, feeds: FakeFeeds) -> None:
+def test_first_refresh_writes_every_day_of_the_window(store: InMemoryBookings, feeds: InMemoryFeeds) -> None:
     # Given a feed with a morning stand-up and a late event crossing midnight
-    server = Server(ics(STANDUP, LATE))
+    server = FeedServer(ics(STANDUP, LATE))
 
     # When it is refreshed for the first time
     result = refresh(server, store, feeds)
 
     # Then each day holds its busy time, the crossing event in both days, and the empty day is written too
     assert (result.status, result.events, result.skipped) == ("updated", 2, 0)
-    assert [store.refs("fuji", day) for day in DAYS] == [["standup"], ["late"], ["late"]]
+    assert [store.feed_refs("fuji", day) for day in DAYS] == [["standup"], ["late"], ["late"]]
     assert feeds.states["fuji"].etag == '"v1"'
     assert feeds.states["fuji"].last_success == NOW
 
 
-def test_second_refresh_sends_the_validators_and_a_304_writes_nothing(store: FakeBusyStore, feeds: FakeFeeds) -> None:
+def test_second_refresh_sends_the_validators_and_a_304_writes_nothing(
+    store: InMemoryBookings, feeds: InMemoryFeeds
+) -> None:
     # Given a feed refreshed once
-    server = Server(ics(STANDUP))
+    server = FeedServer(ics(STANDUP))
     refresh(server, store, feeds)
-    writes = store.writes
+    writes = store.feed_writes
 
     # When it is refreshed again a little later and the server answers 304
     later = NOW + timedelta(minutes=5)
@@ -170,15 +87,15 @@ def test_second_refresh_sends_the_validators_and_a_304_writes_nothing(store: Fak
     # Then the stored ETag was sent, no busy time was written, and the refresh counts as a success
     assert result.status == "not_modified"
     assert server.asked[-1]["etag"] == '"v1"'
-    assert store.writes == writes
+    assert store.feed_writes == writes
     assert feeds.states["fuji"].last_success == later
 
 
-def test_feed_that_only_rewrites_dtstamp_writes_nothing(store: FakeBusyStore, feeds: FakeFeeds) -> None:
+def test_feed_that_only_rewrites_dtstamp_writes_nothing(store: InMemoryBookings, feeds: InMemoryFeeds) -> None:
     # Given a server without validators that stamps the feed anew each time
-    server = Server(ics(STANDUP, stamp="20260301T000000Z"), etag=None)
+    server = FeedServer(ics(STANDUP, stamp="20260301T000000Z"), etag=None)
     refresh(server, store, feeds)
-    writes = store.writes
+    writes = store.feed_writes
 
     # When the same events come back with a new DTSTAMP
     server.body = ics(STANDUP, stamp="20260302T000000Z")
@@ -186,12 +103,12 @@ def test_feed_that_only_rewrites_dtstamp_writes_nothing(store: FakeBusyStore, fe
 
     # Then nothing is written
     assert result.status == "unchanged"
-    assert store.writes == writes
+    assert store.feed_writes == writes
 
 
-def test_removed_event_disappears_from_its_day(store: FakeBusyStore, feeds: FakeFeeds) -> None:
+def test_removed_event_disappears_from_its_day(store: InMemoryBookings, feeds: InMemoryFeeds) -> None:
     # Given a refreshed feed with two events
-    server = Server(ics(STANDUP, LATE))
+    server = FeedServer(ics(STANDUP, LATE))
     refresh(server, store, feeds)
 
     # When the late event is removed from the feed
@@ -200,30 +117,32 @@ def test_removed_event_disappears_from_its_day(store: FakeBusyStore, feeds: Fake
 
     # Then its days are emptied and the stand-up's day is left as it was
     assert result.status == "updated"
-    assert [store.refs("fuji", day) for day in DAYS] == [["standup"], [], []]
+    assert [store.feed_refs("fuji", day) for day in DAYS] == [["standup"], [], []]
 
 
-def test_failed_fetch_keeps_busy_time_and_marks_it_stale(store: FakeBusyStore, feeds: FakeFeeds) -> None:
+def test_failed_fetch_keeps_busy_time_and_marks_it_stale(store: InMemoryBookings, feeds: InMemoryFeeds) -> None:
     # Given a refreshed feed
-    server = Server(ics(STANDUP))
+    server = FeedServer(ics(STANDUP))
     refresh(server, store, feeds)
 
     # When the server fails
-    server.failure = "http 500"
+    server.failure = FeedError("http 500")
     result = refresh(server, store, feeds)
 
     # Then the busy time is kept, every day of the window is stale and the reason is recorded
     assert (result.status, result.reason) == ("failed", "http 500")
-    assert store.refs("fuji", DAYS[0]) == ["standup"]
+    assert store.feed_refs("fuji", DAYS[0]) == ["standup"]
     assert all(store.days[("fuji", day)].stale for day in DAYS)
     assert (feeds.states["fuji"].last_error, feeds.states["fuji"].failures) == ("http 500", 1)
 
 
-def test_refresh_after_a_failure_fetches_in_full_and_clears_stale(store: FakeBusyStore, feeds: FakeFeeds) -> None:
+def test_refresh_after_a_failure_fetches_in_full_and_clears_stale(
+    store: InMemoryBookings, feeds: InMemoryFeeds
+) -> None:
     # Given a feed whose last fetch failed
-    server = Server(ics(STANDUP))
+    server = FeedServer(ics(STANDUP))
     refresh(server, store, feeds)
-    server.failure = "timeout"
+    server.failure = FeedError("timeout")
     refresh(server, store, feeds)
 
     # When the server is back with the same feed
@@ -237,9 +156,9 @@ def test_refresh_after_a_failure_fetches_in_full_and_clears_stale(store: FakeBus
     assert feeds.states["fuji"].failures == 0
 
 
-def test_a_file_that_is_not_a_calendar_fails_with_its_reason(store: FakeBusyStore, feeds: FakeFeeds) -> None:
+def test_a_file_that_is_not_a_calendar_fails_with_its_reason(store: InMemoryBookings, feeds: InMemoryFeeds) -> None:
     # Given a server that answers with an HTML page
-    server = Server(b"<html><body>Sign in</body></html>")
+    server = FeedServer(b"<html><body>Sign in</body></html>")
 
     # When it is refreshed
     result = refresh(server, store, feeds)
@@ -248,9 +167,9 @@ def test_a_file_that_is_not_a_calendar_fails_with_its_reason(store: FakeBusyStor
     assert (result.status, result.reason) == ("failed", "not a calendar")
 
 
-def test_next_day_parses_again_to_fill_the_new_last_day(store: FakeBusyStore, feeds: FakeFeeds) -> None:
+def test_next_day_parses_again_to_fill_the_new_last_day(store: InMemoryBookings, feeds: InMemoryFeeds) -> None:
     # Given a feed refreshed today, with an event on the day after the window
-    server = Server(ics(STANDUP, "later 20260305T100000 20260305T110000"))
+    server = FeedServer(ics(STANDUP, "later 20260305T100000 20260305T110000"))
     refresh(server, store, feeds)
 
     # When it is refreshed the next day (the server would answer 304 to the validators)
@@ -259,7 +178,7 @@ def test_next_day_parses_again_to_fill_the_new_last_day(store: FakeBusyStore, fe
     # Then the validators were not sent and the new last day holds its event
     assert server.asked[-1]["etag"] is None
     assert result.status == "updated"
-    assert store.refs("fuji", date(2026, 3, 5)) == ["later"]
+    assert store.feed_refs("fuji", date(2026, 3, 5)) == ["later"]
 
 
 def test_freshness_comes_from_the_feed_state() -> None:

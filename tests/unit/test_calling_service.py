@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fakes import InMemoryFleetStore
+from fakes import InMemoryBookings, InMemoryCallLog, InMemoryFleetStore, RecordingDialer
 
-from skill.adapters.local_dialer import LocalDialer
-from skill.domain.calls import CallRecord, CallStatus
-from skill.domain.dialing import DialerError
+from skill.domain.calls import CallStatus
+from skill.domain.dialing import CallOutcomeUnknown, DialerError
 from skill.domain.model import (
     BusyInterval,
     Caller,
@@ -25,7 +24,7 @@ from skill.domain.model import (
     User,
 )
 from skill.services import calling
-from skill.services.calling import Ambiguous, Callee, NotFound
+from skill.services.calling import Ambiguous, Callee, CallingService, NotFound
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 INVITES = Path(__file__).resolve().parents[1] / "fixtures" / "invites"
@@ -42,54 +41,27 @@ SHARED = Caller(CallerKind.SHARED, "dev-room", room=ROOM, features=frozenset({"c
 PERSONAL = Caller(CallerKind.PERSONAL, "dev-desk", user=BOB, features=frozenset({"calling"}), site=SITE)
 
 
-@dataclass
-class InMemoryCallLog:
-    calls: dict[str, CallRecord] = field(default_factory=dict)
-
-    def start(self, call: CallRecord) -> bool:
-        if call.id in self.calls:
-            return False
-        self.calls[call.id] = call
-        return True
-
-    def get(self, call_id: str) -> CallRecord | None:
-        return self.calls.get(call_id)
-
-    def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool:
-        call = self.calls[call_id]
-        self.calls[call_id] = replace(call, status=CallStatus(status), provider_id=provider_id or call.provider_id)
-        return True
-
-    def list_calls(self, limit: int = 100) -> list[CallRecord]:
-        return sorted(self.calls.values(), key=lambda c: c.created_at, reverse=True)[:limit]
-
-
-class BrokenDialer:
-    def place_call(self, call_id: str, from_room_phone: str, to: str, digits: str | None) -> str:
-        raise DialerError("throttled", retryable=True)
-
-
 @pytest.fixture
 def log() -> InMemoryCallLog:
     return InMemoryCallLog()
 
 
 @pytest.fixture
-def dialer() -> LocalDialer:
-    return LocalDialer(sink=lambda line: None)
+def dialer() -> RecordingDialer:
+    return RecordingDialer()
 
 
-def place(caller: Caller, target: calling.Target, log: InMemoryCallLog, dialer: object, request_id: str = "req-1"):  # type: ignore[no-untyped-def]
-    return calling.place_call(
-        caller,
-        target,
-        policy=POLICY,
-        dialer=dialer,  # type: ignore[arg-type]
-        log=log,
-        provider="local",
-        request_id=request_id,
-        now=NOW,
-    )
+def service(
+    log: InMemoryCallLog, dialer: RecordingDialer, bookings: InMemoryBookings | None = None, fleet: Fleet = FLEET
+) -> CallingService:
+    store = InMemoryFleetStore.of(fleet)
+    return CallingService(store, log, dialer, provider="local", bookings=bookings or InMemoryBookings())
+
+
+def place(
+    caller: Caller, target: calling.Target, log: InMemoryCallLog, dialer: RecordingDialer, request_id: str = "req-1"
+):  # type: ignore[no-untyped-def]
+    return service(log, dialer).place(caller, target, request_id=request_id, now=NOW)
 
 
 # ---------------------------------------------------------------- who is meant
@@ -146,7 +118,9 @@ def test_the_entity_resolution_id_is_used_when_the_spoken_name_matches_nobody() 
 # ---------------------------------------------------------------- placing a call
 
 
-def test_a_call_rings_the_room_phone_then_the_callee_and_is_logged(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+def test_a_call_rings_the_room_phone_then_the_callee_and_is_logged(
+    log: InMemoryCallLog, dialer: RecordingDialer
+) -> None:
     # Given Bob resolved from a shared room device
     bob = calling.resolve_callee("bob", None, SHARED, FLEET)
     assert isinstance(bob, Callee)
@@ -168,7 +142,7 @@ def test_a_call_rings_the_room_phone_then_the_callee_and_is_logged(log: InMemory
     assert stored.expires_at == NOW + timedelta(days=30)
 
 
-def test_a_retried_request_dials_once(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+def test_a_retried_request_dials_once(log: InMemoryCallLog, dialer: RecordingDialer) -> None:
     first = place(PERSONAL, "03-1234-5678", log, dialer, request_id="req-7")
     again = place(PERSONAL, "03-1234-5678", log, dialer, request_id="req-7")
     assert first.result == again.result == "placed"
@@ -177,7 +151,7 @@ def test_a_retried_request_dials_once(log: InMemoryCallLog, dialer: LocalDialer)
 
 
 def test_a_personal_device_rings_the_users_own_phone_and_dials_national_numbers(
-    log: InMemoryCallLog, dialer: LocalDialer
+    log: InMemoryCallLog, dialer: RecordingDialer
 ) -> None:
     outcome = place(PERSONAL, "03 1234 5678", log, dialer)
     assert outcome.result == "placed"
@@ -197,7 +171,7 @@ def test_a_personal_device_rings_the_users_own_phone_and_dials_national_numbers(
     ],
 )
 def test_refused_numbers_are_logged_and_never_dialled(
-    caller: Caller, said: str, reason: str, log: InMemoryCallLog, dialer: LocalDialer
+    caller: Caller, said: str, reason: str, log: InMemoryCallLog, dialer: RecordingDialer
 ) -> None:
     outcome = place(caller, said, log, dialer)
     assert (outcome.result, outcome.reason) == ("refused", reason)
@@ -205,33 +179,23 @@ def test_refused_numbers_are_logged_and_never_dialled(
     assert [c.status for c in log.calls.values()] == [CallStatus.REFUSED]
 
 
-def test_a_shared_device_may_call_numbers_when_the_policy_allows(log: InMemoryCallLog, dialer: LocalDialer) -> None:
-    outcome = calling.place_call(
-        SHARED,
-        "03 1234 5678",
-        policy=replace(POLICY, shared_may_call=("employees", "contacts", "numbers")),
-        dialer=dialer,
-        log=log,
-        provider="local",
-        request_id="req-1",
-        now=NOW,
-    )
+def test_a_shared_device_may_call_numbers_when_the_policy_allows(log: InMemoryCallLog, dialer: RecordingDialer) -> None:
+    open_policy = replace(FLEET, calling=replace(POLICY, shared_may_call=("employees", "contacts", "numbers")))
+    outcome = service(log, dialer, fleet=open_policy).place(SHARED, "03 1234 5678", request_id="req-1", now=NOW)
     assert outcome.result == "placed"
 
 
 def test_check_call_answers_ready_without_logging_or_dialling(log: InMemoryCallLog) -> None:
-    outcome = calling.check_call(
-        PERSONAL, "03 1234 5678", policy=POLICY, log=log, provider="local", request_id="req-1", now=NOW
-    )
+    outcome = service(log, RecordingDialer()).check(PERSONAL, "03 1234 5678", request_id="req-1", now=NOW)
     assert outcome.result == "ready" and log.calls == {}
 
 
-def test_gibberish_is_invalid_and_nothing_is_logged(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+def test_gibberish_is_invalid_and_nothing_is_logged(log: InMemoryCallLog, dialer: RecordingDialer) -> None:
     outcome = place(PERSONAL, "12", log, dialer)
     assert outcome.result == "invalid" and log.calls == {} and dialer.calls == []
 
 
-def test_no_phone_to_ring_first_is_a_clear_outcome(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+def test_no_phone_to_ring_first_is_a_clear_outcome(log: InMemoryCallLog, dialer: RecordingDialer) -> None:
     phoneless_room = replace(SHARED, room=replace(ROOM, phone=None))
     outcome = place(
         phoneless_room, Callee("user:bob", "user:bob", "Bob", "employees", "mobile", "+819022223333"), log, dialer
@@ -241,19 +205,39 @@ def test_no_phone_to_ring_first_is_a_clear_outcome(log: InMemoryCallLog, dialer:
 
 
 def test_a_dialer_error_marks_the_call_failed(log: InMemoryCallLog) -> None:
-    outcome = place(PERSONAL, "03 1234 5678", log, BrokenDialer())
+    outcome = place(PERSONAL, "03 1234 5678", log, RecordingDialer(DialerError("throttled", retryable=True)))
     assert (outcome.result, outcome.reason) == ("failed", "throttled")
     assert log.calls[outcome.call_id or ""].status is CallStatus.FAILED
 
 
+def test_a_call_the_provider_did_not_answer_in_time_is_requested_once_and_logged_as_unknown(
+    log: InMemoryCallLog,
+) -> None:
+    # Given a provider that took the request but whose answer never came
+    dialer = RecordingDialer(CallOutcomeUnknown("ReadTimeoutError"))
+    # When the call is placed, then the same request comes again
+    first = place(PERSONAL, "03 1234 5678", log, dialer, request_id="req-9")
+    again = place(PERSONAL, "03 1234 5678", log, dialer, request_id="req-9")
+    # Then the call is reported as requested (not failed), logged as unknown, and asked of the provider once
+    assert (first.result, again.result, again.repeated) == ("requested", "requested", True)
+    assert log.calls[first.call_id or ""].status is CallStatus.UNKNOWN
+    assert len(dialer.calls) == 1
+
+
+def test_the_request_that_placed_a_call_travels_with_it_to_the_dialer(log: InMemoryCallLog) -> None:
+    dialer = RecordingDialer()
+    place(PERSONAL, "03 1234 5678", log, dialer, request_id="amzn1.echo-api.request.7")
+    assert [call.request_id for call in dialer.calls] == ["amzn1.echo-api.request.7"]
+
+
 def test_placed_and_refused_calls_are_counted_once_each(
-    log: InMemoryCallLog, dialer: LocalDialer, counted: Callable[[str], int]
+    log: InMemoryCallLog, dialer: RecordingDialer, counted: Callable[[str], int]
 ) -> None:
     # Given a call placed, the same request retried, a refused number and a call the dialer could not place
     place(PERSONAL, "03 1234 5678", log, dialer, request_id="req-1")
     place(PERSONAL, "03 1234 5678", log, dialer, request_id="req-1")
     place(PERSONAL, "911", log, dialer, request_id="req-2")
-    place(PERSONAL, "03 1234 5678", log, BrokenDialer(), request_id="req-3")
+    place(PERSONAL, "03 1234 5678", log, RecordingDialer(DialerError("throttled", retryable=True)), "req-3")
     # Then one call is counted as placed and one as refused
     assert (counted("CallPlaced"), counted("CallRefused")) == (1, 1)
 
@@ -266,13 +250,13 @@ def busy(start_minutes: int, dial_in: str | None, minutes: int = 60) -> BusyInte
     return BusyInterval(start, start + timedelta(minutes=minutes), "feed", ref="uid-1", dial_in=dial_in)
 
 
-def join(caller: Caller, intervals: list[BusyInterval], log: InMemoryCallLog, dialer: LocalDialer):  # type: ignore[no-untyped-def]
-    return calling.join_meeting(
-        caller, intervals, NOW, policy=POLICY, dialer=dialer, log=log, provider="local", request_id="req-j"
-    )
+def join(caller: Caller, intervals: list[BusyInterval], log: InMemoryCallLog, dialer: RecordingDialer):  # type: ignore[no-untyped-def]
+    owner = caller.room.id if caller.room else f"user:{caller.user.id}"  # type: ignore[union-attr]
+    bookings = InMemoryBookings(feed={owner: intervals})
+    return service(log, dialer, bookings).join(caller, request_id="req-j", now=NOW)
 
 
-def test_join_dials_the_zoom_bridge_with_meeting_digits(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+def test_join_dials_the_zoom_bridge_with_meeting_digits(log: InMemoryCallLog, dialer: RecordingDialer) -> None:
     # Given a Zoom meeting starting in ten minutes on a shared room's calendar (JP site)
     invite = (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8")
 
@@ -287,7 +271,7 @@ def test_join_dials_the_zoom_bridge_with_meeting_digits(log: InMemoryCallLog, di
     assert placed.digits is not None and "85012345678#" in placed.digits and "552913#" in placed.digits
 
 
-def test_join_without_a_meeting_or_dial_in_says_what_is_missing(log: InMemoryCallLog, dialer: LocalDialer) -> None:
+def test_join_without_a_meeting_or_dial_in_says_what_is_missing(log: InMemoryCallLog, dialer: RecordingDialer) -> None:
     assert join(SHARED, [], log, dialer).result == "no_meeting"
     assert join(SHARED, [busy(30, "Zoom meeting, see link")], log, dialer).result == "no_meeting"
     assert join(SHARED, [busy(-10, "Just a chat, no phone")], log, dialer).result == "no_dial_in"
@@ -300,31 +284,19 @@ def test_fleet_store_directory_matches_the_pure_one() -> None:
     assert set(parties) == {"user:alice", "user:alice-chen", "user:bob", "user:carol", "contact:acme", "reception"}
 
 
-@dataclass
-class CalendarReads:
-    """A bookings store that records whose busy time is read, or fails every read."""
-
-    broken: bool = False
-    read: list[tuple[str, datetime, datetime]] = field(default_factory=list)
-
-    def busy_between(self, owner: str, start: datetime, end: datetime, tz: str) -> list[BusyInterval]:
-        if self.broken:
-            raise ConnectionError("the table cannot be reached")
-        self.read.append((owner, start, end))
-        return [busy(5, None)]
-
-
 def test_the_meeting_to_join_is_looked_for_on_the_rooms_or_the_users_own_calendar() -> None:
     # Given a store that answers, and one that fails
-    store, broken = CalendarReads(), CalendarReads(broken=True)
+    store, broken = InMemoryBookings(), InMemoryBookings(unreachable=True)
+    store.feed = {ROOM.id: [busy(5, None)], f"user:{BOB.id}": [busy(5, None)]}
 
     # When a room and a personal device look for a meeting to join, and a room whose calendar cannot be read
-    from_room = calling.meetings_soon(SHARED, store, NOW)  # type: ignore[arg-type]
-    from_desk = calling.meetings_soon(PERSONAL, store, NOW)  # type: ignore[arg-type]
-    unreadable = calling.meetings_soon(SHARED, broken, NOW)  # type: ignore[arg-type]
+    reads = service(InMemoryCallLog(), RecordingDialer(), store)
+    from_room = reads.meetings_soon(SHARED, NOW)
+    from_desk = reads.meetings_soon(PERSONAL, NOW)
+    unreadable = service(InMemoryCallLog(), RecordingDialer(), broken).meetings_soon(SHARED, NOW)
 
     # Then the room's and Bob's calendars are read through the join window; an unreadable one is no meeting
     end = NOW + calling.JOIN_LEAD + calling.BUSY_LOOKUP_SLACK
-    assert store.read == [(ROOM.id, NOW, end), (f"user:{BOB.id}", NOW, end)]
+    assert store.reads == [(ROOM.id, NOW, end), (f"user:{BOB.id}", NOW, end)]
     assert len(from_room) == len(from_desk) == 1
     assert unreadable == []

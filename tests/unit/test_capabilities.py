@@ -1,9 +1,12 @@
-"""The interaction models and the code agree: every intent a model declares reaches a handler made for it,
-and every intent a handler is made for is in every model."""
+"""The capability registry (skill/capabilities.py) ties the interaction models, the handlers, the message
+catalogs and the fleet's feature names: an intent a model declares with no handler, a handler with no
+message in a locale, or a feature no capability answers fails here."""
 
 from __future__ import annotations
 
+import ast
 import json
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -15,19 +18,21 @@ from ask_sdk_model import RequestEnvelope
 from skill.alexa import builder
 from skill.alexa.context import KEY, RequestContext
 from skill.alexa.handlers import basics
-from skill.domain.model import FEATURES, Caller, CallerKind, Room, User
+from skill.capabilities import BASICS_CATALOG, CAPABILITIES, DEFAULT_FEATURES, FEATURES, Capability
+from skill.domain.model import Caller, CallerKind, Room, User
 from skill.local import envelopes
 from skill.local.nlu import model_intents
 
 MODELS = sorted((Path(__file__).resolve().parents[2] / "interaction_models" / "custom").glob("*.json"))
+LOCALES = ("en-US", "ja-JP")
 # Intents that may rightly end in the generic fallback when no dialog is under way.
 GENERIC = {"AMAZON.FallbackIntent", "AMAZON.YesIntent", "AMAZON.NoIntent"}
 CATCH_ALL = (basics.FallbackHandler, basics.UnhandledRequestHandler)
-
 CALLERS = {
     "shared": Caller(CallerKind.SHARED, "d", room=Room(id="fuji", name="Fuji"), features=frozenset(FEATURES)),
     "personal": Caller(CallerKind.PERSONAL, "d", user=User(id="alice", name="Alice"), features=frozenset(FEATURES)),
 }
+ids = [capability.name for capability in CAPABILITIES]
 
 
 def handler_for(intent: str, caller: Caller) -> object:
@@ -38,34 +43,114 @@ def handler_for(intent: str, caller: Caller) -> object:
     return next(h for h in builder.request_handlers() if h.can_handle(handler_input))
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)
-def test_every_model_intent_has_a_handler(model: Path) -> None:
+def unhandled_intents(model: Path) -> list[str]:
+    """The intents of `model` that reach no handler made for them, on a shared or a personal device."""
     missing = []
     for intent in sorted(model_intents(model) - GENERIC):
-        reached = {kind: handler_for(intent, caller) for kind, caller in CALLERS.items()}
-        if any(isinstance(h, CATCH_ALL) for h in reached.values()):
+        if any(isinstance(handler_for(intent, caller), CATCH_ALL) for caller in CALLERS.values()):
             missing.append(intent)
-    assert missing == []
+    return missing
+
+
+def handlers_of(capability: Capability) -> list[object]:
+    handlers: list[object] = import_module(capability.handlers).HANDLERS
+    return handlers
+
+
+def catalog_of(module: str) -> dict[str, dict[str, str]]:
+    messages: dict[str, dict[str, str]] = import_module(module).MESSAGES
+    return messages
+
+
+def message_keys_named_in(module: str) -> list[str]:
+    """Message keys a handler module names in `message(locale, KEY, ...)`; an f-string key gives its fixed
+    start followed by "*"."""
+    tree = ast.parse(Path(import_module(module).__file__ or "").read_text(encoding="utf-8"))
+    keys = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "message" and len(node.args) >= 2:
+            key = node.args[1]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                keys.append(key.value)
+            elif isinstance(key, ast.JoinedStr) and isinstance(key.values[0], ast.Constant):
+                keys.append(f"{key.values[0].value}*")
+    return keys
+
+
+# ---------------------------------------------------------------- models and handlers
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)
+def test_every_model_intent_has_a_handler(model: Path) -> None:
+    assert unhandled_intents(model) == []
+
+
+def test_an_intent_added_to_a_model_without_a_handler_is_found(tmp_path: Path) -> None:
+    # Given the en-US model with one more intent, that no capability declares
+    document = json.loads(MODELS[0].read_text(encoding="utf-8"))
+    intents = document["interactionModel"]["languageModel"]["intents"]
+    intents.append({"name": "ReportProblemIntent", "slots": [], "samples": ["report a problem"]})
+    model = tmp_path / "en-US.json"
+    model.write_text(json.dumps(document), encoding="utf-8")
+
+    # Then the check names it
+    assert unhandled_intents(model) == ["ReportProblemIntent"]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)
 def test_every_handled_intent_is_in_the_model(model: Path) -> None:
-    handled = {h.intent for h in all_handlers() if isinstance(getattr(h, "intent", None), str)}
-    assert handled - model_intents(model) == set()
+    declared = {intent for capability in CAPABILITIES for intent in capability.intents}
+    assert declared - model_intents(model) == set()
 
 
-def all_handlers() -> list[object]:
-    """Every handler, with each capability's own handlers in place of the one standing for them."""
-    found: list[object] = []
-    for handler in builder.request_handlers():
-        found += handler.handlers if isinstance(handler, builder.CapabilityHandler) else [handler]
-    return found
+@pytest.mark.parametrize("capability", CAPABILITIES, ids=ids)
+def test_each_capability_declares_exactly_the_intents_its_handlers_answer(capability: Capability) -> None:
+    assert {h.intent for h in handlers_of(capability)} == capability.intents  # type: ignore[attr-defined]
 
 
-def test_each_capability_declares_exactly_the_intents_its_handlers_answer() -> None:
-    for module, intents in builder.CAPABILITIES.items():
-        capability = builder.CapabilityHandler(module, intents)
-        assert {h.intent for h in capability.handlers} == intents, module
+def test_no_intent_belongs_to_two_capabilities() -> None:
+    declared = [intent for capability in CAPABILITIES for intent in capability.intents]
+    assert len(declared) == len(set(declared))
+
+
+# ---------------------------------------------------------------- catalogs
+
+
+@pytest.mark.parametrize("capability", CAPABILITIES, ids=ids)
+def test_each_capability_has_its_messages_in_every_locale(capability: Capability) -> None:
+    messages = catalog_of(capability.catalog)
+    assert set(messages) == set(LOCALES)
+    assert messages["en-US"] and set(messages["en-US"]) == set(messages["ja-JP"])
+
+
+@pytest.mark.parametrize("capability", CAPABILITIES, ids=ids)
+def test_every_message_a_handler_names_is_in_its_catalog_in_every_locale(capability: Capability) -> None:
+    for locale in LOCALES:
+        known = {**catalog_of(BASICS_CATALOG)[locale], **catalog_of(capability.catalog)[locale]}
+        missing = [
+            key
+            for key in message_keys_named_in(capability.handlers)
+            if not (key.endswith("*") and any(k.startswith(key[:-1]) for k in known)) and key not in known
+        ]
+        assert missing == [], locale
+
+
+# ---------------------------------------------------------------- features
+
+
+@pytest.mark.parametrize("capability", CAPABILITIES, ids=ids)
+def test_each_feature_a_handler_needs_is_one_its_capability_declares(capability: Capability) -> None:
+    needed = {h.feature for h in handlers_of(capability) if getattr(h, "feature", None)}  # type: ignore[attr-defined]
+    assert needed == set(capability.features)
+
+
+def test_every_feature_has_a_capability_and_a_spoken_hint_in_every_locale() -> None:
+    hints = {locale: catalog_of(BASICS_CATALOG)[locale] for locale in LOCALES}
+    for feature in FEATURES:
+        assert sum(feature in capability.features for capability in CAPABILITIES) == 1, feature
+        for locale in LOCALES:
+            assert any(key == f"hint.{feature}" or key.startswith(f"hint.{feature}.") for key in hints[locale])
+    assert set(FEATURES) >= DEFAULT_FEATURES
 
 
 def test_launching_the_skill_loads_no_capability() -> None:
@@ -78,4 +163,4 @@ def test_launching_the_skill_loads_no_capability() -> None:
         "print(sorted(m for m in sys.modules if m.startswith('skill.alexa.handlers.')))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "rooms" not in loaded and "calling" not in loaded and "reception" not in loaded
+    assert all(capability.handlers not in loaded for capability in CAPABILITIES)

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
-from fakes import InMemoryFleetStore
+from fakes import InMemoryFleetStore, read_no_contacts
 
 from skill.domain.fleet import parse_fleet
 from skill.domain.model import Fleet
-from skill.services.fleet import apply_plan, export, plan
+from skill.services.fleet import FleetService
 
 INDEX_FIELDS = (("alexa_user_ids", "ALEXAUSER#"), ("alexa_person_ids", "PERSON#"))
 
@@ -48,6 +48,10 @@ class FakeFleetStore(InMemoryFleetStore):
         return self.index.get("ALEXAUSER#" + alexa_user_id)
 
 
+def service(store: InMemoryFleetStore) -> FleetService:
+    return FleetService(store, read_contacts=read_no_contacts)
+
+
 def office(**overrides: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "site": {"name": "HQ", "timezone": "Asia/Tokyo", "country": "JP"},
@@ -72,7 +76,7 @@ def fleet(**overrides: Any) -> Fleet:
 
 
 def actions(store: FakeFleetStore, desired: Fleet, *, prune: bool = False) -> list[tuple[str, str, str]]:
-    return [(c.action, c.kind, c.id) for c in plan(desired, store, prune=prune).changes]
+    return [(c.action, c.kind, c.id) for c in service(store).plan(desired, prune=prune).changes]
 
 
 def test_an_empty_store_plans_a_create_for_every_entity() -> None:
@@ -80,7 +84,7 @@ def test_an_empty_store_plans_a_create_for_every_entity() -> None:
     store = FakeFleetStore()
 
     # When the office is planned
-    result = plan(fleet(), store, prune=False)
+    result = service(store).plan(fleet(), prune=False)
 
     # Then everything is created, singletons under the id "site", and nothing is written yet
     assert {(c.kind, c.id) for c in result.changes} == {
@@ -103,10 +107,10 @@ def test_an_empty_store_plans_a_create_for_every_entity() -> None:
 def test_applying_the_same_fleet_twice_changes_nothing_the_second_time() -> None:
     # Given the office applied once
     store = FakeFleetStore()
-    apply_plan(plan(fleet(), store, prune=True), store)
+    service(store).apply(service(store).plan(fleet(), prune=True))
 
     # When it is planned again
-    second = plan(fleet(), store, prune=True)
+    second = service(store).plan(fleet(), prune=True)
 
     # Then the plan is empty
     assert second.changes == []
@@ -116,12 +120,12 @@ def test_applying_the_same_fleet_twice_changes_nothing_the_second_time() -> None
 def test_a_changed_field_is_one_update_naming_the_field() -> None:
     # Given the office applied
     store = FakeFleetStore()
-    apply_plan(plan(fleet(), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(), prune=False))
     rooms = office()["rooms"]
     rooms[0]["capacity"] = 10
 
     # When Fuji's capacity changes
-    result = plan(fleet(rooms=rooms), store, prune=False)
+    result = service(store).plan(fleet(rooms=rooms), prune=False)
 
     # Then only Fuji is updated, with its old and new documents
     assert [(c.action, c.kind, c.id, c.changed_fields) for c in result.changes] == [
@@ -135,7 +139,7 @@ def test_a_changed_field_is_one_update_naming_the_field() -> None:
 def test_entities_missing_from_the_file_are_deleted_only_with_prune() -> None:
     # Given the office applied
     store = FakeFleetStore()
-    apply_plan(plan(fleet(), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(), prune=False))
     smaller = fleet(users=office()["users"][:1], contacts=[])
 
     # When bob and the contact are left out of the file
@@ -152,7 +156,7 @@ def test_apply_writes_what_a_device_refers_to_before_the_device() -> None:
     store = FakeFleetStore()
 
     # When the office is applied
-    apply_plan(plan(fleet(), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(), prune=False))
 
     # Then rooms, groups and users are written before any device
     kinds = [kind for _, kind, _ in store.log]
@@ -164,12 +168,12 @@ def test_apply_writes_what_a_device_refers_to_before_the_device() -> None:
 def test_apply_deletes_devices_before_the_rooms_and_users_they_refer_to() -> None:
     # Given the office applied
     store = FakeFleetStore()
-    apply_plan(plan(fleet(), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(), prune=False))
 
     # When a file without Fuji, alice and their devices is applied with prune
     emptier = fleet(rooms=office()["rooms"][1:], users=office()["users"][1:], devices=[])
     store.log.clear()
-    apply_plan(plan(emptier, store, prune=True), store)
+    service(store).apply(service(store).plan(emptier, prune=True))
 
     # Then both devices go first, then the room and the user
     deleted = [(kind, entity_id) for op, kind, entity_id in store.log if op == "delete"]
@@ -180,12 +184,12 @@ def test_apply_deletes_devices_before_the_rooms_and_users_they_refer_to() -> Non
 def test_apply_moves_a_device_before_deleting_its_old_room() -> None:
     # Given the office applied
     store = FakeFleetStore()
-    apply_plan(plan(fleet(), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(), prune=False))
     devices = office()["devices"]
     devices[0]["room"] = "aso"
 
     # When Fuji's device moves to Aso and Fuji is dropped
-    apply_plan(plan(fleet(rooms=office()["rooms"][1:], devices=devices), store, prune=True), store)
+    service(store).apply(service(store).plan(fleet(rooms=office()["rooms"][1:], devices=devices), prune=True))
 
     # Then the device stands in Aso and Fuji is gone
     assert store.docs("device")["amzn1.ask.device.FUJI"]["room"] == "aso"
@@ -200,12 +204,12 @@ def test_an_alexa_account_moved_to_another_user_resolves_to_the_new_user(giver: 
     users[0]["alexa_user_ids"] = []
     users[giver]["alexa_user_ids"] = ["amzn1.ask.account.X"]
     store = FakeFleetStore()
-    apply_plan(plan(fleet(users=users), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(users=users), prune=False))
 
     # When the account moves to the other user
     users[giver]["alexa_user_ids"] = []
     users[taker]["alexa_user_ids"] = ["amzn1.ask.account.X"]
-    apply_plan(plan(fleet(users=users), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(users=users), prune=False))
 
     # Then account X is the new user's
     assert store.account_user("amzn1.ask.account.X") == users[taker]["id"]
@@ -214,11 +218,11 @@ def test_an_alexa_account_moved_to_another_user_resolves_to_the_new_user(giver: 
 def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user() -> None:
     # Given alice enrolled with Alexa account A
     store = FakeFleetStore()
-    apply_plan(plan(fleet(), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(), prune=False))
     carol = {"id": "carol", "name": "Carol Sato", "alexa_user_ids": ["amzn1.ask.account.A"]}
 
     # When alice leaves and carol, who gets account A, joins
-    apply_plan(plan(fleet(users=[office()["users"][1], carol], devices=[]), store, prune=True), store)
+    service(store).apply(service(store).plan(fleet(users=[office()["users"][1], carol], devices=[]), prune=True))
 
     # Then account A is carol's
     assert store.account_user("amzn1.ask.account.A") == "carol"
@@ -227,11 +231,11 @@ def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user
 def test_apply_reports_progress_after_each_change() -> None:
     # Given a plan of ten changes
     store = FakeFleetStore()
-    the_plan = plan(fleet(), store, prune=False)
+    the_plan = service(store).plan(fleet(), prune=False)
     seen: list[tuple[int, int]] = []
 
     # When it is applied with a progress reporter
-    apply_plan(the_plan, store, progress=lambda done, total: seen.append((done, total)))
+    service(store).apply(the_plan, progress=lambda done, total: seen.append((done, total)))
 
     # Then every step is reported, ending at the total
     assert seen == [(i, 10) for i in range(1, 11)]
@@ -240,12 +244,12 @@ def test_apply_reports_progress_after_each_change() -> None:
 def test_export_applies_back_as_an_empty_plan() -> None:
     # Given the office applied
     store = FakeFleetStore()
-    apply_plan(plan(fleet(), store, prune=False), store)
+    service(store).apply(service(store).plan(fleet(), prune=False))
 
     # When the store is exported, written as YAML and read back
-    exported = yaml.safe_load(yaml.safe_dump(export(store), sort_keys=False))
+    exported = yaml.safe_load(yaml.safe_dump(service(store).export(), sort_keys=False))
 
     # Then the export is a valid fleet file that changes nothing, even with prune
-    assert plan(parse_fleet(exported), store, prune=True).changes == []
+    assert service(store).plan(parse_fleet(exported), prune=True).changes == []
     assert [r["id"] for r in exported["rooms"]] == ["aso", "fuji"]
     assert exported["users"][1]["phones"] == {"mobile": "+819012345678"}

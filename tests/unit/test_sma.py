@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fakes import InMemoryCallLog
 from support import CHIME_NUMBER
 from support import sma_event as event
 from support import sma_leg as leg
 
-from skill.services.sma import chime_digits, handle_sma_event
+from skill.domain.calls import CallRecord, CallStatus
+from skill.services.sma import CallFlow, chime_digits, handle_sma_event
 
 ROOM_PHONE = "+81312340005"
 BRIDGE = "+81345781234"
@@ -191,3 +194,28 @@ def test_long_digit_strings_are_split_within_the_send_digits_limit() -> None:
     parts = chime_digits("1234567890" * 6 + ",#x")
     assert "".join(parts) == "1234567890" * 6 + ",,#"
     assert all(len(part) <= 50 for part in parts)
+
+
+def test_the_call_flow_keeps_the_call_log_in_step_and_logs_under_the_placing_requests_id(log_lines: Any) -> None:
+    # Given a call placed by request "amzn1.echo-api.request.CALL", in the call log
+    calls = InMemoryCallLog()
+    record = CallRecord("call-1", "dev-room", BRIDGE, CallStatus.PLACING, "chime", datetime(2026, 12, 1, tzinfo=UTC))
+    calls.start(record)
+    arguments = {**ARGUMENTS, "RequestId": "amzn1.echo-api.request.CALL"}
+    # When the room phone rings
+    CallFlow(calls).handle(event("RINGING", [LEG_A], arguments, sequence=2))
+    # Then the log says so, and the call flow's lines carry the id of the request that placed the call
+    assert calls.calls["call-1"].status is CallStatus.RINGING
+    progress = [line for line in log_lines() if line["message"] == "call progress"]
+    assert [line.get("correlation_id") for line in progress] == ["amzn1.echo-api.request.CALL"]
+
+
+def test_a_status_the_call_log_cannot_take_does_not_stop_the_call() -> None:
+    # Given a call log that cannot be written
+    class Unreachable(InMemoryCallLog):
+        def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool:
+            raise ConnectionError("the table cannot be reached")
+
+    # When the room phone answers / Then the callee is still called
+    answered = CallFlow(Unreachable()).handle(event("CALL_ANSWERED", [LEG_A], {**ARGUMENTS, STAGE_KEY: "ringing"}))
+    assert [action["Type"] for action in answered["Actions"]] == ["CallAndBridge"]

@@ -1,0 +1,496 @@
+"""In-memory doubles of every port (skill/ports.py), for unit tests of the use cases and the handlers.
+
+Each keeps what was written in plain attributes a test can read, and answers like the DynamoDB adapter it
+stands for where a use case depends on it (a booking over a taken slot is RoomTakenError, a second call
+log entry with the same id is refused, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from skill.domain import fleet as codec
+from skill.domain.calendar import FeedFetch, FeedState
+from skill.domain.calls import CallRecord, CallStatus
+from skill.domain.dialing import DialerError
+from skill.domain.errors import RoomTakenError
+from skill.domain.model import (
+    Booking,
+    BookingStatus,
+    BusyInterval,
+    Contact,
+    Device,
+    Fleet,
+    Room,
+    RoomDay,
+    Site,
+    SkillGroup,
+    User,
+)
+from skill.domain.reception import (
+    Attempt,
+    AttemptStatus,
+    ExpectedVisit,
+    Message,
+    NotificationRecord,
+    NotifyError,
+    Visit,
+)
+
+# ---------------------------------------------------------------- clock
+
+
+@dataclass
+class FixedClock:
+    at: datetime = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+
+    def now(self) -> datetime:
+        return self.at
+
+
+# ---------------------------------------------------------------- fleet
+
+
+@dataclass(frozen=True)
+class FakeIdentity:
+    device: Device | None
+    account_user: str | None
+    person_user: str | None
+    claim_code: str | None
+
+
+@dataclass
+class InMemoryFleetStore:
+    """Fleet documents by kind and id, and claims, as a dict; counts every write."""
+
+    data: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    claims: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    writes: int = 0
+
+    @classmethod
+    def of(cls, fleet: Fleet) -> InMemoryFleetStore:
+        from skill.services.fleet import FleetService
+
+        store = cls()
+        service = FleetService(store, read_contacts=read_no_contacts)
+        service.apply(service.plan(fleet, prune=False))
+        store.writes = 0
+        return store
+
+    def _users_with(self, field_name: str, alexa_id: str | None) -> str | None:
+        for doc in self.data.get("user", {}).values():
+            if alexa_id and alexa_id in (doc.get(field_name) or ()):
+                return str(doc["id"])
+        return None
+
+    def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> FakeIdentity:
+        device_doc = self.data.get("device", {}).get(device_id or "")
+        code = next((c for c, (dev, _) in self.claims.items() if dev == device_id), None)
+        return FakeIdentity(
+            device=codec.device_from_doc(device_doc) if device_doc else None,
+            account_user=self._users_with("alexa_user_ids", alexa_user_id),
+            person_user=self._users_with("alexa_person_ids", person_id),
+            claim_code=code,
+        )
+
+    def profile(
+        self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
+    ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
+        return codec.profile_from_docs(
+            self.data.get("site", {}).get("site"),
+            self.data.get("room", {}).get(room_id or ""),
+            self.data.get("group", {}).get(group_id or ""),
+            {uid: d for uid in user_ids if (d := self.data.get("user", {}).get(uid))},
+        )
+
+    def docs(self, kind: str) -> dict[str, dict[str, Any]]:
+        return dict(self.data.get(kind, {}))
+
+    def load_fleet(self) -> Fleet:
+        return codec.fleet_from_docs(self.data)
+
+    def get_room(self, room_id: str) -> Room | None:
+        doc = self.data.get("room", {}).get(room_id)
+        return codec.room_from_doc(doc) if doc else None
+
+    def get_user(self, user_id: str) -> User | None:
+        doc = self.data.get("user", {}).get(user_id)
+        return codec.user_from_doc(doc) if doc else None
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        doc = self.data.get("contact", {}).get(contact_id)
+        return codec.contact_from_doc(doc) if doc else None
+
+    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None:
+        self.data.setdefault(kind, {})[str(doc.get("id", "site"))] = dict(doc)
+        self.writes += 1
+
+    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
+        self.data.get(kind, {}).pop(entity_id, None)
+        self.writes += 1
+
+    def create_claim(self, code: str, device_id: str, expires_at: datetime) -> bool:
+        if code in self.claims:
+            return False
+        self.claims[code] = (device_id, expires_at)
+        return True
+
+    def take_claim(self, code: str, now: datetime) -> str | None:
+        found = self.claims.get(code)
+        if found is None or found[1] < now:
+            return None
+        del self.claims[code]
+        return found[0]
+
+
+@dataclass
+class ContactsFile:
+    contacts: list[Contact] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_no_contacts(path: Path, country: str) -> ContactsFile:
+    """A contacts reader for tests that import none."""
+    return ContactsFile()
+
+
+# ---------------------------------------------------------------- bookings and calendars
+
+
+@dataclass
+class FeedDay:
+    intervals: list[BusyInterval]
+    digest: str
+    stale: bool = False
+
+
+@dataclass
+class InMemoryBookings:
+    """Bookings, and feed busy time per owner and local day; a booking overlapping a live one is
+    RoomTakenError, as the slot items make it in the table."""
+
+    bookings: dict[str, Booking] = field(default_factory=dict)
+    feed: dict[str, list[BusyInterval]] = field(default_factory=dict)  # busy time by owner, whatever the day
+    days: dict[tuple[str, date], FeedDay] = field(default_factory=dict)  # what the refresh wrote per day
+    feed_writes: int = 0
+    reads: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # busy time asked for, in order
+    unreachable: bool = False  # every busy-time read fails, as a table that cannot be reached
+
+    def _busy(self, owner: str) -> list[BusyInterval]:
+        live = [b.busy for b in self.bookings.values() if b.room_id == owner and b.status.is_live]
+        stored = [busy for (who, _), day in self.days.items() if who == owner for busy in day.intervals]
+        return live + self.feed.get(owner, []) + stored
+
+    def room_day(self, room_id: str, day: date) -> RoomDay:
+        bookings = [b for b in self.bookings.values() if b.room_id == room_id]
+        stored = self.days.get((room_id, day))
+        feed = stored.intervals if stored else []
+        return RoomDay(bookings=bookings, feed_busy=feed, refreshed_at=None, stale=bool(stored and stored.stale))
+
+    def busy_between(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[BusyInterval]:
+        if self.unreachable:
+            raise ConnectionError("the table cannot be reached")
+        self.reads.append((room_id, start, end))
+        return sorted((b for b in self._busy(room_id) if b.start < end and start < b.end), key=lambda b: b.start)
+
+    def busy_by_room(
+        self, room_ids: Sequence[str], start: datetime, end: datetime, tz: str
+    ) -> dict[str, list[BusyInterval]]:
+        return {room_id: self.busy_between(room_id, start, end, tz) for room_id in room_ids}
+
+    def list_bookings(self, room_id: str, start: datetime, end: datetime, tz: str) -> list[Booking]:
+        found = [b for b in self.bookings.values() if b.room_id == room_id and b.start < end and start < b.end]
+        return sorted(found, key=lambda b: b.start)
+
+    def list_bookings_for_rooms(
+        self, room_ids: Iterable[str], start: datetime, end: datetime, tz: str
+    ) -> list[Booking]:
+        found = [b for room_id in room_ids for b in self.list_bookings(room_id, start, end, tz)]
+        return sorted(found, key=lambda b: (b.start, b.room_id))
+
+    def bookings_for_user(self, user_id: str, start: datetime, end: datetime) -> list[Booking]:
+        return [b for b in self.bookings.values() if b.organizer == user_id and b.start < end and start < b.end]
+
+    def live_bookings_since(self, room_ids: Sequence[str], day: date, until: date | None = None) -> list[Booking]:
+        return [b for b in self.bookings.values() if b.room_id in room_ids and b.status.is_live]
+
+    def add_booking(self, booking: Booking, tz: str) -> None:
+        self._claim(booking, booking.start, booking.end)
+        self.bookings[booking.id] = booking
+
+    def _claim(self, booking: Booking, start: datetime, end: datetime) -> None:
+        for other in self.bookings.values():
+            live = other.status.is_live and other.id != booking.id and other.room_id == booking.room_id
+            if live and other.start < end and start < other.end:
+                raise RoomTakenError(booking.room_id, max(other.start, start), booking.start)
+
+    def extend_booking(
+        self, booking: Booking, new_end: datetime, tz: str, *, checked_in_at: datetime | None = None
+    ) -> Booking:
+        self._claim(booking, booking.end, new_end)
+        if checked_in_at is not None and booking.status is not BookingStatus.CHECKED_IN:
+            booking = replace(booking, status=BookingStatus.CHECKED_IN, checked_in_at=checked_in_at)
+        return self._save(replace(booking, end=new_end))
+
+    def end_booking(self, booking: Booking, now: datetime, tz: str) -> Booking:
+        return self._save(replace(booking, status=BookingStatus.ENDED, end=now))
+
+    def cancel_booking(self, booking: Booking, tz: str) -> Booking:
+        return self._save(replace(booking, status=BookingStatus.CANCELLED))
+
+    def release_booking(self, booking: Booking, tz: str) -> Booking:
+        return self._save(replace(booking, status=BookingStatus.RELEASED))
+
+    def check_in(self, booking: Booking, now: datetime, tz: str) -> Booking:
+        return self._save(replace(booking, status=BookingStatus.CHECKED_IN, checked_in_at=now))
+
+    def _save(self, booking: Booking) -> Booking:
+        self.bookings[booking.id] = booking
+        return booking
+
+    def replace_feed_busy(
+        self, room_id: str, day: date, intervals: Sequence[BusyInterval], refreshed_at: datetime, digest: str
+    ) -> bool:
+        stored = self.days.get((room_id, day))
+        if stored is not None and stored.digest == digest and not stored.stale:
+            return False
+        self.feed_writes += 1
+        self.days[(room_id, day)] = FeedDay(list(intervals), digest)
+        return True
+
+    def mark_feed_stale(self, room_id: str, day: date) -> None:
+        self.days.setdefault((room_id, day), FeedDay([], "")).stale = True
+
+    def feed_refs(self, owner: str, day: date) -> list[str]:
+        return [busy.ref for busy in self.days[(owner, day)].intervals]
+
+    def forget_user(self, user_id: str) -> int:
+        theirs = [b for b in self.bookings.values() if b.organizer == user_id]
+        for booking in theirs:
+            self.bookings[booking.id] = replace(booking, organizer=None, subject=None)
+        return len(theirs)
+
+
+@dataclass
+class InMemoryFeeds:
+    states: dict[str, FeedState] = field(default_factory=dict)
+    secret: bytes = b"secret"
+
+    def get(self, owner: str) -> FeedState | None:
+        return self.states.get(owner)
+
+    def record_success(
+        self,
+        owner: str,
+        at: datetime,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        digest: str | None = None,
+        window: str | None = None,
+    ) -> None:
+        old = self.states.get(owner, FeedState(owner))
+        self.states[owner] = replace(
+            old,
+            etag=etag,
+            last_modified=last_modified,
+            digest=digest or old.digest,
+            window=window or old.window,
+            last_success=at,
+            last_error=None,
+            failures=0,
+        )
+
+    def record_failure(self, owner: str, reason: str) -> None:
+        old = self.states.get(owner, FeedState(owner))
+        self.states[owner] = replace(old, last_error=reason, failures=old.failures + 1)
+
+    def feed_secret(self) -> bytes:
+        return self.secret
+
+
+class FeedServer:
+    """A feed source in memory: answers 304 when the validators match, or raises what it is told to."""
+
+    def __init__(self, body: bytes, etag: str | None = '"v1"') -> None:
+        self.body, self.etag = body, etag
+        self.failure: Exception | None = None
+        self.asked: list[dict[str, Any]] = []
+
+    def __call__(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FeedFetch:
+        self.asked.append({"etag": etag, "last_modified": last_modified})
+        if self.failure is not None:
+            raise self.failure
+        if etag is not None and etag == self.etag:
+            return FeedFetch(not_modified=True, body=None, etag=etag, last_modified=None)
+        return FeedFetch(not_modified=False, body=self.body, etag=self.etag, last_modified=None)
+
+
+# ---------------------------------------------------------------- calls
+
+
+@dataclass
+class InMemoryCallLog:
+    calls: dict[str, CallRecord] = field(default_factory=dict)
+
+    def start(self, call: CallRecord) -> bool:
+        if call.id in self.calls:
+            return False
+        self.calls[call.id] = call
+        return True
+
+    def get(self, call_id: str) -> CallRecord | None:
+        return self.calls.get(call_id)
+
+    def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool:
+        call = self.calls[call_id]
+        self.calls[call_id] = replace(call, status=CallStatus(status), provider_id=provider_id or call.provider_id)
+        return True
+
+    def list_calls(self, limit: int = 100) -> list[CallRecord]:
+        return sorted(self.calls.values(), key=lambda c: c.created_at, reverse=True)[:limit]
+
+    def forget_user(self, user_id: str) -> int:
+        theirs = [c.id for c in self.calls.values() if user_id in (c.user, (c.contact or "").removeprefix("user:"))]
+        for call_id in theirs:
+            del self.calls[call_id]
+        return len(theirs)
+
+
+@dataclass(frozen=True)
+class DialledCall:
+    call_id: str
+    from_room_phone: str
+    to: str
+    digits: str | None
+    request_id: str | None
+    transaction_id: str
+
+
+@dataclass
+class RecordingDialer:
+    """A dialer that records each call asked of it, and raises `failure` (a DialerError) when one is set."""
+
+    failure: DialerError | None = None
+    calls: list[DialledCall] = field(default_factory=list)
+
+    def place_call(
+        self, call_id: str, from_room_phone: str, to: str, digits: str | None, *, request_id: str | None = None
+    ) -> str:
+        placed = DialledCall(call_id, from_room_phone, to, digits, request_id, f"tx-{len(self.calls) + 1}")
+        self.calls.append(placed)
+        if self.failure is not None:
+            raise self.failure
+        return placed.transaction_id
+
+
+# ---------------------------------------------------------------- reception and notifications
+
+
+@dataclass
+class InMemoryVisits:
+    visits: dict[str, Visit] = field(default_factory=dict)
+    status: dict[str, tuple[str, int]] = field(default_factory=dict)
+    expected: list[ExpectedVisit] = field(default_factory=list)
+    attempts: dict[str, Attempt] = field(default_factory=dict)
+    history: list[Attempt] = field(default_factory=list)  # every attempt recorded, in order
+    zones: dict[str, str] = field(default_factory=dict)  # the site zone each visit was stored in
+
+    def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None:
+        self.visits[visit.id] = visit
+        self.status[visit.id] = ("pending", 0)
+        self.zones[visit.id] = tz
+
+    def visit_in_stream_record(self, record: Mapping[str, Any]) -> Visit | None:
+        new = record.get("dynamodb", {}).get("NewImage") if record.get("eventName") == "INSERT" else None
+        return self.visits.get(str((new or {}).get("id", {}).get("S", "")))
+
+    def on_site(self) -> list[Visit]:
+        return [v for v in self.visits.values() if v.checked_out_at is None]
+
+    def pending_notifications(self) -> list[Visit]:
+        return [v for v in self.on_site() if self.status[v.id][0] == "pending"]
+
+    def visits_on(self, day: date) -> list[Visit]:
+        return [v for v in self.visits.values() if v.checked_in_at.astimezone(ZoneInfo(self.zones[v.id])).date() == day]
+
+    def check_out(self, visit: Visit, tz: str, at: datetime) -> bool:
+        if self.visits[visit.id].checked_out_at is not None:
+            return False
+        self.visits[visit.id] = replace(visit, checked_out_at=at)
+        return True
+
+    def set_notify_status(self, visit: Visit, tz: str, status: str, *, count_round: bool = False) -> None:
+        self.status[visit.id] = (status, self.status[visit.id][1] + int(count_round))
+
+    def notify_state(self, visit: Visit, tz: str) -> tuple[str, int] | None:
+        return self.status.get(visit.id)
+
+    def add_expected(self, expected: ExpectedVisit, tz: str, expires_at: int) -> None:
+        self.expected.append(expected)
+
+    def expected_on(self, day: date) -> list[ExpectedVisit]:
+        return list(self.expected)
+
+    def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None:
+        self.attempts[attempt.key] = attempt
+        self.history.append(attempt)
+
+    def attempt_status(self, visit_id: str, target_key: str) -> AttemptStatus | None:
+        found = self.attempts.get(target_key)
+        return found.status if found else None
+
+    def notifications(self, limit: int = 200) -> list[NotificationRecord]:
+        return [
+            NotificationRecord(a.key, a.key.split("#")[0], a.recipient_id, a.role, a.channel, a.status, a.attempts,
+                               a.reason, datetime(2026, 12, 1, tzinfo=UTC))
+            for a in self.attempts.values()
+        ][:limit]  # fmt: skip
+
+    def forget_visitor(self, name: str) -> int:
+        gone = [v.id for v in self.visits.values() if v.visitor_name.casefold() == name.casefold()]
+        for visit_id in gone:
+            del self.visits[visit_id]
+        return len(gone)
+
+    def forget_user(self, user_id: str) -> int:
+        gone = [v.id for v in self.visits.values() if v.host_id == user_id]
+        for visit_id in gone:
+            del self.visits[visit_id]
+        return len(gone)
+
+
+@dataclass
+class RecordingSender:
+    """A channel that records every message; `fail` decides, per address, to raise a NotifyError instead."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    fail: Callable[[str], NotifyError | None] = lambda address: None
+
+    def send(self, address: str, message: Message, *, idempotency_key: str) -> str:
+        failure = self.fail(address)
+        if failure is not None:
+            raise failure
+        self.sent.append((address, message.text))
+        return f"m-{len(self.sent)}"
+
+
+@dataclass
+class InMemoryParameters:
+    values: dict[str, str] = field(default_factory=dict)
+    reads: int = 0
+
+    def get(self, name: str) -> str:
+        return self.get_many([name])[name]
+
+    def get_many(self, names: Sequence[str]) -> dict[str, str]:
+        self.reads += 1
+        missing = [name for name in names if name not in self.values]
+        if missing:
+            raise LookupError(", ".join(missing))
+        return {name: self.values[name] for name in names}
