@@ -35,12 +35,15 @@ from skill.domain.model import (
 from skill.domain.reception import (
     Attempt,
     AttemptStatus,
+    DeliveryOutcome,
     ExpectedVisit,
     Message,
     NotificationRecord,
     NotifyError,
+    Stage,
     Visit,
 )
+from skill.ports import ChannelSender
 
 # ---------------------------------------------------------------- clock
 
@@ -146,6 +149,40 @@ class InMemoryFleetStore:
             return None
         del self.claims[code]
         return found[0]
+
+
+ALEXA_ID_INDEXES = (("alexa_user_ids", "ALEXAUSER#"), ("alexa_person_ids", "PERSON#"))
+
+
+@dataclass
+class IndexedFleetStore(InMemoryFleetStore):
+    """The in-memory store, logging each write in order and keeping Alexa-id index items the way
+    DynamoFleetStore does: an id a user gives up is deleted, whoever it points to by then."""
+
+    log: list[tuple[str, str, str]] = field(default_factory=list)
+    index: dict[str, str] = field(default_factory=dict)
+
+    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None:
+        super().put_doc(kind, doc, old_doc)
+        if kind == "user":
+            self._reindex(str(doc["id"]), old_doc or {}, doc)
+        self.log.append(("put", kind, str(doc.get("id", "site"))))
+
+    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
+        super().delete_doc(kind, entity_id, old_doc)
+        if kind == "user":
+            self._reindex(entity_id, old_doc or {}, {})
+        self.log.append(("delete", kind, entity_id))
+
+    def _reindex(self, user_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        for name, prefix in ALEXA_ID_INDEXES:
+            for gone in set(old.get(name) or ()) - set(new.get(name) or ()):
+                self.index.pop(prefix + gone, None)
+            for alexa_id in new.get(name) or ():
+                self.index[prefix + alexa_id] = user_id
+
+    def account_user(self, alexa_user_id: str) -> str | None:
+        return self.index.get("ALEXAUSER#" + alexa_user_id)
 
 
 @dataclass
@@ -337,6 +374,7 @@ class FeedServer:
 @dataclass
 class InMemoryCallLog:
     calls: dict[str, CallRecord] = field(default_factory=dict)
+    unreachable: bool = False  # status updates fail, as a table that cannot be reached
 
     def start(self, call: CallRecord) -> bool:
         if call.id in self.calls:
@@ -348,6 +386,8 @@ class InMemoryCallLog:
         return self.calls.get(call_id)
 
     def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool:
+        if self.unreachable:
+            raise ConnectionError("the table cannot be reached")
         call = self.calls[call_id]
         self.calls[call_id] = replace(call, status=CallStatus(status), provider_id=provider_id or call.provider_id)
         return True
@@ -463,6 +503,42 @@ class InMemoryVisits:
         for visit_id in gone:
             del self.visits[visit_id]
         return len(gone)
+
+
+@dataclass
+class AttemptLedger:
+    """What the notifier keeps of delivery attempts (the visits store's NOTIFY items): the last status per
+    target and every attempt in order, and the backoff waits the policy asked for."""
+
+    last: dict[str, AttemptStatus] = field(default_factory=dict)
+    history: list[Attempt] = field(default_factory=list)
+    sleeps: list[float] = field(default_factory=list)
+
+    def record(self, attempt: Attempt) -> None:
+        self.last[attempt.key] = attempt.status
+        self.history.append(attempt)
+
+    @property
+    def outcomes(self) -> list[Attempt]:
+        """What came of each attempt (the "sending" marks left out)."""
+        return [attempt for attempt in self.history if attempt.status != "sending"]
+
+    def statuses(self, recipient: str) -> list[str]:
+        return [attempt.status for attempt in self.outcomes if attempt.recipient_id == recipient]
+
+    def deliver(
+        self,
+        stages: Sequence[Stage],
+        senders: Mapping[str, ChannelSender],
+        message_for: Callable[[Stage], Message],
+        key: str = "visit-1",
+    ) -> DeliveryOutcome:
+        """The delivery policy run against this ledger, waiting for nothing."""
+        from skill.services.delivery import deliver
+
+        return deliver(
+            stages, message_for, senders, key=key, status_of=self.last.get, record=self.record, sleep=self.sleeps.append
+        )
 
 
 @dataclass

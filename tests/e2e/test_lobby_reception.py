@@ -8,17 +8,16 @@ loop runs every second here) leaves the visitors of these tests alone.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from support import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -28,37 +27,10 @@ NOTIFIED_SECONDS = 10.0
 SITE = "Harbour Office"
 
 
-class Webhook:
-    """A chat webhook on 127.0.0.1 that keeps every JSON body posted to it."""
-
-    def __init__(self) -> None:
-        received: list[dict[str, Any]] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                received.append(json.loads(self.rfile.read(length)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.received = received
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/visitors"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
-def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    yield hook
-    hook.close()
+def webhook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as hook:
+        yield hook
 
 
 def _office_hours_zone() -> str:
@@ -68,7 +40,7 @@ def _office_hours_zone() -> str:
 
 
 @pytest.fixture(scope="module")
-def lobby(skill_server: Any, webhook: Webhook, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def lobby(skill_server: Any, webhook: WebhookReceiver, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A lobby device (skill group with reception) and three hosts, two of them named Henrik; the hosts are
     told on the test's webhook."""
     tag = uuid.uuid4().hex[:8]
@@ -80,7 +52,7 @@ def lobby(skill_server: Any, webhook: Webhook, tmp_path_factory: pytest.TempPath
         "greta": f"e2e-greta-{tag}",
         "zone": _office_hours_zone(),
     }
-    notify = [{"webhook": webhook.url}]
+    notify = [{"webhook": webhook.url("/hooks/visitors")}]
     fleet = {
         "site": {"name": SITE, "timezone": ids["zone"], "country": "JP", "end_of_day": "20:00"},
         "rooms": [{"id": ids["lobby_room"], "name": "Harbour Lobby", "floor": 1, "bookable": False}],
@@ -134,7 +106,7 @@ def assert_discreet(said: str, lobby: dict[str, str]) -> None:
 
 
 def test_a_visitor_checks_in_from_check_in_picking_one_of_two_hosts_and_the_host_is_told(
-    alexa: Callable[..., Any], skill_server: Any, speech: Speech, lobby: dict[str, str], webhook: Webhook
+    alexa: Callable[..., Any], skill_server: Any, speech: Speech, lobby: dict[str, str], webhook: WebhookReceiver
 ) -> None:
     # Given the lobby device and a visitor who says only "check in"
     visitor = "Mara Quint"
@@ -172,7 +144,7 @@ def test_a_visitor_checks_in_from_check_in_picking_one_of_two_hosts_and_the_host
     # And the host is notified on his webhook, which the notification log records
     notified = _wait_for_notification(skill_server, visit["id"])
     assert (notified["recipient"], notified["channel"], notified["role"]) == (lobby["henrik_d"], "webhook", "host")
-    assert any(visitor in json.dumps(body) for body in webhook.received)
+    assert any(visitor in json.dumps(body) for body in webhook.bodies("/hooks/visitors"))
 
 
 def _wait_for_notification(skill_server: Any, visit_id: str) -> dict[str, Any]:

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from fakes import AttemptLedger
 from support import WebhookReceiver
 
 from skill.adapters.notify import SesEmailSender, SnsSmsSender, WebhookSender
 from skill.domain.model import NotifyTarget
 from skill.domain.reception import (
-    Attempt,
-    AttemptStatus,
     DeliveryOutcome,
     Message,
     NotifyError,
@@ -25,7 +23,6 @@ from skill.domain.reception import (
     Stage,
 )
 from skill.ports import ChannelSender
-from skill.services.delivery import deliver
 
 SENDER = "reception@example.com"
 MESSAGE = Message(subject="Visitor at reception: Ken Sato (Acme)", text="Ken Sato (Acme) is at reception.")
@@ -40,32 +37,13 @@ def moto_data(aws_endpoint: str) -> dict[str, Any]:
 # --- delivery helpers ---
 
 
-@dataclass
-class Ledger:
-    """What the notifier stores: the last attempt per target, and every outcome of an attempt."""
-
-    last: dict[str, AttemptStatus] = field(default_factory=dict)
-    attempts: list[Attempt] = field(default_factory=list)  # what came of each attempt ("sending" left out)
-    sleeps: list[float] = field(default_factory=list)
-
-    def record(self, attempt: Attempt) -> None:
-        self.last[attempt.key] = attempt.status
-        if attempt.status != "sending":
-            self.attempts.append(attempt)
-
-    def run(self, stages: list[Stage], senders: dict[str, ChannelSender], key: str = "visit-1") -> DeliveryOutcome:
-        return deliver(
-            stages,
-            lambda stage: Message(MESSAGE.subject, f"{MESSAGE.text} ({stage.role})"),
-            senders,
-            key=key,
-            status_of=self.last.get,
-            record=self.record,
-            sleep=self.sleeps.append,
-        )
-
-    def statuses(self, recipient: str) -> list[str]:
-        return [a.status for a in self.attempts if a.recipient_id == recipient]
+def run(
+    ledger: AttemptLedger, stages: list[Stage], senders: dict[str, ChannelSender], key: str = "visit-1"
+) -> DeliveryOutcome:
+    """The delivery policy on real senders; each stage's message names its role."""
+    return ledger.deliver(
+        stages, senders, lambda stage: Message(MESSAGE.subject, f"{MESSAGE.text} ({stage.role})"), key
+    )
 
 
 def hook_stage(recipient: str, role: str, *urls: str) -> Stage:
@@ -116,20 +94,20 @@ def test_throttled_email_is_retried_with_backoff() -> None:
     stubber = Stubber(client)
     stubber.add_client_error("send_email", service_error_code="TooManyRequestsException", http_status_code=429)
     stubber.add_response("send_email", {"MessageId": "m-2"})
-    ledger = Ledger()
+    ledger = AttemptLedger()
     stage = Stage("alice", (NotifyTarget("email", "alice@example.com"),), "host")
 
     # When the notification is delivered
     with stubber:
-        outcome = ledger.run([stage], {"email": SesEmailSender(SENDER, boto3_client=client)})
+        outcome = run(ledger, [stage], {"email": SesEmailSender(SENDER, boto3_client=client)})
 
     # Then the second attempt got through after one wait
     assert outcome.delivered and outcome.recipient_id == "alice"
-    assert [(a.status, a.attempts, a.reason) for a in ledger.attempts] == [
+    assert [(a.status, a.attempts, a.reason) for a in ledger.outcomes] == [
         ("retrying", 1, "TooManyRequestsException"),
         ("sent", 2, None),
     ]
-    assert ledger.attempts[-1].provider_id == "m-2"
+    assert ledger.outcomes[-1].provider_id == "m-2"
     assert len(ledger.sleeps) == 1 and 1.0 <= ledger.sleeps[0] <= 2.0
 
 
@@ -223,14 +201,14 @@ def test_teams_webhook_gets_an_adaptive_card(webhook: WebhookReceiver) -> None:
 def test_server_errors_are_retried_until_the_message_gets_through(webhook: WebhookReceiver) -> None:
     # Given a webhook that fails twice with 500, then accepts
     webhook.replies["/flaky"] = [500, 503]
-    ledger = Ledger()
+    ledger = AttemptLedger()
 
     # When the host is notified
-    outcome = ledger.run([hook_stage("alice", "host", webhook.url("/flaky"))], {"webhook": WebhookSender()})
+    outcome = run(ledger, [hook_stage("alice", "host", webhook.url("/flaky"))], {"webhook": WebhookSender()})
 
     # Then the third attempt delivered it, after two growing waits
     assert outcome.delivered and outcome.role == "host"
-    assert [(a.status, a.reason) for a in ledger.attempts] == [
+    assert [(a.status, a.reason) for a in ledger.outcomes] == [
         ("retrying", "http_500"),
         ("retrying", "http_503"),
         ("sent", None),
@@ -249,16 +227,16 @@ def test_a_webhook_that_never_answers_is_posted_once_and_the_delegate_is_told(
         hook_stage("bob", "delegate", webhook.url("/bob")),
         hook_stage("desk", "reception", webhook.url("/desk")),
     ]
-    ledger = Ledger()
+    ledger = AttemptLedger()
 
     # When the notification is delivered with a short timeout
-    outcome = ledger.run(stages, {"webhook": WebhookSender(timeout=0.2)})
+    outcome = run(ledger, stages, {"webhook": WebhookSender(timeout=0.2)})
 
     # Then the host's webhook got one request (it may have been delivered: it is not posted again), the
     # delegate got the delegate's message, reception nothing
     assert (outcome.delivered, outcome.recipient_id, outcome.role) == (True, "bob", "delegate")
     assert webhook.requests("/alice") == 1
-    assert [(a.status, a.reason) for a in ledger.attempts if a.recipient_id == "alice"] == [("unknown", "timeout")]
+    assert [(a.status, a.reason) for a in ledger.outcomes if a.recipient_id == "alice"] == [("unknown", "timeout")]
     assert ledger.statuses("bob") == ["sent"]
     assert webhook.bodies("/bob") == [{"text": f"{MESSAGE.text} (delegate)"}]
     assert webhook.bodies("/desk") == []
@@ -280,14 +258,14 @@ def test_a_webhook_timeout_is_an_unknown_outcome_and_a_refused_connection_is_not
 def test_client_errors_are_not_retried(webhook: WebhookReceiver) -> None:
     # Given a host webhook that rejects the request and no one else to tell
     webhook.replies["/gone"] = [400]
-    ledger = Ledger()
+    ledger = AttemptLedger()
 
     # When the notification is delivered
-    outcome = ledger.run([hook_stage("alice", "host", webhook.url("/gone"))], {"webhook": WebhookSender()})
+    outcome = run(ledger, [hook_stage("alice", "host", webhook.url("/gone"))], {"webhook": WebhookSender()})
 
     # Then one attempt was made and nobody was reached
     assert not outcome.delivered and outcome.recipient_id is None
-    assert [(a.status, a.attempts, a.reason) for a in ledger.attempts] == [("failed", 1, "http_400")]
+    assert [(a.status, a.attempts, a.reason) for a in ledger.outcomes] == [("failed", 1, "http_400")]
     assert ledger.sleeps == []
 
 
@@ -303,14 +281,14 @@ def test_one_working_target_is_enough_for_a_stage(webhook: WebhookReceiver) -> N
         "host",
     )
     webhook.replies["/dead"] = [404]
-    ledger = Ledger()
+    ledger = AttemptLedger()
 
     # When the notification is delivered
-    outcome = ledger.run([stage, hook_stage("bob", "delegate", webhook.url("/bob"))], {"webhook": WebhookSender()})
+    outcome = run(ledger, [stage, hook_stage("bob", "delegate", webhook.url("/bob"))], {"webhook": WebhookSender()})
 
     # Then the host got it and the delegate was not bothered
     assert outcome.recipient_id == "alice"
-    assert [(a.channel, a.status, a.reason) for a in ledger.attempts] == [
+    assert [(a.channel, a.status, a.reason) for a in ledger.outcomes] == [
         ("webhook", "failed", "http_404"),
         ("pager", "failed", "unsupported_channel"),
         ("webhook", "sent", None),
@@ -336,28 +314,28 @@ def test_a_redelivered_visit_notifies_nobody_twice(webhook: WebhookReceiver) -> 
     # Given a visit already delivered once, after the host could not be reached
     webhook.replies["/alice"] = [500, 500, 500]
     stages = [hook_stage("alice", "host", webhook.url("/alice")), hook_stage("bob", "delegate", webhook.url("/bob"))]
-    ledger = Ledger()
-    first = ledger.run(stages, {"webhook": WebhookSender()})
-    tried = len(ledger.attempts)
+    ledger = AttemptLedger()
+    first = run(ledger, stages, {"webhook": WebhookSender()})
+    tried = len(ledger.outcomes)
 
     # When the same visit is delivered again with the same key (a redelivered stream record)
-    again = ledger.run(stages, {"webhook": WebhookSender()})
+    again = run(ledger, stages, {"webhook": WebhookSender()})
 
     # Then the delegate got one message, the host was not tried again, and no attempt was added
     assert first.recipient_id == again.recipient_id == "bob"
     assert webhook.bodies("/bob") == [{"text": f"{MESSAGE.text} (delegate)"}]
     assert webhook.bodies("/alice") == []
-    assert len(ledger.attempts) == tried and again.attempts == ()
+    assert len(ledger.outcomes) == tried and again.attempts == ()
 
 
 def test_another_visit_is_notified_again(webhook: WebhookReceiver) -> None:
     # Given a host already told about one visit
     stages = [hook_stage("alice", "host", webhook.url("/alice"))]
-    ledger = Ledger()
-    ledger.run(stages, {"webhook": WebhookSender()}, key="visit-1")
+    ledger = AttemptLedger()
+    run(ledger, stages, {"webhook": WebhookSender()}, key="visit-1")
 
     # When a second visit for the same host is delivered
-    ledger.run(stages, {"webhook": WebhookSender()}, key="visit-2")
+    run(ledger, stages, {"webhook": WebhookSender()}, key="visit-2")
 
     # Then the host got both
     assert len(webhook.bodies("/alice")) == 2

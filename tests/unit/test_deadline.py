@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
+from support import lambda_context
 
 from skill.deadline import DeadlineExceeded, answer_within, budget_seconds, run_within, unavailable_response
 from skill.observability import metrics
 
 UNAVAILABLE = "<speak>I couldn't reach the booking system. Please try again in a minute.</speak>"
-
-
-@dataclass
-class FakeLambdaContext:
-    remaining_ms: int
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
 
 
 @pytest.fixture
@@ -47,7 +39,7 @@ def intent_event(locale: str = "en-US", kind: str = "IntentRequest") -> dict[str
 )
 def test_budget_is_the_remaining_time_less_the_margin_capped(remaining_ms: int, expected: float) -> None:
     # Given a Lambda with `remaining_ms` left
-    context = FakeLambdaContext(remaining_ms)
+    context = lambda_context(remaining_ms)
     # When the budget is worked out with a 6.5 s cap and a 1.5 s margin
     budget = budget_seconds(context, cap_ms=6500, margin_ms=1500)
     # Then it never exceeds the cap nor eats into the margin
@@ -82,7 +74,7 @@ def test_a_hanging_dispatch_answers_unavailable_and_counts_the_fallback(hang: th
         return {"version": "1.0", "response": {}}
 
     # When the request is answered within the deadline
-    response = answer_within(intent_event(), FakeLambdaContext(1_600), slow_dispatch, cap_ms=6500, margin_ms=1500)
+    response = answer_within(intent_event(), lambda_context(1_600), slow_dispatch, cap_ms=6500, margin_ms=1500)
     # Then the listener is told to try again, and the fallback is counted
     assert response["response"]["outputSpeech"]["ssml"] == UNAVAILABLE
     assert response["response"]["shouldEndSession"] is True
@@ -91,7 +83,7 @@ def test_a_hanging_dispatch_answers_unavailable_and_counts_the_fallback(hang: th
 
 def test_a_dispatch_in_time_is_answered_as_it_is() -> None:
     answer = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak>Booked.</speak>"}}}
-    response = answer_within(intent_event(), FakeLambdaContext(10_000), lambda: answer, cap_ms=6500, margin_ms=1500)
+    response = answer_within(intent_event(), lambda_context(10_000), lambda: answer, cap_ms=6500, margin_ms=1500)
     assert response == answer
     assert "DeadlineFallback" not in metrics.metric_set
 

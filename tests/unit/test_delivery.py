@@ -3,46 +3,25 @@ backoff for failures that may pass, never a second send of a message that may ha
 
 from __future__ import annotations
 
-from fakes import RecordingSender
+from fakes import AttemptLedger, RecordingSender
 
 from skill.domain.model import NotifyTarget
-from skill.domain.reception import Attempt, Message, NotifyError, OutcomeUnknown, Stage, target_key
-from skill.services.delivery import deliver
+from skill.domain.reception import DeliveryOutcome, Message, NotifyError, OutcomeUnknown, Stage, target_key
 
 MESSAGE = Message("Visitor at reception", "Ken Sato is at reception.")
 HOST = Stage("alice", (NotifyTarget("webhook", "https://hooks.example/alice"),), "host")
 DELEGATE = Stage("bob", (NotifyTarget("webhook", "https://hooks.example/bob"),), "delegate")
 
 
-class Ledger:
-    """What the notifier stores: the last attempt per target, and every attempt in order."""
-
-    def __init__(self) -> None:
-        self.last: dict[str, str] = {}
-        self.attempts: list[Attempt] = []
-        self.sleeps: list[float] = []
-
-    def record(self, attempt: Attempt) -> None:
-        self.attempts.append(attempt)
-        self.last[attempt.key] = attempt.status
-
-    def run(self, sender: RecordingSender, stages: tuple[Stage, ...] = (HOST, DELEGATE)):  # type: ignore[no-untyped-def]
-        return deliver(
-            stages,
-            lambda stage: MESSAGE,
-            {"webhook": sender},
-            key="visit-1",
-            status_of=self.last.get,  # type: ignore[arg-type]
-            record=self.record,
-            sleep=self.sleeps.append,
-        )
+def run(ledger: AttemptLedger, sender: RecordingSender) -> DeliveryOutcome:
+    return ledger.deliver((HOST, DELEGATE), {"webhook": sender}, lambda stage: MESSAGE)
 
 
 def test_each_attempt_is_recorded_before_the_message_goes_out() -> None:
-    ledger = Ledger()
-    outcome = ledger.run(RecordingSender())
+    ledger = AttemptLedger()
+    outcome = run(ledger, RecordingSender())
     assert outcome.delivered and outcome.role == "host"
-    assert [(a.recipient_id, a.status, a.attempts) for a in ledger.attempts] == [
+    assert [(a.recipient_id, a.status, a.attempts) for a in ledger.history] == [
         ("alice", "sending", 1),
         ("alice", "sent", 1),
     ]
@@ -51,22 +30,22 @@ def test_each_attempt_is_recorded_before_the_message_goes_out() -> None:
 def test_a_failure_that_may_pass_is_tried_again_after_a_growing_wait() -> None:
     failures = [NotifyError("http_503", True), NotifyError("http_500", True)]
     sender = RecordingSender(fail=lambda address: failures.pop(0) if failures else None)
-    ledger = Ledger()
-    outcome = ledger.run(sender)
+    ledger = AttemptLedger()
+    outcome = run(ledger, sender)
     assert outcome.recipient_id == "alice" and len(sender.sent) == 1
-    assert [a.status for a in ledger.attempts] == ["sending", "retrying", "sending", "retrying", "sending", "sent"]
+    assert [a.status for a in ledger.history] == ["sending", "retrying", "sending", "retrying", "sending", "sent"]
     assert len(ledger.sleeps) == 2 and ledger.sleeps[0] <= 2.0 <= ledger.sleeps[1] <= 4.0
 
 
 def test_an_answer_that_never_came_is_not_sent_again_and_the_delegate_is_told() -> None:
     # Given the host's webhook times out after the request was sent
     sender = RecordingSender(fail=lambda address: OutcomeUnknown("timeout") if address.endswith("alice") else None)
-    ledger = Ledger()
+    ledger = AttemptLedger()
     # When the notification is delivered, then delivered again (a redelivered stream record)
-    first = ledger.run(sender)
-    again = ledger.run(sender)
+    first = run(ledger, sender)
+    again = run(ledger, sender)
     # Then the host was sent one request and never another, and the delegate was told once
-    assert [(a.recipient_id, a.status) for a in ledger.attempts if a.recipient_id == "alice"] == [
+    assert [(a.recipient_id, a.status) for a in ledger.history if a.recipient_id == "alice"] == [
         ("alice", "sending"),
         ("alice", "unknown"),
     ]
@@ -77,10 +56,10 @@ def test_an_answer_that_never_came_is_not_sent_again_and_the_delegate_is_told() 
 
 def test_a_send_left_in_flight_by_a_run_that_died_is_not_sent_again() -> None:
     # Given a run that recorded "sending" to the host and then died
-    ledger = Ledger()
+    ledger = AttemptLedger()
     ledger.last[target_key("visit-1", "alice", "webhook", "https://hooks.example/alice")] = "sending"
     sender = RecordingSender()
     # When the notification is delivered again
-    outcome = ledger.run(sender)
+    outcome = run(ledger, sender)
     # Then the host is not sent it a second time; the delegate is told
     assert outcome.role == "delegate" and [address for address, _ in sender.sent] == ["https://hooks.example/bob"]

@@ -2,50 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import yaml
-from fakes import InMemoryFleetStore, read_no_contacts
+from fakes import IndexedFleetStore, InMemoryFleetStore, read_no_contacts
 
 from skill.domain.fleet import parse_fleet
 from skill.domain.model import Fleet
 from skill.services.fleet import FleetService
-
-INDEX_FIELDS = (("alexa_user_ids", "ALEXAUSER#"), ("alexa_person_ids", "PERSON#"))
-
-
-@dataclass
-class FakeFleetStore(InMemoryFleetStore):
-    """The in-memory store, logging each write in order and keeping Alexa-id index items the way
-    DynamoFleetStore does: an id a user gives up is deleted, whoever it points to by then."""
-
-    log: list[tuple[str, str, str]] = field(default_factory=list)
-    index: dict[str, str] = field(default_factory=dict)
-
-    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None:
-        super().put_doc(kind, doc, old_doc)
-        if kind == "user":
-            self._reindex(str(doc["id"]), old_doc or {}, doc)
-        self.log.append(("put", kind, str(doc.get("id", "site"))))
-
-    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
-        super().delete_doc(kind, entity_id, old_doc)
-        if kind == "user":
-            self._reindex(entity_id, old_doc or {}, {})
-        self.log.append(("delete", kind, entity_id))
-
-    def _reindex(self, user_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
-        for name, prefix in INDEX_FIELDS:
-            for gone in set(old.get(name) or ()) - set(new.get(name) or ()):
-                self.index.pop(prefix + gone, None)
-            for alexa_id in new.get(name) or ():
-                self.index[prefix + alexa_id] = user_id
-
-    def account_user(self, alexa_user_id: str) -> str | None:
-        return self.index.get("ALEXAUSER#" + alexa_user_id)
 
 
 def service(store: InMemoryFleetStore) -> FleetService:
@@ -75,13 +40,13 @@ def fleet(**overrides: Any) -> Fleet:
     return parse_fleet(office(**overrides))
 
 
-def actions(store: FakeFleetStore, desired: Fleet, *, prune: bool = False) -> list[tuple[str, str, str]]:
+def actions(store: IndexedFleetStore, desired: Fleet, *, prune: bool = False) -> list[tuple[str, str, str]]:
     return [(c.action, c.kind, c.id) for c in service(store).plan(desired, prune=prune).changes]
 
 
 def test_an_empty_store_plans_a_create_for_every_entity() -> None:
     # Given an empty store
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
 
     # When the office is planned
     result = service(store).plan(fleet(), prune=False)
@@ -106,7 +71,7 @@ def test_an_empty_store_plans_a_create_for_every_entity() -> None:
 
 def test_applying_the_same_fleet_twice_changes_nothing_the_second_time() -> None:
     # Given the office applied once
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=True))
 
     # When it is planned again
@@ -119,7 +84,7 @@ def test_applying_the_same_fleet_twice_changes_nothing_the_second_time() -> None
 
 def test_a_changed_field_is_one_update_naming_the_field() -> None:
     # Given the office applied
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
     rooms = office()["rooms"]
     rooms[0]["capacity"] = 10
@@ -138,7 +103,7 @@ def test_a_changed_field_is_one_update_naming_the_field() -> None:
 
 def test_entities_missing_from_the_file_are_deleted_only_with_prune() -> None:
     # Given the office applied
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
     smaller = fleet(users=office()["users"][:1], contacts=[])
 
@@ -153,7 +118,7 @@ def test_entities_missing_from_the_file_are_deleted_only_with_prune() -> None:
 
 def test_apply_writes_what_a_device_refers_to_before_the_device() -> None:
     # Given an empty store
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
 
     # When the office is applied
     service(store).apply(service(store).plan(fleet(), prune=False))
@@ -167,7 +132,7 @@ def test_apply_writes_what_a_device_refers_to_before_the_device() -> None:
 
 def test_apply_deletes_devices_before_the_rooms_and_users_they_refer_to() -> None:
     # Given the office applied
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
 
     # When a file without Fuji, alice and their devices is applied with prune
@@ -183,7 +148,7 @@ def test_apply_deletes_devices_before_the_rooms_and_users_they_refer_to() -> Non
 
 def test_apply_moves_a_device_before_deleting_its_old_room() -> None:
     # Given the office applied
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
     devices = office()["devices"]
     devices[0]["room"] = "aso"
@@ -203,7 +168,7 @@ def test_an_alexa_account_moved_to_another_user_resolves_to_the_new_user(giver: 
     users = office()["users"]
     users[0]["alexa_user_ids"] = []
     users[giver]["alexa_user_ids"] = ["amzn1.ask.account.X"]
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     service(store).apply(service(store).plan(fleet(users=users), prune=False))
 
     # When the account moves to the other user
@@ -217,7 +182,7 @@ def test_an_alexa_account_moved_to_another_user_resolves_to_the_new_user(giver: 
 
 def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user() -> None:
     # Given alice enrolled with Alexa account A
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
     carol = {"id": "carol", "name": "Carol Sato", "alexa_user_ids": ["amzn1.ask.account.A"]}
 
@@ -230,7 +195,7 @@ def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user
 
 def test_apply_reports_progress_after_each_change() -> None:
     # Given a plan of ten changes
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     the_plan = service(store).plan(fleet(), prune=False)
     seen: list[tuple[int, int]] = []
 
@@ -243,7 +208,7 @@ def test_apply_reports_progress_after_each_change() -> None:
 
 def test_export_applies_back_as_an_empty_plan() -> None:
     # Given the office applied
-    store = FakeFleetStore()
+    store = IndexedFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
 
     # When the store is exported, written as YAML and read back
