@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skill.config import Settings
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from skill.adapters.dynamodb.table import Table
     from skill.adapters.dynamodb.visits import DynamoVisitStore
     from skill.adapters.parameters import SsmParameters
-    from skill.ports import ChannelSender, Clock, Dialer, Erasable
+    from skill.ports import ChannelSender, Clock, ContactsFile, Dialer, Erasable
     from skill.services.calendars import CalendarService
     from skill.services.calling import CallingService
     from skill.services.fleet import FleetService
@@ -205,12 +206,18 @@ class Services:
 
     @cached_property
     def fleet(self) -> FleetService:
-        from skill.adapters.contacts_import import read_contacts
         from skill.services.fleet import FleetService
 
         c = self._container
         erasable: dict[str, Erasable] = {"visits": c.visits, "bookings": c.bookings, "calls": c.calls}
-        return FleetService(c.fleet, read_contacts=read_contacts, erasable=erasable)
+        return FleetService(c.fleet, read_contacts=_read_contacts, erasable=erasable)
+
+
+def _read_contacts(path: Path, country: str) -> ContactsFile:
+    """The address-book reader, imported when an import runs (the skill's launch reads the fleet too)."""
+    from skill.adapters.contacts_import import read_contacts
+
+    return read_contacts(path, country)
 
 
 def build(
