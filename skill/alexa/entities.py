@@ -82,7 +82,7 @@ class DynamicEntitiesInterceptor(AbstractResponseInterceptor):
         if not ctx.caller.is_known:
             return
         try:
-            directive = dynamic_entities(ctx.services.fleet.current(), ctx.caller, ctx.locale)
+            directive = dynamic_entities(ctx.services.identity.names(), ctx.caller, ctx.locale)
         except Exception:  # names are a recognition aid; the answer goes out without them
             logger.warning("dynamic entities not built", exc_info=True)
             return

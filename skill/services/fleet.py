@@ -139,9 +139,6 @@ class FleetService:
         """The stored fleet as a fleet-file document (applies back as an empty plan)."""
         return codec.fleet_to_doc(self.store.load_fleet())
 
-    def current(self) -> Fleet:
-        return self.store.load_fleet()
-
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
         return self.store.docs(kind)
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from skill.domain.errors import ClaimError, NotFoundError
-from skill.domain.model import DEFAULT_FEATURES, Caller, CallerKind, Device, DeviceKind
+from skill.domain.model import DEFAULT_FEATURES, Caller, CallerKind, Device, DeviceKind, Fleet
 
 if TYPE_CHECKING:
     from skill.ports import FleetStore
@@ -45,6 +45,10 @@ class IdentityService:
                 features = frozenset(group.features) if group else DEFAULT_FEATURES[DeviceKind.PERSONAL]
                 return Caller(CallerKind.PERSONAL, device_id, user=user, features=features, site=site)
         return Caller(kind=CallerKind.UNKNOWN, device_id=device_id)
+
+    def names(self) -> Fleet:
+        """The fleet whose rooms and people a speaker may name (sent to Alexa as dynamic entities)."""
+        return self.fleet.load_fleet()
 
     def enrolment_code(self, device_id: str, now: datetime) -> str:
         """The code an unknown device speaks for `office-admin devices claim`; reused while it is valid."""
