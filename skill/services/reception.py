@@ -90,10 +90,10 @@ class ReceptionService:
 
         Writes one visit item when the host is clear; otherwise writes nothing and says why.
         """
-        employees = self.directory()
-        chosen = next((e for e in employees if e.id == host_id), None) if host_id else None
+        host = self.fleet.get_user(host_id) if host_id else None
+        chosen = employee_directory([host])[0] if host else None
         if chosen is None:
-            found = find_host(host_query, employees)
+            found = find_host(host_query, self.directory())
             if found.is_ambiguous:
                 return CheckInOutcome("ambiguous", candidates=found.candidates[:2])
             if found.match is None:
