@@ -22,6 +22,7 @@ claimed by two intents, or when an intent has fewer samples than MIN_SAMPLES or 
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import sys
@@ -216,7 +217,7 @@ def _check_sample(sample: str, declared: set[str], characters: re.Pattern[str], 
 
 def generate_model(grammar: Grammar, model: Mapping[str, Any]) -> dict[str, Any]:
     """`model` (an interaction model document) with every intent's and slot's samples from `grammar`."""
-    document: dict[str, Any] = json.loads(json.dumps(model))
+    document: dict[str, Any] = copy.deepcopy(dict(model))
     language = document["interactionModel"]["languageModel"]
     characters = SAMPLE_CHARACTERS["ja" if grammar.compact else "en"]
     problems: list[str] = []
@@ -260,8 +261,8 @@ def generate_model(grammar: Grammar, model: Mapping[str, Any]) -> dict[str, Any]
                 slot["samples"] = slot_samples[slot["name"]]
             else:
                 slot.pop("samples", None)
-    if len(render(document)) > MAX_MODEL_CHARACTERS:
-        problems.append(f"the model has {len(render(document))} characters, more than {MAX_MODEL_CHARACTERS}")
+    if (size := len(render(document))) > MAX_MODEL_CHARACTERS:
+        problems.append(f"the model has {size} characters, more than {MAX_MODEL_CHARACTERS}")
     if problems:
         raise GrammarError(problems)
     return document
