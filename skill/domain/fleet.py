@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
+from skill.domain.dialing import is_region
 from skill.domain.errors import FleetValidationError
 from skill.domain.model import (
     FEATURES,
@@ -117,7 +118,13 @@ def contact_to_doc(contact: Contact) -> dict[str, Any]:
 
 
 def calling_to_doc(policy: CallingPolicy) -> dict[str, Any]:
-    return {"shared_may_call": list(policy.shared_may_call), "blocked_prefixes": list(policy.blocked_prefixes)}
+    doc: dict[str, Any] = {
+        "shared_may_call": list(policy.shared_may_call),
+        "blocked_prefixes": list(policy.blocked_prefixes),
+    }
+    if policy.allowed_countries:
+        doc["allowed_countries"] = list(policy.allowed_countries)
+    return doc
 
 
 def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
@@ -317,7 +324,7 @@ USER_FIELDS = (
     "notify",
 )
 CONTACT_FIELDS = ("id", "name", "aliases", "phones")
-CALLING_FIELDS = ("shared_may_call", "blocked_prefixes")
+CALLING_FIELDS = ("shared_may_call", "blocked_prefixes", "allowed_countries")
 TOP_FIELDS = ("site", "rooms", "skill_groups", "devices", "users", "contacts", "calling")
 
 
@@ -485,7 +492,12 @@ def _read_calling(r: _Reader, doc: Mapping[str, Any]) -> CallingPolicy:
     for i, prefix in enumerate(prefixes):
         if not re.fullmatch(r"\+\d{1,15}", prefix):
             r.fail(f"{path}.blocked_prefixes[{i}]", f"expected '+' and digits, got {prefix!r}")
-    return CallingPolicy(shared_may_call=may_call, blocked_prefixes=prefixes)
+    countries = r.strings(doc, "allowed_countries", path)
+    for i, code in enumerate(countries):
+        if not is_region(code):
+            r.fail(f"{path}.allowed_countries[{i}]", f"expected a two-letter country code (e.g. JP, US), got {code!r}")
+    countries = tuple(dict.fromkeys(code.upper() for code in countries))
+    return CallingPolicy(shared_may_call=may_call, blocked_prefixes=prefixes, allowed_countries=countries)
 
 
 def _read_list(
@@ -662,4 +674,5 @@ def calling_from_doc(doc: Mapping[str, Any]) -> CallingPolicy:
     return CallingPolicy(
         shared_may_call=tuple(doc.get("shared_may_call") or ()),
         blocked_prefixes=tuple(doc.get("blocked_prefixes") or ()),
+        allowed_countries=tuple(doc.get("allowed_countries") or ()),
     )

@@ -143,6 +143,9 @@ def edit(path: str, value: Any) -> dict[str, Any]:
         ("contacts.0.phones", {}, "contacts[0].phones: a contact needs at least one phone number"),
         ("calling.shared_may_call", ["everyone"], "calling.shared_may_call[0]: expected one of"),
         ("calling.blocked_prefixes", ["1900"], "calling.blocked_prefixes[0]: expected '+' and digits"),
+        ("calling.allowed_countries", ["JP", "Japan"], "calling.allowed_countries[1]: expected a two-letter country"),
+        ("calling.allowed_countries", ["XX"], "calling.allowed_countries[0]: expected a two-letter country"),
+        ("calling.allowed_countries", "JP", "calling.allowed_countries: expected a list, got text"),
         ("visitors", [], "visitors: unknown field"),
     ],
 )
@@ -155,6 +158,20 @@ def test_a_bad_field_is_named_by_its_path(path: str, value: Any, problem: str) -
 
     # Then the problem names the field
     assert any(p.startswith(problem) for p in found), found
+
+
+def test_allowed_countries_are_read_upper_case_and_exported_only_when_given() -> None:
+    # Given a fleet whose calls may reach Japan and the US, and one that does not say
+    given = parse_fleet(edit("calling.allowed_countries", ["jp", "US", "JP"]))
+    default = parse_fleet(office())
+
+    # When both are exported
+    given_doc, default_doc = fleet_to_doc(given)["calling"], fleet_to_doc(default)["calling"]
+
+    # Then the list is kept once per country, and the default (the site's country) stays implicit
+    assert given.calling.allowed_countries == ("JP", "US")
+    assert given_doc["allowed_countries"] == ["JP", "US"] and parse_fleet({**office(), "calling": given_doc}) == given
+    assert default.calling.allowed_countries == () and "allowed_countries" not in default_doc
 
 
 def test_a_webhook_may_name_the_ssm_parameter_that_holds_it() -> None:
