@@ -17,6 +17,9 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
+# Feeds and webhooks in tests are HTTP servers on 127.0.0.1: the contract's loopback setting, for adapters
+# used without a container (a container beside moto's server on loopback allows loopback by itself).
+os.environ.setdefault("OFFICE_ALLOW_LOOPBACK_URLS", "1")
 
 
 @pytest.fixture(scope="session")

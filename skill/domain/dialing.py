@@ -135,7 +135,10 @@ def check_destination(number: PhoneNumber, *, country: str, allowed_countries: S
     if kind in {getattr(phonenumbers.PhoneNumberType, name) for name in PREMIUM_TYPES}:
         raise CallRefused("premium")
     region = phonenumbers.region_code_for_number(number)
-    if kind in {getattr(phonenumbers.PhoneNumberType, name) for name in NEVER_DIALLED_TYPES} or region in (None, phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY):
+    if kind in {getattr(phonenumbers.PhoneNumberType, name) for name in NEVER_DIALLED_TYPES} or region in (
+        None,
+        phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY,
+    ):
         raise CallRefused("number_type")
     if region not in {code.upper() for code in allowed_countries or (country,)}:
         raise CallRefused("country")

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from skill.domain.dialing import is_region
+from skill.domain.egress import STRICT, EgressPolicy, url_refusal
 from skill.domain.errors import FleetValidationError
 from skill.domain.model import (
     FEATURES,
@@ -148,6 +149,7 @@ class _Reader:
     """Reads one document, collecting every problem as `path: message` instead of stopping at the first."""
 
     country: str = "US"
+    egress: EgressPolicy = STRICT
     problems: list[str] = field(default_factory=list)
 
     def fail(self, path: str, message: str) -> None:
@@ -268,12 +270,19 @@ class _Reader:
         if value is None:
             return None
         parsed = urlparse(value)
-        if parsed.scheme in ("http", "https") and parsed.netloc:
-            return value
-        if parsed.scheme == "file" or (not parsed.scheme and value.startswith(("/", "./", "../"))):
-            return value
-        self.fail(path, f"not an http(s) URL or file path: {value!r}")
-        return None
+        web = parsed.scheme in ("http", "https") and parsed.netloc
+        if not web and parsed.scheme != "file" and (parsed.scheme or not value.startswith(("/", "./", "../"))):
+            self.fail(path, f"not an http(s) URL or file path: {value!r}")
+            return None
+        return self.reachable(value, path, files=True)
+
+    def reachable(self, url: str, path: str, *, files: bool = False) -> str | None:
+        """`url` when the egress policy lets the backend reach it; a problem naming the field otherwise."""
+        refusal = url_refusal(url, self.egress, files=files)
+        if refusal is not None:
+            self.fail(path, f"refused ({refusal}): {url!r}")
+            return None
+        return url
 
     def features(self, doc: Mapping[str, Any], path: str, allowed: Sequence[str] | None) -> tuple[str, ...]:
         values = self.strings(doc, "features", path)
@@ -442,6 +451,12 @@ def _read_notify(r: _Reader, doc: Mapping[str, Any], path: str) -> tuple[NotifyT
         if channel == "webhook" and not (urlparse(address).scheme in ("http", "https") or address.startswith("ssm:/")):
             r.fail(f"{entry_path}.webhook", "expected an http(s) URL, or ssm:/NAME of an SSM parameter holding it")
             continue
+        if (
+            channel == "webhook"
+            and not address.startswith("ssm:/")
+            and r.reachable(address, f"{entry_path}.webhook") is None
+        ):
+            continue
         targets.append(NotifyTarget(channel=channel, address=address))
     return tuple(targets)
 
@@ -522,9 +537,12 @@ def _read_list(
     return out
 
 
-def parse_fleet(doc: Any) -> Fleet:
-    """A validated Fleet from a parsed fleet file; raises FleetValidationError naming every bad field."""
-    r = _Reader()
+def parse_fleet(doc: Any, *, egress: EgressPolicy = STRICT) -> Fleet:
+    """A validated Fleet from a parsed fleet file; raises FleetValidationError naming every bad field.
+
+    Feed and webhook URLs must be reachable under `egress` (by default: public addresses only, no files).
+    """
+    r = _Reader(egress=egress)
     if not isinstance(doc, Mapping):
         raise FleetValidationError([f"(top): expected a mapping with {', '.join(TOP_FIELDS)}"])
     r.unknown_keys(doc, TOP_FIELDS, "")

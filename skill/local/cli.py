@@ -72,7 +72,7 @@ def _apply_demo(container: object) -> None:
     from skill.domain.fleet import parse_fleet
     from skill.services.fleet import apply_plan, plan
 
-    fleet = parse_fleet(yaml.safe_load(DEMO_FLEET.read_text(encoding="utf-8")))
+    fleet = parse_fleet(yaml.safe_load(DEMO_FLEET.read_text(encoding="utf-8")), egress=container.egress)  # type: ignore[attr-defined]
     store = container.fleet  # type: ignore[attr-defined]
     apply_plan(plan(fleet, store, prune=False), store)
     print(f"demo office applied: {len(fleet.rooms)} rooms, {len(fleet.devices)} devices", flush=True)

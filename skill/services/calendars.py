@@ -15,6 +15,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -135,6 +136,7 @@ def _refresh_safely(container: Container, owner: str, url: str, tz: str) -> Refr
             feeds=container.feeds,
             now=container.clock.now(),
             lookahead_days=container.settings.lookahead_days,
+            fetch=partial(fetch_feed, egress=container.egress),
         )
     except Exception:
         logger.exception("calendar refresh failed", extra={"owner": owner})
