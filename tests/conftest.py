@@ -98,3 +98,11 @@ def invoke(container):  # type: ignore[no-untyped-def]
         yield lambda event: app.handle_skill_event(event)
     finally:
         app._container, app._skill = saved
+
+
+@pytest.fixture(scope="session")
+def alexa_ca():  # type: ignore[no-untyped-def]
+    """The tests' own certificate authority signing Alexa requests (tests/alexa_ca.py)."""
+    from alexa_ca import AlexaCA
+
+    return AlexaCA()

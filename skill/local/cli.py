@@ -16,7 +16,7 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:9000/"
 def _serve(args: argparse.Namespace) -> int:
     from skill.config import LOCAL_SKILL_ID
 
-    os.environ.setdefault("SKILL_ID", LOCAL_SKILL_ID)
+    os.environ["SKILL_ID"] = os.environ.get("SKILL_ID") or LOCAL_SKILL_ID  # set but empty: the local id too
     os.environ.setdefault("AWS_REGION", "us-east-1")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "local")
