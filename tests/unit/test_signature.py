@@ -10,6 +10,7 @@ import pytest
 from alexa_ca import CHAIN_URL, AlexaCA, envelope_at
 
 from skill.local.signature import (
+    CERT_URL_HEADER,
     SignatureError,
     SignatureVerifier,
     certificate_url,
@@ -78,10 +79,10 @@ def test_a_request_signed_by_the_chain_within_150_seconds_passes(alexa_ca: Alexa
     [
         (lambda h, b: ({}, b), "request is not signed"),
         (lambda h, b: ({**h, "Signature-256": ""}, b), "request is not signed"),
-        (lambda h, b: ({"SignatureCertChainUrl": h["SignatureCertChainUrl"], "Signature": "x"}, b), "request is not signed"),
+        (lambda h, b: ({CERT_URL_HEADER: h[CERT_URL_HEADER], "Signature": "x"}, b), "request is not signed"),
         (lambda h, b: (h, b + b" "), "signature does not match the body"),
         (lambda h, b: ({**h, "Signature-256": "not base64!"}, b), "signature is not base64"),
-        (lambda h, b: ({**h, "SignatureCertChainUrl": CHAIN_URL.replace("tests", "other")}, b), "certificate chain not available"),
+        (lambda h, b: ({**h, CERT_URL_HEADER: CHAIN_URL.replace("tests", "x")}, b), "certificate chain not available"),
     ],
 )  # fmt: skip
 def test_a_request_whose_headers_or_body_do_not_match_is_refused(alexa_ca: AlexaCA, change: Any, reason: str) -> None:
