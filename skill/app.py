@@ -180,6 +180,7 @@ def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The SIP media application's Lambda: bridges a placed call and writes its progress into the call log."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from skill.domain.calls import bridge_refusal
     from skill.services.sma import handle_sma_event
 
     calls = container().calls
@@ -190,7 +191,14 @@ def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
         except (BotoCoreError, ClientError):  # the call goes on; only its log entry lags behind
             logger.warning("call status not recorded", extra={"call_id": call_id, "status": status}, exc_info=True)
 
-    return handle_sma_event(event, on_status=record_status)
+    def refusal(call_id: str, to: str) -> str | None:
+        try:
+            return bridge_refusal(calls.get(call_id) if call_id else None, to, container().clock.now())
+        except (BotoCoreError, ClientError):  # a call that cannot be checked is not bridged
+            logger.warning("call record not readable", extra={"call_id": call_id}, exc_info=True)
+            return "call record not readable"
+
+    return handle_sma_event(event, on_status=record_status, bridge_refusal=refusal)
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
