@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -157,9 +158,9 @@ def _ids_from_tones(tones: str, provider: str | None) -> tuple[str | None, str |
     return groups[0], groups[1] if len(groups) > 1 else None
 
 
-def find_dial_in(text: str, country: str) -> DialIn | None:
-    """The dial-in of a recognised meeting provider's block, preferring a number in the site's `country`;
-    None if the text names no provider or its block has no number."""
+def find_dial_in(text: str, country: str, also: Sequence[str] = ()) -> DialIn | None:
+    """The dial-in of a recognised meeting provider's block, preferring a number in the site's `country`,
+    then one in the countries `also` names; None if the text names no provider or its block has no number."""
     import phonenumbers
 
     normalised = _normalise(text)
@@ -174,10 +175,11 @@ def find_dial_in(text: str, country: str) -> DialIn | None:
     candidates = _candidates(normalised, country.upper(), {value for value in (meeting_id, pin) if value})
     if not candidates:
         return None
+    ranks = {code.upper(): rank for rank, code in enumerate([country, *also])}
     best = min(
         candidates,
         key=lambda c: (
-            phonenumbers.region_code_for_number(c.number) != country.upper(),
+            ranks.get(phonenumbers.region_code_for_number(c.number) or "", len(ranks)),
             c.tones is None,
             c.position,
         ),

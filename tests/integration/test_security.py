@@ -101,15 +101,15 @@ def admin(office_admin: Callable[..., CliResult], container: Container) -> Admin
         ("Lunch chat, details: tel:+18765551234,,1234#", "I can't see a dial-in number in this meeting's invitation."),
         ("Join Zoom Meeting https://zoom.us/j/1\nOne tap mobile\n+18765551234,,1#", "Calls to that country aren't"),
         ("Microsoft Teams meeting\nCall in: +881 6 1234 5678,,99#", "I can't call that kind of number."),
-        ((INVITES / "teams-en-gb.txt").read_text(encoding="utf-8"), "Calls to that country aren't allowed here."),
+        ((INVITES / "meet-fr-fr.txt").read_text(encoding="utf-8"), "Calls to that country aren't allowed here."),
     ],
 )
 def test_calendar_text_cannot_make_a_room_dial_abroad(
     invoke: Invoke, container: Container, invite: str, answer: str
 ) -> None:
-    # Given a meeting on Fuji's calendar (a Tokyo room allowed to call Japan only) whose invitation was
+    # Given a meeting on Fuji's calendar (a Tokyo room allowed to call Japan and the US) whose invitation was
     # written by someone outside: a bare Caribbean number, a tel: link with no meeting provider, a Zoom
-    # block with a Jamaican bridge, a Teams block with a satellite number, real UK and US Teams bridges
+    # block with a Jamaican bridge, a Teams block with a satellite number, a real Meet bridge in France
     meeting_on(container, "fuji", invite)
 
     # When someone in the room says "join the meeting"
@@ -134,7 +134,7 @@ def test_calendar_text_cannot_make_a_room_dial_abroad(
 def test_satellite_caribbean_and_premium_numbers_are_never_dialled(
     invoke: Invoke, container: Container, number: str, answer: str
 ) -> None:
-    # Given Alice's own device, which may dial numbers, at a Tokyo site allowed to call Japan only
+    # Given Alice's own device, which may dial numbers, at a Tokyo site allowed to call Japan and the US
     # When she confirms a call to the number
     placed = invoke(intent_request("DialNumberIntent", {"phoneNumber": number}, confirmation="CONFIRMED", **DESK))
 

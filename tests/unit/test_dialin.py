@@ -51,6 +51,14 @@ def test_site_country_number_wins_over_the_first_listed() -> None:
     assert in_germany is not None and in_germany.number == "+442033215208"
 
 
+def test_a_bridge_in_an_allowed_country_wins_over_the_first_listed() -> None:
+    # Given Teams bridges in the UK and the US, read for a Japanese site that may also call the US
+    dial_in = find_dial_in((INVITES / "teams-en-gb.txt").read_text(encoding="utf-8"), "JP", ("US",))
+
+    # Then the US bridge is the one to dial
+    assert dial_in is not None and dial_in.number == "+13238494874"
+
+
 def test_teams_web_meeting_id_is_not_mistaken_for_the_phone_conference_id() -> None:
     dial_in = find_dial_in((INVITES / "teams-en-gb.txt").read_text(encoding="utf-8"), "GB")
     assert dial_in is not None

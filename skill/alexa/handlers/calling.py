@@ -259,10 +259,10 @@ class JoinMeetingIntentHandler(IntentHandler):
     @staticmethod
     def _ask_first(handler_input: HandlerInput, ctx: RequestContext) -> Response:
         """On a shared device: "Join the 3 PM meeting?" once the meeting's bridge may be dialled."""
-        line = calling.meeting_line(
-            ctx.caller, calling.meetings_soon(ctx.caller, ctx.container.bookings, ctx.now), ctx.now
-        )
-        checked = line if isinstance(line, CallOutcome) else _check(ctx, line, _policy(ctx))
+        policy = _policy(ctx)
+        busy = calling.meetings_soon(ctx.caller, ctx.container.bookings, ctx.now)
+        line = calling.meeting_line(ctx.caller, busy, ctx.now, policy.allowed_countries)
+        checked = line if isinstance(line, CallOutcome) else _check(ctx, line, policy)
         if checked.result != "ready":
             _log_outcome(checked)
             return tell(handler_input, _stopped(ctx, checked))
