@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from skill.domain.dialing import is_region
-from skill.domain.egress import STRICT, EgressPolicy, url_refusal
 from skill.domain.errors import FleetValidationError
 from skill.domain.model import (
     FEATURES,
@@ -29,6 +28,9 @@ from skill.domain.model import (
     SkillGroup,
     User,
 )
+
+if TYPE_CHECKING:
+    from skill.domain.egress import EgressPolicy
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PHONE_TYPES = ("mobile", "office", "home")
@@ -149,7 +151,7 @@ class _Reader:
     """Reads one document, collecting every problem as `path: message` instead of stopping at the first."""
 
     country: str = "US"
-    egress: EgressPolicy = STRICT
+    egress: EgressPolicy | None = None  # None: the strict policy
     problems: list[str] = field(default_factory=list)
 
     def fail(self, path: str, message: str) -> None:
@@ -278,7 +280,9 @@ class _Reader:
 
     def reachable(self, url: str, path: str, *, files: bool = False) -> str | None:
         """`url` when the egress policy lets the backend reach it; a problem naming the field otherwise."""
-        refusal = url_refusal(url, self.egress, files=files)
+        from skill.domain.egress import STRICT, url_refusal  # only where a fleet file is read, not per request
+
+        refusal = url_refusal(url, self.egress or STRICT, files=files)
         if refusal is not None:
             self.fail(path, f"refused ({refusal}): {url!r}")
             return None
@@ -537,10 +541,11 @@ def _read_list(
     return out
 
 
-def parse_fleet(doc: Any, *, egress: EgressPolicy = STRICT) -> Fleet:
+def parse_fleet(doc: Any, *, egress: EgressPolicy | None = None) -> Fleet:
     """A validated Fleet from a parsed fleet file; raises FleetValidationError naming every bad field.
 
-    Feed and webhook URLs must be reachable under `egress` (by default: public addresses only, no files).
+    Feed and webhook URLs must be reachable under `egress` (by default the strict policy: public addresses
+    only, no files).
     """
     r = _Reader(egress=egress)
     if not isinstance(doc, Mapping):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Canned
+from support import Canned
 
 from skill.adapters.egress import policy_for, policy_from_env
 from skill.adapters.ics_fetch import FeedFetchError, fetch_feed

@@ -29,8 +29,7 @@ import pytest
 import yaml
 from admin_cli import CliResult
 from alexa_ca import AlexaCA
-from conftest import Canned
-from support import sma_event, sma_leg, speech
+from support import Canned, sma_event, sma_leg, speech
 
 from skill import app
 from skill.bootstrap import Container, build

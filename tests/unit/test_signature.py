@@ -3,17 +3,21 @@ the tests make (tests/alexa_ca.py): certificate URL rules, the chain, the signat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from alexa_ca import CHAIN_URL, AlexaCA, envelope_at
+from support import Canned
 
+from skill.local import signature
 from skill.local.signature import (
     CERT_URL_HEADER,
     SignatureError,
     SignatureVerifier,
     certificate_url,
+    download_chain,
     is_loopback_host,
     refusal,
     use_verifier,
@@ -194,3 +198,27 @@ def test_a_server_beyond_loopback_refuses_unsigned_requests_and_one_on_loopback_
     assert refusal(local, {}, body) is None
     # And a server given no verifier of the tests checks with the public roots: unsigned is still refused
     assert refusal(Bound("10.0.0.7"), {}, body) == "signature check failed: request is not signed"
+
+
+def test_a_chain_download_is_bounded_in_size(canned_server: Callable[..., Canned], alexa_ca: AlexaCA) -> None:
+    # Given a server that answers with the chain, and one that answers with far more than a chain
+    served = canned_server({"/chain.pem": (200, {}, alexa_ca.chain), "/huge.pem": (200, {}, b"A" * 200_000)})
+
+    # When each is downloaded / Then the chain comes back, the huge answer is cut short and refused
+    assert download_chain(f"{served.url}/chain.pem") == alexa_ca.chain
+    with pytest.raises(SignatureError) as err:
+        download_chain(f"{served.url}/huge.pem")
+    assert err.value.reason == "certificate chain too large or too slow"
+
+
+def test_a_chain_download_that_does_not_answer_in_time_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a server that accepts the connection and never answers, and a short download time
+    import socket
+
+    monkeypatch.setattr(signature, "DOWNLOAD_TIMEOUT_SECONDS", 0.3)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        # When the chain is downloaded / Then the wait ends with an error, which the verifier turns into a refusal
+        with pytest.raises(OSError):
+            download_chain(f"http://127.0.0.1:{silent.getsockname()[1]}/chain.pem")
