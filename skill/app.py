@@ -57,7 +57,10 @@ def _application_id(event: dict[str, Any]) -> Any:
 
 
 def check_envelope(event: Any, skill_id: str | None) -> None:
-    """Refuse what is not a request envelope, or is meant for another skill, before anything runs."""
+    """Refuse what is not a request envelope, or is meant for another skill, before anything runs.
+
+    Without a skill id (SKILL_ID unset or empty) every request is refused: no envelope can prove it is
+    ours."""
     if not isinstance(event, dict):
         raise EnvelopeError("the body is not a JSON object")
     request = event.get("request")
@@ -68,7 +71,9 @@ def check_envelope(event: Any, skill_id: str | None) -> None:
     for name in ("context", "session"):
         if name in event and not isinstance(event[name], dict):
             raise EnvelopeError(f"{name} must be an object")
-    if skill_id is not None and _application_id(event) != skill_id:
+    if not skill_id:
+        raise ForeignSkillError("no skill id is configured (SKILL_ID): every request is refused")
+    if _application_id(event) != skill_id:
         raise ForeignSkillError("the envelope is for another skill")
 
 
@@ -175,6 +180,7 @@ def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The SIP media application's Lambda: bridges a placed call and writes its progress into the call log."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from skill.domain.calls import bridge_refusal
     from skill.services.sma import handle_sma_event
 
     calls = container().calls
@@ -185,7 +191,14 @@ def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
         except (BotoCoreError, ClientError):  # the call goes on; only its log entry lags behind
             logger.warning("call status not recorded", extra={"call_id": call_id, "status": status}, exc_info=True)
 
-    return handle_sma_event(event, on_status=record_status)
+    def refusal(call_id: str, to: str) -> str | None:
+        try:
+            return bridge_refusal(calls.get(call_id) if call_id else None, to, container().clock.now())
+        except (BotoCoreError, ClientError):  # a call that cannot be checked is not bridged
+            logger.warning("call record not readable", extra={"call_id": call_id}, exc_info=True)
+            return "call record not readable"
+
+    return handle_sma_event(event, on_status=record_status, bridge_refusal=refusal)
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)

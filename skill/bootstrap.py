@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from skill.adapters.dynamodb.table import Table
     from skill.adapters.dynamodb.visits import DynamoVisitStore
     from skill.adapters.notify import ChannelSender
+    from skill.domain.egress import EgressPolicy
     from skill.ports import Dialer
 
 
@@ -40,6 +41,17 @@ class Container:
         from skill.adapters.dynamodb.table import Table, make_client
 
         return Table(self.dynamodb_client or make_client(self.settings.region), self.settings.table)
+
+    @cached_property
+    def egress(self) -> EgressPolicy:
+        """What feed fetches and webhooks may reach: loopback and files only beside a table on loopback."""
+        from skill.adapters.egress import policy_for
+
+        return policy_for(
+            self.table.client.meta.endpoint_url,
+            allow_loopback_urls=self.settings.allow_loopback_urls,
+            in_lambda=self.settings.in_lambda,
+        )
 
     @cached_property
     def fleet(self) -> DynamoFleetStore:
@@ -109,7 +121,7 @@ class Container:
 
         senders: dict[str, ChannelSender] = {
             "sms": SnsSmsSender(),
-            "webhook": ParameterAddressSender(WebhookSender(), SsmParameters()),
+            "webhook": ParameterAddressSender(WebhookSender(egress=self.egress), SsmParameters()),
         }
         if self.settings.sender_email:
             senders["email"] = SesEmailSender(self.settings.sender_email)

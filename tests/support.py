@@ -101,3 +101,13 @@ def sma_event(
     if action_data is not None:
         body["ActionData"] = action_data
     return body
+
+
+@dataclass
+class Canned:
+    """An HTTP server on 127.0.0.1 answering each path with a canned status, headers and body, and keeping
+    the method and path of every request it received."""
+
+    routes: dict[str, tuple[int, dict[str, str], bytes]]
+    received: list[tuple[str, str]] = field(default_factory=list)
+    url: str = ""

@@ -28,6 +28,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from skill.adapters.egress import build_opener, policy_from_env
+from skill.domain.egress import EgressPolicy, EgressRefused
 from skill.domain.model import NotifyTarget
 from skill.domain.reception import MAX_ATTEMPTS_PER_TARGET, Message, Stage, retry_delays
 
@@ -151,11 +153,17 @@ class SnsSmsSender:
 
 
 class WebhookSender:
-    """HTTP POST of a JSON chat message: a Teams Adaptive Card for Teams URLs, else Slack's `{"text"}`."""
+    """HTTP POST of a JSON chat message: a Teams Adaptive Card for Teams URLs, else Slack's `{"text"}`.
+    Only to addresses the egress policy allows, on every redirect hop (skill.adapters.egress)."""
 
-    def __init__(self, timeout: float = 5.0, opener: urllib.request.OpenerDirector | None = None) -> None:
+    def __init__(
+        self,
+        timeout: float = 5.0,
+        opener: urllib.request.OpenerDirector | None = None,
+        egress: EgressPolicy | None = None,
+    ) -> None:
         self.timeout = timeout
-        self._opener = opener or urllib.request.build_opener()
+        self._opener = opener or build_opener(egress if egress is not None else policy_from_env())
 
     @staticmethod
     def payload(url: str, message: Message) -> dict[str, Any]:
@@ -193,6 +201,8 @@ class WebhookSender:
             error.close()
             retryable = error.code in (408, 429) or error.code >= 500
             raise NotifyError(f"http_{error.code}", retryable) from None
+        except EgressRefused:
+            raise NotifyError("refused_address", False) from None
         except TimeoutError:
             raise NotifyError("timeout", True) from None
         except urllib.error.URLError as error:

@@ -43,12 +43,20 @@ def calls_list(ctx: Context) -> None:
 
 def _import_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="an address book: .csv (Outlook, Google, plain) or .vcf")
+    parser.add_argument("--replace", action="store_true", help="also overwrite existing contacts that differ")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
 
 
-@command("contacts", "import", summary="import contacts from a CSV or vCard file", configure=_import_args)
+@command(
+    "contacts",
+    "import",
+    summary="import contacts from a CSV or vCard file: plan (create, update, unchanged), then write",
+    configure=_import_args,
+)
 def contacts_import(ctx: Context) -> int:
-    from skill.adapters.contacts_import import read_contacts
+    from skill.adapters.contacts_import import ImportProblems, VCardSupportMissing, read_contacts
     from skill.domain.fleet import contact_to_doc, site_from_doc
+    from skill.services.fleet import Change, Plan, apply_plan
 
     path = Path(ctx.args.file)
     store = ctx.container.fleet
@@ -62,18 +70,52 @@ def contacts_import(ctx: Context) -> int:
         raise BadInput(f"FILE: {path}: is a directory, not an address book") from None
     except OSError as exc:
         raise BadInput(f"FILE: {path}: cannot read ({exc.strerror})") from None
-    for problem in result.problems:
-        print(f"{path}: {problem}", file=ctx.stderr)
+    except ImportProblems as exc:
+        for problem in exc.problems:
+            print(f"{path}: {problem}", file=ctx.stderr)
+        raise BadInput(f"FILE: {path}: {len(exc.problems)} problem(s), nothing imported") from None
+    except VCardSupportMissing as exc:
+        print(f"office-admin: {exc}", file=ctx.stderr)
+        return 1
+    for note in result.notes:
+        print(f"{path}: {note}", file=ctx.stderr)
     existing = store.docs("contact")
-    progress = ctx.progress("importing")
-    for done, contact in enumerate(result.contacts, start=1):
-        store.put_doc("contact", contact_to_doc(contact), existing.get(contact.id))
-        if progress is not None:
-            progress(done, len(result.contacts))
-    ids = [contact.id for contact in result.contacts]
-    ctx.result(
-        f"imported {len(ids)} contact(s) from {path}"
-        + (f", {len(result.problems)} problem(s)" if result.problems else ""),
-        {"imported": ids, "problems": result.problems},
-    )
-    return 2 if result.problems and not ids else 0
+    changes, unchanged = [], []
+    for contact in result.contacts:
+        doc, old = contact_to_doc(contact), existing.get(contact.id)
+        if old == doc:
+            unchanged.append(contact.id)
+        else:
+            changes.append(Change("create" if old is None else "update", "contact", contact.id, old, doc))
+    kept = [c.id for c in changes if c.action == "update" and not ctx.args.replace]
+    writes = [c for c in changes if c.id not in kept]
+    applied = bool(writes) and not ctx.args.dry_run
+    if applied:
+        apply_plan(Plan(writes), store, ctx.progress("importing"))
+    if ctx.json:
+        ctx.out(
+            {
+                "create": [c.id for c in changes if c.action == "create"],
+                "update": [c.id for c in changes if c.action == "update"],
+                "unchanged": unchanged,
+                "kept": kept,
+                "imported": [c.id for c in writes] if applied else [],
+                "notes": result.notes,
+                "applied": applied,
+            }
+        )
+        return 0
+    for change in changes:
+        line = f"{'+' if change.action == 'create' else '~'} contact {change.id}"
+        if change.action == "update":
+            line += f" ({', '.join(change.changed_fields)})" + ("" if ctx.args.replace else ": kept, see --replace")
+        print(line, file=ctx.stdout)
+    creates = sum(c.action == "create" for c in changes)
+    print(f"{creates} to create, {len(changes) - creates} to update, {len(unchanged)} unchanged", file=ctx.stdout)
+    if kept:
+        print(f"{len(kept)} existing contact(s) kept as they are: --replace overwrites them", file=ctx.stdout)
+    if ctx.args.dry_run and writes:
+        print("dry run: nothing written", file=ctx.stdout)
+    elif applied:
+        print(f"imported {len(writes)} contact(s) from {path}", file=ctx.stdout)
+    return 0

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from skill.bootstrap import Container
     from skill.config import Settings
+    from skill.domain.egress import EgressPolicy
     from skill.domain.model import Fleet
 
 PROG = "office-admin"
@@ -192,7 +193,7 @@ KIND_NAME = {"group": "skill-group"}
 def apply(ctx: Context) -> int:
     path = Path(ctx.args.fleet_file)
     try:
-        fleet = read_fleet(path)
+        fleet = read_fleet(path, egress=ctx.container.egress)
     except FleetValidationError as exc:
         for problem in exc.problems:
             print(problem, file=ctx.stderr)
@@ -232,9 +233,9 @@ def _change_line(change: fleet_service.Change) -> str:
     return line
 
 
-def read_fleet(path: Path) -> Fleet:
-    """The validated fleet in a YAML file; BadInput when it cannot be read or parsed, FleetValidationError
-    naming every bad field."""
+def read_fleet(path: Path, *, egress: EgressPolicy) -> Fleet:
+    """The validated fleet in a YAML file, its URLs checked against `egress`; BadInput when it cannot be
+    read or parsed, FleetValidationError naming every bad field."""
     import yaml
 
     from skill.domain.fleet import parse_fleet
@@ -253,7 +254,7 @@ def read_fleet(path: Path) -> Fleet:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise BadInput(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
-    return parse_fleet(doc)
+    return parse_fleet(doc, egress=egress)
 
 
 def _yaml_problem(exc: Exception) -> str:

@@ -117,6 +117,7 @@ class Contact:
 class CallingPolicy:
     shared_may_call: tuple[str, ...] = ("employees", "contacts")
     blocked_prefixes: tuple[str, ...] = ()
+    allowed_countries: tuple[str, ...] = ()  # two-letter regions calls may reach; empty: the site's country
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:9000/"
 def _serve(args: argparse.Namespace) -> int:
     from skill.config import LOCAL_SKILL_ID
 
-    os.environ.setdefault("SKILL_ID", LOCAL_SKILL_ID)
+    os.environ["SKILL_ID"] = os.environ.get("SKILL_ID") or LOCAL_SKILL_ID  # set but empty: the local id too
     os.environ.setdefault("AWS_REGION", "us-east-1")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "local")
@@ -72,7 +72,7 @@ def _apply_demo(container: object) -> None:
     from skill.domain.fleet import parse_fleet
     from skill.services.fleet import apply_plan, plan
 
-    fleet = parse_fleet(yaml.safe_load(DEMO_FLEET.read_text(encoding="utf-8")))
+    fleet = parse_fleet(yaml.safe_load(DEMO_FLEET.read_text(encoding="utf-8")), egress=container.egress)  # type: ignore[attr-defined]
     store = container.fleet  # type: ignore[attr-defined]
     apply_plan(plan(fleet, store, prune=False), store)
     print(f"demo office applied: {len(fleet.rooms)} rooms, {len(fleet.devices)} devices", flush=True)

@@ -1,6 +1,7 @@
 """The local skill endpoint: POST an Alexa request envelope, get back what the Lambda handler returns.
 
-A development server on loopback, not a production host. The background jobs that run on schedules
+A development server on loopback, not a production host; beyond loopback every request must carry
+Alexa's signature (skill.local.signature). The background jobs that run on schedules
 in AWS run here in-process on a timer.
 """
 
@@ -13,6 +14,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from skill.local.signature import refusal
 from skill.observability import logger
 
 MAX_BODY = 256 * 1024  # Alexa request envelopes are far smaller
@@ -99,6 +101,10 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
             )
             return
         raw = self.rfile.read(length)
+        unsigned = refusal(self.server, self.headers, raw)  # beyond loopback: Alexa's signature, or 400
+        if unsigned is not None:
+            self._error(HTTPStatus.BAD_REQUEST, unsigned)
+            return
         try:
             event = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):

@@ -15,6 +15,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -135,6 +136,7 @@ def _refresh_safely(container: Container, owner: str, url: str, tz: str) -> Refr
             feeds=container.feeds,
             now=container.clock.now(),
             lookahead_days=container.settings.lookahead_days,
+            fetch=partial(fetch_feed, egress=container.egress),
         )
     except Exception:
         logger.exception("calendar refresh failed", extra={"owner": owner})
@@ -189,9 +191,14 @@ FORBIDDEN = FeedResponse(403, b"forbidden\n")
 NOT_FOUND = FeedResponse(404, b"not found\n")
 
 
-def feed_token(secret: bytes, room_id: str) -> str:
-    """The per-room token a subscription URL carries."""
-    return hmac.new(secret, f"room-feed:{room_id}".encode(), hashlib.sha256).hexdigest()[:32]
+def feed_token(secret: bytes, room_id: str, version: int = 0) -> str:
+    """The per-room token a subscription URL carries; each rotation (`version`) gives a new one."""
+    label = f"room-feed:{room_id}" + (f":v{version}" if version else "")
+    return hmac.new(secret, label.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _token_matches(secret: bytes, room_id: str, version: int, token: str) -> bool:
+    return hmac.compare_digest(feed_token(secret, room_id, version).encode(), token.encode())
 
 
 def room_feed(
@@ -208,10 +215,14 @@ def room_feed(
     """The room's voice bookings from a week ago to the end of the look-ahead window, as ICS.
 
     A wrong or missing token is 403 whether or not the room exists; only a valid token learns of a 404.
+    A token revoked by a rotation gets 404: the feed is gone for that URL.
     """
-    expected = feed_token(feeds.feed_secret(), room_id)
-    if not token or not hmac.compare_digest(expected.encode(), token.encode()):
+    secret, version = feeds.feed_keys(room_id)
+    if not token or not token.isascii():
         return FORBIDDEN
+    if not _token_matches(secret, room_id, version, token):
+        revoked = any(_token_matches(secret, room_id, old, token) for old in range(version))
+        return NOT_FOUND if revoked else FORBIDDEN
     site, room, _, _ = fleet.profile(room_id, None, ())
     if room is None:
         return NOT_FOUND
@@ -246,11 +257,15 @@ def serve_feed_request(
     )
 
 
-def publish_url(container: Container, room_id: str, base: str) -> str:
-    """The subscription URL of a room's published feed; NotFoundError for an unknown room."""
+def publish_url(container: Container, room_id: str, base: str, *, rotate: bool = False) -> str:
+    """The subscription URL of a room's published feed; NotFoundError for an unknown room. `rotate` issues
+    a new token for the room first: every earlier URL of the room then gets 404."""
     if container.fleet.get_room(room_id) is None:
         raise NotFoundError("room", room_id)
-    token = feed_token(container.feeds.feed_secret(), room_id)
+    if rotate:
+        container.feeds.rotate_feed_token(room_id)
+    secret, version = container.feeds.feed_keys(room_id)
+    token = feed_token(secret, room_id, version)
     return f"{base.rstrip('/')}/rooms/{urllib.parse.quote(room_id)}/calendar.ics?token={token}"
 
 

@@ -373,15 +373,18 @@ def meetings_soon(caller: Caller, store: BookingStore, now: datetime) -> list[Bu
         return []
 
 
-def meeting_line(caller: Caller, busy: Sequence[BusyInterval], now: datetime) -> MeetingLine | CallOutcome:
-    """The dial-in of the meeting happening now or starting within 15 minutes (the earliest that has one)."""
+def meeting_line(
+    caller: Caller, busy: Sequence[BusyInterval], now: datetime, allowed_countries: Sequence[str] = ()
+) -> MeetingLine | CallOutcome:
+    """The dial-in of the meeting happening now or starting within 15 minutes (the earliest that has one),
+    a bridge in the site's country first, then one in `allowed_countries`."""
     from skill.domain.dialin import find_dial_in
 
     soon = sorted((b for b in busy if b.start <= now + JOIN_LEAD and b.end > now), key=lambda b: (b.start, b.end))
     if not soon:
         return CallOutcome("no_meeting")
     for meeting in soon:
-        found = find_dial_in(meeting.dial_in, caller.site.country) if meeting.dial_in else None
+        found = find_dial_in(meeting.dial_in, caller.site.country, allowed_countries) if meeting.dial_in else None
         if found is not None:
             return MeetingLine(found.number, found.digits or None, meeting)
     return CallOutcome("no_dial_in", meeting=soon[0])
@@ -399,7 +402,7 @@ def join_meeting(
     request_id: str,
 ) -> CallOutcome:
     """Dial into the current or next meeting with its digits; "no_meeting" or "no_dial_in" otherwise."""
-    line = meeting_line(caller, busy, now)
+    line = meeting_line(caller, busy, now, policy.allowed_countries)
     if isinstance(line, CallOutcome):
         return line
     return place_call(

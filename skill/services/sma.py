@@ -1,7 +1,8 @@
 """The SIP media application's call flow for calls placed by the skill (Chime SDK PSTN audio events).
 
 The first leg rings the room's speakerphone or the user's phone. When it answers, the callee is called
-and bridged (`CallAndBridge`); once the bridge is up, the meeting digits are sent on the callee's leg
+and bridged (`CallAndBridge`), only when the call log holds this call with that very number (a forged or
+replayed event naming another number is hung up); once the bridge is up, the meeting digits are sent on the callee's leg
 (`SendDigits`). When either side hangs up, the other is hung up too. The call's arguments (`CallId`,
 `BridgeTo`, `Digits`, from `CreateSipMediaApplicationCall`) arrive as transaction attributes and are handed
 back in every response together with the stage the call has reached.
@@ -90,10 +91,17 @@ def _connected_other_leg(event: dict[str, Any], gone_tag: str | None) -> dict[st
     )
 
 
-def handle_sma_event(event: dict[str, Any], *, on_status: Callable[[str, str], None]) -> dict[str, Any]:
+def handle_sma_event(
+    event: dict[str, Any],
+    *,
+    on_status: Callable[[str, str], None],
+    bridge_refusal: Callable[[str, str], str | None],
+) -> dict[str, Any]:
     """The actions for one PSTN audio invocation; `on_status(call_id, status)` reports progress.
 
-    Statuses: "ringing", "answered", "bridged", "failed", "ended".
+    `bridge_refusal(call_id, number)` says why the call must not be bridged to `number` (None: it may),
+    checked against the call log before anyone else's phone rings. Statuses: "ringing", "answered",
+    "bridged", "failed", "ended", "refused".
     """
     kind = event.get("InvocationEventType")
     attributes = _attributes(event)
@@ -113,7 +121,12 @@ def handle_sma_event(event: dict[str, Any], *, on_status: Callable[[str, str], N
         report("ringing")
     elif kind == "CALL_ANSWERED" and first_leg is not None:
         bridge_to = attributes.get("BridgeTo")
-        if bridge_to and first_leg.get("From"):
+        refused = bridge_refusal(call_id, bridge_to) if bridge_to else None
+        if refused is not None:
+            logger.warning("bridge refused", extra={"call_id": call_id, "reason": refused})
+            report("refused")
+            actions.append(_hangup(first_leg))
+        elif bridge_to and first_leg.get("From"):
             report("answered")
             actions.append(_call_and_bridge(first_leg["From"], bridge_to))
         else:

@@ -146,6 +146,19 @@ def test_publish_url_prints_a_stable_subscription_url(admin: Admin) -> None:
     assert second.json() == {"room": "fuji", "url": first.out.strip()}
 
 
+def test_publish_url_rotate_issues_a_new_token_for_that_room(admin: Admin) -> None:
+    # Given fuji's subscription URL
+    before = admin("calendars", "publish-url", "fuji", "--json").json()["url"]
+
+    # When it is rotated, then asked for again
+    rotated = admin("calendars", "publish-url", "fuji", "--rotate", "--json")
+    after = admin("calendars", "publish-url", "fuji", "--json").json()["url"]
+
+    # Then the rotation printed a new URL, which is the room's URL from then on
+    assert rotated.code == 0, rotated.err
+    assert rotated.json()["url"] != before and after == rotated.json()["url"]
+
+
 def test_publish_url_of_an_unknown_room_or_a_bad_base_is_bad_input(admin: Admin) -> None:
     unknown = admin("calendars", "publish-url", "atlantis")
     bad_base = admin("calendars", "publish-url", "fuji", "--base", "feeds.example.com")

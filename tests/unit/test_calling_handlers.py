@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from skill.alexa.speech import clock_words
 from skill.bootstrap import Container
 from skill.domain import fleet as codec
 from skill.domain.calls import CallStatus
@@ -260,13 +261,31 @@ def test_join_meeting_in_a_room_dials_the_zoom_bridge_with_its_digits_and_never_
     _store_meeting(container, "fuji", (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8"))
 
     # When the room is asked to join it
-    joined = alexa(event("call_join_meeting_room.json"))
+    asked = alexa(event("call_join_meeting_room.json"))
+
+    # Then, on a shared device, Alexa first asks to confirm the meeting by its start time, dialling nothing
+    start = container.bookings.busy_between("fuji", datetime.now(UTC), datetime.now(UTC) + timedelta(hours=1), "UTC")
+    assert directive(asked)["type"] == "Dialog.ConfirmIntent" and dialled(container) == []
+    assert f"Join the {clock_words(start[0].start, 'Asia/Tokyo', 'en-US')} meeting?" in speech(asked)
+
+    # When the listener confirms
+    joined = alexa(event("call_join_meeting_room_confirmed.json"))
 
     # Then the room phone dials the Japanese bridge and sends meeting id and passcode, none of it spoken
     ((first, to, digits),) = dialled(container)
     assert first == ROOM_PHONE and to.startswith("+81")
     assert digits is not None and "85012345678#" in digits and "552913#" in digits
     assert "Joining the meeting." in speech(joined) and not re.search(r"\d", speech(joined))
+
+
+def test_a_denied_join_changes_nothing(alexa: Invoke, container: Container) -> None:
+    # Given a Zoom meeting on Fuji's calendar, and the room's "Join the … meeting?" answered no
+    _store_meeting(container, "fuji", (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8"))
+    denied = alexa(intent_request("JoinMeetingIntent", {}, confirmation="DENIED", **ROOM))
+
+    # Then nothing is dialled or logged
+    assert "OK, I won't join." in speech(denied) and ended(denied)
+    assert dialled(container) == [] and container.calls.list_calls() == []
 
 
 def test_join_meeting_on_a_personal_device_uses_the_users_calendar(alexa: Invoke, container: Container) -> None:

@@ -57,6 +57,7 @@ CONFIRMED_INTENTS = {
     "BookRoomIntent",
     "CallContactIntent",
     "DialNumberIntent",
+    "JoinMeetingIntent",
     "VisitorCheckInIntent",
     "CancelBookingIntent",
     "ExpectVisitorIntent",

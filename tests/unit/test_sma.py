@@ -29,9 +29,21 @@ class Statuses:
         self.seen.append((call_id, status))
 
 
-def run(body: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def run(body: dict[str, Any], refusal: str | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     statuses = Statuses()
-    return handle_sma_event(body, on_status=statuses), statuses.seen
+    return handle_sma_event(body, on_status=statuses, bridge_refusal=lambda call_id, to: refusal), statuses.seen
+
+
+def test_an_answered_call_the_log_does_not_vouch_for_is_hung_up_not_bridged() -> None:
+    # Given an answered first leg whose call the log refuses (another number, or a call that is over)
+    attributes = {**ARGUMENTS, "BridgeTo": "+18765551234", STAGE_KEY: "ringing"}
+
+    # When the event arrives
+    answered, seen = run(event("CALL_ANSWERED", [LEG_A], attributes, sequence=3), "number differs from the call record")
+
+    # Then the first phone is hung up, nobody else is called, and the call is logged as refused
+    assert [action["Type"] for action in answered["Actions"]] == ["Hangup"]
+    assert seen == [("call-1", "refused")]
 
 
 def test_a_meeting_call_from_ringing_to_hangup() -> None:

@@ -1,6 +1,7 @@
 """Intent handlers of the calling capability: call someone by name, dial a number, join the meeting.
 
-A call is confirmed with Alexa's intent confirmation (`Dialog.ConfirmIntent`) before anything is dialled.
+A call is confirmed with Alexa's intent confirmation (`Dialog.ConfirmIntent`) before anything is dialled;
+joining a meeting is confirmed on shared devices ("Join the 3 PM meeting?").
 Two close names are asked back ("Alice Tanaka or Alice Chen?") with the candidates' directory ids kept in
 the session. On a shared device numbers and PINs are never spoken, only names, and the session ends once
 the call is placed.
@@ -19,7 +20,7 @@ from skill.alexa.context import RequestContext
 from skill.alexa.handlers.base import IntentHandler, tell
 from skill.alexa.messages import message
 from skill.alexa.progressive import send_progressive
-from skill.alexa.speech import may_describe
+from skill.alexa.speech import clock_words, may_describe
 from skill.domain import fleet as codec
 from skill.domain.dialing import to_e164
 from skill.domain.model import CallingPolicy, Fleet
@@ -228,6 +229,11 @@ class JoinMeetingIntentHandler(IntentHandler):
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
         caller, container = ctx.caller, ctx.container
+        confirmation = dialog.confirmation(handler_input)
+        if confirmation == "DENIED":
+            return tell(handler_input, message(ctx.locale, "join.denied"))
+        if caller.is_shared and confirmation != "CONFIRMED":
+            return self._ask_first(handler_input, ctx)
         send_progressive(handler_input, message(ctx.locale, "progress.join"))
         busy = calling.meetings_soon(caller, container.bookings, ctx.now)
         outcome = calling.join_meeting(
@@ -249,6 +255,21 @@ class JoinMeetingIntentHandler(IntentHandler):
         described = meeting is not None and meeting.subject and may_describe(caller, meeting)
         subject = meeting.subject if described and meeting else message(ctx.locale, "join.your_meeting")
         return tell(handler_input, message(ctx.locale, "join.placed.personal", subject=subject))
+
+    @staticmethod
+    def _ask_first(handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        """On a shared device: "Join the 3 PM meeting?" once the meeting's bridge may be dialled."""
+        policy = _policy(ctx)
+        busy = calling.meetings_soon(ctx.caller, ctx.container.bookings, ctx.now)
+        line = calling.meeting_line(ctx.caller, busy, ctx.now, policy.allowed_countries)
+        checked = line if isinstance(line, CallOutcome) else _check(ctx, line, policy)
+        if checked.result != "ready":
+            _log_outcome(checked)
+            return tell(handler_input, _stopped(ctx, checked))
+        assert isinstance(line, calling.MeetingLine)
+        start = clock_words(line.meeting.start, ctx.caller.timezone, ctx.locale)
+        question = message(ctx.locale, "join.confirm", time=start)
+        return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input))
 
 
 HANDLERS: list[AbstractRequestHandler] = [
