@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -71,6 +72,26 @@ def test_refresh_json_lists_each_feed_and_a_failure_exits_1(admin: Admin, fuji_f
     assert result.json() == [
         {"owner": "fuji", "status": "failed", "events": 0, "skipped": 0, "reason": "not a calendar"}
     ]
+
+
+def test_a_feed_turned_poisonous_is_reported_exits_1_and_keeps_its_busy_time(admin: Admin, fuji_feed: Path) -> None:
+    # Given fuji's feed refreshed once
+    assert admin("calendars", "refresh").code == 0
+    # And then replaced by the 529-byte feed whose one event repeats every second, since yesterday
+    poison = (Path(__file__).resolve().parents[1] / "fixtures" / "feeds" / "poison.ics").read_bytes()
+    fuji_feed.write_bytes(poison.replace(b"20260301T00000", stamp(TODAY - timedelta(days=1)).encode()[:14]))
+    later = fuji_feed.stat().st_mtime + 60
+    os.utime(fuji_feed, (later, later))  # a file rewritten within the second of its last read
+
+    # When the feeds are refreshed again
+    result = admin("calendars", "refresh")
+
+    # Then the failure is reported with its reason, the exit code says so, and the last busy time is kept
+    assert result.code == 1
+    assert result.out.splitlines() == ["fuji: failed (too many occurrences); last busy time kept, marked stale"]
+    day = TODAY.date().isoformat()
+    busy = admin("calendars", "busy", "fuji", "--from", f"{day}T00:00", "--to", f"{day}T23:59", "--json")
+    assert [row.get("subject") for row in busy.json()] == ["Design review", None]
 
 
 def test_refresh_of_an_unknown_room_is_bad_input(admin: Admin) -> None:

@@ -270,3 +270,28 @@ def test_work_past_the_time_cap_is_refused() -> None:
     # Then the parse stops with an error instead of running on
     with pytest.raises(FeedParseError, match="time cap"):
         parse(feed("google.ics"), TOKYO, "2026-03-01", "2026-03-15", time_cap_s=0.0)
+
+
+def test_a_rule_generating_millions_of_occurrences_stops_at_the_occurrence_cap() -> None:
+    # Given the 529-byte feed whose one event repeats every second (FREQ=HOURLY, every minute, every second)
+    body = feed("poison.ics")
+    assert len(body) == 529
+
+    # When its first two weeks are read
+    # Then the parse stops with an error while expanding, long before the rule's millions of occurrences
+    with pytest.raises(FeedParseError, match="too many occurrences"):
+        parse(body, TOKYO, "2026-03-01", "2026-03-15")
+
+
+def test_the_occurrence_cap_counts_a_series_from_its_start_not_from_the_window() -> None:
+    # Given a daily meeting since 2020 (about 2,500 occurrences before the window)
+    body = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:daily\r\nDTSTAMP:20200101T000000Z\r\n"
+        b"DTSTART:20200101T010000Z\r\nDTEND:20200101T013000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    # When it is read with room for those occurrences, and with too little
+    parsed = parse(body, TOKYO, "2026-12-01", "2026-12-08", max_occurrences=5_000)
+    # Then the week's seven meetings are there, and the smaller cap refuses the feed
+    assert len(parsed.events) == 7
+    with pytest.raises(FeedParseError, match="too many occurrences"):
+        parse(body, TOKYO, "2026-12-01", "2026-12-08", max_occurrences=1_000)
