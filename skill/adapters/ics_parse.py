@@ -1,8 +1,9 @@
 """ICS feed parsing: turn the bytes of a calendar feed into the busy intervals of a time window.
 
-icalendar parses the feed (VTIMEZONE blocks, Windows time-zone names) and recurring-ical-events
-expands recurrences (RRULE, RDATE, EXDATE, moved and cancelled instances). This module decides
-what counts as busy, what may be shown of an event, and what survives a broken component.
+icalendar parses the feed (VTIMEZONE blocks, Windows standard zone names; `ics_zones` places what it
+cannot, such as Windows display names) and recurring-ical-events expands recurrences (RRULE, RDATE,
+EXDATE, moved and cancelled instances). This module decides what counts as busy, what may be shown of
+an event, and what survives a broken component.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _PRIVATE_CLASSES = frozenset({"PRIVATE", "CONFIDENTIAL"})
 _DIAL_IN_PROPERTIES = ("LOCATION", "DESCRIPTION", "X-ALT-DESC", "CONFERENCE")
 _MEETING_URL_PROPERTIES = ("X-MICROSOFT-SKYPETEAMSMEETINGURL", "X-GOOGLE-CONFERENCE")
 _TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE")
+_ZONED_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "RDATE", "EXDATE")
 # No meeting repeats every second or minute: such a rule is skipped without being expanded at all.
 _UNBOUNDED_FREQUENCIES = frozenset({"SECONDLY", "MINUTELY"})
 # Occurrences are asked for with a day of margin so that floating and all-day events, whose zone is
@@ -223,11 +225,34 @@ class _MeteredRule:
         return found
 
 
+def _zoned(event: Event) -> bool:
+    """Place the times icalendar could not (their TZID is a Windows display name with no VTIMEZONE, say) in
+    the zone `zone_for` finds; False when a TZID names no zone at all, as the event cannot then be placed
+    in time (reading it in the site's zone could be hours off)."""
+    from skill.adapters.ics_zones import zone_for
+
+    for name in _ZONED_PROPERTIES:
+        for prop in _values(event.get(name)):
+            tzid = getattr(prop, "params", {}).get("TZID")
+            naive = [v for v in getattr(prop, "dts", [prop]) if isinstance(v.dt, datetime) and v.dt.tzinfo is None]
+            if not tzid or not naive:
+                continue
+            zone = zone_for(str(tzid))
+            if zone is None:
+                return False
+            for value in naive:
+                value.dt = value.dt.replace(tzinfo=zone)
+    return True
+
+
 def _readable(event: Event) -> bool:
-    """A VEVENT whose timing can be read: a start, an end not before it, and a rule meant for meetings."""
+    """A VEVENT whose timing can be read: times in known zones, a start, an end not before it, and a rule
+    meant for meetings."""
     if any(name in _TIME_PROPERTIES for name, _ in event.errors):
         return False
     if any(str(rule.get("FREQ", [""])[0]).upper() in _UNBOUNDED_FREQUENCIES for rule in _values(event.get("RRULE"))):
+        return False
+    if not _zoned(event):
         return False
     try:
         begin, finish = event.start, event.end

@@ -137,6 +137,33 @@ def test_busy_merges_feed_and_bookings_and_hides_private_subjects(
     assert "Offer talk" not in result.out
 
 
+def test_busy_shows_an_event_in_a_windows_display_name_zone_at_its_true_instant(
+    admin: Admin, container: Container, fuji_feed: Path
+) -> None:
+    # Given fuji's feed exported by Outlook with a meeting at 9:00 tomorrow in New York, its zone named the
+    # Windows way ("(UTC-05:00) Eastern Time (US & Canada)") and no VTIMEZONE block
+    new_york = ZoneInfo("America/New_York")
+    nine = datetime.combine(TODAY.date() + timedelta(days=1), datetime.min.time(), new_york).replace(hour=9)
+    zone = '"(UTC-05:00) Eastern Time (US & Canada)"'
+    fuji_feed.write_text(
+        "BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\n"
+        f"BEGIN:VEVENT\r\nUID:ny\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID={zone}:{stamp(nine)}\r\n"
+        f"DTEND;TZID={zone}:{stamp(nine + timedelta(hours=1))}\r\nSUMMARY:New York sync\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    assert admin("calendars", "refresh").code == 0
+
+    # When the next two days' busy time is asked for
+    start, end = TODAY.date().isoformat(), (TODAY.date() + timedelta(days=2)).isoformat()
+    result = admin("calendars", "busy", "fuji", "--from", start, "--to", end, "--json")
+
+    # Then the meeting is at 9:00 in New York, shown in the office's time (Tokyo), not at 9:00 in Tokyo
+    assert result.code == 0, result.err
+    assert [(row["start"], row["subject"]) for row in result.json()] == [
+        (nine.astimezone(TOKYO).isoformat(), "New York sync")
+    ]
+
+
 BAD_BUSY = [
     (("fuji", "--from", "tomorrow", "--to", "2026-03-03"), "--from"),
     (("fuji", "--from", "2026-03-02", "--to", "2026-13-01"), "--to"),
