@@ -226,7 +226,7 @@ def room_feed(
     expected = feed_token(feeds.feed_secret(), room_id)
     if not token or not hmac.compare_digest(expected.encode(), token.encode()):
         return FORBIDDEN
-    site, room, _, _ = fleet.profile(room_id, None, ())
+    site, room = fleet.site_and_room(room_id)
     if room is None:
         return NOT_FOUND
     from skill.adapters.ics_publish import publish_bookings
