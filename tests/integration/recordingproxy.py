@@ -8,7 +8,6 @@ SSM), the form body (SNS) or the REST path (SES v2, Chime SDK Voice).
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import threading
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from faultproxy import QuietHandler, forward
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -75,26 +76,10 @@ class RecordingProxy:
         with self._lock:
             self.checks.extend(checks)
 
-    def _forward(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        connection = http.client.HTTPConnection(self._target.hostname or "127.0.0.1", self._target.port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            return response.status, response.getheaders(), response.read()
-        finally:
-            connection.close()
-
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def _any(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 scope = _SCOPE.search(self.headers.get("Authorization", ""))
@@ -104,7 +89,7 @@ class RecordingProxy:
                     self._answer_call(body)
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                status, response_headers, payload = proxy._forward(self.command, self.path, headers, body)
+                status, response_headers, payload = forward(proxy._target, self.command, self.path, headers, body)
                 self.send_response(status)
                 for name, value in response_headers:
                     if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):

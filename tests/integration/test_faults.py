@@ -9,12 +9,13 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
+import lambdahost
 import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -168,14 +169,6 @@ class Outbox:
         return f"message-{len(self.sent)}"
 
 
-@dataclass
-class NotifierContext:
-    function_name: str = "notifier"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:notifier"
-    aws_request_id: str = "notifier-invocation"
-
-
 def test_a_check_in_whose_answer_is_lost_is_answered_normally_with_one_visit_and_one_notification(
     answer: Answer, faulty: Container, container: Container, proxy: FaultProxy
 ) -> None:
@@ -190,7 +183,8 @@ def test_a_check_in_whose_answer_is_lost_is_answered_normally_with_one_visit_and
     # When the notifier gets what the table's stream delivers
     outbox = Outbox()
     faulty.senders = {"email": outbox}  # type: ignore[misc]
-    app.notifier({"Records": visit_inserts(container.table.client, container.table.name)}, NotifierContext())
+    records = visit_inserts(container.table.client, container.table.name)
+    app.notifier({"Records": records}, lambdahost.LambdaContext("notifier", timeout_s=120))
     # Then the host is told once
     assert outbox.sent == [("alice@example.com", "Ken Sato (Acme) is at reception to see you.")]
 
