@@ -6,8 +6,8 @@ transformed template (actions, resources including `/index/…`, `dynamodb:Leadi
 The skill hears a day at the office (launch, status, booking, extending, ending, finding, cancelling, calls,
 joining a meeting, a visitor's check-in and check-out, expecting a visitor, a new device's enrolment and
 claim); the notifier gets the stream record of the visit the skill stored; the refresher reads a room's feed,
-a changed feed and a failing one; the sweeper checks out yesterday's visitor and releases a no-show; the
-published feed is asked with a wrong and a right token; the SIP media handler follows the placed call.
+a changed feed and a failing one; the sweeper checks out yesterday's visitors and releases a no-show; the
+published feed is asked with a wrong and a right token; the SIP media handler follows the placed calls.
 """
 
 from __future__ import annotations
@@ -179,12 +179,12 @@ def run(aws_endpoint: str, transformed: dict[str, Any]) -> Iterator[Run]:
         boto3.client("sesv2", endpoint_url=aws_endpoint, region_name="us-east-1").create_email_identity(
             EmailIdentity=SENDER
         )
-        # Yesterday's visitor still on site, a visitor for someone who has left the fleet since, and a booking
+        # Two visitors still on site since yesterday, one for a host who has left the fleet since, and a booking
         # in Fuji nobody came to, started half an hour ago
         expires = int((now + timedelta(days=30)).timestamp())
-        visits = DynamoVisitStore(table)
-        visits.add_visit(Visit("v-yesterday", "Ivo Berg", None, "bob", now - timedelta(days=1)), "Asia/Tokyo", expires)
-        visits.add_visit(Visit("v-left", "Mia Wong", None, "someone-gone", now), "Asia/Tokyo", expires)
+        visits, yesterday = DynamoVisitStore(table), now - timedelta(days=1)
+        visits.add_visit(Visit("v-yesterday", "Ivo Berg", None, "bob", yesterday), "Asia/Tokyo", expires)
+        visits.add_visit(Visit("v-left", "Mia Wong", None, "someone-gone", yesterday), "Asia/Tokyo", expires)
         start = now.replace(minute=(now.minute // 15) * 15, second=0, microsecond=0) - timedelta(minutes=30)
         DynamoBookingStore(table).add_booking(
             Booking("no-show", "fuji", start, start + timedelta(hours=1), organizer="bob", created_at=start),
@@ -364,7 +364,7 @@ def test_what_the_functions_did_is_what_their_users_expect(run: Run) -> None:
     assert b"Ken Sato (Acme) is at reception to see you." in b"".join(run.hooks)
     # The jobs did their work, the failing feed reported by id
     assert run.answers["refresh"]["failed_owners"] == ["user:alice"]
-    assert run.answers["sweeper"] == {"visitors_checked_out": 1, "bookings_released": 1}
+    assert run.answers["sweeper"] == {"visitors_checked_out": 2, "bookings_released": 1}
     assert (run.answers["feed, wrong token"]["statusCode"], run.answers["feed"]["statusCode"]) == (403, 200)
 
 
