@@ -41,9 +41,10 @@ lint: $(VENV)/.dev-installed
 models: $(VENV)/.local-installed
 	$(BIN)/office-skill models
 
-# infra/template.yaml transformed offline (aws-sam-translator), linted (cfn-lint), least-privilege rules.
+# infra/template.yaml transformed offline (aws-sam-translator), linted (cfn-lint), least-privilege rules, and
+# every function's code run under its own policy (tests/integration/test_iam.py).
 check-template: $(VENV)/.dev-installed
-	$(BIN)/pytest -q -p no:cacheprovider tests/integration/test_template.py
+	$(BIN)/pytest -q -p no:cacheprovider tests/integration/test_template.py tests/integration/test_iam.py
 
 # The interaction models into the ASK CLI project (`ask deploy` publishes skill-package/).
 skill-package:

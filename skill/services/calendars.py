@@ -34,6 +34,9 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PUBLISHED_PAST_DAYS = 7
 FEED_PATH = re.compile(r"^/rooms/(?P<room>[^/]+)/calendar\.ics$")
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Feeds refreshed at once, each in its own thread: a feed waits mostly on its own server, and only this
+# many slow feeds together could make another wait (each at most its own fetch and parse budget).
+PARALLEL_FEEDS = 16
 
 Status = Literal["updated", "unchanged", "not_modified", "failed"]
 Fetch = Callable[..., FeedFetch]
@@ -118,12 +121,23 @@ def refresh_all(container: Container, room: str | None = None, progress: Progres
     else:
         targets = [(r.id, r.calendar) for r in fleet.rooms if r.calendar]
         targets += [(user_owner(u.id), u.calendar) for u in fleet.users if u.calendar]
-    results = []
-    for done, (owner, url) in enumerate(targets, start=1):
-        results.append(_refresh_safely(container, owner, url, fleet.site.timezone))
-        if progress is not None:
-            progress(done, len(targets))
-    return results
+    if not targets:
+        return []
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    # Side by side, so one feed's slow server or costly rules never hold up another's (each is bounded by
+    # its own budget: the fetch's time and size caps, the parse's time and occurrence caps).
+    with ThreadPoolExecutor(max_workers=min(len(targets), PARALLEL_FEEDS), thread_name_prefix="feed") as pool:
+        futures = {
+            pool.submit(_refresh_safely, container, owner, url, fleet.site.timezone): n
+            for n, (owner, url) in enumerate(targets)
+        }
+        results: list[RefreshResult | None] = [None] * len(targets)
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(targets))
+    return [result for result in results if result is not None]
 
 
 def _refresh_safely(container: Container, owner: str, url: str, tz: str) -> RefreshResult:
@@ -223,7 +237,7 @@ def room_feed(
     if not _token_matches(secret, room_id, version, token):
         revoked = any(_token_matches(secret, room_id, old, token) for old in range(version))
         return NOT_FOUND if revoked else FORBIDDEN
-    site, room, _, _ = fleet.profile(room_id, None, ())
+    site, room = fleet.site_and_room(room_id)
     if room is None:
         return NOT_FOUND
     from skill.adapters.ics_publish import publish_bookings

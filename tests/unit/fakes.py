@@ -62,6 +62,10 @@ class InMemoryFleetStore:
             {uid: d for uid in user_ids if (d := self.data.get("user", {}).get(uid))},
         )
 
+    def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
+        site, room, _, _ = self.profile(room_id, None, ())
+        return site, room
+
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
         return dict(self.data.get(kind, {}))
 

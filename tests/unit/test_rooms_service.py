@@ -9,10 +9,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+from support import RoomTimeMachine
 
+from skill.domain.booking import held_slots, slot_starts
 from skill.domain.calendar import user_owner
 from skill.domain.errors import NotFoundError, RoomTakenError
-from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, CallerKind, Room, Site, User
+from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, CallerKind, Interval, Room, Site, User
 from skill.services import rooms
 
 TZ = "Asia/Tokyo"
@@ -60,10 +64,16 @@ class InMemoryBookings:
         self.bookings[booking.id] = booking
 
     def _claim(self, booking: Booking, start: datetime, end: datetime) -> None:
-        for other in self.bookings.values():
-            live = other.status.is_live and other.id != booking.id and other.room_id == booking.room_id
-            if live and other.start < end and start < other.end:
-                raise RoomTakenError(booking.room_id, busy_from=max(other.start, start))
+        """The slot items' rule: a quarter hour another booking of the room holds (`held_slots`) is taken."""
+        held = {
+            s
+            for b in self.bookings.values()
+            if b.id != booking.id and b.room_id == booking.room_id
+            for s in held_slots(b)
+        }
+        taken = held & set(slot_starts(Interval(start, end)))
+        if taken:
+            raise RoomTakenError(booking.room_id, busy_from=min(taken))
 
     def extend_booking(
         self, booking: Booking, new_end: datetime, tz: str, *, checked_in_at: datetime | None = None
@@ -74,7 +84,7 @@ class InMemoryBookings:
         return self._save(replace(booking, end=new_end))
 
     def end_booking(self, booking: Booking, now: datetime, tz: str) -> Booking:
-        return self._save(replace(booking, status=BookingStatus.ENDED, end=now))
+        return self._save(replace(booking, status=BookingStatus.ENDED, end=min(booking.end, now)))
 
     def cancel_booking(self, booking: Booking, tz: str) -> Booking:
         return self._save(replace(booking, status=BookingStatus.CANCELLED))
@@ -239,3 +249,8 @@ def test_released_no_shows_are_counted(store: InMemoryBookings, counted: Callabl
     # Then both no-shows are released and counted
     assert released == 2
     assert counted("NoShowReleased") == 2
+
+
+def test_free_now_means_it_can_be_booked_now_in_the_fake_as_in_the_real_store() -> None:
+    machine = type("FakeRoomTime", (RoomTimeMachine,), {"new_store": lambda self: InMemoryBookings()})
+    run_state_machine_as_test(machine, settings=settings(max_examples=200, stateful_step_count=12, deadline=None))
