@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 MAX_ITEMS = 100  # DynamoDB's limit for one transaction
 _OPERATIONS = frozenset({"ConditionCheck", "Put", "Delete", "Update"})
 _ONE_AT_A_TIME = threading.Lock()
+# moto's own method, once `install` has replaced it (the tests compare the two).
+moto_transact_write_items: Callable[[DynamoDBBackend, list[dict[str, Any]]], None] | None = None
 
 # A cancellation reason per item, as moto reports them: (code, message, item) or (None, None, None).
 Reason = tuple[str | None, str | None, dict[str, Any] | None]
@@ -145,5 +148,7 @@ def install() -> None:
     """Make moto's DynamoDB backend run transactions this way (once per process)."""
     from moto.dynamodb.models import DynamoDBBackend
 
+    global moto_transact_write_items
     if DynamoDBBackend.transact_write_items is not transact_write_items:
+        moto_transact_write_items = DynamoDBBackend.transact_write_items
         setattr(DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010 - patching on purpose
