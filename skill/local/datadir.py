@@ -659,7 +659,7 @@ def dynamodb_dump(app: WsgiApp) -> list[Request]:
                     return Request.api_call("dynamodb", f"DynamoDB_20120810.{operation}", region, account, payload)
 
                 described = _answer(app, api("DescribeTable", {"TableName": table.name}))["Table"]
-                create = _create_table(described)
+                create = create_table_request(described)
                 tags = _answer(app, api("ListTagsOfResource", {"ResourceArn": described["TableArn"]})).get("Tags")
                 if tags:
                     create["Tags"] = tags
@@ -682,7 +682,7 @@ def _answer(app: WsgiApp, request: Request) -> Any:
     return json.loads(body)
 
 
-def _create_table(described: dict[str, Any]) -> dict[str, Any]:
+def create_table_request(described: dict[str, Any]) -> dict[str, Any]:
     """The CreateTable request for a DescribeTable answer."""
     mode = (described.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
     create: dict[str, Any] = {

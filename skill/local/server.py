@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -212,6 +213,11 @@ class SkillServer(HTTPServer):
         with self._count_lock:
             self._in_flight += 1
         self._pool.submit(self._serve, request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is no error of the server's; anything else is logged, not printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            logger.exception("local endpoint connection failed")
 
     def _serve(self, request: Any, client_address: Any) -> None:
         try:

@@ -20,7 +20,12 @@ TABLE = "office"
 
 def booking(n: int) -> dict[str, Any]:
     key = f"BOOKING#{n:05d}"
-    return {"PK": {"S": "ROOMDAY#fuji#2026-12-01"}, "SK": {"S": key}, "GSI1PK": {"S": "USER#alice"}, "GSI1SK": {"S": key}}
+    return {
+        "PK": {"S": "ROOMDAY#fuji#2026-12-01"},
+        "SK": {"S": key},
+        "GSI1PK": {"S": "USER#alice"},
+        "GSI1SK": {"S": key},
+    }
 
 
 def write_an_office(server: DurableAws) -> None:
@@ -249,3 +254,145 @@ def test_reads_are_not_journaled(tmp_path: Path, operation: str) -> None:
     # Then the journal did not grow
     assert journal(tmp_path).stat().st_size == size
     server.stop()
+
+
+# --- which requests are journaled, and how (no server needed) --------------------------------------
+
+
+def environ(
+    target: str | None = None, *, method: str = "POST", path: str = "/", body: bytes = b"", **headers: str
+) -> dict[str, Any]:
+    built: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": ""}
+    if target:
+        built["HTTP_X_AMZ_TARGET"] = target
+    for name, value in headers.items():
+        built[name] = value
+    return built
+
+
+SIGNED = (
+    "AWS4-HMAC-SHA256 Credential=AKIAREALKEYID/20261201/us-east-1/{service}/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=3f1c0ffee"
+)
+
+
+@pytest.mark.parametrize(
+    ("request_environ", "body", "writes"),
+    [
+        (environ("DynamoDB_20120810.PutItem"), b"{}", True),
+        (environ("DynamoDB_20120810.TransactWriteItems"), b"{}", True),
+        (environ("DynamoDB_20120810.GetItem"), b"{}", False),
+        (environ("DynamoDB_20120810.BatchGetItem"), b"{}", False),
+        (environ("DynamoDBStreams_20120810.GetRecords"), b"{}", False),
+        (environ("AmazonSSM.PutParameter"), b"{}", True),
+        (environ("AmazonSSM.GetParametersByPath"), b"{}", False),
+        (environ(CONTENT_TYPE="application/x-www-form-urlencoded"), b"Action=Publish&PhoneNumber=%2B8190", True),
+        (environ(CONTENT_TYPE="application/x-www-form-urlencoded"), b"Action=ListTopics", False),
+        (environ(path="/v2/email/outbound-emails"), b"{}", True),
+        (environ(method="GET", path="/v2/email/identities"), b"", False),
+    ],
+)
+def test_writes_are_told_from_reads_by_operation_or_method(
+    request_environ: dict[str, Any], body: bytes, writes: bool
+) -> None:
+    from skill.local.datadir import Request
+
+    assert Request.from_environ(request_environ, body).writes is writes
+
+
+def test_a_journaled_request_keeps_its_scope_but_not_the_key_id_or_signature() -> None:
+    from skill.local.datadir import Request
+
+    # Given a signed request from a client holding real credentials
+    signed = environ(
+        "DynamoDB_20120810.PutItem",
+        HTTP_AUTHORIZATION=SIGNED.format(service="dynamodb"),
+        HTTP_X_AMZ_SECURITY_TOKEN="FwoGZXIvYXdzEXAMPLE",
+        CONTENT_TYPE="application/x-amz-json-1.0",
+    )
+
+    # When it is turned into a journal record
+    record = json.dumps(Request.from_environ(signed, b"{}").to_json())
+
+    # Then the region and service that route it are kept, and nothing of the credentials
+    assert "us-east-1/dynamodb/aws4_request" in record
+    assert "AKIAREALKEYID" not in record and "3f1c0ffee" not in record and "FwoGZXIvYXdz" not in record
+
+
+def test_a_described_table_is_created_again_as_it_was() -> None:
+    from skill.local.datadir import create_table_request
+
+    # Given what DescribeTable says of an on-demand table with a stream and an index
+    described = {
+        "TableName": "office",
+        "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
+        "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
+        "ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0},
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "GSI1",
+                "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "IndexStatus": "ACTIVE",
+            }
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        "TableStatus": "ACTIVE",
+    }
+
+    # Then the CreateTable request holds its definition and nothing of its state
+    assert create_table_request(described) == {
+        "TableName": "office",
+        "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "GSI1",
+                "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
+
+
+def test_a_write_that_cannot_reach_the_disk_is_not_acknowledged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from skill.local.datadir import DataDir
+
+    # Given a data directory in front of a server that accepts everything
+    applied: list[str] = []
+
+    def server(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        applied.append(environ.get("HTTP_X_AMZ_TARGET", environ["REQUEST_METHOD"]))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    store = DataDir.open(tmp_path, lambda: [])
+    store.restore(server)
+    app = store.middleware(server)
+
+    def send(target: str) -> str:
+        statuses: list[str] = []
+        request = environ(target, CONTENT_LENGTH="2")
+        request["wsgi.input"] = io.BytesIO(b"{}")
+        b"".join(app(request, lambda status, headers, exc=None: statuses.append(status)))
+        return statuses[0]
+
+    # When the disk refuses to sync a write
+    with monkeypatch.context() as disk:
+        disk.setattr("os.fsync", lambda fd: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+        failed = send("DynamoDB_20120810.PutItem")
+
+    # Then that write is answered with a failure, later writes are refused before they reach the server,
+    # and reads still work
+    later = send("DynamoDB_20120810.PutItem")
+    read = send("DynamoDB_20120810.GetItem")
+    store.close()
+    assert (failed, later, read) == ("500 Internal Server Error", "503 Service Unavailable", "200 OK")
+    assert applied == ["DynamoDB_20120810.PutItem", "DynamoDB_20120810.GetItem"]
