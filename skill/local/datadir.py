@@ -24,6 +24,7 @@ import contextlib
 import fcntl
 import io
 import json
+import logging
 import os
 import re
 import threading
@@ -337,7 +338,7 @@ class DataDir:
         """Lock `path` (created when missing) for this process; `fresh` removes the store it holds."""
         path = path.expanduser().resolve()
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise DataDirError(f"cannot create the data directory {path}: {error.strerror}") from None
         if not path.is_dir():
@@ -428,7 +429,10 @@ class DataDir:
             replayed += count
             torn += dropped
         self._seq = max([base, *(seq for seq, _ in journals)])
-        self._snapshot_now()
+        try:
+            self._snapshot_now()
+        except OSError as error:
+            raise DataDirError(f"cannot write a snapshot in {self.path}: {error.strerror or error}") from None
         return Restored(base, replayed, torn)
 
     def _replay(self, app: WsgiApp, path: Path, kind: str, *, tail_may_be_torn: bool) -> int:
@@ -535,10 +539,11 @@ class DataDir:
             self._snapshotting.start()
 
     def _snapshot_quietly(self) -> None:
+        """A snapshot while serving; if it fails, the journals it would have replaced stay and are replayed."""
         try:
             self._snapshot_now()
-        except OSError as error:
-            self._fail(error)
+        except Exception:
+            logging.getLogger(__name__).exception("data directory snapshot failed; its journals are kept")
 
     def _snapshot_now(self) -> None:
         """A snapshot of the state so far; then the journals and snapshots before it are removed."""
@@ -549,7 +554,7 @@ class DataDir:
                 self._open_journal(seq)
             target = self.path / f"snapshot-{seq:06d}.snap"
             tmp = target.with_name(target.name + ".tmp")
-            with tmp.open("wb") as out:
+            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
                 out.write(_line(_header("snapshot", seq)))
                 out.writelines(lines)
                 out.write(_line({"end": len(lines)}))
@@ -668,11 +673,20 @@ def dynamodb_dump(app: WsgiApp) -> list[Request]:
                 if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
                     spec = {"Enabled": True, "AttributeName": ttl["AttributeName"]}
                     requests.append(api("UpdateTimeToLive", {"TableName": table.name, "TimeToLiveSpecification": spec}))
-                items = [item.to_json()["Attributes"] for item in table.all_items()]
+                items = [item.to_json()["Attributes"] for item in _items(table)]
                 for start in range(0, len(items), ITEMS_PER_BATCH):
                     batch = [{"PutRequest": {"Item": item}} for item in items[start : start + ITEMS_PER_BATCH]]
                     requests.append(api("BatchWriteItem", {"RequestItems": {table.name: batch}}))
     return requests
+
+
+def _items(table: Any) -> list[Any]:
+    """The items of a moto table (held as items[hash] or items[hash][range]). Copying a dict's values is
+    one step for the interpreter, so a read that adds an empty partition meanwhile cannot break the walk."""
+    partitions = list(table.items.values())
+    if table.range_key_attr is None:
+        return partitions
+    return [item for partition in partitions for item in list(partition.values())]
 
 
 def _answer(app: WsgiApp, request: Request) -> Any:
