@@ -191,21 +191,27 @@ class Request:
 
 def call(app: WsgiApp, request: Request) -> tuple[int, bytes]:
     """The status and body `app` answers to `request`, in this process."""
-    status: list[str] = []
+    status, _, chunks = _run(app, request.environ())
+    return int(status.split(" ", 1)[0]), b"".join(chunks)
+
+
+def _run(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    """Runs a WSGI app to the end: its status line, headers and body."""
+    answer: list[Any] = []
     chunks: list[bytes] = []
 
-    def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-        status[:] = [line]
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        answer[:] = [status, headers]
         return chunks.append
 
-    result = app(request.environ(), start_response)
+    result = app(environ, start_response)
     try:
         chunks.extend(result)
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    return int(status[0].split(" ", 1)[0]), b"".join(chunks)
+    return answer[0], answer[1], chunks
 
 
 # --- the files ------------------------------------------------------------------------------------
@@ -616,24 +622,6 @@ def _body(environ: dict[str, Any]) -> bytes:
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("wsgi.input_terminated", None)
     return bytes(body)
-
-
-def _run(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]]:
-    answer: list[Any] = []
-    chunks: list[bytes] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-        answer[:] = [status, headers]
-        return chunks.append
-
-    result = app(environ, start_response)
-    try:
-        chunks.extend(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return answer[0], answer[1], chunks
 
 
 def _refuse(start_response: Callable[..., Any], status: int, message: str) -> list[bytes]:

@@ -76,6 +76,16 @@ def assert_the_office_is_there(server: DurableAws) -> None:
     assert [i["IdentityName"] for i in identities] == ["reception@example.com"]
 
 
+def office_left_in(directory: Path, by: str) -> None:
+    """An office written through a server on `directory`, which is then "killed" or "stopped"."""
+    server = DurableAws.start(directory)
+    write_an_office(server)
+    if by == "killed":
+        server.kill()
+    else:
+        server.stop()
+
+
 def fingerprint(directory: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir()) if p.name != "LOCK"}
 
@@ -87,11 +97,8 @@ def journal(directory: Path) -> Path:
 
 def test_what_was_acknowledged_is_there_after_kill_9(tmp_path: Path) -> None:
     # Given an office written through the embedded server
-    first = DurableAws.start(tmp_path)
-    write_an_office(first)
-
     # When the server is killed without a chance to save anything
-    first.kill()
+    office_left_in(tmp_path, "killed")
 
     # Then the next start replays the journal and everything is there
     second = DurableAws.start(tmp_path)
@@ -102,9 +109,7 @@ def test_what_was_acknowledged_is_there_after_kill_9(tmp_path: Path) -> None:
 
 def test_a_polite_stop_leaves_a_snapshot_to_start_from(tmp_path: Path) -> None:
     # Given an office written, and the server stopped politely
-    first = DurableAws.start(tmp_path)
-    write_an_office(first)
-    first.stop()
+    office_left_in(tmp_path, "stopped")
 
     # Then the directory holds one snapshot and an empty journal after it
     [snapshot] = tmp_path.glob("snapshot-*.snap")
@@ -122,9 +127,7 @@ def test_a_polite_stop_leaves_a_snapshot_to_start_from(tmp_path: Path) -> None:
 
 def test_a_torn_last_write_was_never_acknowledged_and_is_dropped(tmp_path: Path) -> None:
     # Given an office written, the server killed while appending one more record
-    first = DurableAws.start(tmp_path)
-    write_an_office(first)
-    first.kill()
+    office_left_in(tmp_path, "killed")
     with journal(tmp_path).open("ab") as torn:
         torn.write(b'0badc0de {"m":"POST","p":"/","q":"","h":{},"b":"{\\"TableName')
 
@@ -139,9 +142,7 @@ def test_a_torn_last_write_was_never_acknowledged_and_is_dropped(tmp_path: Path)
 
 def test_a_damaged_record_stops_the_start_and_changes_nothing(tmp_path: Path) -> None:
     # Given an office written, the server killed, then one journal line damaged in the middle
-    first = DurableAws.start(tmp_path)
-    write_an_office(first)
-    first.kill()
+    office_left_in(tmp_path, "killed")
     lines = journal(tmp_path).read_bytes().splitlines(keepends=True)
     lines[3] = lines[3].replace(b"BOOKING", b"BOOKINH", 1)
     journal(tmp_path).write_bytes(b"".join(lines))
@@ -172,9 +173,7 @@ def test_a_directory_written_in_another_format_is_refused(tmp_path: Path) -> Non
 
 def test_journal_files_without_a_format_marker_are_refused(tmp_path: Path) -> None:
     # Given a directory with a journal but no format marker (half copied, say)
-    first = DurableAws.start(tmp_path)
-    write_an_office(first)
-    first.kill()
+    office_left_in(tmp_path, "killed")
     (tmp_path / "FORMAT").unlink()
 
     # When the server starts on it
@@ -201,9 +200,7 @@ def test_a_directory_in_use_is_refused(tmp_path: Path) -> None:
 
 def test_fresh_starts_empty(tmp_path: Path) -> None:
     # Given an office kept in a data directory
-    first = DurableAws.start(tmp_path)
-    write_an_office(first)
-    first.stop()
+    office_left_in(tmp_path, "stopped")
 
     # When the server starts with --fresh
     second = DurableAws.start(tmp_path, "--fresh")
