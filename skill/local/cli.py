@@ -104,7 +104,11 @@ def _run(args: argparse.Namespace, embedded: Any, where: str) -> int:
     container = app.container()
     ensure_table(container.table.client, container.settings.table)
     demo = _apply_demo(container) if args.demo else None
-    server = make_server(args.host, args.port)
+    try:
+        server = make_server(args.host, args.port)
+    except OSError as error:
+        print(f"office-skill: cannot serve on {args.host}:{args.port} ({error.strerror}); try --port", file=sys.stderr)
+        return 1
     serve_in_thread(server)
     jobs = JobLoop(container, every=args.refresh_every)
     try:

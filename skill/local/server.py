@@ -194,13 +194,13 @@ class SkillServer(HTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], workers: int = WORKERS, waiting: int = WAITING) -> None:
-        super().__init__(address, SkillRequestHandler)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skill-worker")
         self._refusals = ThreadPoolExecutor(max_workers=2, thread_name_prefix="skill-refusal")
         self._workers = workers
         self._admitted = threading.BoundedSemaphore(workers + waiting)
         self._count_lock = threading.Lock()
         self._in_flight = 0
+        super().__init__(address, SkillRequestHandler)  # binds: a port in use raises OSError here
 
     def crowded(self) -> bool:
         """More connections are in than workers to serve them."""

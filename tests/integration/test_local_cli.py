@@ -165,6 +165,9 @@ def test_make_run_twice_keeps_the_booking_made_in_the_first(tmp_path: Path) -> N
     # Then the demo is not applied over the office, and the booking is still there
     assert "demo office: not applied again, the table already holds an office" in second.lines
     assert room[1].lower() in booked_rooms(second)
+    # And the console now speaks for another room, free now, and says the booked one is busy
+    hint = second.wait_for("This console is the Echo in")
+    assert not hint.startswith(f"This console is the Echo in {room[1]},") and room[1] in hint and "busy now" in hint
     assert second.process.stdin is not None
     second.process.stdin.close()
     second.rest()
