@@ -64,6 +64,7 @@ _DUMPED = frozenset(
         "ExecuteTransaction",
     }
 )
+_DYNAMODB = "DynamoDB_20120810."  # the JSON protocol's target prefix (its streams API has another)
 _KEPT_HEADERS = ("Content-Type", "Content-Encoding", "Host", "X-Amz-Target", "X-Moto-Account-Id", "Authorization")
 _SCOPE = re.compile(r"Credential=[^/,\s]*/(?P<date>[^/]*)/(?P<region>[^/]*)/(?P<service>[^/]*)/")
 
@@ -83,11 +84,6 @@ class Request:
     query: str
     headers: dict[str, str]
     body: bytes
-
-    @property
-    def service(self) -> str:
-        scope = _SCOPE.search(self.headers.get("Authorization", ""))
-        return scope.group("service") if scope else ""
 
     @property
     def operation(self) -> str | None:
@@ -111,23 +107,14 @@ class Request:
     @property
     def dumped(self) -> bool:
         """A DynamoDB write whose effect a snapshot's dump of the tables already holds."""
-        return self.service == "dynamodb" and self.operation in _DUMPED
+        return self.headers.get("X-Amz-Target", "").startswith(_DYNAMODB) and self.operation in _DUMPED
 
     @classmethod
     def from_environ(cls, environ: dict[str, Any], body: bytes) -> Request:
-        headers = {}
-        for name in _KEPT_HEADERS:
-            key = "CONTENT_TYPE" if name == "Content-Type" else "HTTP_" + name.upper().replace("-", "_")
-            if environ.get(key):
-                headers[name] = str(environ[key])
+        headers = {name: str(environ[_key(name)]) for name in _KEPT_HEADERS if environ.get(_key(name))}
         if "Authorization" in headers:  # the scope routes the request; the key id and signature are no one's business
             scope = _SCOPE.search(headers["Authorization"])
-            headers["Authorization"] = (
-                f"AWS4-HMAC-SHA256 Credential=local/{scope['date']}/{scope['region']}/{scope['service']}/aws4_request, "
-                "SignedHeaders=host, Signature=0"
-                if scope
-                else ""
-            )
+            headers["Authorization"] = _authorization(scope["date"], scope["region"], scope["service"]) if scope else ""
         return cls(
             str(environ.get("REQUEST_METHOD", "GET")),
             str(environ.get("PATH_INFO", "/")),
@@ -147,8 +134,7 @@ class Request:
                 "Content-Type": "application/x-amz-json-1.0",
                 "X-Amz-Target": target,
                 "X-Moto-Account-Id": account,
-                "Authorization": f"AWS4-HMAC-SHA256 Credential=local/20000101/{region}/{service}/aws4_request, "
-                "SignedHeaders=host, Signature=0",
+                "Authorization": _authorization("20000101", region, service),
             },
             json.dumps(payload, separators=(",", ":")).encode(),
         )
@@ -185,8 +171,18 @@ class Request:
             "wsgi.run_once": False,
         }
         for name, value in self.headers.items():
-            environ["CONTENT_TYPE" if name == "Content-Type" else "HTTP_" + name.upper().replace("-", "_")] = value
+            environ[_key(name)] = value
         return environ
+
+
+def _key(header: str) -> str:
+    """A header's name in a WSGI environ."""
+    return "CONTENT_TYPE" if header == "Content-Type" else "HTTP_" + header.upper().replace("-", "_")
+
+
+def _authorization(date: str, region: str, service: str) -> str:
+    """A SigV4 header that routes a request (moto reads the scope) and proves nothing."""
+    return f"AWS4-HMAC-SHA256 Credential=local/{date}/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
 
 
 def call(app: WsgiApp, request: Request) -> tuple[int, bytes]:
@@ -220,6 +216,9 @@ def _run(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, st
 def _line(doc: dict[str, Any]) -> bytes:
     payload = json.dumps(doc, separators=(",", ":")).encode()
     return b"%08x %s\n" % (zlib.crc32(payload), payload)
+
+
+_AFRESH = "Keep a copy of {dir} if it matters, then start afresh with --fresh (or choose another --data-dir)."
 
 
 class _Damaged(Exception):
@@ -264,10 +263,8 @@ def _read(path: Path, *, tail_may_be_torn: bool) -> Iterator[dict[str, Any]]:
 
 
 def _damaged(path: Path, number: int) -> str:
-    return (
-        f"{path}: line {number} is damaged, so what follows it cannot be trusted. Nothing was changed. "
-        f"Keep a copy of {path.parent} for inspection, then start afresh with --fresh "
-        "(or point --data-dir at another directory)."
+    return f"{path}: line {number} is damaged, so what follows it cannot be trusted. Nothing was changed. " + (
+        _AFRESH.format(dir=path.parent)
     )
 
 
@@ -294,9 +291,6 @@ def _check_header(path: Path, doc: dict[str, Any] | None, kind: str) -> None:
         raise DataDirError(f"{path} does not start as a {kind} should. " + _AFRESH.format(dir=path.parent))
     if doc.get("format") != FORMAT_VERSION:
         raise DataDirError(_other_version(path.parent, doc.get("format"), doc.get("written_by")))
-
-
-_AFRESH = "Keep a copy of {dir} if it matters, then start afresh with --fresh (or choose another --data-dir)."
 
 
 def _other_version(directory: Path, version: Any, written_by: Any = None) -> str:
@@ -649,7 +643,7 @@ def dynamodb_dump(app: WsgiApp) -> list[Request]:
             for table in list(backend.tables.values()):
 
                 def api(operation: str, payload: dict[str, Any], region: str = region, account: str = account) -> Any:
-                    return Request.api_call("dynamodb", f"DynamoDB_20120810.{operation}", region, account, payload)
+                    return Request.api_call("dynamodb", _DYNAMODB + operation, region, account, payload)
 
                 described = _answer(app, api("DescribeTable", {"TableName": table.name}))["Table"]
                 create = create_table_request(described)
