@@ -8,7 +8,7 @@ E2E := tests/e2e
 OFFICE_DATA ?= .office-data
 RUN_ARGS ?=
 
-.PHONY: run test lint check-template skill-package audit bench lambda-python install node clean
+.PHONY: run test lint models check-template skill-package audit bench lambda-python install node clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check skill tests bench
 	$(BIN)/ruff format --check skill tests bench
 	$(BIN)/mypy
+
+# The interaction models' samples from interaction_models/grammar/ (tests/unit/test_grammar.py checks them).
+models: $(VENV)/.local-installed
+	$(BIN)/office-skill models
 
 # infra/template.yaml transformed offline (aws-sam-translator), linted (cfn-lint), least-privilege rules.
 check-template: $(VENV)/.dev-installed

@@ -20,7 +20,7 @@ from typing import Any
 from bench import cold, contention, local, office, package, refresh, warm
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-HEAVY_NOTE = "icalendar, recurring_ical_events, phonenumbers, rapidfuzz, aws_xray_sdk"
+HEAVY_NOTE = "icalendar, recurring_ical_events, phonenumbers, rapidfuzz, aws_xray_sdk, pykakasi"
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:

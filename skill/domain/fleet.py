@@ -7,6 +7,7 @@ so `export` round-trips through `apply` and storage needs no second mapping.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -34,6 +35,8 @@ PHONE_TYPE_SYNONYMS = {"cell": "mobile", "cellphone": "mobile", "work": "office"
 SHARED_MAY_CALL = ("employees", "contacts", "numbers")
 CHANNELS = ("email", "sms", "webhook")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A name's reading: hiragana or katakana, the long-vowel mark, the middle dot and spaces.
+READING_RE = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fb\u30fc ]{1,100}")
 
 T = TypeVar("T")
 
@@ -98,6 +101,7 @@ def user_to_doc(user: User) -> dict[str, Any]:
         {
             "id": user.id,
             "name": user.name,
+            "reading": user.reading,
             "aliases": list(user.aliases),
             "email": user.email,
             "phones": dict(user.phones),
@@ -112,7 +116,13 @@ def user_to_doc(user: User) -> dict[str, Any]:
 
 def contact_to_doc(contact: Contact) -> dict[str, Any]:
     return _drop_empty(
-        {"id": contact.id, "name": contact.name, "aliases": list(contact.aliases), "phones": dict(contact.phones)}
+        {
+            "id": contact.id,
+            "name": contact.name,
+            "reading": contact.reading,
+            "aliases": list(contact.aliases),
+            "phones": dict(contact.phones),
+        }
     )
 
 
@@ -215,6 +225,17 @@ class _Reader:
                 out.append(str(value).strip())
         return tuple(out)
 
+    def reading(self, doc: Mapping[str, Any], path: str) -> str | None:
+        """The optional kana reading of a name, width-folded with single spaces."""
+        value = self.string(doc, "reading", path)
+        if value is None:
+            return None
+        reading = " ".join(unicodedata.normalize("NFKC", value).split())
+        if not READING_RE.fullmatch(reading):
+            self.fail(f"{path}.reading", f"expected the name as said, in hiragana or katakana, got {value!r}")
+            return None
+        return reading
+
     def ident(self, doc: Mapping[str, Any], path: str) -> str | None:
         value = self.string(doc, "id", path, required=True)
         if value is not None and not ID_RE.match(value):
@@ -307,6 +328,7 @@ DEVICE_FIELDS = ("id", "kind", "room", "user", "skill_group")
 USER_FIELDS = (
     "id",
     "name",
+    "reading",
     "aliases",
     "email",
     "phones",
@@ -316,7 +338,7 @@ USER_FIELDS = (
     "delegate",
     "notify",
 )
-CONTACT_FIELDS = ("id", "name", "aliases", "phones")
+CONTACT_FIELDS = ("id", "name", "reading", "aliases", "phones")
 CALLING_FIELDS = ("shared_may_call", "blocked_prefixes")
 TOP_FIELDS = ("site", "rooms", "skill_groups", "devices", "users", "contacts", "calling")
 
@@ -450,6 +472,7 @@ def _read_user(r: _Reader, doc: Mapping[str, Any], path: str) -> User | None:
     user = User(
         id=user_id or "",
         name=name or "",
+        reading=r.reading(doc, path),
         aliases=r.strings(doc, "aliases", path),
         email=email,
         phones=r.phones(doc, path),
@@ -470,7 +493,13 @@ def _read_contact(r: _Reader, doc: Mapping[str, Any], path: str) -> Contact | No
     phones = r.phones(doc, path)
     if not phones and len(r.problems) == problems_before:
         r.fail(f"{path}.phones", "a contact needs at least one phone number")
-    contact = Contact(id=contact_id or "", name=name or "", aliases=r.strings(doc, "aliases", path), phones=phones)
+    contact = Contact(
+        id=contact_id or "",
+        name=name or "",
+        reading=r.reading(doc, path),
+        aliases=r.strings(doc, "aliases", path),
+        phones=phones,
+    )
     return contact if contact_id and name else None
 
 
@@ -606,6 +635,7 @@ def user_from_doc(doc: Mapping[str, Any]) -> User:
     return User(
         id=doc["id"],
         name=doc["name"],
+        reading=doc.get("reading"),
         aliases=tuple(doc.get("aliases") or ()),
         email=doc.get("email"),
         phones=dict(doc.get("phones") or {}),
@@ -654,7 +684,11 @@ def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Flee
 
 def contact_from_doc(doc: Mapping[str, Any]) -> Contact:
     return Contact(
-        id=doc["id"], name=doc["name"], aliases=tuple(doc.get("aliases") or ()), phones=dict(doc.get("phones") or {})
+        id=doc["id"],
+        name=doc["name"],
+        reading=doc.get("reading"),
+        aliases=tuple(doc.get("aliases") or ()),
+        phones=dict(doc.get("phones") or {}),
     )
 
 

@@ -97,6 +97,7 @@ class User:
     delegate: str | None = None
     notify: tuple[NotifyTarget, ...] = ()
     aliases: tuple[str, ...] = ()
+    reading: str | None = None  # the name as said, in kana, when it is written otherwise
 
     @property
     def first_name(self) -> str:
@@ -109,6 +110,7 @@ class Contact:
     name: str
     phones: Mapping[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    reading: str | None = None  # the name as said, in kana, when it is written otherwise
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,12 @@ def _chat(args: argparse.Namespace) -> int:
     )
 
 
+def _models(args: argparse.Namespace) -> int:
+    from skill.local.grammar import update_models
+
+    return update_models(args.locales, check=args.check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="office-skill", description="The office assistant skill, run locally.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -239,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--locale", default="en-US")
     chat.add_argument("--say", default=None, metavar="UTTERANCE", help="answer this once and exit")
     chat.set_defaults(func=_chat)
+    models = sub.add_parser("models", help="write the interaction models' samples from interaction_models/grammar/")
+    models.add_argument("locales", nargs="*", metavar="LOCALE", help="default: every locale with a grammar")
+    models.add_argument("--check", action="store_true", help="only tell whether the models are up to date (exit 1)")
+    models.set_defaults(func=_models)
     return parser
 
 

@@ -123,10 +123,18 @@ def directory(fleet: Fleet) -> dict[str, Party]:
     """Employees, contacts and (when the site names one) reception, by directory entry id."""
     parties: dict[str, Party] = {}
     for user in fleet.users:
-        entry = DirectoryEntry(id=f"user:{user.id}", name=user.name, aliases=user.aliases, kind="employee")
+        entry = DirectoryEntry(
+            id=f"user:{user.id}", name=user.name, aliases=user.aliases, kind="employee", reading=user.reading
+        )
         parties[entry.id] = Party(entry, entry.id, "employees", user.phones)
     for contact in fleet.contacts:
-        entry = DirectoryEntry(id=f"contact:{contact.id}", name=contact.name, aliases=contact.aliases, kind="contact")
+        entry = DirectoryEntry(
+            id=f"contact:{contact.id}",
+            name=contact.name,
+            aliases=contact.aliases,
+            kind="contact",
+            reading=contact.reading,
+        )
         parties[entry.id] = Party(entry, entry.id, "contacts", contact.phones)
     desk = fleet.site.reception
     target = parties.get(f"user:{desk}") or parties.get(f"contact:{desk}") if desk else None

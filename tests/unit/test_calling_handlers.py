@@ -14,19 +14,29 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from skill.bootstrap import Container
 from skill.domain import fleet as codec
 from skill.domain.calls import CallStatus
-from skill.domain.model import BusyInterval, CallingPolicy, User
+from skill.domain.model import BusyInterval, CallingPolicy, Fleet, User
 from skill.local.envelopes import intent_request
-from skill.local.nlu import SlotValue
+from skill.local.nlu import SlotValue, load_model
+from skill.services.fleet import apply_plan, plan
 
 APP = "amzn1.ask.skill.office-assistant-local"
 ROOM = {"application_id": APP, "device_id": "amzn1.ask.device.TESTROOM", "user_id": "amzn1.ask.account.TESTUSER"}
 DESK = {"application_id": APP, "device_id": "amzn1.ask.device.TESTDESK", "user_id": "amzn1.ask.account.TESTALICE"}
 ROOM_PHONE = "+81312340005"
 INVITES = Path(__file__).resolve().parents[1] / "fixtures" / "invites"
+JAPANESE_NAMES = Path(__file__).resolve().parents[1] / "fixtures" / "fleets" / "japanese-names.yaml"
+JA_MODEL = Path(__file__).resolve().parents[2] / "interaction_models" / "custom" / "ja-JP.json"
+TOKYO_ROOM = {
+    "application_id": APP,
+    "device_id": "amzn1.ask.device.TOKYOROOM",
+    "user_id": "amzn1.ask.account.TESTUSER",
+    "locale": "ja-JP",
+}
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -109,6 +119,44 @@ def test_two_close_names_are_asked_back_and_the_answer_picks_one(alexa: Invoke, 
     assert directive(picked)["type"] == "Dialog.ConfirmIntent"
     assert "Call Alice Chen's office phone?" in speech(picked)
     assert picked["sessionAttributes"]["calling"]["callee"] == "user:alice-chen"
+
+
+@pytest.fixture
+def japanese_office(container: Container) -> Fleet:
+    """The test office replaced by tests/fixtures/fleets/japanese-names.yaml, which has no alias at all."""
+    office = codec.parse_fleet(yaml.safe_load(JAPANESE_NAMES.read_text(encoding="utf-8")))
+    apply_plan(plan(office, container.fleet, prune=True), container.fleet)
+    return office
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("たなかさんに電話して", "Alice Tanaka"),
+        ("やまださんに電話して", "Bob Yamada"),
+        ("タナカさんに電話して", "Alice Tanaka"),
+        ("ヤマダさんに電話して", "Bob Yamada"),
+        ("田中さんに電話して", "Alice Tanaka"),
+        ("山田さんに電話をかけて", "Bob Yamada"),
+        ("さとうさんに電話して", "佐藤 健"),
+        ("アリスさんに電話して", "Alice Suzuki"),
+        ("アクメにつないで", "Acme Support"),
+    ],
+)
+def test_a_name_said_in_kana_or_kanji_reaches_the_person_without_aliases(
+    alexa: Invoke, japanese_office: Fleet, said: str, meant: str
+) -> None:
+    # Given a Japanese office whose people have no aliases
+    assert not any(person.aliases for person in (*japanese_office.users, *japanese_office.contacts))
+
+    # When the words are matched by the ja-JP model and sent as Alexa sends them, from the room
+    heard = load_model(JA_MODEL).match(said)
+    asked = alexa(intent_request(heard.intent, heard.slots, **TOKYO_ROOM))
+
+    # Then the person meant is the one the skill asks to confirm calling
+    assert heard.intent == "CallContactIntent"
+    assert directive(asked)["type"] == "Dialog.ConfirmIntent"
+    assert f"{meant}さんの" in speech(asked)
 
 
 def test_a_denied_call_changes_nothing(alexa: Invoke, container: Container) -> None:

@@ -34,9 +34,9 @@ OFFICE: dict[str, Any] = {
             "delegate": "bob",
             "notify": [{"email": "alice@example.com"}, {"sms": "090-1234-5678"}],
         },
-        {"id": "bob", "name": "Bob Suzuki"},
+        {"id": "bob", "name": "Bob Suzuki", "reading": "すずき ぼぶ"},
     ],
-    "contacts": [{"id": "acme", "name": "Acme", "phones": {"office": "+1 206 555 0100"}}],
+    "contacts": [{"id": "acme", "name": "Acme", "reading": "アクメ", "phones": {"office": "+1 206 555 0100"}}],
     "calling": {"shared_may_call": ["employees"], "blocked_prefixes": ["+1900"]},
 }
 
@@ -96,6 +96,20 @@ def test_a_document_round_trips_through_fleet_to_doc() -> None:
     assert again == fleet
 
 
+def test_a_reading_is_kept_in_kana_as_written_with_widths_and_spaces_folded() -> None:
+    # Given readings in full-width and half-width kana, with a full-width space
+    doc = edit("users.0.reading", "ﾀﾅｶ\u3000ｱﾘｽ")
+    doc["users"][1]["reading"] = "  すずき   ぼぶ "
+
+    # When the file is parsed
+    fleet = parse_fleet(doc)
+
+    # Then each reading is kept as kana, in one width, one space between parts; a contact keeps its own
+    assert [user.reading for user in fleet.users] == ["タナカ アリス", "すずき ぼぶ"]
+    assert fleet.contacts[0].reading == "アクメ"
+    assert fleet_to_doc(fleet)["users"][1]["reading"] == "すずき ぼぶ"
+
+
 def edit(path: str, value: Any) -> dict[str, Any]:
     """office() with the value at a dotted path (list indexes as numbers) replaced."""
     doc = office()
@@ -139,6 +153,10 @@ def edit(path: str, value: Any) -> dict[str, Any]:
         ("users.0.notify", [{"pager": "123"}], "users[0].notify[0].pager: unknown channel"),
         ("users.0.notify", [{"webhook": "hooks.example.com"}], "users[0].notify[0].webhook: expected an http(s) URL"),
         ("users.1.alexa_person_ids", ["amzn1.ask.person.A"], "users[1].alexa_person_ids[0]: already enrolled for"),
+        ("users.1.reading", "Suzuki Bob", "users[1].reading: expected the name as said, in hiragana or katakana"),
+        ("users.1.reading", "鈴木", "users[1].reading: expected the name as said, in hiragana or katakana"),
+        ("users.1.reading", ["すずき"], "users[1].reading: expected text, got a list"),
+        ("contacts.0.reading", "あくめ!", "contacts[0].reading: expected the name as said, in hiragana or katakana"),
         ("contacts.0.phones", None, "contacts[0].phones: a contact needs at least one phone number"),
         ("contacts.0.phones", {}, "contacts[0].phones: a contact needs at least one phone number"),
         ("calling.shared_may_call", ["everyone"], "calling.shared_may_call[0]: expected one of"),

@@ -93,6 +93,20 @@ def test_a_clear_host_checks_the_visitor_in_with_one_stored_visit():
     ]
 
 
+def test_a_host_named_in_kana_is_found_through_the_employees_readings():
+    # Given employees from the fleet, one with a kana reading, none with an alias
+    users = [User("atanaka", "Alice Tanaka"), User("ksato", "東海林 健", reading="しょうじ けん")]
+    directory = reception.employee_directory(users)
+
+    # When visitors name their hosts as Alexa hears them in Japanese
+    store = MemoryVisits()
+    tanaka = reception.check_in(LOBBY, "佐藤", "たなか", None, directory, [], NOW, "req-1", store)
+    shoji = reception.check_in(LOBBY, "鈴木", "しょうじ", None, directory, [], NOW, "req-2", store)
+
+    # Then each visit is for the host meant
+    assert [outcome.host.id for outcome in (tanaka, shoji) if outcome.host] == ["atanaka", "ksato"]
+
+
 def test_an_ambiguous_host_offers_two_names_and_writes_nothing():
     store = MemoryVisits()
     outcome = reception.check_in(LOBBY, "Ken Sato", "Alice", None, DIRECTORY, [], NOW, "req-1", store)
