@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 E2E := tests/e2e
+# Where `make run` keeps the office (ignored by git): `make run OFFICE_DATA=elsewhere`; start afresh with
+# `make run RUN_ARGS=--fresh` (or remove the directory). RUN_ARGS go to `office-skill serve`.
+OFFICE_DATA ?= .office-data
+RUN_ARGS ?=
 
 .PHONY: run test lint models check-template skill-package audit bench lambda-python install node clean
 
@@ -26,7 +30,7 @@ install: $(VENV)/.dev-installed
 node: $(E2E)/node_modules/.installed
 
 run: $(VENV)/.local-installed
-	$(BIN)/office-skill serve --demo --console
+	$(BIN)/office-skill serve --demo --console --data-dir $(OFFICE_DATA) $(RUN_ARGS)
 
 test: $(VENV)/.dev-installed node
 	$(BIN)/pytest -q -p no:cacheprovider

@@ -1,4 +1,8 @@
-"""The background jobs that run on EventBridge schedules (and a DynamoDB Stream) in AWS, run here on a timer."""
+"""The background jobs that run on EventBridge schedules (and a DynamoDB Stream) in AWS, run here on timers.
+
+Host notifications have a loop of their own, every `NOTIFY_EVERY` seconds: a visitor's host hears
+within moments, however long a calendar refresh takes and whatever `--refresh-every` says.
+"""
 
 from __future__ import annotations
 
@@ -12,44 +16,60 @@ if TYPE_CHECKING:
     from skill.bootstrap import Container
 
 Job = Callable[["Container"], object]
+NOTIFY_EVERY = 2.0
 
 
 def scheduled_jobs() -> list[tuple[str, Job]]:
     """Every job with its name, in the order one round runs them."""
     from skill.services.calendars import refresh_all
-    from skill.services.reception import auto_check_out_job, outbox_job
+    from skill.services.reception import auto_check_out_job
     from skill.services.rooms import release_job
 
     return [
         ("calendar refresh", refresh_all),
-        ("host notifications", outbox_job),
         ("visitor auto check-out", auto_check_out_job),
         ("no-show release", release_job),
     ]
 
 
 class JobLoop:
-    def __init__(self, container: Container, every: float) -> None:
+    def __init__(self, container: Container, every: float, notify_every: float = NOTIFY_EVERY) -> None:
         self.container = container
         self.every = every
+        self.notify_every = min(every, notify_every)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="jobs", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name="jobs", daemon=True),
+            threading.Thread(target=self._notify, name="outbox", daemon=True),
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def run_once(self) -> None:
         for name, job in scheduled_jobs():
-            try:
-                job(self.container)
-            except Exception:
-                logger.exception("job failed", extra={"job": name})
+            self._run_job(name, job)
+
+    def _run_job(self, name: str, job: Job) -> None:
+        try:
+            job(self.container)
+        except Exception:
+            logger.exception("job failed", extra={"job": name})
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.run_once()
             self._stop.wait(self.every)
+
+    def _notify(self) -> None:
+        from skill.services.reception import outbox_job
+
+        while not self._stop.is_set():
+            self._run_job("host notifications", outbox_job)
+            self._stop.wait(self.notify_every)
