@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 E2E := tests/e2e
+# Where `make run` keeps the office (ignored by git): `make run OFFICE_DATA=elsewhere`; start afresh with
+# `make run RUN_ARGS=--fresh` (or remove the directory). RUN_ARGS go to `office-skill serve`.
+OFFICE_DATA ?= .office-data
+RUN_ARGS ?=
 
-.PHONY: run test lint check-template skill-package audit bench lambda-python install node clean
+.PHONY: run test lint models check-template skill-package audit bench lambda-python install node clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +30,7 @@ install: $(VENV)/.dev-installed
 node: $(E2E)/node_modules/.installed
 
 run: $(VENV)/.local-installed
-	$(BIN)/office-skill serve --demo --console
+	$(BIN)/office-skill serve --demo --console --data-dir $(OFFICE_DATA) $(RUN_ARGS)
 
 test: $(VENV)/.dev-installed node
 	$(BIN)/pytest -q -p no:cacheprovider
@@ -37,9 +41,14 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check skill tests bench
 	$(BIN)/mypy
 
-# infra/template.yaml transformed offline (aws-sam-translator), linted (cfn-lint), least-privilege rules.
+# The interaction models' samples from interaction_models/grammar/ (tests/unit/test_grammar.py checks them).
+models: $(VENV)/.local-installed
+	$(BIN)/office-skill models
+
+# infra/template.yaml transformed offline (aws-sam-translator), linted (cfn-lint), least-privilege rules, and
+# every function's code run under its own policy (tests/integration/test_iam.py).
 check-template: $(VENV)/.dev-installed
-	$(BIN)/pytest -q -p no:cacheprovider tests/integration/test_template.py
+	$(BIN)/pytest -q -p no:cacheprovider tests/integration/test_template.py tests/integration/test_iam.py
 
 # The interaction models into the ASK CLI project (`ask deploy` publishes skill-package/).
 skill-package:

@@ -1,5 +1,6 @@
-"""`python -m bench [cold] [warm] [contention] [refresh] [package]`: run the benchmarks (all by default)
-against one moto server and write their tables into bench/results.md, keeping the sections not run."""
+"""`python -m bench [cold] [warm] [contention] [refresh] [package] [burst] [datadir] [backup]`: run the
+benchmarks (all by default) against one moto server (the local ones start their own servers) and write their
+tables into bench/results.md, keeping the sections not run."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from bench import cold, contention, office, package, refresh, warm
+from bench import cold, contention, local, office, package, refresh, warm
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-HEAVY_NOTE = "icalendar, recurring_ical_events, phonenumbers, rapidfuzz, aws_xray_sdk"
+HEAVY_NOTE = "icalendar, recurring_ical_events, phonenumbers, rapidfuzz, aws_xray_sdk, pykakasi"
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -179,7 +180,10 @@ def render_refresh(r: dict[str, Any]) -> str:
         head + "\n\n" + cases + f"\n\nFull refresh peak memory {r['refresh_peak_mib']} MiB; refresh outside DynamoDB "
         f"{r['refresh_without_dynamodb_s']} s = {r['refresh_ratio']}× bare parsing. The DynamoDB time is "
         "moto's (it copies the table for every transaction), not DynamoDB's. The one write of an unchanged "
-        "feed is its feed-state item (last success time)."
+        "feed is its feed-state item (last success time).\n\n"
+        f"The {r['poison_bytes']}-byte feed whose one event repeats every second since the day before the window "
+        f"is refused ({r['poison_reason']}) in {r['poison_s']} s with a peak of {r['poison_peak_mib']} MiB "
+        "(median of the runs; counted while the rule is expanded, 50,000 occurrences at most)."
     )
 
 
@@ -200,6 +204,79 @@ def render_package(r: dict[str, Any]) -> str:
     )
 
 
+def render_burst(r: dict[str, Any]) -> str:
+    return (
+        f"{r['n']} BookRoomIntent envelopes for one demo room from {r['clients']} clients at once, each client on one "
+        "kept-alive connection, against `office-skill serve --demo` (its embedded server in the same process); "
+        "latency per request as the client sees it. One booking wins; the others hear that the room is taken.\n\n"
+        + table(
+            ["requests", "clients", "answered with an envelope", "statuses", "p50 ms", "p99 ms", "whole burst s"],
+            [
+                [
+                    r["n"],
+                    r["clients"],
+                    r["answered_with_envelope"],
+                    json.dumps(r["statuses"]),
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["seconds"],
+                ]
+            ],
+        )
+    )
+
+
+def render_datadir(r: dict[str, Any]) -> str:
+    return (
+        f"The embedded server on a data directory holding {r['items']:,} items (fleet-entry sized; snapshot "
+        f"{r['snapshot_mib']} MiB). Start-up is from spawning the process to serving (Python imports included). "
+        f"After `kill -9` the start replays the snapshot and a journal of {r['journal_records']:,} PutItems, the "
+        "longest a start can meet (one more and a snapshot is taken). Target: start-up under 10 s.\n\n"
+        + table(
+            ["start from", "s"],
+            [
+                ["the snapshot (after a polite stop)", r["start_from_snapshot_s"]],
+                [f"the snapshot and {r['journal_records']:,} journal records (after kill -9)", r["start_after_kill_s"]],
+            ],
+        )
+        + f"\n\nItems found after the kill: {r['items_after_kill']:,}. Polite stop (its snapshot): "
+        f"{r['polite_stop_s']} s.\n\n"
+        + table(
+            ["PutItem", "p50 ms", "p99 ms"],
+            [
+                ["journaled and fsynced (--data-dir)", r["put_p50_ms_journaled"], r["put_p99_ms_journaled"]],
+                ["in memory", r["put_p50_ms_in_memory"], r["put_p99_ms_in_memory"]],
+            ],
+        )
+    )
+
+
+def render_backup(r: dict[str, Any]) -> str:
+    return (
+        "A generated fleet (the bench fleet plus rooms with two devices each and people) applied through the "
+        "fleet service (one transaction per entity today) with production client settings, then "
+        f"{r['bookings']} concurrent bookings of one room in that table (16 threads), on moto's server in its "
+        "own process: with moto's own transaction backup (a copy of every table a transaction names, its "
+        "stream records included) and with the backup of the touched items only (`skill/local/transactions.py`). "
+        "moto's own is not run on the largest fleet.\n\n"
+        + table(
+            ["backup", "entities", "apply", "booking p50 ms", "booking p99 ms", "bookings/s", "exactly one winner"],
+            [
+                [
+                    x["backup"],
+                    x["entities"],
+                    x["apply"],
+                    x.get("booking_p50_ms"),
+                    x.get("booking_p99_ms"),
+                    x.get("bookings_per_s"),
+                    x.get("exactly_one_winner"),
+                ]
+                for x in r["rows"]
+            ],
+        )
+    )
+
+
 def run_cold(n: int, endpoint: str) -> dict[str, Any]:
     return cold.run_modes(n, endpoint)
 
@@ -215,6 +292,14 @@ BENCHMARKS: dict[str, tuple[str, Callable[[int, str], dict[str, Any]], Callable[
     ),
     "refresh": ("Calendar refresh of a 2,000-event feed", lambda n, e: refresh.run(n, e), render_refresh, 3),
     "package": ("Package size of the skill function", lambda n, e: package.run(n), render_package, 1),
+    "burst": ("Burst: bookings from 25 clients at office-skill serve", lambda n, e: local.burst(n), render_burst, 50),
+    "datadir": ("Data directory: start-up and write cost", lambda n, e: local.datadir(n), render_datadir, 10_000),
+    "backup": (
+        "Transactions in the embedded server: what backing up only the touched items buys",
+        lambda n, e: local.backup(bookings=n),
+        render_backup,
+        50,
+    ),
 }
 
 

@@ -14,7 +14,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
-HEAVY = ("icalendar", "recurring_ical_events", "phonenumbers", "rapidfuzz", "aws_xray_sdk")
+HEAVY = ("icalendar", "recurring_ical_events", "phonenumbers", "rapidfuzz", "aws_xray_sdk", "pykakasi")
 
 
 def _skill(event: dict[str, object]) -> None:

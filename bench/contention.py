@@ -11,15 +11,16 @@ from bench import office
 from bench.stats import ms, percentile
 
 
-def run(n: int = 50, endpoint: str | None = None, workers: int = 16) -> dict[str, Any]:
-    """`n` bookings of the same room and quarter hour from a thread pool: throughput, p99, winners."""
+def run(n: int = 50, endpoint: str | None = None, workers: int = 16, table: str | None = None) -> dict[str, Any]:
+    """`n` bookings of the same room and quarter hour from a thread pool: throughput, p99, winners; in the
+    bench office, or in `table` (which has the bench fleet's room)."""
     if endpoint is None:
         with office.aws() as local:
             return run(n, local, workers)
     from skill.domain.errors import RoomTakenError
     from skill.domain.model import Booking, BookingStatus
 
-    table = office.create_office(endpoint)
+    table = table or office.create_office(endpoint)
     container, counter = office.container(endpoint, table)
     start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=1, minute=0, second=0, microsecond=0)
 

@@ -1,4 +1,4 @@
-"""The benchmark calendar feed, built in code: 2,000 events in 3 time zones.
+"""The benchmark calendar feeds, built in code: 2,000 events in 3 time zones, and a poisonous one.
 
 200 weekly series (each with an excluded date and a moved instance, every tenth with a cancelled one)
 and 1,600 single meetings spread around today; some transparent, some private.
@@ -78,3 +78,21 @@ def restamp(feed: bytes, when: datetime) -> bytes:
     import re
 
     return re.sub(rb"DTSTAMP:\d{8}T\d{6}Z", b"DTSTAMP:" + when.strftime("%Y%m%dT%H%M%SZ").encode(), feed)
+
+
+def poisonous_feed(start: datetime) -> bytes:
+    """529 bytes whose one event repeats every second from `start`: FREQ=HOURLY, every minute, every second."""
+    every = ",".join(str(n) for n in range(60))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//xyz//EN",
+        "BEGIN:VEVENT",
+        "UID:poison",
+        f"DTSTART:{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        f"DTEND:{start.astimezone(UTC) + timedelta(seconds=1):%Y%m%dT%H%M%SZ}",
+        f"RRULE:FREQ=HOURLY;BYMINUTE={every};BYSECOND={every}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()

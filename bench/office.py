@@ -123,8 +123,8 @@ def new_client(endpoint: str, read_timeout: float | None = None) -> DynamoDBClie
     return patient
 
 
-def create_office(endpoint: str) -> str:
-    """A fresh table holding the bench fleet; returns its name."""
+def create_office(endpoint: str, fleet: dict[str, Any] | None = None) -> str:
+    """A fresh table holding `fleet` (the bench fleet by default); returns its name."""
     from skill.adapters.dynamodb.schema import ensure_table
     from skill.bootstrap import Services, build
     from skill.config import Settings
@@ -133,14 +133,15 @@ def create_office(endpoint: str) -> str:
     client = new_client(endpoint)
     name = "bench-" + uuid.uuid4().hex[:8]
     ensure_table(client, name)
-    fleet = Services(build(Settings(skill_id=SKILL_ID, table=name), dynamodb_client=client)).fleet
-    fleet.apply(fleet.plan(codec.parse_fleet(FLEET), prune=False))
+    admin = Services(build(Settings(skill_id=SKILL_ID, table=name), dynamodb_client=client)).fleet
+    admin.apply(admin.plan(codec.parse_fleet(fleet or FLEET), prune=False))
     return name
 
 
 @contextmanager
-def aws() -> Iterator[str]:
-    """moto's server on loopback, in its own process, for the duration of a benchmark; yields its endpoint."""
+def aws(*options: str) -> Iterator[str]:
+    """moto's server on loopback, in its own process, for the duration of a benchmark; yields its endpoint.
+    `options` go to `python -m bench.server`."""
     import subprocess
     import sys
     from pathlib import Path
@@ -150,7 +151,7 @@ def aws() -> Iterator[str]:
     set_dummy_credentials()
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.server", str(port)],
+        [sys.executable, "-m", "bench.server", str(port), *options],
         cwd=Path(__file__).resolve().parents[1],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -8,12 +8,13 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from bench import office
-from bench.feed import build_feed, restamp
+from bench.feed import build_feed, poisonous_feed, restamp
 from bench.stats import median, ms, ratio
 
 ETAG = '"bench-feed-1"'
@@ -79,7 +80,7 @@ def run(repeat: int = 3, endpoint: str | None = None, body: bytes | None = None)
     from icalendar import Calendar
 
     from skill.adapters.ics_fetch import fetch_feed
-    from skill.adapters.ics_parse import ParsedFeed, parse_feed
+    from skill.adapters.ics_parse import FeedParseError, ParsedFeed, parse_feed
     from skill.domain.calendar import window
     from skill.services.calendars import refresh_owner
 
@@ -94,6 +95,16 @@ def run(repeat: int = 3, endpoint: str | None = None, body: bytes | None = None)
         parsed.append(result)
         return result
 
+    poison = poisonous_feed(start - timedelta(days=1))
+    refused: list[str] = []
+
+    def refuse(data: bytes) -> None:
+        try:
+            parse_feed(data, default_tz=tz, start=start, end=end)
+        except FeedParseError as error:
+            refused.append(error.reason)
+
+    poison_s, poison_mib = measure(lambda: refuse(poison), repeat)
     bare_s, bare_mib = measure(lambda: Calendar.from_ical(feed), repeat)
     parse_s, parse_mib = measure(lambda: parse(feed, default_tz=tz, start=start, end=end), repeat)
     events = parsed[-1].events
@@ -114,7 +125,7 @@ def run(repeat: int = 3, endpoint: str | None = None, body: bytes | None = None)
                 feeds=container.feeds,
                 now=now,
                 lookahead_days=14,
-                fetch=fetch_feed,
+                fetch=partial(fetch_feed, egress=container.egress),
                 parse=parse,
             )
             elapsed = time.perf_counter() - started
@@ -156,4 +167,8 @@ def run(repeat: int = 3, endpoint: str | None = None, body: bytes | None = None)
         "refresh_peak_mib": round(refresh_peak / 2**20, 1),
         "refresh_without_dynamodb_s": round(beside_store, 3),
         "refresh_ratio": ratio(beside_store, bare_s),
+        "poison_bytes": len(poison),
+        "poison_reason": refused[-1] if refused else "accepted",
+        "poison_s": round(poison_s, 3),
+        "poison_peak_mib": round(poison_mib, 1),
     }

@@ -61,7 +61,10 @@ def _application_id(event: dict[str, Any]) -> Any:
 
 
 def check_envelope(event: Any, skill_id: str | None) -> None:
-    """Refuse what is not a request envelope, or is meant for another skill, before anything runs."""
+    """Refuse what is not a request envelope, or is meant for another skill, before anything runs.
+
+    Without a skill id (SKILL_ID unset or empty) every request is refused: no envelope can prove it is
+    ours."""
     if not isinstance(event, dict):
         raise EnvelopeError("the body is not a JSON object")
     request = event.get("request")
@@ -72,7 +75,9 @@ def check_envelope(event: Any, skill_id: str | None) -> None:
     for name in ("context", "session"):
         if name in event and not isinstance(event[name], dict):
             raise EnvelopeError(f"{name} must be an object")
-    if skill_id is not None and _application_id(event) != skill_id:
+    if not skill_id:
+        raise ForeignSkillError("no skill id is configured (SKILL_ID): every request is refused")
+    if _application_id(event) != skill_id:
         raise ForeignSkillError("the envelope is for another skill")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from skill.adapters.dynamodb.table import Table
     from skill.adapters.dynamodb.visits import DynamoVisitStore
     from skill.adapters.parameters import SsmParameters
+    from skill.domain.egress import EgressPolicy
     from skill.ports import ChannelSender, Clock, ContactsFile, Dialer, Erasable
     from skill.services.calendars import CalendarService
     from skill.services.calling import CallingService
@@ -59,6 +60,17 @@ class Container:
 
         client = self.dynamodb_client or aws.client("dynamodb", self.kind, region=self.settings.region)
         return Table(client, self.settings.table)
+
+    @cached_property
+    def egress(self) -> EgressPolicy:
+        """What feed fetches and webhooks may reach: loopback and files only beside a table on loopback."""
+        from skill.adapters.egress import policy_for
+
+        return policy_for(
+            self.table.client.meta.endpoint_url,
+            allow_loopback_urls=self.settings.allow_loopback_urls,
+            in_lambda=self.settings.in_lambda,
+        )
 
     @cached_property
     def fleet(self) -> DynamoFleetStore:
@@ -123,7 +135,7 @@ class Container:
 
         senders: dict[str, ChannelSender] = {
             "sms": SnsSmsSender(),
-            "webhook": ParameterAddressSender(WebhookSender(), self.parameters),
+            "webhook": ParameterAddressSender(WebhookSender(egress=self.egress), self.parameters),
         }
         if self.settings.sender_email:
             senders["email"] = SesEmailSender(self.settings.sender_email)
@@ -146,6 +158,11 @@ class Services:
         """The time by the container's clock (a test may set it)."""
         return self._container.clock.now()
 
+    @property
+    def egress(self) -> EgressPolicy:
+        """What feed and webhook URLs may reach, for the entry points that read a fleet file."""
+        return self._container.egress
+
     @cached_property
     def rooms(self) -> RoomService:
         from skill.services.rooms import RoomService
@@ -165,7 +182,7 @@ class Services:
     def call_flow(self) -> CallFlow:
         from skill.services.sma import CallFlow
 
-        return CallFlow(self._container.calls)
+        return CallFlow(self._container.calls, clock=self)
 
     @cached_property
     def reception(self) -> ReceptionService:
@@ -192,7 +209,7 @@ class Services:
             c.fleet,
             c.bookings,
             c.feeds,
-            fetch=fetch_feed,
+            fetch=partial(fetch_feed, egress=c.egress),
             parse=parse_feed,
             publish=publish_bookings,
             lookahead_days=self.settings.lookahead_days,

@@ -24,6 +24,8 @@ class Settings:
     webhook_parameter_prefix: str | None = None
     deadline_cap_ms: int = 6500  # the voice answer's budget, well inside Alexa's 8 seconds
     tracing: bool = False  # X-Ray through Powertools Tracer: off by default, it costs cold start
+    allow_loopback_urls: bool = False  # feeds and webhooks on 127.0.0.0/8 or ::1 (see skill.adapters.egress)
+    in_lambda: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, local: bool = False) -> Settings:
@@ -42,4 +44,6 @@ class Settings:
             webhook_parameter_prefix=e.get("OFFICE_WEBHOOK_PARAMETER_PREFIX"),
             deadline_cap_ms=int(e.get("OFFICE_DEADLINE_CAP_MS", "6500")),
             tracing=e.get("OFFICE_TRACING", "").lower() == "true",
+            allow_loopback_urls=e.get("OFFICE_ALLOW_LOOPBACK_URLS") == "1",
+            in_lambda=bool(e.get("AWS_LAMBDA_FUNCTION_NAME")),
         )

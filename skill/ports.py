@@ -53,6 +53,10 @@ class FleetStore(Protocol):
         self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
     ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]: ...
 
+    def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
+        """The site and one room by key, reading nothing else of the fleet."""
+        ...
+
     def docs(self, kind: str) -> dict[str, dict[str, Any]]: ...
 
     def load_fleet(self) -> Fleet: ...
@@ -99,17 +103,18 @@ class Parameters(Protocol):
 
 
 class ContactsFile(Protocol):
-    """An address book as read: the contacts, and a line per entry that could not be read."""
+    """An address book as read: the contacts, and a note per entry skipped or trimmed."""
 
     @property
     def contacts(self) -> list[Contact]: ...
     @property
-    def problems(self) -> list[str]: ...
+    def notes(self) -> list[str]: ...
 
 
 class ContactsReader(Protocol):
     def __call__(self, path: Path, country: str) -> ContactsFile:
-        """The contacts of a CSV or vCard file, numbers read in `country`; OSError when it cannot be read."""
+        """The contacts of a CSV or vCard file, numbers read in `country`; OSError when it cannot be read,
+        ImportProblems naming every bad line when any is bad."""
         ...
 
 
@@ -246,3 +251,9 @@ class FeedStateStore(Protocol):
     def record_failure(self, owner: str, reason: str) -> None: ...
 
     def feed_secret(self) -> bytes: ...
+
+    def feed_keys(self, room_id: str) -> tuple[bytes, int]:
+        """The feed secret and the room's published-feed token version."""
+        ...
+
+    def rotate_feed_token(self, room_id: str) -> int: ...

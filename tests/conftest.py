@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import Canned
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "tests" / "events"
@@ -17,6 +20,9 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
+# Feeds and webhooks in tests are HTTP servers on 127.0.0.1: the contract's loopback setting, for adapters
+# used without a container (a container beside moto's server on loopback allows loopback by itself).
+os.environ.setdefault("OFFICE_ALLOW_LOOPBACK_URLS", "1")
 
 
 @pytest.fixture(scope="session")
@@ -128,3 +134,50 @@ def log_lines():  # type: ignore[no-untyped-def]
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
     finally:
         logger.removeHandler(handler)
+
+
+@pytest.fixture(scope="session")
+def alexa_ca():  # type: ignore[no-untyped-def]
+    """The tests' own certificate authority signing Alexa requests (tests/alexa_ca.py)."""
+    from alexa_ca import AlexaCA
+
+    return AlexaCA()
+
+
+@pytest.fixture
+def canned_server() -> Iterator[Callable[[dict[str, tuple[int, dict[str, str], bytes]]], Canned]]:
+    """`canned_server({"/feed": (200, {}, b"...")})` starts a server; its `url` is `http://127.0.0.1:PORT`."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(routes: dict[str, tuple[int, dict[str, str], bytes]]) -> Canned:
+        canned = Canned(routes)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def answer(self) -> None:
+                canned.received.append((self.command, self.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                status, headers, body = canned.routes.get(self.path, (404, {}, b"not found"))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = answer
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        canned.url = f"http://127.0.0.1:{server.server_address[1]}"
+        return canned
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

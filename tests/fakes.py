@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from skill.domain import fleet as codec
+from skill.domain.booking import held_slots, slot_starts
 from skill.domain.calendar import FeedFetch, FeedState
 from skill.domain.calls import CallRecord, CallStatus
 from skill.domain.dialing import DialerError
@@ -26,6 +27,7 @@ from skill.domain.model import (
     Contact,
     Device,
     Fleet,
+    Interval,
     Room,
     RoomDay,
     Site,
@@ -111,6 +113,10 @@ class InMemoryFleetStore:
             {uid: d for uid in user_ids if (d := self.data.get("user", {}).get(uid))},
         )
 
+    def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
+        site, room, _, _ = self.profile(room_id, None, ())
+        return site, room
+
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
         return dict(self.data.get(kind, {}))
 
@@ -188,7 +194,7 @@ class IndexedFleetStore(InMemoryFleetStore):
 @dataclass
 class ContactsFile:
     contacts: list[Contact] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def read_no_contacts(path: Path, country: str) -> ContactsFile:
@@ -261,10 +267,16 @@ class InMemoryBookings:
         self.bookings[booking.id] = booking
 
     def _claim(self, booking: Booking, start: datetime, end: datetime) -> None:
-        for other in self.bookings.values():
-            live = other.status.is_live and other.id != booking.id and other.room_id == booking.room_id
-            if live and other.start < end and start < other.end:
-                raise RoomTakenError(booking.room_id, max(other.start, start), booking.start)
+        """The slot items' rule: a quarter hour another booking of the room holds (`held_slots`) is taken."""
+        held = {
+            s
+            for b in self.bookings.values()
+            if b.id != booking.id and b.room_id == booking.room_id
+            for s in held_slots(b)
+        }
+        taken = held & set(slot_starts(Interval(start, end)))
+        if taken:
+            raise RoomTakenError(booking.room_id, min(taken), booking.start)
 
     def extend_booking(
         self, booking: Booking, new_end: datetime, tz: str, *, checked_in_at: datetime | None = None
@@ -275,7 +287,7 @@ class InMemoryBookings:
         return self._save(replace(booking, end=new_end))
 
     def end_booking(self, booking: Booking, now: datetime, tz: str) -> Booking:
-        return self._save(replace(booking, status=BookingStatus.ENDED, end=now))
+        return self._save(replace(booking, status=BookingStatus.ENDED, end=min(booking.end, now)))
 
     def cancel_booking(self, booking: Booking, tz: str) -> Booking:
         return self._save(replace(booking, status=BookingStatus.CANCELLED))
@@ -317,6 +329,7 @@ class InMemoryBookings:
 class InMemoryFeeds:
     states: dict[str, FeedState] = field(default_factory=dict)
     secret: bytes = b"secret"
+    versions: dict[str, int] = field(default_factory=dict)  # published-feed token version by room
 
     def get(self, owner: str) -> FeedState | None:
         return self.states.get(owner)
@@ -349,6 +362,13 @@ class InMemoryFeeds:
 
     def feed_secret(self) -> bytes:
         return self.secret
+
+    def feed_keys(self, room_id: str) -> tuple[bytes, int]:
+        return self.secret, self.versions.get(room_id, 0)
+
+    def rotate_feed_token(self, room_id: str) -> int:
+        self.versions[room_id] = self.versions.get(room_id, 0) + 1
+        return self.versions[room_id]
 
 
 class FeedServer:

@@ -1,24 +1,38 @@
 """Builders shared by the test layers: reading a response envelope, a conversation that carries session
 attributes from answer to answer as Alexa does, Lambda invocation contexts, the application installed behind
-skill.app's entry points, SIP media application events, and a webhook receiver on 127.0.0.1."""
+skill.app's entry points, SIP media application events, a webhook receiver and a server of canned answers on
+127.0.0.1, and the room-time state machine that the in-memory bookings fake and the DynamoDB store must both
+pass."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, get_args
+from zoneinfo import ZoneInfo
+
+from fakes import InMemoryFeeds, InMemoryFleetStore
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from skill.config import LOCAL_SKILL_ID
+from skill.domain.booking import SLOT, BookingRequest
+from skill.domain.errors import BookingRuleError, RoomTakenError
+from skill.domain.model import Booking, Caller, CallerKind, Fleet, Room, Site
 from skill.local.envelopes import intent_request
 from skill.local.server import LambdaContext
+from skill.services.rooms import RoomService
 
 if TYPE_CHECKING:
     from skill.bootstrap import Services
+    from skill.ports import BookingStore
 
 
 def speech(response: dict[str, Any]) -> str:
@@ -193,3 +207,77 @@ class WebhookReceiver:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# ---------------------------------------------------------------- room time
+
+
+class RoomTimeMachine(RuleBasedStateMachine):
+    """Meetings booked, extended and ended from a room's own device at arbitrary minutes, through the room use
+    cases on the store `new_store` makes: whenever the room's status says it is free now, booking it now (for
+    as long as it stays free, up to half an hour) succeeds. Bind `new_store` in a subclass."""
+
+    tz = "Asia/Tokyo"
+    room = Room("fuji", "Fuji", floor=5, capacity=8)
+
+    def __init__(self) -> None:
+        super().__init__()
+        site = Site(timezone=self.tz)
+        fleet = InMemoryFleetStore.of(Fleet(site=site, rooms=(self.room,)))
+        self.service = RoomService(self.new_store(), InMemoryFeeds(), fleet, stale_after=SLOT)
+        self.now = datetime(2026, 12, 1, 8, 3, 17, tzinfo=ZoneInfo(self.tz)).astimezone(UTC)
+        self.caller = Caller(
+            CallerKind.SHARED, "amzn1.ask.device.TESTROOM", room=self.room, features=frozenset({"booking"}), site=site
+        )
+
+    def new_store(self) -> BookingStore:
+        raise NotImplementedError
+
+    def _book(self, start: datetime, minutes: int) -> Booking:
+        request = BookingRequest(start, timedelta(minutes=minutes))
+        return self.service.book(self.caller, self.room, request, self.now, None)
+
+    @rule(seconds=st.integers(1, 50 * 60))
+    def time_passes(self, seconds: int) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    @rule(minutes_ahead=st.integers(0, 150), minutes=st.integers(1, 90))
+    def book(self, minutes_ahead: int, minutes: int) -> None:
+        with contextlib.suppress(RoomTakenError, BookingRuleError):
+            self._book(self.now + timedelta(minutes=minutes_ahead), minutes)
+
+    @rule(minutes=st.integers(1, 60))
+    def extend_the_meeting(self, minutes: int) -> None:
+        current = self.service.current(self.caller, self.now)
+        if current is not None:
+            with contextlib.suppress(BookingRuleError):
+                self.service.extend(self.caller, current, timedelta(minutes=minutes), self.now)
+
+    @rule()
+    def end_the_meeting(self) -> None:
+        current = self.service.current(self.caller, self.now)
+        if current is not None:
+            self.service.end(self.caller, current, self.now)
+
+    @rule(minutes=st.integers(1, 30))
+    def book_now_when_free(self, minutes: int) -> None:
+        status = self.service.status(self.room, self.caller, self.now)
+        if status.is_busy:
+            return
+        free_for = ((status.free_until or self.now + timedelta(hours=1)) - self.now) // timedelta(minutes=1)
+        if free_for >= 1:
+            booked = self._book(self.now, min(minutes, free_for))
+            assert booked.start <= self.now < booked.end
+
+
+# ---------------------------------------------------------------- canned answers
+
+
+@dataclass
+class Canned:
+    """An HTTP server on 127.0.0.1 answering each path with a canned status, headers and body, and keeping
+    the method and path of every request it received."""
+
+    routes: dict[str, tuple[int, dict[str, str], bytes]]
+    received: list[tuple[str, str]] = field(default_factory=list)
+    url: str = ""

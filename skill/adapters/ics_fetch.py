@@ -1,5 +1,8 @@
 """ICS feed fetching: conditional GET over http(s), or a read of a local file, within size and time caps.
 
+Every hop goes only to addresses the egress policy allows (skill.adapters.egress); local files are read
+only where the policy allows files (the local runtime, never Lambda).
+
 A feed that did not change since the validators we were given comes back as `not_modified` with no body,
 so the refresh job can skip parsing. Every failure is one FeedFetchError with a short reason that is safe
 to log and to store (no URL, no body).
@@ -8,7 +11,6 @@ to log and to store (no URL, no body).
 from __future__ import annotations
 
 import http.client
-import os
 import socket
 import ssl
 import time
@@ -20,7 +22,14 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from skill.adapters.egress import (
+    GuardedHTTPConnection,
+    GuardedHTTPSConnection,
+    build_opener,
+    policy_from_env,
+)
 from skill.domain.calendar import FeedError, FeedFetch
+from skill.domain.egress import EgressPolicy, EgressRefused, is_file_feed
 
 _CHUNK = 64 * 1024
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -41,12 +50,15 @@ def fetch_feed(
     read_timeout: float = 10.0,
     max_redirects: int = 3,
     total_timeout: float = 30.0,
+    egress: EgressPolicy | None = None,
 ) -> FeedFetch:
     """Fetch `url` (http, https, file:// or a plain path) unless it is unchanged since etag/last_modified.
 
     `read_timeout` bounds each wait for bytes, `total_timeout` the whole exchange, `max_bytes` the body
-    after decompression.
+    after decompression. Every hop must reach an address `egress` allows (by default the policy of this
+    process's environment), and files are read only where it allows files.
     """
+    policy = egress if egress is not None else policy_from_env()
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
         return _fetch_http(
@@ -57,12 +69,15 @@ def fetch_feed(
             timeouts=(connect_timeout, read_timeout),
             max_redirects=max_redirects,
             deadline=time.monotonic() + total_timeout,
+            egress=policy,
         )
+    if not is_file_feed(url):
+        raise FeedFetchError("unsupported scheme")
+    if not policy.allow_files:
+        raise FeedFetchError("refused: file feed")
     if scheme == "file":
         return _read_file(Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path)), last_modified, max_bytes)
-    if scheme == "" or (len(scheme) == 1 and os.name == "nt"):
-        return _read_file(Path(url), last_modified, max_bytes)
-    raise FeedFetchError("unsupported scheme")
+    return _read_file(Path(url), last_modified, max_bytes)
 
 
 def _read_file(path: Path, last_modified: str | None, max_bytes: int) -> FeedFetch:
@@ -90,8 +105,11 @@ def _fetch_http(
     timeouts: tuple[float, float],
     max_redirects: int,
     deadline: float,
+    egress: EgressPolicy,
 ) -> FeedFetch:
-    opener = urllib.request.build_opener(_NoRedirect(), _TimedHTTPHandler(*timeouts), _TimedHTTPSHandler(*timeouts))
+    opener = build_opener(
+        egress, _NoRedirect(), _TimedHTTPHandler(egress, *timeouts), _TimedHTTPSHandler(egress, *timeouts)
+    )
     headers = {"User-Agent": _USER_AGENT, "Accept": "text/calendar, */*;q=0.5", "Accept-Encoding": "gzip"}
     if etag:
         headers["If-None-Match"] = etag
@@ -123,6 +141,8 @@ def _fetch_http(
             url = urllib.parse.urljoin(url, location)
             if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
                 raise FeedFetchError("unsupported redirect") from error
+        except EgressRefused as error:
+            raise FeedFetchError(f"refused: {error.reason}") from error
         except TimeoutError as error:
             raise FeedFetchError("timeout") from error
         except urllib.error.URLError as error:
@@ -214,38 +234,39 @@ class _ReadTimeout:
         self.sock.settimeout(self.read_timeout)
 
 
-class _TimedConnection(_ReadTimeout, http.client.HTTPConnection):
+class _TimedConnection(_ReadTimeout, GuardedHTTPConnection):
     pass
 
 
-class _TimedHTTPSConnection(_ReadTimeout, http.client.HTTPSConnection):
+class _TimedHTTPSConnection(_ReadTimeout, GuardedHTTPSConnection):
     pass
 
 
 class _TimedHTTPHandler(urllib.request.HTTPHandler):
-    """Connects within `connect_timeout`, then waits at most `read_timeout` for each read."""
+    """Connects (to an address `egress` allows) within `connect_timeout`, then waits at most `read_timeout`
+    for each read."""
 
-    def __init__(self, connect_timeout: float, read_timeout: float) -> None:
+    def __init__(self, egress: EgressPolicy, connect_timeout: float, read_timeout: float) -> None:
         super().__init__()
-        self._timeouts = (connect_timeout, read_timeout)
+        self._options = (egress, connect_timeout, read_timeout)
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_connection_factory(_TimedConnection, *self._timeouts), req)
+        return self.do_open(_connection_factory(_TimedConnection, *self._options), req)
 
 
 class _TimedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, connect_timeout: float, read_timeout: float) -> None:
+    def __init__(self, egress: EgressPolicy, connect_timeout: float, read_timeout: float) -> None:
         super().__init__()
-        self._timeouts = (connect_timeout, read_timeout)
+        self._options = (egress, connect_timeout, read_timeout)
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_connection_factory(_TimedHTTPSConnection, *self._timeouts), req)
+        return self.do_open(_connection_factory(_TimedHTTPSConnection, *self._options), req)
 
 
-def _connection_factory(cls: type[Any], connect_timeout: float, read_timeout: float) -> Any:
+def _connection_factory(cls: type[Any], egress: EgressPolicy, connect_timeout: float, read_timeout: float) -> Any:
     def build(host: str, **kwargs: Any) -> http.client.HTTPConnection:
         kwargs["timeout"] = connect_timeout
-        connection: http.client.HTTPConnection = cls(host, **kwargs)
+        connection: http.client.HTTPConnection = cls(host, egress=egress, **kwargs)
         connection.read_timeout = read_timeout  # type: ignore[attr-defined]
         return connection
 

@@ -1,8 +1,9 @@
 """ICS feed parsing: turn the bytes of a calendar feed into the busy intervals of a time window.
 
-icalendar parses the feed (VTIMEZONE blocks, Windows time-zone names) and recurring-ical-events
-expands recurrences (RRULE, RDATE, EXDATE, moved and cancelled instances). This module decides
-what counts as busy, what may be shown of an event, and what survives a broken component.
+icalendar parses the feed (VTIMEZONE blocks, Windows standard zone names; `ics_zones` places what it
+cannot, such as Windows display names) and recurring-ical-events expands recurrences (RRULE, RDATE,
+EXDATE, moved and cancelled instances). This module decides what counts as busy, what may be shown of
+an event, and what survives a broken component.
 """
 
 from __future__ import annotations
@@ -20,50 +21,76 @@ from skill.domain.calendar import FeedError, ParsedFeed, busy_digest
 from skill.domain.model import BusyInterval
 
 if TYPE_CHECKING:
+    from dateutil.rrule import rrule
     from icalendar import Component, Event
+    from recurring_ical_events import Series
 
 _PRIVATE_CLASSES = frozenset({"PRIVATE", "CONFIDENTIAL"})
 _DIAL_IN_PROPERTIES = ("LOCATION", "DESCRIPTION", "X-ALT-DESC", "CONFERENCE")
 _MEETING_URL_PROPERTIES = ("X-MICROSOFT-SKYPETEAMSMEETINGURL", "X-GOOGLE-CONFERENCE")
 _TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE")
-# dateutil lists every occurrence of a window at once, counting from DTSTART: a rule repeating every second or
-# minute could hold the parser far past its time cap, and no meeting repeats that often.
+_ZONED_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "RDATE", "EXDATE")
+# No meeting repeats every second or minute: such a rule is skipped without being expanded at all.
 _UNBOUNDED_FREQUENCIES = frozenset({"SECONDLY", "MINUTELY"})
 # Occurrences are asked for with a day of margin so that floating and all-day events, whose zone is
 # only known here, are never cut off by the library's own comparison; the exact window is applied after.
 _MARGIN = timedelta(days=1)
 # icalendar caches VTIMEZONE definitions process-wide by TZID; generic ids such as
-# "(no TZ description)" mean different zones in different feeds, so each parse starts from a clean cache.
-_PARSE_LOCK = threading.Lock()
+# "(no TZ description)" mean different zones in different feeds, so each feed is read from a clean cache.
+# Only reading takes the lock (times are resolved to zones as they are read): expansion, the costly part,
+# runs unlocked, so feeds refreshed side by side never wait for each other's rules.
+_READ_LOCK = threading.Lock()
+# Occurrences one feed's rules may generate, counted from each DTSTART (not only inside the window): far
+# more than any room or person has, far less than a rule written to stall the parser.
+MAX_OCCURRENCES = 50_000
 
 
 class FeedParseError(FeedError):
     """Bytes that are not a usable calendar, or a feed too costly to expand."""
 
 
-class _Deadline:
-    def __init__(self, seconds: float) -> None:
+class _Budget:
+    """What reading one feed may cost: a time limit and a number of occurrences, paid as the work is done."""
+
+    def __init__(self, seconds: float, occurrences: int) -> None:
         self._until = time.monotonic() + seconds
+        self._left = occurrences
 
     def check(self) -> None:
         if time.monotonic() > self._until:
             raise FeedParseError("time cap exceeded")
 
+    def spend(self) -> None:
+        """One occurrence generated."""
+        self._left -= 1
+        if self._left < 0:
+            raise FeedParseError("too many occurrences")
+        self.check()
 
-def parse_feed(body: bytes, *, default_tz: str, start: datetime, end: datetime, time_cap_s: float = 5.0) -> ParsedFeed:
+
+def parse_feed(
+    body: bytes,
+    *,
+    default_tz: str,
+    start: datetime,
+    end: datetime,
+    time_cap_s: float = 5.0,
+    max_occurrences: int = MAX_OCCURRENCES,
+) -> ParsedFeed:
     """Busy intervals of the feed that overlap [start, end), sorted by start.
 
     Floating and all-day times are read in `default_tz`. Free, cancelled and transparent events are
     left out; a component that cannot be read is counted in `skipped`. Raises FeedParseError when the
-    bytes are not a calendar, or when the work takes longer than `time_cap_s`.
+    bytes are not a calendar, or as soon as the work takes longer than `time_cap_s` or the feed's rules
+    generate more than `max_occurrences` occurrences: both are counted while rules are expanded, one
+    occurrence at a time, so a rule meant to stall the parser stops it within the limits.
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("the window must be timezone-aware")
-    deadline = _Deadline(time_cap_s)
+    budget = _Budget(time_cap_s, max_occurrences)
     text = _calendar_text(body)
     zone = ZoneInfo(default_tz)
-    with _PARSE_LOCK:
-        events, skipped = _expand(text, zone, start, end, deadline)
+    events, skipped = _expand(text, zone, start, end, budget)
     ordered = tuple(_unique_refs(events))
     return ParsedFeed(events=ordered, skipped=skipped, digest=busy_digest(ordered))
 
@@ -78,18 +105,27 @@ def _calendar_text(body: bytes) -> str:
     return text
 
 
+def _read(text: str) -> list[Component]:
+    """The feed's calendars, their times resolved to zones by icalendar from a clean zone cache."""
+    import icalendar
+
+    with _READ_LOCK:
+        icalendar.use_zoneinfo()
+        try:
+            return cast("list[Component]", icalendar.Calendar.from_ical(text, multiple=True))
+        except ValueError as error:
+            raise FeedParseError("malformed calendar") from error
+
+
 def _expand(
-    text: str, zone: ZoneInfo, start: datetime, end: datetime, deadline: _Deadline
+    text: str, zone: ZoneInfo, start: datetime, end: datetime, budget: _Budget
 ) -> tuple[list[BusyInterval], int]:
     import icalendar
     import recurring_ical_events
 
-    icalendar.use_zoneinfo()
-    try:
-        calendars = icalendar.Calendar.from_ical(text, multiple=True)
-    except ValueError as error:
-        raise FeedParseError("malformed calendar") from error
-    deadline.check()
+    calendars = _read(text)
+    budget.check()
+    expanding = [recurring_ical_events.ComponentsWithName("VEVENT", series=_metered_series(budget))]
 
     skipped = 0
     series: dict[str, list[Event]] = {}
@@ -103,15 +139,15 @@ def _expand(
 
     events: list[BusyInterval] = []
     for uid, components in series.items():
-        deadline.check()
+        budget.check()
         single = icalendar.Calendar()
         for component in components:
             single.add_component(component)
         recurring = any(name in c for c in components for name in ("RRULE", "RDATE", "RECURRENCE-ID"))
         try:
-            query = recurring_ical_events.of(single)
+            query = recurring_ical_events.of(single, components=expanding)
             for occurrence in query.between(start.astimezone(zone) - _MARGIN, end.astimezone(zone) + _MARGIN):
-                deadline.check()
+                budget.spend()
                 busy = _busy_interval(cast("Event", occurrence), uid, zone, recurring=recurring)
                 if busy is not None and busy.start < end and start < busy.end:
                     events.append(busy)
@@ -122,11 +158,72 @@ def _expand(
     return events, skipped
 
 
+def _metered_series(budget: _Budget) -> type[Series]:
+    """recurring-ical-events' series, with every occurrence its rules generate paid for from `budget`."""
+    from recurring_ical_events import Series
+
+    class MeteredRules(Series.RecurrenceRules):
+        def rrulestr(self, rule_string: str) -> _MeteredRule:
+            return _MeteredRule(super().rrulestr(rule_string), budget)
+
+    class MeteredSeries(Series):
+        RecurrenceRules = MeteredRules
+
+    return MeteredSeries
+
+
+class _MeteredRule:
+    """A dateutil rule that pays for each occurrence it generates, those before the window included.
+
+    dateutil lists the occurrences of a span in one go, counting from DTSTART; this walks the rule one
+    occurrence at a time instead, so the budget stops a runaway rule as it runs, not after it.
+    """
+
+    def __init__(self, rule: rrule, budget: _Budget) -> None:
+        self._rule = rule
+        self._budget = budget
+        self.until = rule.until  # both set by recurring-ical-events
+        self.string = rule.string
+
+    def between(self, after: datetime, before: datetime, inc: bool = False) -> list[datetime]:
+        found = []
+        for moment in self._rule:
+            self._budget.spend()
+            if moment > before or (moment == before and not inc):
+                break
+            if moment > after or (moment == after and inc):
+                found.append(moment)
+        return found
+
+
+def _zoned(event: Event) -> bool:
+    """Place the times icalendar could not (their TZID is a Windows display name with no VTIMEZONE, say) in
+    the zone `zone_for` finds; False when a TZID names no zone at all, as the event cannot then be placed
+    in time (reading it in the site's zone could be hours off)."""
+    from skill.adapters.ics_zones import zone_for
+
+    for name in _ZONED_PROPERTIES:
+        for prop in _values(event.get(name)):
+            tzid = getattr(prop, "params", {}).get("TZID")
+            naive = [v for v in getattr(prop, "dts", [prop]) if isinstance(v.dt, datetime) and v.dt.tzinfo is None]
+            if not tzid or not naive:
+                continue
+            zone = zone_for(str(tzid))
+            if zone is None:
+                return False
+            for value in naive:
+                value.dt = value.dt.replace(tzinfo=zone)
+    return True
+
+
 def _readable(event: Event) -> bool:
-    """A VEVENT whose timing can be read: a start, an end not before it, and a rule meant for meetings."""
+    """A VEVENT whose timing can be read: times in known zones, a start, an end not before it, and a rule
+    meant for meetings."""
     if any(name in _TIME_PROPERTIES for name, _ in event.errors):
         return False
     if any(str(rule.get("FREQ", [""])[0]).upper() in _UNBOUNDED_FREQUENCIES for rule in _values(event.get("RRULE"))):
+        return False
+    if not _zoned(event):
         return False
     try:
         begin, finish = event.start, event.end

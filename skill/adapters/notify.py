@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, ReadTimeoutError
 
 from skill.adapters import aws
+from skill.adapters.egress import build_opener, policy_from_env
+from skill.domain.egress import EgressPolicy, EgressRefused
 from skill.domain.reception import Message, NotifyError, OutcomeUnknown
 from skill.observability import logger
 
@@ -130,14 +132,20 @@ class SnsSmsSender(_AwsSender):
 
 class WebhookSender:
     """HTTP POST of a JSON chat message: a Teams Adaptive Card for Teams URLs, else Slack's `{"text"}`.
+    Only to addresses the egress policy allows, on every redirect hop (skill.adapters.egress).
 
     A failure to connect or to send the request may be retried; once the request is sent, a timeout or a
     dropped connection while waiting for the answer is an unknown outcome, never posted again.
     """
 
-    def __init__(self, timeout: float = 5.0, opener: urllib.request.OpenerDirector | None = None) -> None:
+    def __init__(
+        self,
+        timeout: float = 5.0,
+        opener: urllib.request.OpenerDirector | None = None,
+        egress: EgressPolicy | None = None,
+    ) -> None:
         self.timeout = timeout
-        self._opener = opener or urllib.request.build_opener()
+        self._opener = opener or build_opener(egress if egress is not None else policy_from_env())
 
     @staticmethod
     def payload(url: str, message: Message) -> dict[str, Any]:
@@ -175,6 +183,8 @@ class WebhookSender:
             error.close()
             retryable = error.code in (408, 429) or error.code >= 500
             raise NotifyError(f"http_{error.code}", retryable) from None
+        except EgressRefused:
+            raise NotifyError("refused_address", False) from None
         except urllib.error.URLError as error:  # urllib wraps what fails before the request is sent
             reason = "timeout" if isinstance(error.reason, TimeoutError) else "connection_error"
             raise NotifyError(reason, True) from None

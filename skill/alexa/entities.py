@@ -3,8 +3,10 @@
 At the start of a conversation that stays open (a LaunchRequest, or the first intent of a new session whose
 answer carries no directive of its own) the answer carries a `Dialog.UpdateDynamicEntities` directive
 (REPLACE) with the rooms and their aliases (ROOM_NAME) and the people (CONTACT_NAME: users and contacts; on
-a lobby device employees only, so a visitor's device never learns the address book). The fleet comes from
-the store's cached snapshot (one query per cache TTL). Server-side fuzzy matching stays the fallback.
+a lobby device employees only, so a visitor's device never learns the address book). In Japanese a person's
+kana reading is a synonym too, whole, in parts and with さん, so "たなかさん" resolves to "Alice Tanaka". The
+fleet comes from the store's cached snapshot (one query per cache TTL). Server-side fuzzy matching stays the
+fallback.
 """
 
 from __future__ import annotations
@@ -43,10 +45,14 @@ def _room(room: Room) -> Entity:
 
 
 def _person(person: User | Contact, locale: str) -> Entity:
+    japanese = locale.startswith("ja")
+    honorific = HONORIFICS["ja" if japanese else "en"]
     parts = person.name.split()
-    honorific = HONORIFICS["ja" if locale.startswith("ja") else "en"]
-    with_honorific = [part + honorific for part in parts] if len(parts) > 1 else []
-    return _entity(person.id, person.name, [*person.aliases, *parts, *with_honorific])
+    synonyms = [*person.aliases, *parts, *([part + honorific for part in parts] if len(parts) > 1 else [])]
+    if japanese and person.reading:
+        kana = person.reading.split()
+        synonyms += [person.reading, "".join(kana), *kana, *(part + honorific for part in kana)]
+    return _entity(person.id, person.name, synonyms)
 
 
 def dynamic_entities(fleet: Fleet, caller: Caller, locale: str) -> DynamicEntitiesDirective:

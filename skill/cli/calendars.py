@@ -97,6 +97,9 @@ def _publish_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base", default=DEFAULT_BASE, metavar="URL", help=f"where the feed is served (default: {DEFAULT_BASE})"
     )
+    parser.add_argument(
+        "--rotate", action="store_true", help="issue a new token for the room; its earlier URLs then get 404"
+    )
 
 
 @command("calendars", "publish-url", summary="the subscription URL of a room's booking feed", configure=_publish_args)
@@ -104,7 +107,7 @@ def calendars_publish_url(ctx: Context) -> None:
     if urlsplit(ctx.args.base).scheme not in ("http", "https") or not urlsplit(ctx.args.base).netloc:
         raise BadInput(f"--base: not an http(s) URL: {ctx.args.base!r}")
     try:
-        url = ctx.services.calendars.publish_url(ctx.args.room, ctx.args.base)
+        url = ctx.services.calendars.publish_url(ctx.args.room, ctx.args.base, rotate=ctx.args.rotate)
     except NotFoundError:
         raise BadInput(f"ROOM: unknown room {ctx.args.room!r}") from None
     ctx.result(url, {"room": ctx.args.room, "url": url})

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from skill.cli.base import GROUP_HELP, BadInput, Context, command, unreadable
+from skill.cli.base import GROUP_HELP, PROG, BadInput, Context, command, unreadable
+from skill.domain.errors import ImportProblems
 
 GROUP_HELP.setdefault("calls", "dial attempts placed by voice, with their status")
 CALL_COLUMNS = ("id", "device", "to", "contact", "status", "provider", "created_at")
@@ -43,21 +44,62 @@ def calls_list(ctx: Context) -> None:
 
 def _import_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="an address book: .csv (Outlook, Google, plain) or .vcf")
+    parser.add_argument("--replace", action="store_true", help="also overwrite existing contacts that differ")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
 
 
-@command("contacts", "import", summary="import contacts from a CSV or vCard file", configure=_import_args)
+@command(
+    "contacts",
+    "import",
+    summary="import contacts from a CSV or vCard file: plan (create, update, unchanged), then write",
+    configure=_import_args,
+)
 def contacts_import(ctx: Context) -> int:
+    from skill.adapters.contacts_import import VCardSupportMissing
+
     path = Path(ctx.args.file)
     try:
-        result = ctx.services.fleet.import_contacts(path, ctx.progress("importing"))
+        result = ctx.services.fleet.import_contacts(
+            path, replace=ctx.args.replace, dry_run=ctx.args.dry_run, progress=ctx.progress("importing")
+        )
     except OSError as exc:
         raise unreadable(path, exc, "an address book", "FILE: ") from None
-    for problem in result.problems:
-        print(f"{path}: {problem}", file=ctx.stderr)
-    ids = [contact.id for contact in result.contacts]
-    ctx.result(
-        f"imported {len(ids)} contact(s) from {path}"
-        + (f", {len(result.problems)} problem(s)" if result.problems else ""),
-        {"imported": ids, "problems": result.problems},
+    except ImportProblems as exc:
+        for problem in exc.problems:
+            print(f"{path}: {problem}", file=ctx.stderr)
+        raise BadInput(f"FILE: {path}: {len(exc.problems)} problem(s), nothing imported") from None
+    except VCardSupportMissing as exc:
+        print(f"{PROG}: {exc}", file=ctx.stderr)
+        return 1
+    for note in result.notes:
+        print(f"{path}: {note}", file=ctx.stderr)
+    changes = result.changes
+    if ctx.json:
+        ctx.out(
+            {
+                "create": [c.id for c in changes if c.action == "create"],
+                "update": [c.id for c in changes if c.action == "update"],
+                "unchanged": result.unchanged,
+                "kept": result.kept,
+                "imported": [c.id for c in result.writes] if result.applied else [],
+                "notes": result.notes,
+                "applied": result.applied,
+            }
+        )
+        return 0
+    for change in changes:
+        line = f"{'+' if change.action == 'create' else '~'} contact {change.id}"
+        if change.action == "update":
+            line += f" ({', '.join(change.changed_fields)})" + ("" if ctx.args.replace else ": kept, see --replace")
+        print(line, file=ctx.stdout)
+    creates = sum(c.action == "create" for c in changes)
+    print(
+        f"{creates} to create, {len(changes) - creates} to update, {len(result.unchanged)} unchanged", file=ctx.stdout
     )
-    return 2 if result.problems and not ids else 0
+    if result.kept:
+        print(f"{len(result.kept)} existing contact(s) kept as they are: --replace overwrites them", file=ctx.stdout)
+    if ctx.args.dry_run and result.writes:
+        print("dry run: nothing written", file=ctx.stdout)
+    elif result.applied:
+        print(f"imported {len(result.writes)} contact(s) from {path}", file=ctx.stdout)
+    return 0

@@ -13,6 +13,7 @@ from skill.cli.base import PROG, BadInput, Configure, Context, command, unreadab
 from skill.domain.errors import ClaimError, FleetValidationError, NotFoundError
 
 if TYPE_CHECKING:
+    from skill.domain.egress import EgressPolicy
     from skill.domain.model import Device, Fleet
     from skill.services.fleet import Change
 
@@ -34,7 +35,7 @@ KIND_NAME = {"group": "skill-group"}
 def apply(ctx: Context) -> int:
     path = Path(ctx.args.fleet_file)
     try:
-        fleet = read_fleet(path)
+        fleet = read_fleet(path, egress=ctx.services.egress)
     except FleetValidationError as exc:
         for problem in exc.problems:
             print(problem, file=ctx.stderr)
@@ -74,9 +75,9 @@ def _change_line(change: Change) -> str:
     return line
 
 
-def read_fleet(path: Path) -> Fleet:
-    """The validated fleet in a YAML file; BadInput when it cannot be read or parsed, FleetValidationError
-    naming every bad field."""
+def read_fleet(path: Path, *, egress: EgressPolicy) -> Fleet:
+    """The validated fleet in a YAML file, its URLs checked against `egress`; BadInput when it cannot be
+    read or parsed, FleetValidationError naming every bad field."""
     import yaml
 
     from skill.domain.fleet import parse_fleet
@@ -89,7 +90,7 @@ def read_fleet(path: Path) -> Fleet:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise BadInput(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
-    return parse_fleet(doc)
+    return parse_fleet(doc, egress=egress)
 
 
 def _yaml_problem(exc: Exception) -> str:

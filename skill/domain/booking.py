@@ -174,6 +174,17 @@ def slot_starts(interval: Interval) -> list[datetime]:
     return starts
 
 
+def held_slots(booking: Booking) -> list[datetime]:
+    """The quarter hours whose slot items a booking holds: all of a live booking's; of an ended one only
+    those before the quarter hour it ended in (the room is free from the moment a meeting ends, and a
+    booking made then starts at that quarter hour); none of a cancelled or released booking's."""
+    if booking.status.is_live:
+        return slot_starts(booking.interval)
+    if booking.status is BookingStatus.ENDED:
+        return [start for start in slot_starts(booking.interval) if start < floor_slot(booking.end)]
+    return []
+
+
 def slot_key(moment: datetime, tz: str) -> tuple[str, str]:
     """(local date `YYYY-MM-DD`, `SLOT#YYYY-MM-DDTHH:MMZ`) for the slot that starts at `moment`.
 

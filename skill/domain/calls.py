@@ -1,15 +1,20 @@
 """Call attempts as the call log keeps them: one record per dial attempt, with the status it has reached.
 
 A call's id is derived from the Alexa request that placed it and the number it rings, so a retried request
-finds the record it already wrote instead of dialling again.
+finds the record it already wrote instead of dialling again. The SIP media application bridges a call only
+to the number its record holds (`bridge_refusal`), so an event naming another number, or replaying a call
+that is over, rings nobody.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+# How long after a call was logged its first phone may still answer and be bridged.
+BRIDGE_WINDOW = timedelta(minutes=10)
 
 
 class CallStatus(StrEnum):
@@ -58,3 +63,20 @@ class CallRecord:
     request_id: str | None = None
     provider_id: str | None = None  # the telephony provider's transaction id
     expires_at: datetime | None = None  # when the record may be deleted (site retention)
+
+
+def bridge_refusal(record: CallRecord | None, to: str, now: datetime) -> str | None:
+    """Why the telephony call flow must not bridge call `record` to `to`, or None when it may: the number
+    must be the one the skill decided to ring, for a telephony call not yet bridged or over, placed within
+    BRIDGE_WINDOW."""
+    if record is None:
+        return "unknown call"
+    if record.provider != "chime":
+        return "not a telephony call"
+    if record.to != to:
+        return "number differs from the call record"
+    if record.status.rank >= CallStatus.BRIDGED.rank:
+        return "call already bridged or over"
+    if not record.created_at <= now <= record.created_at + BRIDGE_WINDOW:
+        return "call record too old"
+    return None

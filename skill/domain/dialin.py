@@ -2,12 +2,18 @@
 
 `find_dial_in` reads the text of an invitation and returns the number to ring and the DTMF sequence that
 gets the caller into the meeting; in that sequence ',' is a pause of about one second.
+
+Only a recognised meeting provider's dial-in counts: a number (or a `tel:` link) after the provider's
+marker ("Microsoft Teams meeting", "zoom.us", "Google Meet joining info"...), in the provider's block.
+A bare number elsewhere in an event ("Lunch chat. Call +1 876 555 1234") is anyone's number, not a
+bridge, and is never returned.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -75,7 +81,7 @@ class DialIn:
     meeting_id: str | None = None
     pin: str | None = None
     provider: str | None = None
-    tones: str | None = None  # the DTMF part of a one-tap link when the provider is unknown
+    tones: str | None = None  # the DTMF part of a one-tap link
 
     @property
     def digits(self) -> str:
@@ -98,10 +104,13 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).replace("\u00a0", " ")
 
 
-def _provider(lowered: str) -> str | None:
+def _provider(text: str) -> tuple[str, int] | None:
+    """The meeting provider named in the text and where its block begins: the start of the line of its
+    first marker."""
     for name, markers in PROVIDER_MARKERS:
-        if any(marker in lowered for marker in markers):
-            return name
+        found = [m.start() for m in (re.search(re.escape(marker), text, re.IGNORECASE) for marker in markers) if m]
+        if found:
+            return name, text.rfind("\n", 0, min(found)) + 1
     return None
 
 
@@ -149,22 +158,28 @@ def _ids_from_tones(tones: str, provider: str | None) -> tuple[str | None, str |
     return groups[0], groups[1] if len(groups) > 1 else None
 
 
-def find_dial_in(text: str, country: str) -> DialIn | None:
-    """The dial-in of an invitation, preferring a number in the site's `country`; None if there is none."""
+def find_dial_in(text: str, country: str, also: Sequence[str] = ()) -> DialIn | None:
+    """The dial-in of a recognised meeting provider's block, preferring a number in the site's `country`,
+    then one in the countries `also` names; None if the text names no provider or its block has no number."""
     import phonenumbers
 
     normalised = _normalise(text)
+    found = _provider(normalised)
+    if found is None:
+        return None
+    provider, block_start = found
+    normalised = normalised[block_start:]
     lowered = normalised.lower()
-    provider = _provider(lowered)
-    meeting_id = _labelled_digits(lowered, MEETING_ID_LABELS.get(provider or "", ()))
-    pin = _labelled_digits(lowered, PIN_LABELS.get(provider or "", ()))
+    meeting_id = _labelled_digits(lowered, MEETING_ID_LABELS.get(provider, ()))
+    pin = _labelled_digits(lowered, PIN_LABELS.get(provider, ()))
     candidates = _candidates(normalised, country.upper(), {value for value in (meeting_id, pin) if value})
     if not candidates:
         return None
+    ranks = {code.upper(): rank for rank, code in enumerate([country, *also])}
     best = min(
         candidates,
         key=lambda c: (
-            phonenumbers.region_code_for_number(c.number) != country.upper(),
+            ranks.get(phonenumbers.region_code_for_number(c.number) or "", len(ranks)),
             c.tones is None,
             c.position,
         ),

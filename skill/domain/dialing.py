@@ -1,13 +1,17 @@
 """Phone numbers for outgoing calls: E.164 normalisation and the rules on what may be dialled.
 
-`to_e164` turns what a person said or typed into E.164; `check_dialable` refuses emergency, premium and
-blocked numbers, and on shared devices any kind of target the calling policy does not allow. Every refusal
-carries a stable `reason` key that speech and the CLI turn into words.
+`to_e164` turns what a person said or typed into E.164; `check_dialable` refuses emergency numbers, the
+number types that are never dialled (phonenumbers' metadata: premium-rate, shared-cost, personal, UAN,
+voicemail access, unknown, and non-geographic ranges such as satellite phones), destinations outside the
+policy's `allowed_countries` (by default the site's country), blocked prefixes, and on shared devices any
+kind of target the calling policy does not allow. Every refusal carries a stable `reason` key that speech
+and the CLI turn into words.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +26,9 @@ if TYPE_CHECKING:
 EMERGENCY_NUMBERS = frozenset({"911", "112", "110", "119", "999", "000", "08"})
 DTMF_CHARACTERS = frozenset("0123456789*#ABCD,")
 TARGET_KINDS = ("employees", "contacts", "numbers")
+# phonenumbers.PhoneNumberType names: refused as "premium", and as "number_type".
+PREMIUM_TYPES = ("PREMIUM_RATE", "SHARED_COST")
+NEVER_DIALLED_TYPES = ("PERSONAL_NUMBER", "UAN", "VOICEMAIL", "UNKNOWN")
 
 
 class DialingError(DomainError):
@@ -33,7 +40,8 @@ class DialingError(DomainError):
 
 
 class CallRefused(DialingError):
-    """A valid number that policy forbids: "emergency", "premium", "blocked" or "not_allowed_on_shared"."""
+    """A valid number that policy forbids: "emergency", "premium", "number_type", "country", "blocked" or
+    "not_allowed_on_shared"."""
 
 
 class DialerError(DomainError):
@@ -122,6 +130,35 @@ def to_e164(text: str, country: str) -> str:
     return str(phonenumbers.format_number(_parse(text, country), phonenumbers.PhoneNumberFormat.E164))
 
 
+def check_destination(number: PhoneNumber, *, country: str, allowed_countries: Sequence[str]) -> None:
+    """Raise `CallRefused` for a number of a type that is never dialled, or in a country not allowed.
+
+    Types come from phonenumbers' metadata: premium-rate and shared-cost ("premium"); personal numbers,
+    UAN, voicemail access, unknown ranges and non-geographic ranges (satellite phones such as +881 and
+    +870, international networks) ("number_type"). `allowed_countries` empty means the site's `country`.
+    """
+    import phonenumbers
+
+    kind = phonenumbers.number_type(number)
+    if kind in {getattr(phonenumbers.PhoneNumberType, name) for name in PREMIUM_TYPES}:
+        raise CallRefused("premium")
+    region = phonenumbers.region_code_for_number(number)
+    if kind in {getattr(phonenumbers.PhoneNumberType, name) for name in NEVER_DIALLED_TYPES} or region in (
+        None,
+        phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY,
+    ):
+        raise CallRefused("number_type")
+    if region not in {code.upper() for code in allowed_countries or (country,)}:
+        raise CallRefused("country")
+
+
+def is_region(code: str) -> bool:
+    """True when `code` is a two-letter region that phonenumbers knows (a country one may call)."""
+    import phonenumbers
+
+    return code.upper() in phonenumbers.SUPPORTED_REGIONS
+
+
 def check_dialable(
     e164: str,
     *,
@@ -146,11 +183,7 @@ def check_dialable(
     region = phonenumbers.region_code_for_number(number) or country
     if is_emergency(phonenumbers.national_significant_number(number), region):
         raise CallRefused("emergency")
-    if phonenumbers.number_type(number) in (
-        phonenumbers.PhoneNumberType.PREMIUM_RATE,
-        phonenumbers.PhoneNumberType.SHARED_COST,
-    ):
-        raise CallRefused("premium")
+    check_destination(number, country=country, allowed_countries=policy.allowed_countries)
     normalised = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     prefixes = ("+" + _dialled_digits(prefix).lstrip("+") for prefix in policy.blocked_prefixes)
     if any(normalised.startswith(prefix) for prefix in prefixes if prefix != "+"):

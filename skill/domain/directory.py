@@ -1,8 +1,10 @@
 """Who did the speaker mean? Name matching for employees and contacts that survives speech recognition.
 
-`match_names` compares a spoken name with the directory (full names, first or last names, aliases) using
-fuzzy and sound-alike comparison after honorifics ("Mr.", "-san") are stripped. It answers with one clear
-match, two close candidates to choose from, or none; `pick` reads the answer to "which one?".
+`match_names` compares a spoken name with the directory (full names, first or last names, aliases and kana
+readings) using fuzzy and sound-alike comparison after honorifics ("Mr.", "-san") are stripped. A name heard
+in kana or kanji is also compared by how it sounds in Latin letters (skill.domain.readings), so "たなか",
+"タナカ" and "田中" find "Alice Tanaka" with no alias. It answers with one clear match, two close candidates
+to choose from, or none; `pick` reads the answer to "which one?".
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from skill.domain import readings
 
 MIN_SCORE = 78.0
 CLEAR_MARGIN = 8.0
@@ -32,6 +36,7 @@ class DirectoryEntry:
     name: str
     aliases: tuple[str, ...] = ()
     kind: str = "employee"  # "employee" | "contact"
+    reading: str | None = None  # kana, for a name people say otherwise than it is written
 
 
 @dataclass(frozen=True)
@@ -85,13 +90,14 @@ def sound_key(text: str) -> str:
 
 
 def _forms(entry: DirectoryEntry) -> tuple[list[str], list[str]]:
-    """Whole names (the full name and aliases) and single name parts (first name, last name)."""
-    whole = [form for form in (normalise_name(entry.name), *map(normalise_name, entry.aliases)) if form]
+    """Whole names (the full name, aliases and reading) and single name parts (first name, last name)."""
+    names = (entry.name, *entry.aliases, *([entry.reading] if entry.reading else []))
+    whole = [form for form in map(normalise_name, names) if form]
     parts = sorted({part for form in whole for part in form.split() if len(form.split()) > 1})
     return whole, parts
 
 
-def _similarity(query: str, form: str) -> float:
+def _spelled_similarity(query: str, form: str) -> float:
     from rapidfuzz import fuzz
 
     spelled = max(fuzz.ratio(query, form), fuzz.token_sort_ratio(query, form))
@@ -99,12 +105,29 @@ def _similarity(query: str, form: str) -> float:
     return max(spelled, 0.95 * sounded)
 
 
+# A name matched only through its reading in other letters ranks just below one matched as written.
+READ_ACROSS_SCRIPTS = 0.97
+
+
+def _similarity(query: str, form: str) -> float:
+    """How alike two names are, as written and, when either is Japanese, as they sound."""
+    if not (readings.is_japanese(query) or readings.is_japanese(form)):
+        return _spelled_similarity(query, form)
+    as_written = _spelled_similarity(readings.hiragana(query), readings.hiragana(form))
+    return max(as_written, READ_ACROSS_SCRIPTS * _spelled_similarity(readings.sounds(query), readings.sounds(form)))
+
+
+def _same_name(query: str, form: str) -> bool:
+    """The same name: as written, or in the other kana (たなか, タナカ)."""
+    return query == form or (readings.is_japanese(query) and readings.hiragana(query) == readings.hiragana(form))
+
+
 def _score(query: str, entry: DirectoryEntry) -> tuple[float, bool]:
-    """The best similarity of `query` to `entry`, and whether it equals a whole name or alias."""
+    """The best similarity of `query` to `entry`, and whether it equals a whole name, alias or reading."""
     from rapidfuzz import fuzz
 
     whole, parts = _forms(entry)
-    if query in whole:
+    if any(_same_name(query, form) for form in whole):
         return 100.0, True
     scores = [_similarity(query, form) for form in whole]
     # A name said in part ("Acme support" for "ACME Support Desk") ranks just below a whole-name match.

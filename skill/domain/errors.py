@@ -29,6 +29,14 @@ class FleetValidationError(DomainError):
         self.problems = problems
 
 
+class ImportProblems(DomainError):
+    """An address book that cannot be imported; `problems` name each line ("line 4: no name")."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 class ClaimError(DomainError):
     """An enrolment code that is unknown or expired."""
 

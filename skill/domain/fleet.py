@@ -7,11 +7,13 @@ so `export` round-trips through `apply` and storage needs no second mapping.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
+from skill.domain.dialing import is_region
 from skill.domain.errors import FleetValidationError
 from skill.domain.model import (
     FEATURES,
@@ -28,12 +30,17 @@ from skill.domain.model import (
     User,
 )
 
+if TYPE_CHECKING:
+    from skill.domain.egress import EgressPolicy
+
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PHONE_TYPES = ("mobile", "office", "home")
 PHONE_TYPE_SYNONYMS = {"cell": "mobile", "cellphone": "mobile", "work": "office", "desk": "office"}
 SHARED_MAY_CALL = ("employees", "contacts", "numbers")
 CHANNELS = ("email", "sms", "webhook")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A name's reading: hiragana or katakana, the long-vowel mark, the middle dot and spaces.
+READING_RE = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fb\u30fc ]{1,100}")
 
 T = TypeVar("T")
 
@@ -98,6 +105,7 @@ def user_to_doc(user: User) -> dict[str, Any]:
         {
             "id": user.id,
             "name": user.name,
+            "reading": user.reading,
             "aliases": list(user.aliases),
             "email": user.email,
             "phones": dict(user.phones),
@@ -112,12 +120,24 @@ def user_to_doc(user: User) -> dict[str, Any]:
 
 def contact_to_doc(contact: Contact) -> dict[str, Any]:
     return _drop_empty(
-        {"id": contact.id, "name": contact.name, "aliases": list(contact.aliases), "phones": dict(contact.phones)}
+        {
+            "id": contact.id,
+            "name": contact.name,
+            "reading": contact.reading,
+            "aliases": list(contact.aliases),
+            "phones": dict(contact.phones),
+        }
     )
 
 
 def calling_to_doc(policy: CallingPolicy) -> dict[str, Any]:
-    return {"shared_may_call": list(policy.shared_may_call), "blocked_prefixes": list(policy.blocked_prefixes)}
+    doc: dict[str, Any] = {
+        "shared_may_call": list(policy.shared_may_call),
+        "blocked_prefixes": list(policy.blocked_prefixes),
+    }
+    if policy.allowed_countries:
+        doc["allowed_countries"] = list(policy.allowed_countries)
+    return doc
 
 
 def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
@@ -141,6 +161,7 @@ class _Reader:
     """Reads one document, collecting every problem as `path: message` instead of stopping at the first."""
 
     country: str = "US"
+    egress: EgressPolicy | None = None  # None: the strict policy
     problems: list[str] = field(default_factory=list)
 
     def fail(self, path: str, message: str) -> None:
@@ -215,6 +236,17 @@ class _Reader:
                 out.append(str(value).strip())
         return tuple(out)
 
+    def reading(self, doc: Mapping[str, Any], path: str) -> str | None:
+        """The optional kana reading of a name, width-folded with single spaces."""
+        value = self.string(doc, "reading", path)
+        if value is None:
+            return None
+        reading = " ".join(unicodedata.normalize("NFKC", value).split())
+        if not READING_RE.fullmatch(reading):
+            self.fail(f"{path}.reading", f"expected the name as said, in hiragana or katakana, got {value!r}")
+            return None
+        return reading
+
     def ident(self, doc: Mapping[str, Any], path: str) -> str | None:
         value = self.string(doc, "id", path, required=True)
         if value is not None and not ID_RE.match(value):
@@ -261,12 +293,21 @@ class _Reader:
         if value is None:
             return None
         parsed = urlparse(value)
-        if parsed.scheme in ("http", "https") and parsed.netloc:
-            return value
-        if parsed.scheme == "file" or (not parsed.scheme and value.startswith(("/", "./", "../"))):
-            return value
-        self.fail(path, f"not an http(s) URL or file path: {value!r}")
-        return None
+        web = parsed.scheme in ("http", "https") and parsed.netloc
+        if not web and parsed.scheme != "file" and (parsed.scheme or not value.startswith(("/", "./", "../"))):
+            self.fail(path, f"not an http(s) URL or file path: {value!r}")
+            return None
+        return self.reachable(value, path, files=True)
+
+    def reachable(self, url: str, path: str, *, files: bool = False) -> str | None:
+        """`url` when the egress policy lets the backend reach it; a problem naming the field otherwise."""
+        from skill.domain.egress import STRICT, url_refusal  # only where a fleet file is read, not per request
+
+        refusal = url_refusal(url, self.egress or STRICT, files=files)
+        if refusal is not None:
+            self.fail(path, f"refused ({refusal}): {url!r}")
+            return None
+        return url
 
     def features(self, doc: Mapping[str, Any], path: str, allowed: Sequence[str] | None) -> tuple[str, ...]:
         values = self.strings(doc, "features", path)
@@ -307,6 +348,7 @@ DEVICE_FIELDS = ("id", "kind", "room", "user", "skill_group")
 USER_FIELDS = (
     "id",
     "name",
+    "reading",
     "aliases",
     "email",
     "phones",
@@ -316,8 +358,8 @@ USER_FIELDS = (
     "delegate",
     "notify",
 )
-CONTACT_FIELDS = ("id", "name", "aliases", "phones")
-CALLING_FIELDS = ("shared_may_call", "blocked_prefixes")
+CONTACT_FIELDS = ("id", "name", "reading", "aliases", "phones")
+CALLING_FIELDS = ("shared_may_call", "blocked_prefixes", "allowed_countries")
 TOP_FIELDS = ("site", "rooms", "skill_groups", "devices", "users", "contacts", "calling")
 
 
@@ -435,6 +477,12 @@ def _read_notify(r: _Reader, doc: Mapping[str, Any], path: str) -> tuple[NotifyT
         if channel == "webhook" and not (urlparse(address).scheme in ("http", "https") or address.startswith("ssm:/")):
             r.fail(f"{entry_path}.webhook", "expected an http(s) URL, or ssm:/NAME of an SSM parameter holding it")
             continue
+        if (
+            channel == "webhook"
+            and not address.startswith("ssm:/")
+            and r.reachable(address, f"{entry_path}.webhook") is None
+        ):
+            continue
         targets.append(NotifyTarget(channel=channel, address=address))
     return tuple(targets)
 
@@ -450,6 +498,7 @@ def _read_user(r: _Reader, doc: Mapping[str, Any], path: str) -> User | None:
     user = User(
         id=user_id or "",
         name=name or "",
+        reading=r.reading(doc, path),
         aliases=r.strings(doc, "aliases", path),
         email=email,
         phones=r.phones(doc, path),
@@ -470,7 +519,13 @@ def _read_contact(r: _Reader, doc: Mapping[str, Any], path: str) -> Contact | No
     phones = r.phones(doc, path)
     if not phones and len(r.problems) == problems_before:
         r.fail(f"{path}.phones", "a contact needs at least one phone number")
-    contact = Contact(id=contact_id or "", name=name or "", aliases=r.strings(doc, "aliases", path), phones=phones)
+    contact = Contact(
+        id=contact_id or "",
+        name=name or "",
+        reading=r.reading(doc, path),
+        aliases=r.strings(doc, "aliases", path),
+        phones=phones,
+    )
     return contact if contact_id and name else None
 
 
@@ -485,7 +540,12 @@ def _read_calling(r: _Reader, doc: Mapping[str, Any]) -> CallingPolicy:
     for i, prefix in enumerate(prefixes):
         if not re.fullmatch(r"\+\d{1,15}", prefix):
             r.fail(f"{path}.blocked_prefixes[{i}]", f"expected '+' and digits, got {prefix!r}")
-    return CallingPolicy(shared_may_call=may_call, blocked_prefixes=prefixes)
+    countries = r.strings(doc, "allowed_countries", path)
+    for i, code in enumerate(countries):
+        if not is_region(code):
+            r.fail(f"{path}.allowed_countries[{i}]", f"expected a two-letter country code (e.g. JP, US), got {code!r}")
+    countries = tuple(dict.fromkeys(code.upper() for code in countries))
+    return CallingPolicy(shared_may_call=may_call, blocked_prefixes=prefixes, allowed_countries=countries)
 
 
 def _read_list(
@@ -510,9 +570,13 @@ def _read_list(
     return out
 
 
-def parse_fleet(doc: Any) -> Fleet:
-    """A validated Fleet from a parsed fleet file; raises FleetValidationError naming every bad field."""
-    r = _Reader()
+def parse_fleet(doc: Any, *, egress: EgressPolicy | None = None) -> Fleet:
+    """A validated Fleet from a parsed fleet file; raises FleetValidationError naming every bad field.
+
+    Feed and webhook URLs must be reachable under `egress` (by default the strict policy: public addresses
+    only, no files).
+    """
+    r = _Reader(egress=egress)
     if not isinstance(doc, Mapping):
         raise FleetValidationError([f"(top): expected a mapping with {', '.join(TOP_FIELDS)}"])
     r.unknown_keys(doc, TOP_FIELDS, "")
@@ -606,6 +670,7 @@ def user_from_doc(doc: Mapping[str, Any]) -> User:
     return User(
         id=doc["id"],
         name=doc["name"],
+        reading=doc.get("reading"),
         aliases=tuple(doc.get("aliases") or ()),
         email=doc.get("email"),
         phones=dict(doc.get("phones") or {}),
@@ -654,7 +719,11 @@ def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Flee
 
 def contact_from_doc(doc: Mapping[str, Any]) -> Contact:
     return Contact(
-        id=doc["id"], name=doc["name"], aliases=tuple(doc.get("aliases") or ()), phones=dict(doc.get("phones") or {})
+        id=doc["id"],
+        name=doc["name"],
+        reading=doc.get("reading"),
+        aliases=tuple(doc.get("aliases") or ()),
+        phones=dict(doc.get("phones") or {}),
     )
 
 
@@ -662,4 +731,5 @@ def calling_from_doc(doc: Mapping[str, Any]) -> CallingPolicy:
     return CallingPolicy(
         shared_may_call=tuple(doc.get("shared_may_call") or ()),
         blocked_prefixes=tuple(doc.get("blocked_prefixes") or ()),
+        allowed_countries=tuple(doc.get("allowed_countries") or ()),
     )

@@ -97,6 +97,7 @@ class User:
     delegate: str | None = None
     notify: tuple[NotifyTarget, ...] = ()
     aliases: tuple[str, ...] = ()
+    reading: str | None = None  # the name as said, in kana, when it is written otherwise
 
     @property
     def first_name(self) -> str:
@@ -109,12 +110,14 @@ class Contact:
     name: str
     phones: Mapping[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    reading: str | None = None  # the name as said, in kana, when it is written otherwise
 
 
 @dataclass(frozen=True)
 class CallingPolicy:
     shared_may_call: tuple[str, ...] = ("employees", "contacts")
     blocked_prefixes: tuple[str, ...] = ()
+    allowed_countries: tuple[str, ...] = ()  # two-letter regions calls may reach; empty: the site's country
 
 
 @dataclass(frozen=True)

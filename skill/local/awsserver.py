@@ -1,6 +1,8 @@
 """An embedded AWS-compatible server (moto's) on loopback, for the local runtime and the tests.
 
-One server answers DynamoDB (with Streams and transactions), SES v2, SNS and SSM.
+One server answers DynamoDB (with Streams and transactions), SES v2, SNS and SSM. By default it keeps
+everything in memory; given a data directory, every write it acknowledges is on disk first and comes
+back at the next start (see `skill.local.datadir`).
 """
 
 from __future__ import annotations
@@ -8,8 +10,12 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from skill.local.datadir import DataDir, Restored
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -21,49 +27,73 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @dataclass
 class EmbeddedAws:
+    """moto's server in this process; with `data_dir`, durable (moto's state is per process, so one only)."""
+
     host: str = "127.0.0.1"
     port: int = 0
+    data_dir: Path | None = None
+    fresh: bool = False
+    restored: Restored | None = None
     _server: Any = None
+    _thread: threading.Thread | None = None
+    _store: DataDir | None = field(default=None, repr=False)
+    _durable_running: ClassVar[bool] = False
 
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> EmbeddedAws:
-        from moto.server import ThreadedMotoServer
+        """Serve; with a data directory, its store is loaded first (DataDirError when it cannot be)."""
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        from skill.local import transactions
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        _isolate_transactions()
+        transactions.install()
+        app: Any = DomainDispatcherApplication(create_backend_app)
+        if self.data_dir is not None:
+            app = self._open_store(app, self.data_dir)
         if not self.port:
             self.port = free_port(self.host)
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
+        try:
+            self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        except BaseException:
+            self._close_store()
+            raise
+        self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
+        self._thread.start()
         return self
 
+    def _open_store(self, app: Any, path: Path) -> Any:
+        from skill.local.datadir import DataDir, DataDirError, dynamodb_dump
+
+        if EmbeddedAws._durable_running:
+            raise DataDirError("another embedded server with a data directory runs in this process")
+        store = DataDir.open(path, lambda: dynamodb_dump(app), fresh=self.fresh)
+        try:
+            self.restored = store.restore(app)
+        except BaseException:
+            store.close()
+            raise
+        self._store = store
+        EmbeddedAws._durable_running = True
+        return store.middleware(app)
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+            EmbeddedAws._durable_running = False
+
     def stop(self) -> None:
+        """Stops serving; a data directory gets a last snapshot and is let go."""
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
-
-
-_ISOLATED = threading.Lock()
-
-
-def _isolate_transactions() -> None:
-    """Make moto run one DynamoDB transaction at a time, as DynamoDB isolates them.
-
-    moto applies a transaction item by item and rolls back by restoring a copy of the table, so two
-    transactions served by concurrent threads could interleave and undo each other's writes.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    if getattr(DynamoDBBackend.transact_write_items, "isolated", False):
-        return
-    unisolated = DynamoDBBackend.transact_write_items
-
-    def isolated(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with _ISOLATED:
-            return unisolated(backend, *args, **kwargs)
-
-    isolated.isolated = True  # type: ignore[attr-defined]
-    setattr(DynamoDBBackend, "transact_write_items", isolated)  # noqa: B010 - patching a method on purpose
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._close_store()

@@ -139,6 +139,7 @@ def run_chat(
     person_id: str | None,
     locale: str,
     say: str | None = None,
+    hint: str | None = None,
 ) -> int:
     talk = Conversation(endpoint, device_id, user_id, person_id, locale)
     try:
@@ -146,11 +147,14 @@ def run_chat(
             print(speech_of(talk.say(say)) or "(no speech)")
             return 0
         print(f"Talking as device {device_id} ({locale}). Type what you would say; an empty line or Ctrl-D quits.")
-        print("Try: 'is this room free', 'book this room for thirty minutes', 'help'.")
+        if hint:
+            print(hint)
+        print("Try: 'is this room free', 'book this room for thirty minutes', 'help'.", flush=True)
         while True:
             try:
                 text = input("you> ").strip()
             except EOFError:
+                print()
                 return 0
             if not text:
                 return 0

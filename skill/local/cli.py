@@ -6,80 +6,189 @@ import argparse
 import os
 import signal
 import sys
+import tempfile
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from skill.bootstrap import Services
+    from skill.domain.model import Fleet
 
 DEMO_FLEET = Path(__file__).resolve().parents[1] / "data" / "demo-fleet.yaml"
 DEFAULT_ENDPOINT = "http://127.0.0.1:9000/"
+DEMO_DEVICE = "amzn1.ask.device.DEMO-FUJI"
+LOG_FILE = "office-skill.log"
+FIRST_TRY = timedelta(minutes=30)  # what the console suggests booking first
+
+
+class _Stop(BaseException):
+    """SIGINT or SIGTERM: leave whatever the main thread is doing (the console's prompt too) and stop."""
+
+
+def _stop(*_: Any) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)  # the second signal must not interrupt the stopping
+    raise _Stop
+
+
+def _log_destination(args: argparse.Namespace) -> tuple[TextIO, str]:
+    """Where logs go, and how to say so: stderr with --verbose, else a file (the data directory's
+    with --data-dir, a temporary one for the console), else stderr as before."""
+    if args.verbose or not (args.data_dir or args.console):
+        return sys.stderr, "stderr"
+    if args.data_dir:
+        directory = Path(args.data_dir).expanduser()
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / LOG_FILE
+    else:
+        handle, name = tempfile.mkstemp(prefix="office-skill-", suffix=".log")
+        os.close(handle)
+        path = Path(name)
+    return path.open("a", encoding="utf-8", buffering=1), str(path.resolve())
 
 
 def _serve(args: argparse.Namespace) -> int:
     from skill.config import LOCAL_SKILL_ID
 
-    os.environ.setdefault("SKILL_ID", LOCAL_SKILL_ID)
+    external = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
+    if args.fresh and not args.data_dir:
+        print("office-skill: --fresh empties a data directory; give it with --data-dir", file=sys.stderr)
+        return 2
+    if args.data_dir and external:
+        print(
+            f"office-skill: --data-dir keeps the embedded server's data, but AWS_ENDPOINT_URL points at {external}",
+            file=sys.stderr,
+        )
+        return 2
+    os.environ["SKILL_ID"] = os.environ.get("SKILL_ID") or LOCAL_SKILL_ID  # set but empty: the local id too
     os.environ.setdefault("AWS_REGION", "us-east-1")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "local")
+    from skill.local.logs import route_logs
+
+    destination, where = _log_destination(args)
+    route_logs(destination)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop)
     embedded = None
-    if not (os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")):
-        from skill.local.awsserver import EmbeddedAws
+    try:
+        if not external:
+            from skill.local.awsserver import EmbeddedAws
+            from skill.local.datadir import DataDirError
 
-        embedded = EmbeddedAws(port=args.db_port).start()
-        # One embedded server answers DynamoDB, SES v2, SNS and SSM: point every client at it.
-        os.environ["AWS_ENDPOINT_URL"] = embedded.endpoint
-    db_endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ["AWS_ENDPOINT_URL"]
+            data_dir = Path(args.data_dir) if args.data_dir else None
+            try:
+                embedded = EmbeddedAws(port=args.db_port, data_dir=data_dir, fresh=args.fresh).start()
+            except DataDirError as error:
+                print(f"office-skill: {error}", file=sys.stderr)
+                return 1
+            # One embedded server answers DynamoDB, SES v2, SNS and SSM: point every client at it.
+            os.environ["AWS_ENDPOINT_URL"] = embedded.endpoint
+        return _run(args, embedded, where)
+    except _Stop:
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.stop()
 
+
+def _run(args: argparse.Namespace, embedded: Any, where: str) -> int:
     from skill import app
     from skill.adapters import aws
     from skill.adapters.dynamodb.schema import ensure_table
     from skill.local.jobs import JobLoop
     from skill.local.server import make_server, serve_in_thread
 
+    db_endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ["AWS_ENDPOINT_URL"]
     settings = app.services().settings
-    ensure_table(aws.client("dynamodb", "jobs", region=settings.region), settings.table)
+    client = aws.client("dynamodb", "jobs", region=settings.region)
+    ensure_table(client, settings.table)
     background = app.services("jobs")
+    demo = None
     if args.demo:
-        _apply_demo(background)
-    server = make_server(args.host, args.port)
+        demo = _apply_demo(background, empty=not client.scan(TableName=settings.table, Limit=1).get("Items"))
+    try:
+        server = make_server(args.host, args.port)
+    except OSError as error:
+        print(f"office-skill: cannot serve on {args.host}:{args.port} ({error.strerror}); try --port", file=sys.stderr)
+        return 1
     serve_in_thread(server)
     jobs = JobLoop(background, every=args.refresh_every)
-    jobs.start()
-    host, port = str(server.server_address[0]), int(server.server_address[1])
-    print(f"skill endpoint: http://{host}:{port}/", flush=True)
-    print(f"dynamodb endpoint: {db_endpoint}", flush=True)
-    print(f"skill id: {settings.skill_id}  table: {settings.table}", flush=True)
-
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    if args.console:
+    try:
+        host, port = str(server.server_address[0]), int(server.server_address[1])
+        print(f"skill endpoint: http://{host}:{port}/", flush=True)
+        print(f"dynamodb endpoint: {db_endpoint}", flush=True)
+        print(f"skill id: {settings.skill_id}  table: {settings.table}", flush=True)
+        if embedded is not None and embedded.data_dir is not None:
+            print(f"data: {embedded.data_dir.resolve()}{_restored(embedded.restored)}", flush=True)
+        print(f"logs: {where}", flush=True)
+        if not args.console:
+            jobs.start()
+            threading.Event().wait()
+            return 0
         from skill.local.chat import run_chat
-        from skill.observability import logger
 
-        logger.setLevel("ERROR")  # the console shares the terminal with the log
+        device, hint = args.device, None
+        if device is None and demo is not None:
+            jobs.run_once()  # the demo's calendars first: the console starts in a room that is free now
+            device, hint = _free_demo_room(background, demo)
+        jobs.start()
+        return run_chat(
+            endpoint=f"http://{host}:{port}/",
+            device_id=device or DEMO_DEVICE,
+            user_id=None,
+            person_id=None,
+            locale="en-US",
+            hint=hint,
+        )
+    finally:
+        jobs.stop()
+        server.shutdown()
+        server.server_close()
 
-        run_chat(endpoint=f"http://{host}:{port}/", device_id=args.device, user_id=None, person_id=None, locale="en-US")
-    else:
-        stop.wait()
-    jobs.stop()
-    server.shutdown()
-    if embedded is not None:
-        embedded.stop()
-    return 0
+
+def _restored(restored: Any) -> str:
+    if restored is None or not (restored.snapshot or restored.replayed):
+        return " (new)"
+    torn = f"; an unacknowledged last write was dropped ({restored.torn})" if restored.torn else ""
+    return f" (restored: {restored.replayed} requests replayed{torn})"
 
 
-def _apply_demo(services: Services) -> None:
+def _apply_demo(services: Services, *, empty: bool) -> Fleet:
+    """The demo fleet, applied when the table holds nothing yet (a data directory keeps what it was given)."""
     import yaml
 
     from skill.domain.fleet import parse_fleet
 
-    fleet = parse_fleet(yaml.safe_load(DEMO_FLEET.read_text(encoding="utf-8")))
+    fleet = parse_fleet(yaml.safe_load(DEMO_FLEET.read_text(encoding="utf-8")), egress=services.egress)
+    if not empty:
+        print("demo office: not applied again, the table already holds an office", flush=True)
+        return fleet
     services.fleet.apply(services.fleet.plan(fleet, prune=False))
     print(f"demo office applied: {len(fleet.rooms)} rooms, {len(fleet.devices)} devices", flush=True)
+    return fleet
+
+
+def _free_demo_room(services: Services, demo: Fleet) -> tuple[str | None, str | None]:
+    """The first demo room device whose room is free for a first booking now, and a hint naming it."""
+    rooms = {room.id: room for room in demo.rooms if room.bookable}
+    devices = [d for d in demo.devices if d.kind == "shared" and d.room in rooms]
+    if not devices:
+        return None, None
+    now = datetime.now(UTC)
+    # A booking from now covers the current quarter hour and ends on a quarter hour.
+    quarter = timedelta(minutes=15)
+    room_ids = [d.room for d in devices if d.room]
+    busy = services.rooms.busy_by_room(room_ids, now - quarter, now + FIRST_TRY + quarter, demo.site.timezone)
+    for device in devices:
+        if device.room and not busy.get(device.room):
+            room = rooms[device.room].name
+            taken = [rooms[d.room].name for d in devices[: devices.index(device)] if d.room]
+            note = f" ({', '.join(taken)} {'is' if len(taken) == 1 else 'are'} busy now)" if taken else ""
+            return device.id, f"This console is the Echo in {room}, which is free now{note}."
+    return None, "Every demo room is busy for the next half hour: try 'find a free room'."
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -95,6 +204,12 @@ def _chat(args: argparse.Namespace) -> int:
     )
 
 
+def _models(args: argparse.Namespace) -> int:
+    from skill.local.grammar import update_models
+
+    return update_models(args.locales, check=args.check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="office-skill", description="The office assistant skill, run locally.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,21 +217,40 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=9000)
     serve.add_argument("--db-port", type=int, default=8000)
-    serve.add_argument("--demo", action="store_true", help="apply the bundled demo office fleet")
+    serve.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="keep the embedded server's data in DIR across restarts (default: in memory only)",
+    )
+    serve.add_argument("--fresh", action="store_true", help="with --data-dir: start with an empty store")
+    serve.add_argument("--demo", action="store_true", help="apply the bundled demo office fleet to an empty store")
     serve.add_argument(
         "--refresh-every", type=float, default=60.0, metavar="SECONDS", help="how often background jobs run"
     )
     serve.add_argument("--console", action="store_true", help="open the chat console on this server")
-    serve.add_argument("--device", default="amzn1.ask.device.DEMO-FUJI", help="the console's device (with --console)")
+    serve.add_argument(
+        "--device",
+        default=None,
+        metavar="DEVICE_ID",
+        help="the console's device (default: a demo room device whose room is free now)",
+    )
+    serve.add_argument(
+        "--verbose", action="store_true", help="logs and metrics to stderr (default with --data-dir: a log file there)"
+    )
     serve.set_defaults(func=_serve)
     chat = sub.add_parser("chat", help="type what you would say; the skill's speech is printed")
     chat.add_argument("--endpoint", default=os.environ.get("OFFICE_SKILL_ENDPOINT", DEFAULT_ENDPOINT))
-    chat.add_argument("--device", default="amzn1.ask.device.DEMO-FUJI", metavar="DEVICE_ID")
+    chat.add_argument("--device", default=DEMO_DEVICE, metavar="DEVICE_ID")
     chat.add_argument("--user", default="amzn1.ask.account.DEMO", metavar="ALEXA_USER_ID")
     chat.add_argument("--person", default=None, metavar="PERSON_ID")
     chat.add_argument("--locale", default="en-US")
     chat.add_argument("--say", default=None, metavar="UTTERANCE", help="answer this once and exit")
     chat.set_defaults(func=_chat)
+    models = sub.add_parser("models", help="write the interaction models' samples from interaction_models/grammar/")
+    models.add_argument("locales", nargs="*", metavar="LOCALE", help="default: every locale with a grammar")
+    models.add_argument("--check", action="store_true", help="only tell whether the models are up to date (exit 1)")
+    models.set_defaults(func=_models)
     return parser
 
 

@@ -1,5 +1,9 @@
-"""The background jobs that run on EventBridge schedules (and a DynamoDB Stream) in AWS, run here on a timer:
-the same use cases the Lambda entry points in `skill.app` call."""
+"""The background jobs that run on EventBridge schedules (and a DynamoDB Stream) in AWS, run here on timers:
+the same use cases the Lambda entry points in `skill.app` call.
+
+Host notifications have a loop of their own, every `NOTIFY_EVERY` seconds: a visitor's host hears
+within moments, however long a calendar refresh takes and whatever `--refresh-every` says.
+"""
 
 from __future__ import annotations
 
@@ -13,40 +17,54 @@ if TYPE_CHECKING:
     from skill.bootstrap import Services
 
 Job = Callable[[], object]
+NOTIFY_EVERY = 2.0
 
 
 def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
     """Every job with its name, in the order one round runs them."""
     return [
         ("calendar refresh", lambda: services.calendars.refresh_all(services.now())),
-        ("host notifications", services.notifications.deliver_pending),
         ("visitor auto check-out", lambda: services.reception.auto_check_out(services.now())),
         ("no-show release", lambda: services.rooms.release_no_shows(services.now())),
     ]
 
 
 class JobLoop:
-    def __init__(self, services: Services, every: float) -> None:
+    def __init__(self, services: Services, every: float, notify_every: float = NOTIFY_EVERY) -> None:
         self.services = services
         self.every = every
+        self.notify_every = min(every, notify_every)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="jobs", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name="jobs", daemon=True),
+            threading.Thread(target=self._notify, name="outbox", daemon=True),
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def run_once(self) -> None:
         for name, job in scheduled_jobs(self.services):
-            try:
-                job()
-            except Exception:
-                logger.exception("job failed", extra={"job": name})
+            self._run_job(name, job)
+
+    def _run_job(self, name: str, job: Job) -> None:
+        try:
+            job()
+        except Exception:
+            logger.exception("job failed", extra={"job": name})
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.run_once()
             self._stop.wait(self.every)
+
+    def _notify(self) -> None:
+        while not self._stop.is_set():
+            self._run_job("host notifications", lambda: self.services.notifications.deliver_pending())
+            self._stop.wait(self.notify_every)

@@ -35,6 +35,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -572,9 +573,15 @@ class _CustomType:
 class _Sample:
     intent: str
     text: str
-    patterns: tuple[re.Pattern[str], ...]  # lazy then greedy slot captures
+    sources: tuple[str, ...]  # regular expressions: lazy then greedy slot captures
     literal_words: int
     elicits: tuple[str, str] | None = None  # (intent, slot) for a slot-filling sample
+    literals: tuple[str, ...] = ()  # its text between slots, as compared: all must be in what was said
+
+    @cached_property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """Compiled on first use: a model has thousands of samples and most never come close to a text."""
+        return tuple(re.compile(source, re.IGNORECASE) for source in self.sources)
 
 
 _SLOT_PLACEHOLDER = re.compile(r"(\{\w+\})")
@@ -671,7 +678,7 @@ class Model:
     ) -> _Sample:
         if self.compact:
             return self._compile_compact(intent, text, slot_types, elicits)
-        variants: list[re.Pattern[str]] = []
+        variants: list[str] = []
         for lazy in (True, False):
             pattern = ""
             for piece in _SLOT_PLACEHOLDER.split(text):
@@ -690,15 +697,18 @@ class Model:
                     lead = r"\s+" if piece[0].isspace() else ""
                     trail = r"\s+" if piece[-1].isspace() else ""
                     pattern += lead + _phrase_pattern(" ".join(piece.lower().split())) + trail
-            variants.append(re.compile(pattern, re.IGNORECASE))
+            variants.append(pattern)
         literal = _SLOT_PLACEHOLDER.sub(" ", text)
-        return _Sample(intent, text, tuple(variants), len(re.findall(r"[\w']+", literal)), elicits)
+        literals = tuple(
+            " ".join(piece.lower().split()) for piece in _SLOT_PLACEHOLDER.split(text)[::2] if piece.strip()
+        )
+        return _Sample(intent, text, tuple(variants), len(re.findall(r"[\w']+", literal)), elicits, literals)
 
     def _compile_compact(
         self, intent: str, text: str, slot_types: Mapping[str, str], elicits: tuple[str, str] | None
     ) -> _Sample:
         """A Japanese sample: characters without spaces; the more literal characters, the more specific."""
-        variants: list[re.Pattern[str]] = []
+        variants: list[str] = []
         for lazy in (True, False):
             pattern = ""
             for piece in _SLOT_PLACEHOLDER.split(text):
@@ -709,9 +719,10 @@ class Model:
                     pattern += f"(?P<{slot.group(1)}>{'|'.join(alternatives)})"
                 else:
                     pattern += re.escape(self._key(piece))
-            variants.append(re.compile(pattern, re.IGNORECASE))
+            variants.append(pattern)
         literal = self._key(_SLOT_PLACEHOLDER.sub("", text))
-        return _Sample(intent, text, tuple(variants), len(literal), elicits)
+        literals = tuple(self._key(piece) for piece in _SLOT_PLACEHOLDER.split(text)[::2] if piece.strip())
+        return _Sample(intent, text, tuple(variants), len(literal), elicits, literals)
 
     def _convert(self, slot_type: str, text: str, today: date) -> tuple[SlotValue, bool] | None:
         """The slot as Alexa fills it, and whether the text was understood; None when it cannot be."""
@@ -753,8 +764,11 @@ class Model:
         if invoked := self._invoke.fullmatch(spoken) or self._invoke_suffix.fullmatch(spoken):
             spoken = invoked.group("rest")
         best: tuple[tuple[int, int, int, int], Match] | None = None
+        said = spoken.lower()
         for sample in self._samples:
             if sample.elicits is not None and sample.elicits != eliciting:
+                continue
+            if not all(literal in said for literal in sample.literals):
                 continue
             for pattern in sample.patterns:
                 found = pattern.fullmatch(spoken)

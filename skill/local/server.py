@@ -1,21 +1,35 @@
 """The local skill endpoint: POST an Alexa request envelope, get back what the Lambda handler returns.
 
-A development server on loopback, not a production host. The background jobs that run on schedules
-in AWS run here in-process on a timer.
+A development server on loopback, not a production host. It holds bursts: the kernel queues up to
+`LISTEN_BACKLOG` connections, `WORKERS` threads answer them, up to `WAITING` more wait their turn, and
+only beyond that does a connection get a quick 503 with `Retry-After`. A body it cannot take (over
+`MAX_BODY`, not JSON, nested deeper than `MAX_DEPTH`, not an object) gets a 400 and the server goes on.
+Beyond loopback every request must carry Alexa's signature (skill.local.signature).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import socket
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
+from skill.local.signature import refusal
 from skill.observability import logger
 
 MAX_BODY = 256 * 1024  # Alexa request envelopes are far smaller
+MAX_DEPTH = 32  # an envelope nests about ten deep
+LISTEN_BACKLOG = 128
+WORKERS = 16
+WAITING = 64
+RETRY_AFTER_SECONDS = 1
+IDLE_SECONDS = 10.0  # a kept-alive connection, or a body that stops arriving, frees its worker after this
 
 
 @dataclass
@@ -32,9 +46,46 @@ class LambdaContext:
         return self.deadline_ms
 
 
+class BadBody(ValueError):
+    """A request body the endpoint cannot take; the message says why."""
+
+
+def parse_body(raw: bytes) -> Any:
+    """The JSON value of a body, refusing one nested deeper than MAX_DEPTH (BadBody)."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise BadBody("the body is nested too deeply") from None
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
+        raise BadBody("the body is not JSON") from None
+    if _depth(value) > MAX_DEPTH:
+        raise BadBody("the body is nested too deeply")
+    return value
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 class SkillRequestHandler(BaseHTTPRequestHandler):
     server_version = "office-skill"
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_SECONDS
+    server: SkillServer
 
     def log_message(self, format: str, *args: Any) -> None:
         """Requests are logged by the skill itself, without bodies."""
@@ -43,6 +94,8 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection or self.server.crowded():
+            self.send_header("Connection", "close")  # let a waiting connection have this worker
         self.end_headers()
         self.wfile.write(body)
 
@@ -84,26 +137,47 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer.body)
 
-    def do_POST(self) -> None:
-        from skill.app import EnvelopeError, ForeignSkillError, lambda_handler
-
-        if self.path.split("?", 1)[0] != "/":
-            self._error(HTTPStatus.NOT_FOUND, "not found")
-            return
+    def _read_body(self) -> bytes:
+        """The body, or BadBody; a body left unread closes the connection (the stream is out of step)."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise BadBody("send the body with a Content-Length")
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        if length < 0 or length > MAX_BODY:
-            self._error(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > MAX_BODY else HTTPStatus.BAD_REQUEST, "bad length"
-            )
-            return
+        if length < 0:
+            self.close_connection = True
+            raise BadBody("bad Content-Length")
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise BadBody(f"the body is over {MAX_BODY // 1024} KB")
         raw = self.rfile.read(length)
+        if len(raw) < length:
+            self.close_connection = True
+            raise BadBody("the body ended early")
+        return raw
+
+    def do_POST(self) -> None:
+        from skill.app import EnvelopeError, ForeignSkillError, lambda_handler
+
+        if self.path.split("?", 1)[0] != "/":
+            self.close_connection = True  # its body, if any, is left unread
+            self._error(HTTPStatus.NOT_FOUND, "not found")
+            return
         try:
-            event = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            self._error(HTTPStatus.BAD_REQUEST, "the body is not JSON")
+            raw = self._read_body()
+            unsigned = refusal(self.server, self.headers, raw)  # beyond loopback: Alexa's signature, or 400
+            if unsigned is not None:
+                raise BadBody(unsigned)
+            event = parse_body(raw)
+            if not isinstance(event, dict):
+                raise BadBody("the body is not a JSON object")
+        except BadBody as exc:
+            self._error(HTTPStatus.BAD_REQUEST, str(exc))
+            return
+        except TimeoutError:
+            self.close_connection = True
             return
         try:
             response = lambda_handler(event, LambdaContext())
@@ -120,13 +194,87 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, json.dumps(response).encode())
 
 
-def make_server(host: str, port: int) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), SkillRequestHandler)
-    server.daemon_threads = True
-    return server
+class SkillServer(HTTPServer):
+    """An HTTP server with a bounded pool of worker threads and a quick 503 beyond it."""
+
+    request_queue_size = LISTEN_BACKLOG
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], workers: int = WORKERS, waiting: int = WAITING) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skill-worker")
+        self._refusals = ThreadPoolExecutor(max_workers=2, thread_name_prefix="skill-refusal")
+        self._workers = workers
+        self._admitted = threading.BoundedSemaphore(workers + waiting)
+        self._count_lock = threading.Lock()
+        self._in_flight = 0
+        super().__init__(address, SkillRequestHandler)  # binds: a port in use raises OSError here
+
+    def crowded(self) -> bool:
+        """More connections are in than workers to serve them."""
+        return self._in_flight > self._workers
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._admitted.acquire(blocking=False):
+            self._refusals.submit(self._refuse, request)
+            return
+        with self._count_lock:
+            self._in_flight += 1
+        self._pool.submit(self._serve, request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is no error of the server's; anything else is logged, not printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            logger.exception("local endpoint connection failed")
+
+    def _serve(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            with self._count_lock:
+                self._in_flight -= 1
+            self._admitted.release()
+
+    def _refuse(self, request: socket.socket) -> None:
+        """503 with Retry-After once the request is read, so the client sees the answer, not a reset."""
+        busy = json.dumps({"error": "the skill is busy; try again shortly"}).encode()
+        try:
+            request.settimeout(2.0)
+            received = b""
+            while b"\r\n\r\n" not in received and len(received) < 65536:
+                chunk = request.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            head, _, body_so_far = received.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+            unread = min(int(length.group(1)), MAX_BODY) - len(body_so_far) if length else 0
+            while unread > 0 and (chunk := request.recv(min(unread, 65536))):
+                unread -= len(chunk)
+            request.sendall(
+                b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                + f"Retry-After: {RETRY_AFTER_SECONDS}\r\nContent-Length: {len(busy)}\r\n".encode()
+                + b"Connection: close\r\n\r\n"
+                + busy
+            )
+        except OSError:
+            pass
+        finally:
+            self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._refusals.shutdown(wait=False, cancel_futures=True)
 
 
-def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
+def make_server(host: str, port: int) -> SkillServer:
+    return SkillServer((host, port))
+
+
+def serve_in_thread(server: HTTPServer) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, name="skill-endpoint", daemon=True)
     thread.start()
     return thread

@@ -31,6 +31,9 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PUBLISHED_PAST_DAYS = 7
 FEED_PATH = re.compile(r"^/rooms/(?P<room>[^/]+)/calendar\.ics$")
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Feeds refreshed at once, each in its own thread: a feed waits mostly on its own server, and only this
+# many slow feeds together could make another wait (each at most its own fetch and parse budget).
+PARALLEL_FEEDS = 16
 
 Status = Literal["updated", "unchanged", "not_modified", "failed"]
 Progress = Callable[[int, int], None]
@@ -148,9 +151,14 @@ FORBIDDEN = FeedResponse(403, b"forbidden\n")
 NOT_FOUND = FeedResponse(404, b"not found\n")
 
 
-def feed_token(secret: bytes, room_id: str) -> str:
-    """The per-room token a subscription URL carries."""
-    return hmac.new(secret, f"room-feed:{room_id}".encode(), hashlib.sha256).hexdigest()[:32]
+def feed_token(secret: bytes, room_id: str, version: int = 0) -> str:
+    """The per-room token a subscription URL carries; each rotation (`version`) gives a new one."""
+    label = f"room-feed:{room_id}" + (f":v{version}" if version else "")
+    return hmac.new(secret, label.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _token_matches(secret: bytes, room_id: str, version: int, token: str) -> bool:
+    return hmac.compare_digest(feed_token(secret, room_id, version).encode(), token.encode())
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -186,12 +194,23 @@ class CalendarService:
         else:
             targets = [(r.id, r.calendar) for r in fleet.rooms if r.calendar]
             targets += [(user_owner(u.id), u.calendar) for u in fleet.users if u.calendar]
-        results = []
-        for done, (owner, url) in enumerate(targets, start=1):
-            results.append(self._refresh_safely(owner, url, fleet.site.timezone, now))
-            if progress is not None:
-                progress(done, len(targets))
-        return results
+        if not targets:
+            return []
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        # Side by side, so one feed's slow server or costly rules never hold up another's (each is bounded
+        # by its own budget: the fetch's time and size caps, the parse's time and occurrence caps).
+        with ThreadPoolExecutor(max_workers=min(len(targets), PARALLEL_FEEDS), thread_name_prefix="feed") as pool:
+            futures = {
+                pool.submit(self._refresh_safely, owner, url, fleet.site.timezone, now): n
+                for n, (owner, url) in enumerate(targets)
+            }
+            results: list[RefreshResult | None] = [None] * len(targets)
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress is not None:
+                    progress(done, len(targets))
+        return [result for result in results if result is not None]
 
     def _refresh_safely(self, owner: str, url: str, tz: str, now: datetime) -> RefreshResult:
         try:
@@ -227,11 +246,15 @@ class CalendarService:
         """The room's voice bookings from a week ago to the end of the look-ahead window, as ICS.
 
         A wrong or missing token is 403 whether or not the room exists; only a valid token learns of a 404.
+        A token revoked by a rotation gets 404: the feed is gone for that URL.
         """
-        expected = feed_token(self.feeds.feed_secret(), room_id)
-        if not token or not hmac.compare_digest(expected.encode(), token.encode()):
+        secret, version = self.feeds.feed_keys(room_id)
+        if not token or not token.isascii():
             return FORBIDDEN
-        site, room, _, _ = self.fleet.profile(room_id, None, ())
+        if not _token_matches(secret, room_id, version, token):
+            revoked = any(_token_matches(secret, room_id, old, token) for old in range(version))
+            return NOT_FOUND if revoked else FORBIDDEN
+        site, room = self.fleet.site_and_room(room_id)
         if room is None:
             return NOT_FOUND
         today = now.astimezone(ZoneInfo(site.timezone)).date()
@@ -243,9 +266,13 @@ class CalendarService:
             return FeedResponse(304, etag=etag)
         return FeedResponse(200, body, etag)
 
-    def publish_url(self, room_id: str, base: str) -> str:
-        """The subscription URL of a room's published feed; NotFoundError for an unknown room."""
+    def publish_url(self, room_id: str, base: str, *, rotate: bool = False) -> str:
+        """The subscription URL of a room's published feed; NotFoundError for an unknown room. `rotate`
+        issues a new token for the room first: every earlier URL of the room then gets 404."""
         if self.fleet.get_room(room_id) is None:
             raise NotFoundError("room", room_id)
-        token = feed_token(self.feeds.feed_secret(), room_id)
+        if rotate:
+            self.feeds.rotate_feed_token(room_id)
+        secret, version = self.feeds.feed_keys(room_id)
+        token = feed_token(secret, room_id, version)
         return f"{base.rstrip('/')}/rooms/{urllib.parse.quote(room_id)}/calendar.ics?token={token}"

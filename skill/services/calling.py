@@ -138,10 +138,18 @@ def directory(fleet: Fleet) -> dict[str, Party]:
     """Employees, contacts and (when the site names one) reception, by directory entry id."""
     parties: dict[str, Party] = {}
     for user in fleet.users:
-        entry = DirectoryEntry(id=f"user:{user.id}", name=user.name, aliases=user.aliases, kind="employee")
+        entry = DirectoryEntry(
+            id=f"user:{user.id}", name=user.name, aliases=user.aliases, kind="employee", reading=user.reading
+        )
         parties[entry.id] = Party(entry, entry.id, "employees", user.phones)
     for contact in fleet.contacts:
-        entry = DirectoryEntry(id=f"contact:{contact.id}", name=contact.name, aliases=contact.aliases, kind="contact")
+        entry = DirectoryEntry(
+            id=f"contact:{contact.id}",
+            name=contact.name,
+            aliases=contact.aliases,
+            kind="contact",
+            reading=contact.reading,
+        )
         parties[entry.id] = Party(entry, entry.id, "contacts", contact.phones)
     desk = fleet.site.reception
     target = parties.get(f"user:{desk}") or parties.get(f"contact:{desk}") if desk else None
@@ -254,15 +262,18 @@ def _target_number(target: Target, country: str) -> str:
         return "".join(char for char in target if char.isdigit() or char == "+")
 
 
-def meeting_line(caller: Caller, busy: Sequence[BusyInterval], now: datetime) -> MeetingLine | CallOutcome:
-    """The dial-in of the meeting happening now or starting within 15 minutes (the earliest that has one)."""
+def meeting_line(
+    caller: Caller, busy: Sequence[BusyInterval], now: datetime, allowed_countries: Sequence[str] = ()
+) -> MeetingLine | CallOutcome:
+    """The dial-in of the meeting happening now or starting within 15 minutes (the earliest that has one),
+    a bridge in the site's country first, then one in `allowed_countries`."""
     from skill.domain.dialin import find_dial_in
 
     soon = sorted((b for b in busy if b.start <= now + JOIN_LEAD and b.end > now), key=lambda b: (b.start, b.end))
     if not soon:
         return CallOutcome("no_meeting")
     for meeting in soon:
-        found = find_dial_in(meeting.dial_in, caller.site.country) if meeting.dial_in else None
+        found = find_dial_in(meeting.dial_in, caller.site.country, allowed_countries) if meeting.dial_in else None
         if found is not None:
             return MeetingLine(found.number, found.digits or None, meeting)
     return CallOutcome("no_dial_in", meeting=soon[0])
@@ -405,9 +416,22 @@ class CallingService:
             logger.warning("busy time not readable for join", exc_info=True)
             return []
 
+    def meeting_line(self, caller: Caller, now: datetime) -> MeetingLine | CallOutcome:
+        """The line of the meeting to join on the caller's calendar, by the calling policy's countries."""
+        return meeting_line(caller, self.meetings_soon(caller, now), now, self.policy().allowed_countries)
+
+    def check_join(self, caller: Caller, *, request_id: str, now: datetime) -> MeetingLine | CallOutcome:
+        """Before asking "join the 3 PM meeting?": the meeting's line when it may be dialled, or why not (a
+        refusal is logged, nothing is dialled)."""
+        line = self.meeting_line(caller, now)
+        if isinstance(line, CallOutcome):
+            return line
+        checked = self.check(caller, line, request_id=request_id, now=now)
+        return line if checked.result == "ready" else checked
+
     def join(self, caller: Caller, *, request_id: str, now: datetime) -> CallOutcome:
         """Dial into the current or next meeting with its digits; "no_meeting" or "no_dial_in" otherwise."""
-        line = meeting_line(caller, self.meetings_soon(caller, now), now)
+        line = self.meeting_line(caller, now)
         if isinstance(line, CallOutcome):
             return line
         return self.place(caller, line, request_id=request_id, now=now)

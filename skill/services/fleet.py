@@ -16,7 +16,7 @@ from skill.domain import fleet as codec
 from skill.domain.model import Fleet, Site, User
 
 if TYPE_CHECKING:
-    from skill.ports import ContactsFile, ContactsReader, Erasable, FleetStore
+    from skill.ports import ContactsReader, Erasable, FleetStore
 
 Action = Literal["create", "update", "delete"]
 SINGLETON_ID = "site"
@@ -51,6 +51,23 @@ class Plan:
     def summary(self) -> str:
         """`3 to create, 1 to update, 0 to delete`."""
         return ", ".join(f"{self.count(a)} to {a}" for a in ("create", "update", "delete"))
+
+
+@dataclass(frozen=True)
+class ContactsImport:
+    """What importing an address book changes: the contacts to create or update, those stored as the file
+    has them, those that differ but are `kept` as stored (no --replace), the reader's notes on entries it
+    skipped or trimmed, and whether the writes were `applied`."""
+
+    changes: list[Change]
+    unchanged: list[str]
+    kept: list[str]
+    notes: list[str]
+    applied: bool
+
+    @property
+    def writes(self) -> list[Change]:
+        return [c for c in self.changes if c.id not in self.kept]
 
 
 def desired_docs(fleet: Fleet) -> dict[str, dict[str, dict[str, Any]]]:
@@ -148,16 +165,29 @@ class FleetService:
     def user(self, user_id: str) -> User | None:
         return self.store.get_user(user_id)
 
-    def import_contacts(self, path: Path, progress: Progress | None = None) -> ContactsFile:
-        """Read an address book (numbers read in the site's country) and store every contact it holds;
-        what could not be read is in the result's `problems`. OSError when the file cannot be read."""
+    def import_contacts(
+        self, path: Path, *, replace: bool = False, dry_run: bool = False, progress: Progress | None = None
+    ) -> ContactsImport:
+        """Read an address book (numbers read in the site's country), all or nothing, and bring its contacts
+        into the store: new ones are created, those that differ are updated only with `replace`, and nothing
+        is written on a `dry_run`. OSError when the file cannot be read, ImportProblems naming every bad line
+        (nothing is written then)."""
         found = self.read_contacts(path, self.site().country)
         existing = self.store.docs("contact")
-        for done, contact in enumerate(found.contacts, start=1):
-            self.store.put_doc("contact", codec.contact_to_doc(contact), existing.get(contact.id))
-            if progress is not None:
-                progress(done, len(found.contacts))
-        return found
+        changes: list[Change] = []
+        unchanged: list[str] = []
+        for contact in found.contacts:
+            doc, old = codec.contact_to_doc(contact), existing.get(contact.id)
+            if old == doc:
+                unchanged.append(contact.id)
+            else:
+                changes.append(Change("create" if old is None else "update", "contact", contact.id, old, doc))
+        kept = [c.id for c in changes if c.action == "update" and not replace]
+        writes = [c for c in changes if c.id not in kept]
+        applied = bool(writes) and not dry_run
+        if applied:
+            self.apply(Plan(writes), progress)
+        return ContactsImport(changes, unchanged, kept, list(found.notes), applied)
 
     def forget_user(self, user_id: str) -> dict[str, int]:
         """Erase the user's personal data held outside the fleet file: how many records went, per store."""

@@ -51,7 +51,7 @@ class CheckOutOutcome:
 
 
 def employee_directory(users: Sequence[User]) -> list[DirectoryEntry]:
-    return [DirectoryEntry(u.id, u.name, u.aliases, kind="employee") for u in users]
+    return [DirectoryEntry(u.id, u.name, u.aliases, kind="employee", reading=u.reading) for u in users]
 
 
 def find_host(host_query: str, directory: Sequence[DirectoryEntry]) -> MatchResult:

@@ -181,6 +181,12 @@ class RoomService:
         """A room's busy time (bookings and feed) that overlaps [start, end)."""
         return self.bookings.busy_between(room_id, start, end, tz)
 
+    def busy_by_room(
+        self, room_ids: Sequence[str], start: datetime, end: datetime, tz: str
+    ) -> dict[str, list[BusyInterval]]:
+        """Each room's busy time (bookings and feed) that overlaps [start, end), in one look-up."""
+        return self.bookings.busy_by_room(room_ids, start, end, tz)
+
     def bookings_between(self, room_ids: Iterable[str], start: datetime, end: datetime, tz: str) -> list[Booking]:
         """The rooms' bookings of any status that overlap [start, end)."""
         return self.bookings.list_bookings_for_rooms(room_ids, start, end, tz)

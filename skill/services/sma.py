@@ -1,8 +1,9 @@
 """The SIP media application's call flow for calls placed by the skill (Chime SDK PSTN audio events).
 
 The first leg rings the room's speakerphone or the user's phone. When it answers, the callee is called
-and bridged (`CallAndBridge`); once the bridge is up, the meeting digits are sent on the callee's leg
-(`SendDigits`). When either side hangs up, the other is hung up too. The call's arguments (`CallId`,
+and bridged (`CallAndBridge`), only when the call log holds this call with that very number (a forged or
+replayed event naming another number is hung up); once the bridge is up, the meeting digits are sent on the
+callee's leg (`SendDigits`). When either side hangs up, the other is hung up too. The call's arguments (`CallId`,
 `BridgeTo`, `Digits`, `RequestId`, from `CreateSipMediaApplicationCall`) arrive as transaction attributes and
 are handed back in every response together with the stage the call has reached; every log line carries the
 id of the request that placed the call.
@@ -14,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from skill.domain.calls import bridge_refusal
 from skill.observability import correlated, logger
 
 if TYPE_CHECKING:
-    from skill.ports import CallLog
+    from skill.ports import CallLog, Clock
 
 SCHEMA_VERSION = "1.0"
 BRIDGE_TIMEOUT_SECONDS = 30
@@ -94,10 +96,17 @@ def _connected_other_leg(event: dict[str, Any], gone_tag: str | None) -> dict[st
     )
 
 
-def handle_sma_event(event: dict[str, Any], *, on_status: Callable[[str, str], None]) -> dict[str, Any]:
+def handle_sma_event(
+    event: dict[str, Any],
+    *,
+    on_status: Callable[[str, str], None],
+    bridge_refusal: Callable[[str, str], str | None],
+) -> dict[str, Any]:
     """The actions for one PSTN audio invocation; `on_status(call_id, status)` reports progress.
 
-    Statuses: "ringing", "answered", "bridged", "failed", "ended".
+    `bridge_refusal(call_id, number)` says why the call must not be bridged to `number` (None: it may),
+    checked against the call log before anyone else's phone rings. Statuses: "ringing", "answered",
+    "bridged", "failed", "ended", "refused".
     """
     kind = event.get("InvocationEventType")
     attributes = _attributes(event)
@@ -117,7 +126,12 @@ def handle_sma_event(event: dict[str, Any], *, on_status: Callable[[str, str], N
         report("ringing")
     elif kind == "CALL_ANSWERED" and first_leg is not None:
         bridge_to = attributes.get("BridgeTo")
-        if bridge_to and first_leg.get("From"):
+        refused = bridge_refusal(call_id, bridge_to) if bridge_to else None
+        if refused is not None:
+            logger.warning("bridge refused", extra={"call_id": call_id, "reason": refused})
+            report("refused")
+            actions.append(_hangup(first_leg))
+        elif bridge_to and first_leg.get("From"):
             report("answered")
             actions.append(_call_and_bridge(first_leg["From"], bridge_to))
         else:
@@ -154,13 +168,23 @@ def handle_sma_event(event: dict[str, Any], *, on_status: Callable[[str, str], N
 
 @dataclass(frozen=True)
 class CallFlow:
-    """The SIP media application's use case: answer each event, and keep the call log's status in step."""
+    """The SIP media application's use case: answer each event, bridge only the call the log holds, and keep
+    the call log's status in step."""
 
     calls: CallLog
+    clock: Clock
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         with correlated(_attributes(event).get("RequestId")):
-            return handle_sma_event(event, on_status=self._record)
+            return handle_sma_event(event, on_status=self._record, bridge_refusal=self._refusal)
+
+    def _refusal(self, call_id: str, to: str) -> str | None:
+        try:
+            record = self.calls.get(call_id) if call_id else None
+        except Exception:  # a call that cannot be checked is not bridged
+            logger.warning("call record not readable", extra={"call_id": call_id}, exc_info=True)
+            return "call record not readable"
+        return bridge_refusal(record, to, self.clock.now())
 
     def _record(self, call_id: str, status: str) -> None:
         try:

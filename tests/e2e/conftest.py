@@ -35,6 +35,7 @@ STARTUP_SECONDS = 90.0
 ANSWER_SECONDS = 30.0
 LOG_TAIL_CHARS = 8000
 FLEET_SEEN_SECONDS = 10.0
+CACHE_TTL_SECONDS = 1.0  # how long the server trusts its fleet cache (OFFICE_CACHE_TTL_SECONDS)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -123,9 +124,11 @@ class SkillServer:
         return self.stderr_path.read_text(errors="replace")[-LOG_TAIL_CHARS:] or "(nothing)"
 
     def apply(self, fleet: Path, *, seen: Callable[[], bool] = lambda: True) -> None:
-        """`office-admin apply FLEET`, returning once `seen()`: the server's warm fleet cache may predate it."""
+        """`office-admin apply FLEET`, returning once `seen()` and the server's fleet cache is younger than the
+        apply: a snapshot its background jobs cached a moment before may otherwise hide what was applied."""
         applied = self.admin("apply", str(fleet))
         assert applied.returncode == 0, applied.stderr
+        time.sleep(CACHE_TTL_SECONDS)
         deadline = time.monotonic() + FLEET_SEEN_SECONDS
         while not seen():
             assert time.monotonic() < deadline, "the server never saw the applied fleet"
@@ -183,7 +186,9 @@ def skill_server() -> Iterator[SkillServer]:
     table = f"office-e2e-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")}
     # A one-second fleet cache: what a test applies with office-admin reaches the server at once.
-    env.update(SKILL_ID=SKILL_ID, OFFICE_TABLE=table, PYTHONUNBUFFERED="1", OFFICE_CACHE_TTL_SECONDS="1")
+    env.update(
+        SKILL_ID=SKILL_ID, OFFICE_TABLE=table, PYTHONUNBUFFERED="1", OFFICE_CACHE_TTL_SECONDS=str(CACHE_TTL_SECONDS)
+    )
     log_dir = Path(tempfile.mkdtemp(prefix="office-e2e-"))
     stderr_path = log_dir / "serve.stderr"
     # Background jobs (host notifications, calendar refresh) every second rather than every minute.

@@ -14,6 +14,7 @@ send them; numbers and "join the meeting" are said.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -269,7 +270,15 @@ def test_shared_room_device_joins_the_meeting_on_its_calendar_without_speaking_t
     before = {row["id"] for row in calls(skill_server)}
 
     # When someone in the room says "join the meeting"
-    joined = room.say("join the meeting")
+    asked = room.say("join the meeting")
+
+    # Then, on the room's shared device, Alexa asks first, by the meeting's start time, and dials nothing
+    assert re.fullmatch(r"Join the \d{1,2}:\d\d [AP]M meeting\?", speech(asked)), speech(asked)
+    assert directive_types(asked) == ["Dialog.ConfirmIntent"]
+    assert {row["id"] for row in calls(skill_server)} == before
+
+    # When the question is answered yes
+    joined = room.intend("JoinMeetingIntent", {}, confirmation="CONFIRMED")
 
     # Then the room phone dials the Japanese Zoom number with the meeting's digits
     said = speech(joined)

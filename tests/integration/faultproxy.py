@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 Fault = Literal["throttle", "provisioned", "error500", "reset", "stall", "lost"]
 STALL_SECONDS = 10.0
@@ -31,6 +31,28 @@ _ERRORS: dict[str, tuple[int, str, str]] = {
     ),
     "error500": (500, "InternalServerError", "Internal server error"),
 }
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """Keeps connections alive as AWS endpoints do, and logs nothing."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def forward(
+    upstream: SplitResult, method: str, path: str, headers: dict[str, str], body: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Send one request on to `upstream` and return its status, headers and body."""
+    connection = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
 
 
 class FaultProxy:
@@ -102,26 +124,10 @@ class FaultProxy:
             self.injected[fault] += 1
             return fault
 
-    def _forward(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        connection = http.client.HTTPConnection(self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            return response.status, response.getheaders(), response.read()
-        finally:
-            connection.close()
-
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
@@ -142,7 +148,7 @@ class FaultProxy:
                     self._reset()
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                status, response_headers, payload = proxy._forward("POST", self.path, headers, body)
+                status, response_headers, payload = forward(proxy.upstream, "POST", self.path, headers, body)
                 if fault == "lost":
                     self._reset()
                     return

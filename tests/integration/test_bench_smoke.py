@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import __main__ as suite
-from bench import cold, contention, office, package, refresh, warm
+from bench import cold, contention, local, office, package, refresh, warm
 from bench.feed import build_feed
 
 
@@ -73,7 +73,9 @@ def test_refresh_of_a_small_feed_reports_parse_and_unchanged_costs(endpoint: str
     cases = {row["case"]: row for row in figures["refresh"]}
     assert cases["unchanged: 304"]["parses"] == 0 and cases["unchanged: 304"]["busy_writes"] == 0
     assert cases["unchanged: same events, new DTSTAMPs"]["busy_writes"] == 0
-    assert _numbers(figures, "bare_s", "parse_s", "parse_peak_mib", "refresh_peak_mib")
+    assert _numbers(figures, "bare_s", "parse_s", "parse_peak_mib", "refresh_peak_mib", "poison_s", "poison_peak_mib")
+    # And the poisonous feed is refused by its occurrence count
+    assert (figures["poison_bytes"], figures["poison_reason"]) == (529, "too many occurrences")
 
 
 def test_package_size_counts_each_file_under_its_distribution_and_bytecode_under_its_source(tmp_path: Path) -> None:
@@ -98,3 +100,38 @@ def test_package_size_counts_each_file_under_its_distribution_and_bytecode_under
     assert figures["bytecode_bytes"] == 2048
     assert figures["unzipped_bytes"] == 1200 + 3000 + 2048 + sum(p.stat().st_size for p in dist_info.iterdir())
     assert 0 < figures["zipped_bytes"] < figures["unzipped_bytes"]
+
+
+def test_a_burst_at_serve_reports_every_answer() -> None:
+    # When four bookings come from two clients at once
+    figures = local.burst(4, 2)
+
+    # Then all four are answered with an envelope, and the latencies are reported
+    assert figures["answered_with_envelope"] == 4 and figures["statuses"] == {"200": 4}
+    assert _numbers(figures, "p50_ms", "p99_ms") and "| 4 | 2 | 4 |" in suite.render_burst(figures)
+
+
+def test_a_data_directory_start_up_finds_every_item_after_a_kill() -> None:
+    # When a small data directory is started from its snapshot, written to, killed and started again
+    figures = local.datadir(items=60, tail=5)
+
+    # Then every item is there, and both start-ups and both write costs are reported
+    assert figures["items_after_kill"] == 65
+    assert _numbers(
+        figures, "start_from_snapshot_s", "start_after_kill_s", "put_p50_ms_journaled", "put_p50_ms_in_memory"
+    )
+    assert "after kill -9" in suite.render_datadir(figures)
+
+
+def test_the_backup_comparison_runs_moto_s_own_but_on_the_largest_fleet() -> None:
+    # When two small generated fleets are applied and booked with each backup
+    figures = local.backup(sizes=((1, 2), (2, 3)), bookings=2)
+
+    # Then the smaller runs with both, the larger with the touched items only, each with one winner
+    assert [row["backup"] for row in figures["rows"]] == [
+        "moto's own (copies the table)",
+        "touched items only",
+        "touched items only",
+    ]
+    assert all(row["exactly_one_winner"] for row in figures["rows"])
+    assert "touched items only" in suite.render_backup(figures)

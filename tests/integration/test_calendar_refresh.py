@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,15 +36,19 @@ def ics(*events: tuple[str, str, str], stamp: str = "20260301T000000Z") -> bytes
     return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{blocks}END:VCALENDAR\r\n".encode()
 
 
+HOLD_LIMIT_S = 8.0  # a held answer is released by then whatever happens, within the fetch's read timeout
+POISON = (Path(__file__).resolve().parents[1] / "fixtures" / "feeds" / "poison.ics").read_bytes()
 STANDUP = ("standup", "20260302T093000", "20260302T094500")
 REVIEW = ("review", "20260303T140000", "20260303T150000")
 
 
 class Feed:
-    """What one path of the feed server answers."""
+    """What one path of the feed server answers; with `hold`, the answer waits until it is set."""
 
-    def __init__(self, body: bytes, etag: str | None = '"v1"', status: int = 200) -> None:
-        self.body, self.etag, self.status = body, etag, status
+    def __init__(
+        self, body: bytes, etag: str | None = '"v1"', status: int = 200, hold: threading.Event | None = None
+    ) -> None:
+        self.body, self.etag, self.status, self.hold = body, etag, status, hold
         self.requests: list[dict[str, str | None]] = []
 
 
@@ -58,6 +64,8 @@ class FeedServer:
             def do_GET(self) -> None:
                 feed = feeds[self.path]
                 feed.requests.append({"if_none_match": self.headers.get("If-None-Match")})
+                if feed.hold is not None:
+                    feed.hold.wait(HOLD_LIMIT_S)
                 if feed.status != 200:
                     self.send_response(feed.status)
                     self.send_header("Content-Length", "0")
@@ -207,3 +215,49 @@ def test_refresher_entry_point_reports_counts(office: Container, feed_server: Fe
     # Then it counts both feeds and names the failed one by id
     assert (answer["feeds"], answer["updated"], answer["failed"]) == (2, 1, 1)
     assert answer["failed_owners"] == ["everest"]
+
+
+def test_a_poisonous_feed_fails_alone_and_the_refresh_ends_within_a_minute(
+    office: Container, feed_server: FeedServer
+) -> None:
+    # Given two weeks of feeds to read: everest's is the 529-byte feed repeating every second since 1 March,
+    # read first, and fuji's a normal one
+    office.settings = replace(office.settings, lookahead_days=14)
+    set_calendar(office, "room", "everest", feed_server.serve("/everest.ics", Feed(POISON)))
+    set_calendar(office, "room", "fuji", feed_server.serve("/fuji.ics", Feed(ics(STANDUP, REVIEW))))
+
+    # When every feed is refreshed
+    started = time.monotonic()
+    results = {r.owner: r for r in refresh_all(office)}
+    took = time.monotonic() - started
+
+    # Then fuji's busy time is stored, everest's feed failed with its reason, and all of it took under a minute
+    assert (results["fuji"].status, refs(office, "fuji", TODAY)) == ("updated", ["standup"])
+    assert (results["everest"].status, results["everest"].reason) == ("failed", "too many occurrences")
+    state = office.feeds.get("everest")
+    assert state is not None and state.last_error == "too many occurrences"
+    assert took < 60
+
+
+def test_a_slow_feed_server_holds_up_no_other_feed(office: Container, feed_server: FeedServer) -> None:
+    # Given everest's server, asked first, answering only when told to, and fuji's answering at once
+    release = threading.Event()
+    set_calendar(office, "room", "everest", feed_server.serve("/everest.ics", Feed(ics(REVIEW), hold=release)))
+    set_calendar(office, "room", "fuji", feed_server.serve("/fuji.ics", Feed(ics(STANDUP))))
+
+    # When the feeds are refreshed
+    finished: list[list[RefreshResult]] = []
+    refresh = threading.Thread(target=lambda: finished.append(refresh_all(office)))
+    refresh.start()
+    try:
+        # Then fuji's busy time is stored while everest's server is still thinking
+        deadline = time.monotonic() + HOLD_LIMIT_S - 2
+        while not refs(office, "fuji", TODAY) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert refs(office, "fuji", TODAY) == ["standup"]
+        assert not release.is_set() and not finished
+    finally:
+        release.set()
+        refresh.join()
+    # And everest's is stored once its server answers
+    assert refs(office, "everest", TOMORROW) == ["review"]

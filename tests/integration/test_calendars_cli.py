@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -73,6 +74,26 @@ def test_refresh_json_lists_each_feed_and_a_failure_exits_1(admin: Admin, fuji_f
     ]
 
 
+def test_a_feed_turned_poisonous_is_reported_exits_1_and_keeps_its_busy_time(admin: Admin, fuji_feed: Path) -> None:
+    # Given fuji's feed refreshed once
+    assert admin("calendars", "refresh").code == 0
+    # And then replaced by the 529-byte feed whose one event repeats every second, since yesterday
+    poison = (Path(__file__).resolve().parents[1] / "fixtures" / "feeds" / "poison.ics").read_bytes()
+    fuji_feed.write_bytes(poison.replace(b"20260301T00000", stamp(TODAY - timedelta(days=1)).encode()[:14]))
+    later = fuji_feed.stat().st_mtime + 60
+    os.utime(fuji_feed, (later, later))  # a file rewritten within the second of its last read
+
+    # When the feeds are refreshed again
+    result = admin("calendars", "refresh")
+
+    # Then the failure is reported with its reason, the exit code says so, and the last busy time is kept
+    assert result.code == 1
+    assert result.out.splitlines() == ["fuji: failed (too many occurrences); last busy time kept, marked stale"]
+    day = TODAY.date().isoformat()
+    busy = admin("calendars", "busy", "fuji", "--from", f"{day}T00:00", "--to", f"{day}T23:59", "--json")
+    assert [row.get("subject") for row in busy.json()] == ["Design review", None]
+
+
 def test_refresh_of_an_unknown_room_is_bad_input(admin: Admin) -> None:
     result = admin("calendars", "refresh", "--room", "atlantis")
     assert result.code == 2
@@ -116,6 +137,33 @@ def test_busy_merges_feed_and_bookings_and_hides_private_subjects(
     assert "Offer talk" not in result.out
 
 
+def test_busy_shows_an_event_in_a_windows_display_name_zone_at_its_true_instant(
+    admin: Admin, container: Container, fuji_feed: Path
+) -> None:
+    # Given fuji's feed exported by Outlook with a meeting at 9:00 tomorrow in New York, its zone named the
+    # Windows way ("(UTC-05:00) Eastern Time (US & Canada)") and no VTIMEZONE block
+    new_york = ZoneInfo("America/New_York")
+    nine = datetime.combine(TODAY.date() + timedelta(days=1), datetime.min.time(), new_york).replace(hour=9)
+    zone = '"(UTC-05:00) Eastern Time (US & Canada)"'
+    fuji_feed.write_text(
+        "BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\n"
+        f"BEGIN:VEVENT\r\nUID:ny\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID={zone}:{stamp(nine)}\r\n"
+        f"DTEND;TZID={zone}:{stamp(nine + timedelta(hours=1))}\r\nSUMMARY:New York sync\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    assert admin("calendars", "refresh").code == 0
+
+    # When the next two days' busy time is asked for
+    start, end = TODAY.date().isoformat(), (TODAY.date() + timedelta(days=2)).isoformat()
+    result = admin("calendars", "busy", "fuji", "--from", start, "--to", end, "--json")
+
+    # Then the meeting is at 9:00 in New York, shown in the office's time (Tokyo), not at 9:00 in Tokyo
+    assert result.code == 0, result.err
+    assert [(row["start"], row["subject"]) for row in result.json()] == [
+        (nine.astimezone(TOKYO).isoformat(), "New York sync")
+    ]
+
+
 BAD_BUSY = [
     (("fuji", "--from", "tomorrow", "--to", "2026-03-03"), "--from"),
     (("fuji", "--from", "2026-03-02", "--to", "2026-13-01"), "--to"),
@@ -144,6 +192,19 @@ def test_publish_url_prints_a_stable_subscription_url(admin: Admin) -> None:
     assert first.code == 0, first.err
     assert first.out.startswith("https://feeds.example.com/rooms/fuji/calendar.ics?token=")
     assert second.json() == {"room": "fuji", "url": first.out.strip()}
+
+
+def test_publish_url_rotate_issues_a_new_token_for_that_room(admin: Admin) -> None:
+    # Given fuji's subscription URL
+    before = admin("calendars", "publish-url", "fuji", "--json").json()["url"]
+
+    # When it is rotated, then asked for again
+    rotated = admin("calendars", "publish-url", "fuji", "--rotate", "--json")
+    after = admin("calendars", "publish-url", "fuji", "--json").json()["url"]
+
+    # Then the rotation printed a new URL, which is the room's URL from then on
+    assert rotated.code == 0, rotated.err
+    assert rotated.json()["url"] != before and after == rotated.json()["url"]
 
 
 def test_publish_url_of_an_unknown_room_or_a_bad_base_is_bad_input(admin: Admin) -> None:

@@ -68,22 +68,81 @@ def test_calls_list_shows_each_attempt_newest_first(
     assert lines[0].startswith("call-1")
 
 
-def test_contacts_import_writes_fleet_contacts_and_reports_problems(
+def test_contacts_import_writes_fleet_contacts_in_e164(
     tbl: Table, aws_endpoint: str, table: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    # Given a Japanese site and an address book with one good and one unusable entry
+    # Given a Japanese site and an address book with a taxi company and an email-only entry
     store = DynamoFleetStore(tbl, cache_ttl=0)
     store.put_doc("site", site_to_doc(Site(name="HQ", timezone="Asia/Tokyo", country="JP")))
     book = tmp_path / "book.csv"
-    book.write_text("name,office\nFuji Taxi,03-1234-5678\nNobody Useful,not a number\n", encoding="utf-8")
+    book.write_text("name,office\nFuji Taxi,03-1234-5678\nNewsletter,\n", encoding="utf-8")
 
     # When it is imported
     code, out, err = run(capsys, aws_endpoint, table, "contacts", "import", str(book), "--json")
 
-    # Then the good entry is a fleet contact with its number in E.164, the bad one is named on stderr
-    assert code == 0
-    assert json.loads(out)["imported"] == ["fuji-taxi"]
-    assert "line 3" in err
+    # Then the taxi is a fleet contact with its number in E.164; the entry without a number is a note
+    assert code == 0, err
+    assert json.loads(out)["imported"] == ["fuji-taxi"] == json.loads(out)["create"]
+    assert f"{book}: line 3: no phone number, skipped" in err
+    assert store.docs("contact")["fuji-taxi"]["phones"] == {"office": "+81312345678"}
+
+
+def test_contacts_import_with_a_bad_line_exits_2_names_it_and_writes_nothing(
+    tbl: Table, aws_endpoint: str, table: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Given a Japanese site, and an address book with one good entry and one whose number is not a number
+    DynamoFleetStore(tbl, cache_ttl=0).put_doc("site", site_to_doc(Site(name="HQ", country="JP")))
+    book = tmp_path / "book.csv"
+    book.write_text("name,office\nFuji Taxi,03-1234-5678\nNobody Useful,not a number\n", encoding="utf-8")
+
+    # When it is imported
+    code, out, err = run(capsys, aws_endpoint, table, "contacts", "import", str(book))
+
+    # Then it exits 2, naming the file and the line, with no traceback, and nothing is written
+    assert (code, out) == (2, "")
+    assert f"{book}: line 3: office number not usable (unparsable)" in err and "nothing imported" in err
+    assert "Traceback" not in err
+    assert DynamoFleetStore(tbl, cache_ttl=0).docs("contact") == {}
+
+
+def test_contacts_import_shows_its_plan_and_overwrites_only_with_replace(
+    tbl: Table, aws_endpoint: str, table: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Given two contacts already in the fleet: Acme as the file has it, Fuji Taxi with another number
+    store = DynamoFleetStore(tbl, cache_ttl=0)
+    store.put_doc("site", site_to_doc(Site(name="HQ", timezone="Asia/Tokyo", country="JP")))
+    store.put_doc("contact", {"id": "acme", "name": "Acme", "phones": {"office": "+12065550100"}})
+    store.put_doc("contact", {"id": "fuji-taxi", "name": "Fuji Taxi", "phones": {"office": "+81399998888"}})
+    book = tmp_path / "book.csv"
+    book.write_text("name,office\nAcme,+1 206 555 0100\nFuji Taxi,03-1234-5678\nHakone Inn,0460-12-3456\n")
+
+    # When it is imported without --replace, as a dry run with it, then with it
+    plain = run(capsys, aws_endpoint, table, "contacts", "import", str(book))
+    taxi_after_plain = store.docs("contact")["fuji-taxi"]["phones"]
+    dry = run(capsys, aws_endpoint, table, "contacts", "import", str(book), "--replace", "--dry-run", "--json")
+    taxi_after_dry = store.docs("contact")["fuji-taxi"]["phones"]
+    replaced = run(capsys, aws_endpoint, table, "contacts", "import", str(book), "--replace", "--json")
+
+    # Then the plan names what is new, what would change and what is unchanged; the existing taxi is kept
+    # until --replace, the dry run writes nothing, and --replace overwrites it
+    assert plain[0] == 0 and plain[1].splitlines() == [
+        "~ contact fuji-taxi (phones): kept, see --replace",
+        "+ contact hakone-inn",
+        "1 to create, 1 to update, 1 unchanged",
+        "1 existing contact(s) kept as they are: --replace overwrites them",
+        "imported 1 contact(s) from " + str(book),
+    ]
+    assert taxi_after_plain == {"office": "+81399998888"} == taxi_after_dry
+    assert json.loads(dry[1])["applied"] is False and json.loads(dry[1])["update"] == ["fuji-taxi"]
+    assert json.loads(replaced[1]) | {"notes": []} == {
+        "create": [],
+        "update": ["fuji-taxi"],
+        "unchanged": ["acme", "hakone-inn"],
+        "kept": [],
+        "imported": ["fuji-taxi"],
+        "notes": [],
+        "applied": True,
+    }
     assert store.docs("contact")["fuji-taxi"]["phones"] == {"office": "+81312345678"}
 
 
@@ -91,7 +150,7 @@ def test_contacts_import_of_a_vcard_file(
     tbl: Table, aws_endpoint: str, table: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(capsys, aws_endpoint, table, "contacts", "import", str(CONTACTS / "contacts-v4.vcf"))
-    assert code == 0 and out.startswith("imported ")
+    assert code == 0 and out.splitlines()[-1] == f"imported 2 contact(s) from {CONTACTS / 'contacts-v4.vcf'}"
     assert DynamoFleetStore(tbl, cache_ttl=0).docs("contact")
 
 

@@ -14,19 +14,29 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
-from skill.bootstrap import Container
+from skill.alexa.speech import clock_words
+from skill.bootstrap import Container, Services
 from skill.domain import fleet as codec
 from skill.domain.calls import CallStatus
-from skill.domain.model import BusyInterval, CallingPolicy, User
+from skill.domain.model import BusyInterval, CallingPolicy, Fleet, User
 from skill.local.envelopes import intent_request
-from skill.local.nlu import SlotValue
+from skill.local.nlu import SlotValue, load_model
 
 APP = "amzn1.ask.skill.office-assistant-local"
 ROOM = {"application_id": APP, "device_id": "amzn1.ask.device.TESTROOM", "user_id": "amzn1.ask.account.TESTUSER"}
 DESK = {"application_id": APP, "device_id": "amzn1.ask.device.TESTDESK", "user_id": "amzn1.ask.account.TESTALICE"}
 ROOM_PHONE = "+81312340005"
 INVITES = Path(__file__).resolve().parents[1] / "fixtures" / "invites"
+JAPANESE_NAMES = Path(__file__).resolve().parents[1] / "fixtures" / "fleets" / "japanese-names.yaml"
+JA_MODEL = Path(__file__).resolve().parents[2] / "interaction_models" / "custom" / "ja-JP.json"
+TOKYO_ROOM = {
+    "application_id": APP,
+    "device_id": "amzn1.ask.device.TOKYOROOM",
+    "user_id": "amzn1.ask.account.TESTUSER",
+    "locale": "ja-JP",
+}
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -109,6 +119,44 @@ def test_two_close_names_are_asked_back_and_the_answer_picks_one(alexa: Invoke, 
     assert directive(picked)["type"] == "Dialog.ConfirmIntent"
     assert "Call Alice Chen's office phone?" in speech(picked)
     assert picked["sessionAttributes"]["calling"]["callee"] == "user:alice-chen"
+
+
+@pytest.fixture
+def japanese_office(services: Services) -> Fleet:
+    """The test office replaced by tests/fixtures/fleets/japanese-names.yaml, which has no alias at all."""
+    office = codec.parse_fleet(yaml.safe_load(JAPANESE_NAMES.read_text(encoding="utf-8")))
+    services.fleet.apply(services.fleet.plan(office, prune=True))
+    return office
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("たなかさんに電話して", "Alice Tanaka"),
+        ("やまださんに電話して", "Bob Yamada"),
+        ("タナカさんに電話して", "Alice Tanaka"),
+        ("ヤマダさんに電話して", "Bob Yamada"),
+        ("田中さんに電話して", "Alice Tanaka"),
+        ("山田さんに電話をかけて", "Bob Yamada"),
+        ("さとうさんに電話して", "佐藤 健"),
+        ("アリスさんに電話して", "Alice Suzuki"),
+        ("アクメにつないで", "Acme Support"),
+    ],
+)
+def test_a_name_said_in_kana_or_kanji_reaches_the_person_without_aliases(
+    alexa: Invoke, japanese_office: Fleet, said: str, meant: str
+) -> None:
+    # Given a Japanese office whose people have no aliases
+    assert not any(person.aliases for person in (*japanese_office.users, *japanese_office.contacts))
+
+    # When the words are matched by the ja-JP model and sent as Alexa sends them, from the room
+    heard = load_model(JA_MODEL).match(said)
+    asked = alexa(intent_request(heard.intent, heard.slots, **TOKYO_ROOM))
+
+    # Then the person meant is the one the skill asks to confirm calling
+    assert heard.intent == "CallContactIntent"
+    assert directive(asked)["type"] == "Dialog.ConfirmIntent"
+    assert f"{meant}さんの" in speech(asked)
 
 
 def test_a_denied_call_changes_nothing(alexa: Invoke, container: Container) -> None:
@@ -212,13 +260,31 @@ def test_join_meeting_in_a_room_dials_the_zoom_bridge_with_its_digits_and_never_
     _store_meeting(container, "fuji", (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8"))
 
     # When the room is asked to join it
-    joined = alexa(event("call_join_meeting_room.json"))
+    asked = alexa(event("call_join_meeting_room.json"))
+
+    # Then, on a shared device, Alexa first asks to confirm the meeting by its start time, dialling nothing
+    start = container.bookings.busy_between("fuji", datetime.now(UTC), datetime.now(UTC) + timedelta(hours=1), "UTC")
+    assert directive(asked)["type"] == "Dialog.ConfirmIntent" and dialled(container) == []
+    assert f"Join the {clock_words(start[0].start, 'Asia/Tokyo', 'en-US')} meeting?" in speech(asked)
+
+    # When the listener confirms
+    joined = alexa(event("call_join_meeting_room_confirmed.json"))
 
     # Then the room phone dials the Japanese bridge and sends meeting id and passcode, none of it spoken
     ((first, to, digits),) = dialled(container)
     assert first == ROOM_PHONE and to.startswith("+81")
     assert digits is not None and "85012345678#" in digits and "552913#" in digits
     assert "Joining the meeting." in speech(joined) and not re.search(r"\d", speech(joined))
+
+
+def test_a_denied_join_changes_nothing(alexa: Invoke, container: Container) -> None:
+    # Given a Zoom meeting on Fuji's calendar, and the room's "Join the … meeting?" answered no
+    _store_meeting(container, "fuji", (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8"))
+    denied = alexa(intent_request("JoinMeetingIntent", {}, confirmation="DENIED", **ROOM))
+
+    # Then nothing is dialled or logged
+    assert "OK, I won't join." in speech(denied) and ended(denied)
+    assert dialled(container) == [] and container.calls.list_calls() == []
 
 
 def test_join_meeting_on_a_personal_device_uses_the_users_calendar(alexa: Invoke, container: Container) -> None:

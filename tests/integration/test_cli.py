@@ -23,6 +23,7 @@ from skill.services.identity import IdentityService
 
 FLEETS = Path(__file__).resolve().parents[1] / "fixtures" / "fleets"
 SMALL = str(FLEETS / "small.yaml")
+JAPANESE_NAMES = str(FLEETS / "japanese-names.yaml")
 OFFICE_ADMIN = Path(sys.executable).parent / "office-admin"
 
 
@@ -195,6 +196,23 @@ def test_export_round_trips_through_apply(admin: Admin, tmp_path: Path) -> None:
     # Then nothing changes, and the JSON export holds the same fleet
     assert (result.code, result.out.strip()) == (0, "nothing to change")
     assert admin("--json", "export").json() == yaml.safe_load(exported.read_text(encoding="utf-8"))
+
+
+def test_readings_round_trip_through_apply_and_export(admin: Admin, tmp_path: Path) -> None:
+    # Given an office whose kanji name and foreign names carry kana readings, applied and exported
+    assert admin("apply", JAPANESE_NAMES).code == 0
+    exported = tmp_path / "export.yaml"
+    exported.write_text(admin("export").out, encoding="utf-8")
+
+    # When the export is read and applied again
+    doc = yaml.safe_load(exported.read_text(encoding="utf-8"))
+    again = admin("apply", str(exported), "--prune")
+
+    # Then every reading is in the export, as written, and applying it changes nothing
+    readings = {user["id"]: user.get("reading") for user in doc["users"]}
+    assert readings == {"asuzuki": "すずき ありす", "atanaka": None, "byamada": None, "ksato": "さとう けん"}
+    assert doc["contacts"][0]["reading"] == "アクメ サポート"
+    assert (again.code, again.out.strip()) == (0, "nothing to change")
 
 
 # ---------------------------------------------------------------- lists

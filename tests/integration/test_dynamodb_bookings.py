@@ -17,11 +17,12 @@ from botocore.config import Config
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from support import RoomTimeMachine
 
 from skill.adapters.dynamodb.bookings import DynamoBookingStore
 from skill.adapters.dynamodb.schema import ensure_table
 from skill.adapters.dynamodb.table import Table
-from skill.domain.booking import SLOT, slot_starts
+from skill.domain.booking import SLOT, held_slots, slot_starts
 from skill.domain.errors import BookingRuleError, RoomTakenError
 from skill.domain.model import Booking, BookingStatus, BusyInterval, Interval
 
@@ -147,19 +148,20 @@ def test_extending_into_a_taken_slot_is_refused_and_extending_up_to_it_works(sto
     assert store.list_bookings("fuji", tokyo(10), tokyo(10, 15), TOKYO) == [extended]
 
 
-def test_ending_a_meeting_frees_the_slots_after_the_next_quarter_hour(store: DynamoBookingStore) -> None:
-    # Given
+def test_ending_a_meeting_frees_its_slots_from_the_quarter_hour_it_ends_in(store: DynamoBookingStore) -> None:
+    # Given a meeting 10:00-12:00
     meeting = booking(tokyo(10), tokyo(12))
     store.add_booking(meeting, TOKYO)
 
-    # When
+    # When it ends at 10:20
     ended = store.end_booking(meeting, tokyo(10, 20), TOKYO)
 
-    # Then
-    assert (ended.status, ended.end, ended.sequence) == (BookingStatus.ENDED, tokyo(10, 30), 1)
-    store.add_booking(booking(tokyo(10, 30), tokyo(11)), TOKYO)
+    # Then it ended then, and a booking made now (from 10:15, the quarter hour now is in) gets the room
+    assert (ended.status, ended.end, ended.sequence) == (BookingStatus.ENDED, tokyo(10, 20), 1)
+    store.add_booking(booking(tokyo(10, 15), tokyo(10, 45)), TOKYO)
+    # And the quarter hour the meeting used in full stays its own
     with pytest.raises(RoomTakenError):
-        store.add_booking(booking(tokyo(10, 15), tokyo(10, 30)), TOKYO)
+        store.add_booking(booking(tokyo(10), tokyo(10, 15)), TOKYO)
 
 
 def test_two_people_ending_the_same_meeting_change_it_once(store: DynamoBookingStore) -> None:
@@ -175,7 +177,7 @@ def test_two_people_ending_the_same_meeting_change_it_once(store: DynamoBookingS
     # Then
     assert changed.value.reason == "booking_changed"
     (stored,) = store.room_day("fuji", DAY).bookings
-    assert (stored.end, stored.sequence) == (tokyo(10, 30), 1)
+    assert (stored.end, stored.sequence) == (tokyo(10, 20), 1)
 
 
 def test_a_cancelled_booking_frees_its_time_and_stays_listed(store: DynamoBookingStore, db: Table) -> None:
@@ -378,9 +380,6 @@ def test_fifty_simultaneous_overlapping_bookings_have_exactly_one_winner(store: 
     assert len(slots) == len(slot_starts(winner.interval))
 
 
-HOLDING = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.ENDED)
-
-
 class BookingMachine(RuleBasedStateMachine):
     """Random bookings, extensions, ends and cancellations in one Berlin room around the night
     daylight saving ends: the store accepts exactly what does not overlap and keeps slots in step.
@@ -405,8 +404,9 @@ class BookingMachine(RuleBasedStateMachine):
         return self.origin + SLOT * quarter
 
     def overlaps_held(self, interval: Interval, ignore: str = "") -> bool:
-        """Whether the interval overlaps time a live booking holds or an ended one used."""
-        return any(b.status in HOLDING and b.interval.overlaps(interval) for b in self.model.values() if b.id != ignore)
+        """Whether the interval needs a quarter hour another booking holds (see `held_slots`)."""
+        held = {s for b in self.model.values() if b.id != ignore for s in held_slots(b)}
+        return bool(held & set(slot_starts(interval)))
 
     @rule(target=bookings, first=st.integers(0, 24), length=st.integers(1, 8))
     def book(self, first: int, length: int) -> str:
@@ -454,7 +454,7 @@ class BookingMachine(RuleBasedStateMachine):
         assert stored == self.model
         live = sorted((b for b in stored.values() if b.status.is_live), key=lambda b: b.start)
         assert all(a.end <= b.start for a, b in itertools.pairwise(live))
-        held = {s for b in stored.values() if b.status in HOLDING for s in slot_starts(b.interval)}
+        held = {s for b in stored.values() for s in held_slots(b)}
         days = {s.astimezone(ZoneInfo(BERLIN)).date() for s in slot_starts(Interval(*window))}
         slots = [item for day in days for item in slot_items(self.table, self.room, day)]
         assert {datetime.fromisoformat(str(item["SK"]).removeprefix("SLOT#")) for item in slots} == held
@@ -463,3 +463,15 @@ class BookingMachine(RuleBasedStateMachine):
 def test_random_booking_sequences_never_double_book_a_room(db: Table) -> None:
     machine = type("BoundBookingMachine", (BookingMachine,), {"client": db.client})
     run_state_machine_as_test(machine, settings=settings(max_examples=10, stateful_step_count=10, deadline=None))
+
+
+def test_free_now_means_it_can_be_booked_now(db: Table) -> None:
+    """Status, find and book read the same truth: the property of `RoomTimeMachine`, on the real store."""
+
+    def new_store(self: RoomTimeMachine) -> DynamoBookingStore:
+        table = Table(db.client, "room-time-" + uuid.uuid4().hex[:12])
+        ensure_table(db.client, table.name)
+        return DynamoBookingStore(table)
+
+    machine = type("DynamoRoomTime", (RoomTimeMachine,), {"new_store": new_store})
+    run_state_machine_as_test(machine, settings=settings(max_examples=25, stateful_step_count=12, deadline=None))

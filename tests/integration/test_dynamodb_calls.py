@@ -94,15 +94,17 @@ ROOM_LEG = sma_leg("LEG-A", "leg-a-id", "+81312340005")
 def test_the_sip_media_application_lambda_writes_call_progress_into_the_log(
     aws_endpoint: str, table: str, log: DynamoCallLog
 ) -> None:
-    # Given a placed call in the log, and the SIP media application Lambda wired to the same table
+    # Given a call placed through Chime just now, in the log, and the SIP media application Lambda wired to
+    # the same table
     from skill import app
     from skill.bootstrap import Services, build
     from skill.config import Settings
 
-    log.start(record())
+    placed = replace(record(to="+81345781234", at=datetime.now(UTC)), provider="chime")
+    log.start(placed)
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     services = Services(build(Settings(skill_id=None, table=table), dynamodb_client=client))
-    arguments = {"CallId": record().id, "BridgeTo": "+81345781234"}
+    arguments = {"CallId": placed.id, "BridgeTo": placed.to}
     with serving(services):
         # When the first phone rings and is answered
         app.sma_handler(sma_event("RINGING", [ROOM_LEG], arguments, sequence=2), lambda_context())
@@ -112,7 +114,7 @@ def test_the_sip_media_application_lambda_writes_call_progress_into_the_log(
 
     # Then the call is bridged to the callee and the log says it was answered
     assert [a["Type"] for a in answered["Actions"]] == ["CallAndBridge"]
-    assert log.get(record().id).status is CallStatus.ANSWERED  # type: ignore[union-attr]
+    assert log.get(placed.id).status is CallStatus.ANSWERED  # type: ignore[union-attr]
 
 
 def test_forget_user_deletes_calls_made_by_or_to_the_user_only(log: DynamoCallLog) -> None:

@@ -12,6 +12,7 @@ from fakes import read_no_contacts
 
 from skill.adapters.dynamodb.fleet import DynamoFleetStore
 from skill.adapters.dynamodb.table import Table
+from skill.domain.egress import LOCAL  # the demo is applied by the local runtime
 from skill.domain.fleet import parse_fleet
 from skill.services.fleet import FleetService
 
@@ -30,14 +31,14 @@ def store(aws_endpoint: str, table: str) -> DynamoFleetStore:
 
 @pytest.fixture
 def demo_store(store: DynamoFleetStore) -> DynamoFleetStore:
-    fleet = parse_fleet(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
+    fleet = parse_fleet(yaml.safe_load(DEMO.read_text(encoding="utf-8")), egress=LOCAL)
     admin(store).apply(admin(store).plan(fleet, prune=False))
     return store
 
 
 def test_applied_documents_read_back_equal_and_the_second_plan_is_empty(store: DynamoFleetStore) -> None:
     # Given the demo office
-    fleet = parse_fleet(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
+    fleet = parse_fleet(yaml.safe_load(DEMO.read_text(encoding="utf-8")), egress=LOCAL)
 
     # When it is applied to an empty table
     admin(store).apply(admin(store).plan(fleet, prune=False))
@@ -47,7 +48,7 @@ def test_applied_documents_read_back_equal_and_the_second_plan_is_empty(store: D
     assert sorted(store.docs("room")) == ["aso", "fuji", "hotaka", "lobby", "yari"]
     assert store.docs("site")["site"]["timezone"] == "Asia/Tokyo"
     assert store.docs("room")["lobby"]["bookable"] is False
-    assert parse_fleet(admin(store).export()) == store.load_fleet()
+    assert parse_fleet(admin(store).export(), egress=LOCAL) == store.load_fleet()
     assert {u.id for u in store.load_fleet().users} == {u.id for u in fleet.users}
 
 

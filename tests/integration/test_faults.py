@@ -19,6 +19,7 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from fakes import FixedClock
 from faultproxy import FaultProxy
+from streams import visit_inserts
 from support import lambda_context, serving, speech
 
 from skill import app
@@ -28,6 +29,7 @@ from skill.config import LOCAL_SKILL_ID
 from skill.domain.booking import slot_starts
 from skill.domain.errors import BookingRuleError, RoomTakenError
 from skill.domain.model import Booking, Interval
+from skill.domain.reception import Message
 from skill.local.envelopes import intent_request
 
 BUDGET_S = 2.5
@@ -159,14 +161,35 @@ def test_a_check_in_through_throttling_and_resets_stores_one_visit(
     assert "Alice" in speech(done)
 
 
-def test_a_check_in_whose_answer_is_lost_keeps_its_one_visit(
-    answer: Answer, container: Container, proxy: FaultProxy
+class Outbox:
+    """A channel sender that keeps what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, address: str, message: Message, *, idempotency_key: str) -> str:
+        self.sent.append((address, message.text))
+        return f"message-{len(self.sent)}"
+
+
+def test_a_check_in_whose_answer_is_lost_is_answered_normally_with_one_visit_and_one_notification(
+    answer: Answer, faulty: Container, container: Container, proxy: FaultProxy
 ) -> None:
     # When the visit is written but DynamoDB's answer never arrives (the SDK retries the put)
     done = check_in_dialog(answer, proxy, "lost")
-    # Then the visitor hears an answer and there is exactly one visit: not lost, not doubled
-    assert speech(done)
+    # Then the visitor hears the normal answer, so nobody checks in a second time
+    assert speech(done) == "Thanks, Ken. Alice knows you're here."
+    assert done["response"]["shouldEndSession"] is True
+    # And there is one visit
     assert [visit.visitor_name for visit in container.visits.visits_on(DAY)] == ["Ken Sato"]
+
+    # When the notifier gets what the table's stream delivers
+    outbox = Outbox()
+    faulty.senders = {"email": outbox}  # type: ignore[misc]
+    records = visit_inserts(container.table.client, container.table.name)
+    app.notifier({"Records": records}, lambda_context(120_000))
+    # Then the host is told once
+    assert outbox.sent == [("alice@example.com", "Ken Sato (Acme) is at reception to see you.")]
 
 
 # ----------------------------------------------------------------------------------------------- bookings

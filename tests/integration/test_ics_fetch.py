@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from skill.adapters.ics_fetch import FeedFetch, FeedFetchError, fetch_feed
+from skill.domain.egress import LOCAL
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 CALENDAR = (FEEDS / "google.ics").read_bytes()
@@ -141,7 +142,8 @@ def server() -> Iterator[str]:
 
 
 def fetch(url: str, **kwargs: object) -> FeedFetch:
-    options: dict[str, object] = {"connect_timeout": 1.0, "read_timeout": 2.0, "total_timeout": 5.0}
+    """A fetch as the local runtime makes it: feeds on this machine's loopback, and files, are allowed."""
+    options: dict[str, object] = {"connect_timeout": 1.0, "read_timeout": 2.0, "total_timeout": 5.0, "egress": LOCAL}
     options.update(kwargs)
     return fetch_feed(url, **options)  # type: ignore[arg-type]
 

@@ -124,6 +124,24 @@ def test_unknown_room_looks_the_same_as_a_wrong_token(office: Container, base: s
     assert (wrong.status, valid.status) == (403, 404)
 
 
+def test_rotating_a_rooms_token_revokes_its_old_urls_and_no_other_rooms(office: Container, base: str) -> None:
+    # Given fuji's and everest's subscription URLs, handed out earlier
+    calendars = Services(office).calendars
+    old_fuji, everest = calendars.publish_url("fuji", base), calendars.publish_url("everest", base)
+
+    # When fuji's token is rotated, twice
+    calendars.publish_url("fuji", base, rotate=True)
+    new_fuji = calendars.publish_url("fuji", base, rotate=True)
+
+    # Then fuji's earlier URLs are gone (404), its new one serves the feed, and everest's is untouched
+    assert new_fuji != old_fuji and calendars.publish_url("fuji", base) == new_fuji
+    assert get(old_fuji).status == 404 and b"VEVENT" not in get(old_fuji).body
+    assert get(new_fuji).status == 200 and b"VEVENT" in get(new_fuji).body
+    assert get(everest).status == 200
+    # And a made-up token is still refused as before
+    assert get(new_fuji.split("token=")[0] + "token=" + "0" * 32).status == 403
+
+
 def function_url_event(
     path: str, query: dict[str, str] | None, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:

@@ -282,17 +282,30 @@ def test_a_meeting_that_cannot_be_extended_is_still_checked_in_from_its_room(
     assert (booking.end, booking.status) == (tokyo(10, 30), BookingStatus.CHECKED_IN)
 
 
-def test_end_frees_the_rest_of_the_meeting(room: Conversation, container: Container, clock: FixedClock) -> None:
-    # Given a meeting booked now for an hour, ten minutes in
-    room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
-    clock.at = NOW + timedelta(minutes=10)
+def test_end_frees_the_room_at_once_for_status_find_and_book(
+    room: Conversation, desk: Conversation, container: Container, clock: FixedClock
+) -> None:
+    # Given Fuji booked now for half an hour, seven minutes in
+    room.say("BookRoomIntent", duration="PT30M")
+    clock.at = NOW + timedelta(minutes=7)
     # When the meeting is ended
     answer = room.say("EndMeetingIntent")
-    # Then the room is free from the next quarter hour
+    # Then the room is free again
     assert speech(answer) == "Thanks. Fuji is free again."
     assert ended(answer)
-    [booking] = bookings(container)
-    assert (booking.status, booking.end) == (BookingStatus.ENDED, tokyo(10, 15))
+    room.attributes = {}
+    assert speech(room.say("RoomStatusIntent")) == "Fuji is free for the rest of the day."
+    # And a room found for five from the desk (only Fuji fits) can be taken at once
+    offered = desk.say("FindRoomIntent", attendees="5")
+    assert speech(offered) == "Fuji is free on floor 5. Shall I book it?"
+    assert speech(desk.say("AMAZON.YesIntent")) == "Done. Fuji is booked at 10:07 AM, until 10:45 AM."
+    # And so can the room itself, from its own device, once that booking is cancelled
+    desk.attributes = {}
+    desk.say("CancelBookingIntent", "CONFIRMED", room="Fuji")
+    room.attributes = {}
+    assert speech(room.say("BookRoomIntent", duration="PT30M")).startswith("Done. Fuji is booked")
+    # And the ended meeting ended when it was ended
+    assert [b.end for b in bookings(container) if b.status is BookingStatus.ENDED] == [tokyo(10, 7)]
 
 
 def test_check_in_from_the_room_keeps_a_booking_made_elsewhere(

@@ -34,7 +34,9 @@ ALICE_CHEN = User(id="alice-chen", name="Alice Chen", phones={"office": "+813123
 BOB = User(id="bob", name="Bob Marley", phones={"mobile": "+819022223333"})
 CAROL = User(id="carol", name="Carol Front", phones={"office": "+81312340001"})
 ACME = Contact(id="acme", name="Acme Support", phones={"office": "+12065550100"})
-POLICY = CallingPolicy(shared_may_call=("employees", "contacts"), blocked_prefixes=("+1900", "+4420"))
+POLICY = CallingPolicy(
+    shared_may_call=("employees", "contacts"), blocked_prefixes=("+1900", "+4420"), allowed_countries=("JP", "US", "GB")
+)
 FLEET = Fleet(site=SITE, users=(ALICE, ALICE_CHEN, BOB, CAROL), contacts=(ACME,), calling=POLICY)
 ROOM = Room(id="fuji", name="Fuji", phone="+81312340005")
 SHARED = Caller(CallerKind.SHARED, "dev-room", room=ROOM, features=frozenset({"calling"}), site=SITE)
@@ -276,6 +278,28 @@ def test_join_without_a_meeting_or_dial_in_says_what_is_missing(log: InMemoryCal
     assert join(SHARED, [busy(30, "Zoom meeting, see link")], log, dialer).result == "no_meeting"
     assert join(SHARED, [busy(-10, "Just a chat, no phone")], log, dialer).result == "no_dial_in"
     assert dialer.calls == [] and log.calls == {}
+
+
+def test_a_room_that_may_call_only_employees_joins_a_bridge_only_within_its_countries(
+    log: InMemoryCallLog, dialer: RecordingDialer
+) -> None:
+    # Given a Tokyo room whose policy allows employees only, and calls to Japan only (the default)
+    fleet = replace(FLEET, calling=CallingPolicy(shared_may_call=("employees",)))
+
+    def join_with(invite: str) -> calling.CallOutcome:
+        bookings = InMemoryBookings(feed={ROOM.id: [busy(5, invite)]})
+        return service(log, dialer, bookings, fleet).join(SHARED, request_id=invite[:20], now=NOW)
+
+    # When it joins a Zoom meeting with a Japanese bridge, a Teams meeting with UK and US bridges only,
+    # and an event whose text only says "call" a Jamaican number
+    zoom = join_with((INVITES / "zoom-en-us.txt").read_text(encoding="utf-8"))
+    teams = join_with((INVITES / "teams-en-gb.txt").read_text(encoding="utf-8"))
+    lunch = join_with("Lunch chat. Call +1 876 555 1234")
+
+    # Then the Zoom bridge is dialled, the Teams bridges abroad are refused, and the bare number is no dial-in
+    assert zoom.result == "placed" and [c.to for c in dialer.calls] == ["+81345781488"]
+    assert (teams.result, teams.reason) == ("refused", "country")
+    assert lunch.result == "no_dial_in"
 
 
 def test_fleet_store_directory_matches_the_pure_one() -> None:

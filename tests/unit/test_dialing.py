@@ -68,7 +68,7 @@ def test_check_dialable_refuses_emergency_raw_digits() -> None:
     assert err.value.reason == "emergency"
 
 
-@pytest.mark.parametrize("e164", ["+19002345678", "+448712345678"])
+@pytest.mark.parametrize("e164", ["+19002345678", "+448712345678", "+448431234567"])
 def test_premium_and_shared_cost_numbers_are_refused(e164: str) -> None:
     with pytest.raises(CallRefused) as err:
         check_dialable(e164, country="US", policy=CallingPolicy(), shared=False, target_kind="numbers")
@@ -103,3 +103,46 @@ def test_dial_plan_keeps_pauses_and_pound() -> None:
         DialPlan(to="+81312345678", digits="12;3")
     with pytest.raises(DialingError):
         DialPlan(to="0312345678")
+
+
+@pytest.mark.parametrize(
+    ("e164", "country", "what"),
+    [
+        ("+881612345678", "US", "Iridium satellite phone"),
+        ("+870773123456", "JP", "Inmarsat satellite phone"),
+        ("+80012345678", "US", "international freephone (a non-geographic range)"),
+        ("+447012345678", "GB", "UK personal number"),
+        ("+443001234567", "GB", "UK UAN"),
+        ("+81570012345", "JP", "Japanese navi-dial UAN"),
+    ],
+)
+def test_number_types_that_are_never_dialled_are_refused(e164: str, country: str, what: str) -> None:
+    # Given a number whose type (from phonenumbers' metadata) is never dialled, in an allowed country
+    policy = CallingPolicy(allowed_countries=("US", "JP", "GB"))
+
+    # When it is checked from a personal device / Then it is refused for its type
+    with pytest.raises(CallRefused) as err:
+        check_dialable(e164, country=country, policy=policy, shared=False, target_kind="numbers")
+    assert err.value.reason == "number_type", what
+
+
+@pytest.mark.parametrize("e164", ["+18765551234", "+18095551234", "+442033215208"])
+def test_a_number_abroad_is_refused_unless_its_country_is_allowed(e164: str) -> None:
+    # Given a US site with no allowed_countries (only the site's country), and Jamaica, the Dominican
+    # Republic and the UK as destinations / When checked / Then the call is refused for its country
+    with pytest.raises(CallRefused) as err:
+        check_dialable(e164, country="US", policy=CallingPolicy(), shared=False, target_kind="numbers")
+    assert err.value.reason == "country"
+
+
+def test_allowed_countries_open_the_destinations_they_name() -> None:
+    # Given a Tokyo site that may call Japan and the US
+    policy = CallingPolicy(allowed_countries=("JP", "US"))
+
+    # When a US number and a Jamaican number are checked
+    check_dialable("+12065550100", country="JP", policy=policy, shared=False, target_kind="numbers")
+    with pytest.raises(CallRefused) as err:
+        check_dialable("+18765551234", country="JP", policy=policy, shared=False, target_kind="numbers")
+
+    # Then the US is dialled and Jamaica (also +1) is not
+    assert err.value.reason == "country"

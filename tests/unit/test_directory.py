@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from skill.domain.directory import DirectoryEntry, match_names, normalise_name, pick
@@ -12,7 +15,7 @@ DIRECTORY = (
     DirectoryEntry("bob", "Bob Smith"),
     DirectoryEntry("jon", "Jon O'Neil"),
     DirectoryEntry("jose", "José Álvarez"),
-    DirectoryEntry("taro", "田中 太郎", ("たなか",)),
+    DirectoryEntry("taro", "山口 太郎", ("ぐっちー",)),
     DirectoryEntry("acme", "ACME Support Desk", kind="contact"),
     DirectoryEntry("acme-sales", "Acme Sales", kind="contact"),
 )
@@ -36,8 +39,13 @@ def ids(query: str) -> list[str]:
         ("John O'Neill", "jon"),  # sounds the same, spelled differently
         ("jose alvarez", "jose"),  # accents not spoken
         ("Acme support", "acme"),  # part of a longer contact name
-        ("田中さん", "taro"),
-        ("たなか", "taro"),
+        ("山口さん", "taro"),
+        ("ぐっちー", "taro"),  # alias
+        ("やまぐちさん", "taro"),  # the kanji name's reading, heard in kana
+        ("Yamaguchi", "taro"),  # and in Latin letters
+        ("たなか", "alice"),  # a Latin name, heard in kana
+        ("タナカさん", "alice"),  # in katakana
+        ("田中さん", "alice"),  # in kanji
     ],
 )
 def test_one_clear_match(query: str, expected: str) -> None:
@@ -63,6 +71,70 @@ def test_never_more_than_two_candidates() -> None:
     assert len(match_names("Sam", sams, limit=5).candidates) == 2
 
 
+# A Japanese office with no alias anywhere: names in Latin letters, one in kanji, readings where they help.
+JAPANESE_OFFICE = (
+    DirectoryEntry("atanaka", "Alice Tanaka"),
+    DirectoryEntry("byamada", "Bob Yamada"),
+    DirectoryEntry("ksato", "佐藤 健", reading="さとう けん"),
+    DirectoryEntry("hohno", "Hiro Ohno"),
+    DirectoryEntry("asuzuki", "Alice Suzuki", reading="すずき ありす"),
+    DirectoryEntry("acme", "Acme Support", kind="contact", reading="アクメ サポート"),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("たなか", "atanaka"),
+        ("タナカ", "atanaka"),
+        ("田中", "atanaka"),
+        ("やまだ", "byamada"),
+        ("ヤマダ", "byamada"),
+        ("山田", "byamada"),
+        ("さとう", "ksato"),  # the reading
+        ("サトウ", "ksato"),  # the reading in katakana
+        ("佐藤", "ksato"),  # as written
+        ("Sato", "ksato"),  # a kanji name said in Latin letters: the long vowel is not written
+        ("おおの", "hohno"),
+        ("大野", "hohno"),
+        ("アリス", "asuzuki"),  # a foreign first name as said in Japanese: only the reading knows it
+        ("すずきありす", "asuzuki"),
+        ("アクメ", "acme"),
+    ],
+)
+def test_a_name_heard_in_kana_or_kanji_finds_its_reading_without_aliases(query: str, expected: str) -> None:
+    # Given a Japanese office without aliases / When a name is heard in kana or kanji / Then its owner is meant
+    result = match_names(query, JAPANESE_OFFICE)
+    assert result.match is not None, result
+    assert result.match.id == expected
+
+
+def test_the_same_surname_in_two_scripts_is_asked_back_as_written_first() -> None:
+    # Given two Tanakas, one written in Latin letters and one in kanji
+    tanakas = [DirectoryEntry("taro", "田中 太郎"), DirectoryEntry("alice", "Alice Tanaka")]
+
+    # When "Tanaka" is asked for in either script
+    latin = [entry.id for entry in match_names("Tanaka-san", tanakas).candidates]
+    kanji = [entry.id for entry in match_names("田中さん", tanakas).candidates]
+
+    # Then both are offered, the one written as heard first
+    assert latin == ["alice", "taro"]
+    assert kanji == ["taro", "alice"]
+
+
+def test_latin_names_never_load_the_japanese_reader() -> None:
+    # When Latin names are matched in a fresh interpreter
+    code = (
+        "import sys; from skill.domain.directory import DirectoryEntry, match_names; "
+        "match_names('Tanaka-san', [DirectoryEntry('a', 'Alice Tanaka'), DirectoryEntry('b', 'Bob Chen')]); "
+        "print('pykakasi' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+    # Then the romaniser and its dictionary were never imported
+    assert loaded == "False"
+
+
 @pytest.mark.parametrize("query", ["Zed", "Allison", "", "the", "Mr."])
 def test_no_match(query: str) -> None:
     result = match_names(query, DIRECTORY)
@@ -74,6 +146,7 @@ def test_honorifics_and_punctuation_are_removed() -> None:
     assert normalise_name("Mr. Tanaka") == "tanaka"
     assert normalise_name("Tanaka-san") == "tanaka"
     assert normalise_name("田中様") == "田中"
+    assert normalise_name("タナカさん") == "タナカ"
     assert normalise_name("ＡＣＭＥ  Support!") == "acme support"
 
 

@@ -53,3 +53,48 @@ def test_a_lobby_device_learns_employees_only() -> None:
 def test_japanese_names_carry_the_honorific_people_say() -> None:
     personal = Caller(CallerKind.PERSONAL, "d", user=ALICE, features=frozenset({"calling"}))
     assert "Tanakaさん" in values(sent(personal, "ja-JP"), "CONTACT_NAME")["alice"]["synonyms"]
+
+
+SATO = User(id="ksato", name="佐藤 健", reading="さとう けん")
+SUZUKI = User(id="asuzuki", name="Alice Suzuki", reading="すずき ありす")
+ACME_KANA = Contact(id="acme", name="Acme Support", reading="アクメ サポート")
+READINGS = Fleet(rooms=(FUJI,), users=(SATO, SUZUKI), contacts=(ACME_KANA,))
+
+
+def test_japanese_names_carry_their_readings_as_synonyms() -> None:
+    # Given people with kana readings, on a personal device in Japanese
+    personal = Caller(CallerKind.PERSONAL, "d", user=SATO, features=frozenset({"calling"}))
+    directive = DefaultSerializer().serialize(dynamic_entities(READINGS, personal, "ja-JP"))
+
+    # When Alexa learns the people
+    people = values(directive, "CONTACT_NAME")
+
+    # Then each reading is a way to say the name: whole, run together, in parts and with さん
+    assert {"さとう けん", "さとうけん", "さとう", "けん", "さとうさん"} <= set(people["ksato"]["synonyms"])
+    assert {"すずき ありす", "ありす", "ありすさん", "Alice", "Suzuki"} <= set(people["asuzuki"]["synonyms"])
+    assert {"アクメ サポート", "アクメ", "アクメさん"} <= set(people["acme"]["synonyms"])
+
+
+def test_english_names_carry_no_kana() -> None:
+    personal = Caller(CallerKind.PERSONAL, "d", user=SATO, features=frozenset({"calling"}))
+    directive = DefaultSerializer().serialize(dynamic_entities(READINGS, personal, "en-US"))
+    synonyms = [s for entity in values(directive, "CONTACT_NAME").values() for s in entity["synonyms"]]
+    assert not [s for s in synonyms if "さ" in s or "ア" in s or "す" in s]
+
+
+def test_sending_readings_never_loads_the_japanese_reader() -> None:
+    import subprocess
+    import sys
+
+    # Given a fresh interpreter that loads the skill and sends Japanese entities with readings, as a launch does
+    code = (
+        "import sys; from skill.alexa.builder import request_handlers; request_handlers(); "
+        "from skill.alexa.entities import dynamic_entities; from skill.domain.model import Caller, CallerKind, "
+        "Fleet, User; sato = User(id='ksato', name='佐藤 健', reading='さとう けん'); "
+        "dynamic_entities(Fleet(users=(sato,)), Caller(CallerKind.PERSONAL, 'd', user=sato), 'ja-JP'); "
+        "print('pykakasi' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+    # Then the romaniser and its dictionary are not imported
+    assert loaded == "False"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from skill.domain.egress import LOCAL
 from skill.domain.errors import FleetValidationError
 from skill.domain.fleet import fleet_to_doc, parse_fleet
 from skill.domain.model import DeviceKind, NotifyTarget
@@ -34,9 +35,9 @@ OFFICE: dict[str, Any] = {
             "delegate": "bob",
             "notify": [{"email": "alice@example.com"}, {"sms": "090-1234-5678"}],
         },
-        {"id": "bob", "name": "Bob Suzuki"},
+        {"id": "bob", "name": "Bob Suzuki", "reading": "すずき ぼぶ"},
     ],
-    "contacts": [{"id": "acme", "name": "Acme", "phones": {"office": "+1 206 555 0100"}}],
+    "contacts": [{"id": "acme", "name": "Acme", "reading": "アクメ", "phones": {"office": "+1 206 555 0100"}}],
     "calling": {"shared_may_call": ["employees"], "blocked_prefixes": ["+1900"]},
 }
 
@@ -70,11 +71,11 @@ def test_a_valid_file_parses_with_phones_in_e164_for_the_site_country() -> None:
 
 
 def test_the_bundled_demo_office_is_valid() -> None:
-    # Given the demo fleet shipped with the package
+    # Given the demo fleet shipped with the package (bundled feed files, webhooks on this machine)
     doc = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
 
-    # When it is parsed
-    fleet = parse_fleet(doc)
+    # When it is parsed as the local runtime applies it
+    fleet = parse_fleet(doc, egress=LOCAL)
 
     # Then it is the Tokyo office with a lobby device and alice's personal device
     assert (fleet.site.name, fleet.site.timezone, fleet.site.country) == ("Example HQ", "Asia/Tokyo", "JP")
@@ -94,6 +95,20 @@ def test_a_document_round_trips_through_fleet_to_doc() -> None:
 
     # Then nothing is lost or changed
     assert again == fleet
+
+
+def test_a_reading_is_kept_in_kana_as_written_with_widths_and_spaces_folded() -> None:
+    # Given readings in full-width and half-width kana, with a full-width space
+    doc = edit("users.0.reading", "ﾀﾅｶ\u3000ｱﾘｽ")
+    doc["users"][1]["reading"] = "  すずき   ぼぶ "
+
+    # When the file is parsed
+    fleet = parse_fleet(doc)
+
+    # Then each reading is kept as kana, in one width, one space between parts; a contact keeps its own
+    assert [user.reading for user in fleet.users] == ["タナカ アリス", "すずき ぼぶ"]
+    assert fleet.contacts[0].reading == "アクメ"
+    assert fleet_to_doc(fleet)["users"][1]["reading"] == "すずき ぼぶ"
 
 
 def edit(path: str, value: Any) -> dict[str, Any]:
@@ -139,10 +154,17 @@ def edit(path: str, value: Any) -> dict[str, Any]:
         ("users.0.notify", [{"pager": "123"}], "users[0].notify[0].pager: unknown channel"),
         ("users.0.notify", [{"webhook": "hooks.example.com"}], "users[0].notify[0].webhook: expected an http(s) URL"),
         ("users.1.alexa_person_ids", ["amzn1.ask.person.A"], "users[1].alexa_person_ids[0]: already enrolled for"),
+        ("users.1.reading", "Suzuki Bob", "users[1].reading: expected the name as said, in hiragana or katakana"),
+        ("users.1.reading", "鈴木", "users[1].reading: expected the name as said, in hiragana or katakana"),
+        ("users.1.reading", ["すずき"], "users[1].reading: expected text, got a list"),
+        ("contacts.0.reading", "あくめ!", "contacts[0].reading: expected the name as said, in hiragana or katakana"),
         ("contacts.0.phones", None, "contacts[0].phones: a contact needs at least one phone number"),
         ("contacts.0.phones", {}, "contacts[0].phones: a contact needs at least one phone number"),
         ("calling.shared_may_call", ["everyone"], "calling.shared_may_call[0]: expected one of"),
         ("calling.blocked_prefixes", ["1900"], "calling.blocked_prefixes[0]: expected '+' and digits"),
+        ("calling.allowed_countries", ["JP", "Japan"], "calling.allowed_countries[1]: expected a two-letter country"),
+        ("calling.allowed_countries", ["XX"], "calling.allowed_countries[0]: expected a two-letter country"),
+        ("calling.allowed_countries", "JP", "calling.allowed_countries: expected a list, got text"),
         ("visitors", [], "visitors: unknown field"),
     ],
 )
@@ -155,6 +177,66 @@ def test_a_bad_field_is_named_by_its_path(path: str, value: Any, problem: str) -
 
     # Then the problem names the field
     assert any(p.startswith(problem) for p in found), found
+
+
+def test_allowed_countries_are_read_upper_case_and_exported_only_when_given() -> None:
+    # Given a fleet whose calls may reach Japan and the US, and one that does not say
+    given = parse_fleet(edit("calling.allowed_countries", ["jp", "US", "JP"]))
+    default = parse_fleet(office())
+
+    # When both are exported
+    given_doc, default_doc = fleet_to_doc(given)["calling"], fleet_to_doc(default)["calling"]
+
+    # Then the list is kept once per country, and the default (the site's country) stays implicit
+    assert given.calling.allowed_countries == ("JP", "US")
+    assert given_doc["allowed_countries"] == ["JP", "US"] and parse_fleet({**office(), "calling": given_doc}) == given
+    assert default.calling.allowed_countries == () and "allowed_countries" not in default_doc
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "problem"),
+    [
+        (
+            "rooms.0.calendar",
+            "http://169.254.169.254/latest/meta-data/",
+            "rooms[0].calendar: refused (metadata address)",
+        ),
+        ("rooms.0.calendar", "http://[fd00:ec2::254]/", "rooms[0].calendar: refused (metadata address)"),
+        ("rooms.0.calendar", "https://10.1.2.3/fuji.ics", "rooms[0].calendar: refused (private address)"),
+        ("rooms.0.calendar", "http://[::ffff:192.168.0.7]/x", "rooms[0].calendar: refused (private address)"),
+        ("rooms.0.calendar", "http://127.0.0.1:8080/fuji.ics", "rooms[0].calendar: refused (loopback address)"),
+        ("rooms.0.calendar", "http://2130706433/fuji.ics", "rooms[0].calendar: refused (loopback address)"),
+        ("rooms.0.calendar", "http://localhost/fuji.ics", "rooms[0].calendar: refused (loopback address)"),
+        ("rooms.0.calendar", "http://[fe80::1]/x.ics", "rooms[0].calendar: refused (link-local address)"),
+        ("rooms.0.calendar", "./feeds/fuji.ics", "rooms[0].calendar: refused (file feeds are read only by the local"),
+        ("rooms.0.calendar", "file:///etc/passwd", "rooms[0].calendar: refused (file feeds are read only by the local"),
+        ("users.0.calendar", "http://0.0.0.0/x.ics", "users[0].calendar: refused (unspecified address)"),
+        ("users.0.notify", [{"webhook": "http://100.64.0.1/hook"}], "users[0].notify[0].webhook: refused (private"),
+        ("users.0.notify", [{"webhook": "http://[::1]:9000/hook"}], "users[0].notify[0].webhook: refused (loopback"),
+    ],
+)
+def test_feed_and_webhook_urls_to_internal_addresses_are_refused(path: str, value: Any, problem: str) -> None:
+    # Given a feed or webhook URL pointing inside the network, or at a file, in a fleet applied to AWS
+    doc = edit(path, value)
+
+    # When it is validated with the default (strict) egress policy / Then the field is named and refused
+    found = problems(doc)
+    assert any(p.startswith(problem) for p in found), found
+
+
+def test_the_local_runtime_accepts_loopback_urls_and_files_but_never_private_addresses() -> None:
+    # Given loopback and file feeds, and a metadata-service webhook
+    local = edit("rooms.0.calendar", "http://127.0.0.1:8080/fuji.ics")
+    local["rooms"][1]["calendar"] = "./feeds/aso.ics"
+    metadata = edit("users.0.notify", [{"webhook": "http://169.254.169.254/hook"}])
+
+    # When validated as the local runtime does / Then loopback and files pass, the metadata service never does
+    assert parse_fleet(local, egress=LOCAL).rooms[1].calendar == "./feeds/aso.ics"
+    with pytest.raises(FleetValidationError) as raised:
+        parse_fleet(metadata, egress=LOCAL)
+    assert raised.value.problems == [
+        "users[0].notify[0].webhook: refused (metadata address): 'http://169.254.169.254/hook'"
+    ]
 
 
 def test_a_webhook_may_name_the_ssm_parameter_that_holds_it() -> None:

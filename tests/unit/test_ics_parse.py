@@ -270,3 +270,72 @@ def test_work_past_the_time_cap_is_refused() -> None:
     # Then the parse stops with an error instead of running on
     with pytest.raises(FeedParseError, match="time cap"):
         parse(feed("google.ics"), TOKYO, "2026-03-01", "2026-03-15", time_cap_s=0.0)
+
+
+def test_a_rule_generating_millions_of_occurrences_stops_at_the_occurrence_cap() -> None:
+    # Given the 529-byte feed whose one event repeats every second (FREQ=HOURLY, every minute, every second)
+    body = feed("poison.ics")
+    assert len(body) == 529
+
+    # When its first two weeks are read
+    # Then the parse stops with an error while expanding, long before the rule's millions of occurrences
+    with pytest.raises(FeedParseError, match="too many occurrences"):
+        parse(body, TOKYO, "2026-03-01", "2026-03-15")
+
+
+def test_the_occurrence_cap_counts_a_series_from_its_start_not_from_the_window() -> None:
+    # Given a daily meeting since 2020 (about 2,500 occurrences before the window)
+    body = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:daily\r\nDTSTAMP:20200101T000000Z\r\n"
+        b"DTSTART:20200101T010000Z\r\nDTEND:20200101T013000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    # When it is read with room for those occurrences, and with too little
+    parsed = parse(body, TOKYO, "2026-12-01", "2026-12-08", max_occurrences=5_000)
+    # Then the week's seven meetings are there, and the smaller cap refuses the feed
+    assert len(parsed.events) == 7
+    with pytest.raises(FeedParseError, match="too many occurrences"):
+        parse(body, TOKYO, "2026-12-01", "2026-12-08", max_occurrences=1_000)
+
+
+def test_outlook_desktop_windows_zone_names_without_vtimezone_are_read_in_their_own_zones() -> None:
+    # Given an Outlook export with no VTIMEZONE: a standard name, and a display name for a New York series
+    parsed = parse(feed("outlook-desktop-zones.ics"), TOKYO, "2026-03-01", "2026-04-01")
+
+    # Then the review is at 10:00 in Tokyo, and the sync at 09:00 in New York, across its DST change (8 March),
+    # without the excluded 16 March
+    new_york = ZoneInfo("America/New_York")
+    assert [(e.subject, e.start) for e in parsed.events] == [
+        ("New York sync", at("2026-03-02 09:00", new_york)),
+        ("Design review", at("2026-03-03 10:00", TOKYO)),
+        ("New York sync", at("2026-03-09 09:00", new_york)),
+        ("New York sync", at("2026-03-23 09:00", new_york)),
+    ]
+    assert parsed.events[0].start == at("2026-03-02 14:00", UTC)
+    assert parsed.events[2].start == at("2026-03-09 13:00", UTC)
+
+
+def test_outlook_web_display_names_are_read_at_their_true_instant() -> None:
+    # When an Outlook on the web feed naming zones "(UTC+09:00) Osaka, Sapporo, Tokyo" and "(UTC) Coordinated
+    # Universal Time" is read by a Berlin office
+    parsed = parse(feed("outlook-web.ics"), BERLIN, "2026-03-04", "2026-03-05")
+
+    # Then neither is read in Berlin time
+    assert spans(parsed) == [
+        (at("2026-03-04 01:00", UTC), at("2026-03-04 01:30", UTC)),
+        (at("2026-03-04 12:00", UTC), at("2026-03-04 13:00", UTC)),
+    ]
+
+
+def test_exchange_display_names_follow_their_zones_daylight_saving_and_an_unknown_zone_is_skipped() -> None:
+    # When an Exchange feed with display names and one zone named nowhere is read
+    parsed = parse(feed("exchange-zones.ics"), TOKYO, "2026-03-15", "2026-04-15")
+
+    # Then Berlin's weekly meeting keeps 10:00 in Berlin across 29 March, Sydney's is 09:00 in Sydney's summer,
+    # and the event in "Customized Time Zone" (no VTIMEZONE) is skipped, not guessed
+    assert [(e.subject, e.start) for e in parsed.events] == [
+        ("Berlin weekly", at("2026-03-19 09:00", UTC)),
+        ("Sydney stand-up", at("2026-03-23 22:00", UTC)),
+        ("Berlin weekly", at("2026-03-26 09:00", UTC)),
+        ("Berlin weekly", at("2026-04-02 08:00", UTC)),
+    ]
+    assert parsed.skipped == 1

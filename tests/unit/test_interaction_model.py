@@ -57,6 +57,7 @@ CONFIRMED_INTENTS = {
     "BookRoomIntent",
     "CallContactIntent",
     "DialNumberIntent",
+    "JoinMeetingIntent",
     "VisitorCheckInIntent",
     "CancelBookingIntent",
     "ExpectVisitorIntent",
@@ -72,7 +73,7 @@ SAMPLE_CHARACTERS = {
     "en-US": re.compile(r"(?:[a-z'. ]|\{[A-Za-z]+\})+"),
     "ja-JP": re.compile(r"(?:[\u3041-\u309f\u30a0-\u30ff\u4e00-\u9fffー ]|\{[A-Za-z]+\})+"),
 }
-MIN_SAMPLES = 20
+MIN_SAMPLES = 60
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
 
 
@@ -157,7 +158,7 @@ def test_slot_types_resolve_the_synonyms_people_use(model: dict[str, Any], local
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACT_INTENTS))
-def test_custom_intents_have_at_least_twenty_distinct_samples(intents: dict[str, Any], name: str) -> None:
+def test_custom_intents_have_at_least_sixty_distinct_samples(intents: dict[str, Any], name: str) -> None:
     samples = intents[name]["samples"]
     assert len(set(samples)) == len(samples) >= MIN_SAMPLES
 

@@ -1,15 +1,23 @@
 """Every message of every catalog renders in every locale: same keys, valid SSML, Japanese without English
-words, and at most two sentences wherever a shared device may say it."""
+words, and wherever a shared device may say it, at most two sentences and at most eight seconds of speech."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import string
+import subprocess
+import wave
 import xml.etree.ElementTree as ET
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from skill.alexa.messages import DEFAULT_LOCALE, Ssml, catalog, message
+from skill.alexa.speech import hints
+from skill.domain.model import DEFAULT_FEATURES, Caller, CallerKind, DeviceKind, Room
 
 LOCALES = ("en-US", "ja-JP")
 # Values as a handler passes them; Japanese names for ja-JP so that any Latin letter left is the template's.
@@ -34,6 +42,37 @@ PERSONAL_ONLY = re.compile(r"(^|\.)personal$|^expect\.|^launch\.personal$")
 SENTENCE_END = re.compile(r"[.?!。？！?](?=\s|$|[^\w\s])|[。？！]")
 
 
+# Values as long as they get on a shared device: the hints of a meeting room's device with the features a
+# shared device has by default, and names longer than the samples above.
+MEETING_ROOM = Caller(CallerKind.SHARED, "d", room=Room("fuji", "Fuji"), features=DEFAULT_FEATURES[DeviceKind.SHARED])
+LONG: dict[str, dict[str, str]] = {
+    "en-US": {
+        "room": "Kilimanjaro", "name": "Alexandra Tanaka-Smith", "visitor": "Kenji Watanabe", "host": "Alexandra",
+        "hints": hints(MEETING_ROOM, "en-US"), "company": "Initech Corporation", "until": "11:45 AM",
+        "busy_from": "11:45 AM", "subject": "the budget review", "other": "Matterhorn", "wanted": "11:45 AM",
+        "when": "tomorrow at 11:45 AM", "day": "Wednesday, December 2", "length": "2 hours and 45 minutes",
+        "place": " in Kilimanjaro",
+        "attendees": "12", "capacity": "8", "days": "30", "floor": "12", "hours": "2", "minutes": "45",
+    },
+    "ja-JP": {
+        "room": "キリマンジャロ", "name": "渡辺", "visitor": "渡辺", "host": "高橋",
+        "hints": hints(MEETING_ROOM, "ja-JP"), "company": "アクメ商事", "until": "午前11時45分",
+        "busy_from": "午前11時45分", "subject": "予算会議", "other": "マッターホルン", "wanted": "午前11時45分",
+        "when": "明日の午前11時45分", "day": "12月2日 水曜日", "length": "2時間45分", "place": "キリマンジャロで、",
+        "attendees": "12", "capacity": "8", "days": "30", "floor": "12", "hours": "2", "minutes": "45",
+    },
+}  # fmt: skip
+# How fast Alexa speaks, in characters of text per second. espeak-ng at its default rate reads these messages
+# at about 16.5 characters a second in English and 7.2 in Japanese; Alexa is a little slower in English.
+CHARACTERS_PER_SECOND = {"en-US": 15.0, "ja-JP": 7.0}
+MAX_SECONDS = 8.0
+ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]  # fmt: skip
+TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+KANJI = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
+DIGITS = {"en-US": ONES[:10], "ja-JP": ["ぜろ", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう"]}
+
+
 def fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
@@ -46,6 +85,62 @@ def render(locale: str, key: str) -> str:
 
 def plain(ssml: str) -> str:
     return "".join(ET.fromstring(f"<speak>{ssml}</speak>").itertext())
+
+
+def number_words(number: int, locale: str) -> str:
+    """A number below a hundred as it is said: "forty-five", "四十五"."""
+    tens, units = divmod(number, 10)
+    if locale == "ja-JP":
+        return ((KANJI[tens] if tens > 1 else "") + "十" if tens else "") + KANJI[units] if number else "ゼロ"
+    return ONES[number] if number < 20 else TENS[tens] + (f"-{ONES[units]}" if units else "")
+
+
+def spoken(ssml: str, locale: str) -> str:
+    """The words as Alexa says them: SSML tags dropped, a code or phone number read one digit at a time."""
+    root = ET.fromstring(f"<speak>{ssml}</speak>")
+    for element in root.iter("say-as"):
+        if element.get("interpret-as") in ("digits", "telephone"):
+            element.text = " ".join(DIGITS[locale][int(d)] for d in element.text or "" if d.isdigit())
+    return " ".join("".join(root.itertext()).split())
+
+
+def in_words(text: str, locale: str) -> str:
+    """Clock times and numbers written as they are said, so that characters count as speech does."""
+    text = re.sub(r"(\d+):00", lambda m: number_words(int(m.group(1)), locale), text)
+    text = re.sub(r"(\d+):(\d+)", lambda m: f"{number_words(int(m.group(1)), locale)} {m.group(2)}", text)
+    return re.sub(r"\d+", lambda m: number_words(int(m.group()), locale), text)
+
+
+def estimated_seconds(text: str, locale: str) -> float:
+    return len(in_words(text, locale)) / CHARACTERS_PER_SECOND[locale]
+
+
+@cache
+def kana_reader() -> Any:
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
+def espeak_seconds(text: str, locale: str, directory: Path) -> float:
+    """How long espeak-ng takes to say `text`. Japanese is given as kana, which espeak-ng reads (kanji it
+    cannot), numbers as digits, which it reads itself."""
+    if locale == "ja-JP":
+        text = re.sub("っ+", "っ", "".join(str(piece["hira"]) for piece in kana_reader().convert(text)))
+    path = directory / "speech.wav"
+    voice = {"en-US": "en-us", "ja-JP": "ja"}[locale]
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, capture_output=True, timeout=30)
+    with wave.open(str(path)) as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
+def render_long(locale: str, key: str) -> str:
+    template = catalog()[locale][key]
+    values = {
+        name: Ssml(LONG[locale].get(name) or SAMPLES[locale].get(name, UNKNOWN_FIELD[locale]))
+        for name in fields(template)
+    }
+    return message(locale, key, **values)
 
 
 def all_keys() -> list[tuple[str, str]]:
@@ -82,10 +177,47 @@ def test_japanese_messages_have_no_english_words(key: str) -> None:
     assert not re.search(r"[A-Za-z]", text), text
 
 
-@pytest.mark.parametrize(("locale", "key"), [(loc, key) for loc, key in all_keys() if not PERSONAL_ONLY.search(key)])
+SHARED_KEYS = [(locale, key) for locale, key in all_keys() if not PERSONAL_ONLY.search(key)]
+
+
+@pytest.mark.parametrize(("locale", "key"), SHARED_KEYS)
 def test_what_a_shared_device_says_is_at_most_two_sentences(locale: str, key: str) -> None:
-    text = plain(render(locale, key))
+    text = plain(render_long(locale, key))
     assert len(SENTENCE_END.findall(text)) <= 2, text
+
+
+@pytest.mark.parametrize(("locale", "key"), SHARED_KEYS)
+def test_what_a_shared_device_says_takes_at_most_eight_seconds(locale: str, key: str) -> None:
+    # Given the message with values as long as they get, as Alexa would say it
+    text = spoken(render_long(locale, key), locale)
+
+    # Then at the locale's speaking rate it lasts eight seconds at most
+    assert estimated_seconds(text, locale) <= MAX_SECONDS, f"{estimated_seconds(text, locale):.1f} s: {text}"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+@pytest.mark.parametrize("locale", LOCALES)
+def test_what_a_shared_device_says_takes_at_most_eight_seconds_when_spoken(locale: str, tmp_path: Path) -> None:
+    # Given every message a shared device may say in the locale, spoken by espeak-ng
+    durations = {key: espeak_seconds(spoken(render_long(locale, key), locale), locale, tmp_path) for loc, key in
+                 SHARED_KEYS if loc == locale}  # fmt: skip
+
+    # Then none lasts more than eight seconds
+    assert {key: round(seconds, 1) for key, seconds in durations.items() if seconds > MAX_SECONDS} == {}
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_estimated_speaking_rate_is_close_to_what_espeak_ng_measures(locale: str, tmp_path: Path) -> None:
+    # Given every message of the locale, as Alexa would say it
+    texts = [spoken(render_long(locale, key), locale) for loc, key in all_keys() if loc == locale]
+
+    # When all of them are timed by the estimate and by espeak-ng
+    estimated = sum(estimated_seconds(text, locale) for text in texts)
+    measured = sum(espeak_seconds(text, locale, tmp_path) for text in texts)
+
+    # Then the estimate is within a fifth of the measure, never much faster than speech
+    assert 0.8 <= estimated / measured <= 1.25, (estimated, measured)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

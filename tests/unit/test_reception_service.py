@@ -44,6 +44,19 @@ def test_a_clear_host_checks_the_visitor_in_with_one_stored_visit(reception, vis
     ]
 
 
+def test_a_host_named_in_kana_is_found_through_the_employees_readings(visits):
+    # Given employees in the fleet, one with a kana reading, none with an alias
+    users = (User("atanaka", "Alice Tanaka"), User("ksato", "東海林 健", reading="しょうじ けん"))
+    reception = ReceptionService(InMemoryFleetStore.of(Fleet(site=SITE, users=users)), visits)
+
+    # When visitors name their hosts as Alexa hears them in Japanese
+    tanaka = reception.check_in(LOBBY, "佐藤", "たなか", None, NOW, "req-1")
+    shoji = reception.check_in(LOBBY, "鈴木", "しょうじ", None, NOW, "req-2")
+
+    # Then each visit is for the host meant
+    assert [outcome.host.id for outcome in (tanaka, shoji) if outcome.host] == ["atanaka", "ksato"]
+
+
 def test_an_ambiguous_host_offers_two_names_and_writes_nothing(reception, visits):
     outcome = reception.check_in(LOBBY, "Ken Sato", "Alice", None, NOW, "req-1")
     assert outcome.status == "ambiguous"

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import InMemoryBookings, InMemoryFeeds, InMemoryFleetStore
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+from support import RoomTimeMachine
 
 from skill.domain.booking import BookingRequest
 from skill.domain.calendar import user_owner
@@ -195,3 +198,8 @@ def test_released_no_shows_are_counted(
     # Then both no-shows are released and counted
     assert released == 2
     assert counted("NoShowReleased") == 2
+
+
+def test_free_now_means_it_can_be_booked_now_in_the_fake_as_in_the_real_store() -> None:
+    machine = type("FakeRoomTime", (RoomTimeMachine,), {"new_store": lambda self: InMemoryBookings()})
+    run_state_machine_as_test(machine, settings=settings(max_examples=200, stateful_step_count=12, deadline=None))

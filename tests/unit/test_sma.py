@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes import InMemoryCallLog
+from fakes import FixedClock, InMemoryCallLog
 from support import CHIME_NUMBER
 from support import sma_event as event
 from support import sma_leg as leg
@@ -32,9 +32,21 @@ class Statuses:
         self.seen.append((call_id, status))
 
 
-def run(body: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def run(body: dict[str, Any], refusal: str | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     statuses = Statuses()
-    return handle_sma_event(body, on_status=statuses), statuses.seen
+    return handle_sma_event(body, on_status=statuses, bridge_refusal=lambda call_id, to: refusal), statuses.seen
+
+
+def test_an_answered_call_the_log_does_not_vouch_for_is_hung_up_not_bridged() -> None:
+    # Given an answered first leg whose call the log refuses (another number, or a call that is over)
+    attributes = {**ARGUMENTS, "BridgeTo": "+18765551234", STAGE_KEY: "ringing"}
+
+    # When the event arrives
+    answered, seen = run(event("CALL_ANSWERED", [LEG_A], attributes, sequence=3), "number differs from the call record")
+
+    # Then the first phone is hung up, nobody else is called, and the call is logged as refused
+    assert [action["Type"] for action in answered["Actions"]] == ["Hangup"]
+    assert seen == [("call-1", "refused")]
 
 
 def test_a_meeting_call_from_ringing_to_hangup() -> None:
@@ -196,14 +208,25 @@ def test_long_digit_strings_are_split_within_the_send_digits_limit() -> None:
     assert all(len(part) <= 50 for part in parts)
 
 
+PLACED_AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def placed(calls: InMemoryCallLog, to: str = BRIDGE) -> InMemoryCallLog:
+    """`calls` holding call-1, placed through Chime to `to` at PLACED_AT."""
+    calls.start(CallRecord("call-1", "dev-room", to, CallStatus.PLACING, "chime", PLACED_AT))
+    return calls
+
+
+def flow(calls: InMemoryCallLog) -> CallFlow:
+    return CallFlow(calls, clock=FixedClock(PLACED_AT + timedelta(seconds=20)))
+
+
 def test_the_call_flow_keeps_the_call_log_in_step_and_logs_under_the_placing_requests_id(log_lines: Any) -> None:
     # Given a call placed by request "amzn1.echo-api.request.CALL", in the call log
-    calls = InMemoryCallLog()
-    record = CallRecord("call-1", "dev-room", BRIDGE, CallStatus.PLACING, "chime", datetime(2026, 12, 1, tzinfo=UTC))
-    calls.start(record)
+    calls = placed(InMemoryCallLog())
     arguments = {**ARGUMENTS, "RequestId": "amzn1.echo-api.request.CALL"}
     # When the room phone rings
-    CallFlow(calls).handle(event("RINGING", [LEG_A], arguments, sequence=2))
+    flow(calls).handle(event("RINGING", [LEG_A], arguments, sequence=2))
     # Then the log says so, and the call flow's lines carry the id of the request that placed the call
     assert calls.calls["call-1"].status is CallStatus.RINGING
     progress = [line for line in log_lines() if line["message"] == "call progress"]
@@ -212,7 +235,33 @@ def test_the_call_flow_keeps_the_call_log_in_step_and_logs_under_the_placing_req
 
 def test_a_status_the_call_log_cannot_take_does_not_stop_the_call() -> None:
     # Given a call log that cannot be written / When the room phone answers / Then the callee is still called
-    answered = CallFlow(InMemoryCallLog(unreachable=True)).handle(
+    answered = flow(placed(InMemoryCallLog(unreachable=True))).handle(
         event("CALL_ANSWERED", [LEG_A], {**ARGUMENTS, STAGE_KEY: "ringing"})
     )
     assert [action["Type"] for action in answered["Actions"]] == ["CallAndBridge"]
+
+
+class UnreadableCallLog(InMemoryCallLog):
+    def get(self, call_id: str) -> CallRecord | None:
+        raise ConnectionError("the table cannot be reached")
+
+
+@pytest.mark.parametrize(
+    ("calls", "reason"),
+    [
+        (InMemoryCallLog(), "unknown call"),
+        (placed(InMemoryCallLog(), to="+18765551234"), "number differs from the call record"),
+        (placed(UnreadableCallLog()), "call record not readable"),
+    ],
+    ids=["not in the log", "another number", "log unreadable"],
+)
+def test_the_call_flow_bridges_only_the_call_its_log_holds(calls: InMemoryCallLog, reason: str, log_lines: Any) -> None:
+    # Given a call log without call-1, with call-1 to another number, or one that cannot be read
+    # When the first phone answers a call to be bridged to BRIDGE
+    answered = flow(calls).handle(event("CALL_ANSWERED", [LEG_A], {**ARGUMENTS, STAGE_KEY: "ringing"}))
+
+    # Then the first phone is hung up, nobody else is called, and the reason is logged
+    assert [action["Type"] for action in answered["Actions"]] == ["Hangup"]
+    assert answered["TransactionAttributes"][STAGE_KEY] == "refused"
+    refused = [line for line in log_lines() if line["message"] == "bridge refused"]
+    assert [line["reason"] for line in refused] == [reason]

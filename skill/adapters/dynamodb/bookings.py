@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from botocore.exceptions import ClientError
 
 from skill.adapters.dynamodb.table import Table, key, to_attrs
-from skill.domain.booking import ceil_slot, local_days, slot_key, slot_starts
+from skill.domain.booking import held_slots, local_days, slot_key, slot_starts
 from skill.domain.errors import BookingRuleError, RoomTakenError
 from skill.domain.model import Booking, BookingStatus, BusyInterval, RoomDay
 
@@ -171,10 +171,12 @@ class DynamoBookingStore:
         return extended
 
     def end_booking(self, booking: Booking, now: datetime, tz: str) -> Booking:
-        """End a meeting in progress (`has_started`) at the next quarter hour, freeing the slots after it."""
-        new_end = min(booking.end, ceil_slot(now))
+        """End a meeting in progress (`has_started`) now, freeing its slots from the quarter hour `now` falls in
+        (see `held_slots`), so the room can be booked at once. The end is kept to the second, as stored."""
+        whole_second = now.replace(microsecond=0) + (timedelta(seconds=1) if now.microsecond else timedelta(0))
+        new_end = min(booking.end, whole_second)
         ended = replace(booking, status=BookingStatus.ENDED, end=new_end, sequence=booking.sequence + 1)
-        kept = set(slot_starts(ended.interval))
+        kept = set(held_slots(ended))
         freed = [s for s in slot_starts(booking.interval) if s not in kept]
         self._transact(_rewrite(booking, ended, tz, _LIVE) + [_free_slot(booking, s, tz) for s in freed], booking)
         return ended

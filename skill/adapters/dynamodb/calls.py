@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skill.adapters.dynamodb.table import Table, from_attrs, key
+from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, key
 from skill.domain.calls import CallRecord, CallStatus
 
 META = "META"
@@ -68,10 +68,6 @@ def _record(item: dict[str, Any]) -> CallRecord:
     )
 
 
-def _condition_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
 class DynamoCallLog:
     def __init__(self, table: Table) -> None:
         self._table = table
@@ -90,7 +86,7 @@ class DynamoCallLog:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 existing = from_attrs(error.response.get("Item") or {})  # type: ignore[arg-type]
                 return existing.get("attempt") == attempt
             raise
@@ -125,7 +121,7 @@ class DynamoCallLog:
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
             if provider_id is not None:
                 self._set_provider_id(call_id, provider_id)
@@ -142,7 +138,7 @@ class DynamoCallLog:
                 ExpressionAttributeValues={":provider_id": {"S": provider_id}},
             )
         except ClientError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
 
     def forget_user(self, user_id: str) -> int:

@@ -5,7 +5,8 @@ Items:
   Last-Modified), the digest and window of the busy time last stored, the time of the last successful
   refresh (a 304 or an unchanged feed counts: the stored busy time was confirmed), the last error's
   short reason and the number of failures in a row.
-- `SITE#feed-secret / META`: the random secret that per-room feed tokens are derived from, created once.
+- `SITE#feed-secret / META`: the random secret that per-room feed tokens are derived from, created once,
+  and each room's token version (`token_version#{room}`, absent: 0), raised by a rotation.
 """
 
 from __future__ import annotations
@@ -102,6 +103,31 @@ class DynamoFeedStore:
         if created is None:
             raise RuntimeError("the feed secret could not be stored")
         return bytes.fromhex(created["secret"])
+
+    def feed_keys(self, room_id: str) -> tuple[bytes, int]:
+        """The feed secret and `room_id`'s token version, in one read."""
+        item = self._table.get(SIGNING_KEY_PK, META, consistent=True)
+        if item is None or "secret" not in item:
+            return self.feed_secret(), 0
+        return bytes.fromhex(item["secret"]), int(item.get(_version(room_id), 0))
+
+    def rotate_feed_token(self, room_id: str) -> int:
+        """Raise `room_id`'s token version by one (revoking the token of every version before); the new one."""
+        self.feed_secret()
+        answer = self._table.client.update_item(
+            TableName=self._table.name,
+            Key=key(SIGNING_KEY_PK, META),
+            UpdateExpression="ADD #version :one",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#version": _version(room_id)},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"][_version(room_id)]["N"])
+
+
+def _version(room_id: str) -> str:
+    return f"token_version#{room_id}"
 
 
 def _pk(owner: str) -> str:

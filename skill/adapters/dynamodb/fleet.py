@@ -143,6 +143,18 @@ class DynamoFleetStore:
             {uid: doc for (kind, uid), doc in found.items() if kind == "user"},
         )
 
+    def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
+        """The site and one room, read by key (one BatchGetItem, cached like every keyed read) and never from
+        the fleet snapshot: for a caller that must read nothing else of the fleet, such as the published feed
+        behind a public URL."""
+        site_key, room_key = (PREFIX["site"] + SINGLETON_ID, META), (PREFIX["room"] + room_id, META)
+        items = self._get_many([site_key, room_key])
+        site_item, room_item = items.get(site_key), items.get(room_key)
+        site, room, _, _ = codec.profile_from_docs(
+            _doc(site_item) if site_item else None, _doc(room_item) if room_item else None, None, {}
+        )
+        return site, room
+
     # ------------------------------------------------------------ whole-fleet reads (admin, jobs)
 
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -37,6 +38,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def condition_failed(error: ClientError) -> bool:
+    """Whether a write was refused because its condition did not hold."""
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

@@ -21,7 +21,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from skill.adapters.dynamodb.table import Table, from_attrs, key
+from botocore.exceptions import ClientError
+
+from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, key
 from skill.domain.reception import Attempt, AttemptStatus, ExpectedVisit, NotificationRecord, Visit
 
 ONSITE_INDEX = "ONSITE"
@@ -92,7 +94,12 @@ class DynamoVisitStore:
     # --- visits --------------------------------------------------------------------------------
 
     def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None:
-        """Store a new visit (notify_status pending); the stream or the outbox loop notifies from it."""
+        """Store a new visit (notify_status pending); the stream or the outbox loop notifies from it.
+
+        The key holds the visit's own random id, so when the SDK retries a put whose answer was lost, the
+        condition failure that follows is recognised as this visit's own write and taken as done: the
+        stored item (whose notify status may have moved on meanwhile) is left as it is.
+        """
         pk, sk = visit_key(visit, tz)
         item: dict[str, Any] = {
             "PK": pk,
@@ -114,7 +121,13 @@ class DynamoVisitStore:
         if visit.checked_out_at is None:
             item["GSI1PK"] = ONSITE_INDEX
             item["GSI1SK"] = _utc(visit.checked_in_at)
-        self._table.put(item, ConditionExpression="attribute_not_exists(PK)")
+        try:
+            self._table.put(
+                item, ConditionExpression="attribute_not_exists(PK)", ReturnValuesOnConditionCheckFailure="ALL_OLD"
+            )
+        except ClientError as error:
+            if not condition_failed(error) or from_attrs(error.response.get("Item") or {}).get("id") != visit.id:  # type: ignore[arg-type]
+                raise
 
     @staticmethod
     def visit_in_stream_record(record: Mapping[str, Any]) -> Visit | None:

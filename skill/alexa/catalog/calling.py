@@ -34,6 +34,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "call.refused.emergency": "I can't call emergency services. Please use a phone.",
         "call.refused.premium": "I can't call premium-rate numbers.",
+        "call.refused.number_type": "I can't call that kind of number.",
+        "call.refused.country": "Calls to that country aren't allowed here.",
         "call.refused.blocked": "Calls to that number aren't allowed here.",
         "call.refused.not_allowed_on_shared": ("This device isn't allowed to make that call. Try your own phone."),
         "call.invalid": "That doesn't sound like a phone number I can dial.",
@@ -42,6 +44,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "You have no mobile or office number set up for calls. Ask your administrator to add one."
         ),
         "call.failed": "I couldn't place the call. Please try again in a minute.",
+        "join.confirm": "Join the {time} meeting?",
+        "join.denied": "OK, I won't join.",
         "join.placed.shared": "Joining the meeting. The room phone will ring first.",
         "join.placed.personal": "Joining {subject}. Your phone will ring first.",
         "join.requested.shared": "I've asked to join the meeting. The room phone should ring shortly.",
@@ -82,6 +86,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "call.refused.emergency": "緊急通報はできません。電話機をお使いください。",
         "call.refused.premium": "有料番号には電話できません。",
+        "call.refused.number_type": "その種類の番号には電話できません。",
+        "call.refused.country": "その国への発信はここでは許可されていません。",
         "call.refused.blocked": "その番号への発信はここでは許可されていません。",
         "call.refused.not_allowed_on_shared": (
             "このデバイスからはその電話をかけられません。ご自分の電話をお使いください。"
@@ -90,6 +96,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.no_phone.room": ("この部屋には発信用の電話が設定されていません。管理者に設定を依頼してください。"),
         "call.no_phone.user": ("発信用の携帯電話や会社の電話が設定されていません。管理者に設定を依頼してください。"),
         "call.failed": "電話をかけられませんでした。少ししてからもう一度お試しください。",
+        "join.confirm": "{time}の会議に参加しますか?",
+        "join.denied": "かしこまりました。参加しません。",
         "join.placed.shared": "会議に参加します。先に部屋の電話が鳴ります。",
         "join.placed.personal": "{subject}に参加します。先にお手元の電話が鳴ります。",
         "join.requested.shared": "会議への参加を依頼しました。まもなく部屋の電話が鳴ります。",

@@ -1,6 +1,7 @@
 """Intent handlers of the calling capability: call someone by name, dial a number, join the meeting.
 
-A call is confirmed with Alexa's intent confirmation (`Dialog.ConfirmIntent`) before anything is dialled.
+A call is confirmed with Alexa's intent confirmation (`Dialog.ConfirmIntent`) before anything is dialled;
+joining a meeting is confirmed on shared devices ("Join the 3 PM meeting?").
 Two close names are asked back ("Alice Tanaka or Alice Chen?") with the candidates' directory ids kept in
 the session. On a shared device numbers and PINs are never spoken, only names, and the session ends once
 the call is placed.
@@ -19,7 +20,7 @@ from skill.alexa.context import RequestContext
 from skill.alexa.handlers.base import IntentHandler, tell
 from skill.alexa.messages import message
 from skill.alexa.progressive import send_progressive
-from skill.alexa.speech import may_describe
+from skill.alexa.speech import clock_words, may_describe
 from skill.domain.dialing import to_e164
 from skill.observability import logger
 from skill.services import calling
@@ -185,6 +186,11 @@ class JoinMeetingIntentHandler(IntentHandler):
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
         caller = ctx.caller
+        confirmation = dialog.confirmation(handler_input)
+        if confirmation == "DENIED":
+            return tell(handler_input, message(ctx.locale, "join.denied"))
+        if caller.is_shared and confirmation != "CONFIRMED":
+            return self._ask_first(handler_input, ctx)
         send_progressive(handler_input, message(ctx.locale, "progress.join"))
         outcome = ctx.services.calling.join(caller, request_id=ctx.request_id, now=ctx.now)
         _log_outcome(outcome)
@@ -196,6 +202,17 @@ class JoinMeetingIntentHandler(IntentHandler):
         described = meeting is not None and meeting.subject and may_describe(caller, meeting)
         subject = meeting.subject if described and meeting else message(ctx.locale, "join.your_meeting")
         return tell(handler_input, message(ctx.locale, f"join.{outcome.result}.personal", subject=subject))
+
+    @staticmethod
+    def _ask_first(handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        """On a shared device: "Join the 3 PM meeting?" once the meeting's bridge may be dialled."""
+        line = ctx.services.calling.check_join(ctx.caller, request_id=ctx.request_id, now=ctx.now)
+        if isinstance(line, CallOutcome):
+            _log_outcome(line)
+            return tell(handler_input, _stopped(ctx, line))
+        start = clock_words(line.meeting.start, ctx.caller.timezone, ctx.locale)
+        question = message(ctx.locale, "join.confirm", time=start)
+        return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input))
 
 
 HANDLERS: list[AbstractRequestHandler] = [

@@ -1,0 +1,182 @@
+"""`office-skill serve` as people run it, a real process on free ports: a data directory keeps the office
+across SIGTERM and SIGKILL, `make run` keeps a booking from one run to the next, and the console's
+screen holds the conversation only."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from local_serve import SKILL_ID, Serve, script
+
+from skill.local.awsserver import free_port
+from skill.local.envelopes import intent_request, launch_request
+
+ROOT = Path(__file__).resolve().parents[2]
+NEW_DEVICE = "amzn1.ask.device.MY-NEW-ECHO"
+EVEREST_DEVICE = "amzn1.ask.device.EVEREST"
+FLEET = {
+    "site": {"name": "Durable HQ", "timezone": "Asia/Tokyo", "country": "JP"},
+    "rooms": [
+        {"id": "kita", "name": "Kita", "floor": 3, "capacity": 6},
+        {"id": "everest", "name": "Everest", "floor": 3, "capacity": 4},
+    ],
+    "devices": [{"id": EVEREST_DEVICE, "kind": "shared", "room": "everest"}],
+}
+
+
+def launch(device: str) -> dict[str, Any]:
+    return launch_request(application_id=SKILL_ID, device_id=device, user_id="amzn1.ask.account.TEST")
+
+
+def book_now(device: str) -> dict[str, Any]:
+    return intent_request(
+        "BookRoomIntent",
+        {"duration": "PT30M"},
+        application_id=SKILL_ID,
+        device_id=device,
+        user_id="amzn1.ask.account.TEST",
+    )
+
+
+def speech(response: dict[str, Any]) -> str:
+    return re.sub(r"<[^>]+>", "", response["response"]["outputSpeech"].get("ssml", ""))
+
+
+def booked_rooms(serve: Serve) -> list[str]:
+    return sorted(row["room"] for row in serve.admin_json("bookings", "list") if row["status"] != "cancelled")
+
+
+def test_the_office_survives_sigterm_and_sigkill(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(yaml.safe_dump(FLEET))
+
+    # Given serve on a data directory: a fleet applied, a new device claimed by its spoken code, a booking
+    first = Serve.start("--data-dir", str(data))
+    assert first.admin("apply", str(fleet)).returncode == 0
+    code = "".join(re.findall(r"\d", speech(first.post(launch(NEW_DEVICE)))))
+    claimed = first.admin("devices", "claim", code, "--room", "kita")
+    assert claimed.returncode == 0, claimed.stderr
+    assert "Kita is booked" in speech(first.post(book_now(NEW_DEVICE)))
+
+    # When it is stopped with SIGTERM and started again
+    assert first.terminate() == 0
+    second = Serve.start("--data-dir", str(data))
+
+    # Then the fleet, the claim and the booking are all there
+    assert second.wait_for("data:").endswith("requests replayed)")
+    assert "Kita" in speech(second.post(launch(NEW_DEVICE)))
+    assert {row["id"] for row in second.admin_json("devices", "list")} == {NEW_DEVICE, EVEREST_DEVICE}
+    assert booked_rooms(second) == ["kita"]
+
+    # When another room is booked, and the server is killed a second later
+    assert "Everest is booked" in speech(second.post(book_now(EVEREST_DEVICE)))
+    time.sleep(1)
+    second.kill()
+
+    # Then that booking is there after the next start
+    third = Serve.start("--data-dir", str(data))
+    assert booked_rooms(third) == ["everest", "kita"]
+    assert third.terminate() == 0
+
+
+def test_a_data_directory_it_cannot_trust_stops_the_start_with_the_reason(tmp_path: Path) -> None:
+    # Given a data directory written by another format version
+    (tmp_path / "FORMAT").write_text(json.dumps({"format": "office-skill data directory", "version": 7}))
+
+    # When serve starts on it
+    done = subprocess.run(
+        [
+            *script("office-skill"),
+            "serve",
+            "--port",
+            str(free_port()),
+            "--db-port",
+            str(free_port()),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    # Then it exits 1 and says why, on stderr
+    assert done.returncode == 1
+    assert "data format 7" in done.stderr and "--fresh" in done.stderr
+
+
+def test_the_console_shows_the_conversation_and_the_log_goes_to_the_data_directory(tmp_path: Path) -> None:
+    # Given the demo office served with its console on a data directory
+    run = Serve.start("--demo", "--console", "--data-dir", str(tmp_path), ready="Try:")
+    assert run.process.stdin is not None
+
+    # When the newcomer types help, asks about the room, books it, and leaves
+    run.process.stdin.write(
+        "help\nis this room free\nbook this room for thirty minutes\nbook this room for thirty minutes\n"
+    )
+    run.process.stdin.close()
+    screen = run.rest()
+
+    # Then the screen holds the conversation and where the log is, and not one JSON line
+    assert not [line for line in screen if line.lstrip().startswith("{")]
+    answers = [line.split("alexa> ", 1)[1] for line in screen if "alexa> " in line]
+    assert len(answers) == 4 and answers[0].startswith("You can say")
+    # And the room the console speaks for was free, so the first booking was made
+    room = re.search(r"the Echo in (\w+), which is free now", "\n".join(screen))
+    assert room is not None
+    assert answers[1].startswith(f"{room[1]} is free")
+    assert answers[2].startswith(f"Done. {room[1]} is booked")
+    assert f"logs: {tmp_path.resolve() / 'office-skill.log'}" in screen
+    # And the log holds the skill's JSON lines, the metric of the second (conflicting) booking among them
+    logged = [
+        json.loads(line) for line in (tmp_path / "office-skill.log").read_text().splitlines() if line.startswith("{")
+    ]
+    assert any(entry.get("message") == "room booked" for entry in logged)
+    assert any("BookingConflict" in entry for entry in logged)
+
+
+def test_make_run_twice_keeps_the_booking_made_in_the_first(tmp_path: Path) -> None:
+    def make_run(port: int, db_port: int) -> Serve:
+        ports = f"RUN_ARGS=--port {port} --db-port {db_port}"
+        command = ["make", "-s", "--no-print-directory", "run", f"OFFICE_DATA={tmp_path}", ports]
+        return Serve.start(command=command, ports=(port, db_port), ready="Try:")
+
+    # Given `make run`, where the newcomer books the room the console speaks for, then leaves
+    first = make_run(free_port(), free_port())
+    assert first.process.stdin is not None
+    first.process.stdin.write("book this room for thirty minutes\n")
+    first.process.stdin.close()
+    said = [line for line in first.rest() if "alexa> " in line]
+    room = re.search(r"Done\. (\w+) is booked", said[0])
+    assert room is not None, said
+
+    # When `make run` starts again
+    second = make_run(free_port(), free_port())
+
+    # Then the demo is not applied over the office, and the booking is still there
+    assert "demo office: not applied again, the table already holds an office" in second.lines
+    assert room[1].lower() in booked_rooms(second)
+    # And the console now speaks for another room, free now, and says the booked one is busy
+    hint = second.wait_for("This console is the Echo in")
+    assert not hint.startswith(f"This console is the Echo in {room[1]},") and room[1] in hint and "busy now" in hint
+    assert second.process.stdin is not None
+    second.process.stdin.close()
+    second.rest()
+
+
+@pytest.mark.parametrize("flags", [["--fresh"], ["--fresh", "--demo"]])
+def test_fresh_needs_a_data_directory(flags: list[str]) -> None:
+    done = subprocess.run(
+        [*script("office-skill"), "serve", *flags], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert "--data-dir" in done.stderr
