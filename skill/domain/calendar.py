@@ -13,18 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from skill.domain.errors import DomainError
+from skill.domain.errors import ReasonError
 from skill.domain.model import BusyInterval
 
 USER_OWNER_PREFIX = "user:"
 
 
-class FeedError(DomainError):
+class FeedError(ReasonError):
     """A feed that could not be fetched or read; `reason` is short, stable and safe to log and store."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

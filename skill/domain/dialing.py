@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from skill.domain.errors import DomainError
+from skill.domain.errors import ReasonError
 
 if TYPE_CHECKING:
     from phonenumbers import PhoneNumber
@@ -31,12 +31,8 @@ PREMIUM_TYPES = ("PREMIUM_RATE", "SHARED_COST")
 NEVER_DIALLED_TYPES = ("PERSONAL_NUMBER", "UAN", "VOICEMAIL", "UNKNOWN")
 
 
-class DialingError(DomainError):
+class DialingError(ReasonError):
     """A number that cannot be dialled; `reason` is a stable key ("unparsable", "invalid", ...)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class CallRefused(DialingError):
@@ -44,12 +40,11 @@ class CallRefused(DialingError):
     "not_allowed_on_shared"."""
 
 
-class DialerError(DomainError):
+class DialerError(ReasonError):
     """The telephony provider did not take the call; `retryable` says whether trying later may work."""
 
     def __init__(self, reason: str, *, retryable: bool) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.retryable = retryable
 
 

@@ -24,7 +24,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from skill.domain.errors import DomainError
+from skill.domain.errors import ReasonError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -35,12 +35,8 @@ LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-lo
 _LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
 
 
-class EgressRefused(DomainError):
+class EgressRefused(ReasonError):
     """A URL or address the backend must not reach; `reason` is short and safe to log ("private address")."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

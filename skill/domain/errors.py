@@ -9,6 +9,14 @@ class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
 
 
+class ReasonError(DomainError):
+    """A domain error with a `reason`: a short, stable key, safe to log, to store and to turn into speech."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class NotFoundError(DomainError):
     """A room, device, user or other entity that is not in the fleet."""
 
@@ -41,12 +49,11 @@ class ClaimError(DomainError):
     """An enrolment code that is unknown or expired."""
 
 
-class BookingRuleError(DomainError):
+class BookingRuleError(ReasonError):
     """A requested booking that breaks a room rule; `reason` is a stable key for speech."""
 
     def __init__(self, reason: str, **details: object) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.details = details
 
 

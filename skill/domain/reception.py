@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from skill.domain.errors import DomainError
+from skill.domain.errors import ReasonError
 from skill.domain.model import NotifyTarget, Site, User
 
 Role = Literal["host", "delegate", "reception"]
@@ -80,12 +80,11 @@ class Message:
     text: str
 
 
-class NotifyError(DomainError):
+class NotifyError(ReasonError):
     """A message that did not get through; `reason` is a short code with no personal data in it."""
 
     def __init__(self, reason: str, retryable: bool) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.retryable = retryable
 
 
