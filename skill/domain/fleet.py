@@ -100,15 +100,22 @@ def device_to_doc(device: Device) -> dict[str, Any]:
     )
 
 
+def _party_doc(party: User | Contact) -> dict[str, Any]:
+    """What a user's and a contact's documents share: who it is, how the name is said, the phones."""
+    return {
+        "id": party.id,
+        "name": party.name,
+        "reading": party.reading,
+        "aliases": list(party.aliases),
+        "phones": dict(party.phones),
+    }
+
+
 def user_to_doc(user: User) -> dict[str, Any]:
     return _drop_empty(
         {
-            "id": user.id,
-            "name": user.name,
-            "reading": user.reading,
-            "aliases": list(user.aliases),
+            **_party_doc(user),
             "email": user.email,
-            "phones": dict(user.phones),
             "alexa_user_ids": list(user.alexa_user_ids),
             "alexa_person_ids": list(user.alexa_person_ids),
             "calendar": user.calendar,
@@ -119,15 +126,7 @@ def user_to_doc(user: User) -> dict[str, Any]:
 
 
 def contact_to_doc(contact: Contact) -> dict[str, Any]:
-    return _drop_empty(
-        {
-            "id": contact.id,
-            "name": contact.name,
-            "reading": contact.reading,
-            "aliases": list(contact.aliases),
-            "phones": dict(contact.phones),
-        }
-    )
+    return _drop_empty(_party_doc(contact))
 
 
 def calling_to_doc(policy: CallingPolicy) -> dict[str, Any]:
@@ -487,19 +486,25 @@ def _read_notify(r: _Reader, doc: Mapping[str, Any], path: str) -> tuple[NotifyT
     return tuple(targets)
 
 
+def _read_party(r: _Reader, doc: Mapping[str, Any], path: str, fields: Sequence[str]) -> dict[str, Any]:
+    """What a user's and a contact's entries share, read and checked: id, name, reading and aliases."""
+    r.unknown_keys(doc, fields, path)
+    return {
+        "id": r.ident(doc, path) or "",
+        "name": r.string(doc, "name", path, required=True) or "",
+        "reading": r.reading(doc, path),
+        "aliases": r.strings(doc, "aliases", path),
+    }
+
+
 def _read_user(r: _Reader, doc: Mapping[str, Any], path: str) -> User | None:
-    r.unknown_keys(doc, USER_FIELDS, path)
-    user_id = r.ident(doc, path)
-    name = r.string(doc, "name", path, required=True)
+    party = _read_party(r, doc, path, USER_FIELDS)
     email = r.string(doc, "email", path)
     if email and not EMAIL_RE.match(email):
         r.fail(f"{path}.email", "not an email address")
         email = None
     user = User(
-        id=user_id or "",
-        name=name or "",
-        reading=r.reading(doc, path),
-        aliases=r.strings(doc, "aliases", path),
+        **party,
         email=email,
         phones=r.phones(doc, path),
         alexa_user_ids=r.strings(doc, "alexa_user_ids", path),
@@ -508,25 +513,17 @@ def _read_user(r: _Reader, doc: Mapping[str, Any], path: str) -> User | None:
         delegate=r.string(doc, "delegate", path),
         notify=_read_notify(r, doc, path),
     )
-    return user if user_id and name else None
+    return user if user.id and user.name else None
 
 
 def _read_contact(r: _Reader, doc: Mapping[str, Any], path: str) -> Contact | None:
-    r.unknown_keys(doc, CONTACT_FIELDS, path)
-    contact_id = r.ident(doc, path)
-    name = r.string(doc, "name", path, required=True)
+    party = _read_party(r, doc, path, CONTACT_FIELDS)
     problems_before = len(r.problems)
     phones = r.phones(doc, path)
     if not phones and len(r.problems) == problems_before:
         r.fail(f"{path}.phones", "a contact needs at least one phone number")
-    contact = Contact(
-        id=contact_id or "",
-        name=name or "",
-        reading=r.reading(doc, path),
-        aliases=r.strings(doc, "aliases", path),
-        phones=phones,
-    )
-    return contact if contact_id and name else None
+    contact = Contact(**party, phones=phones)
+    return contact if contact.id and contact.name else None
 
 
 def _read_calling(r: _Reader, doc: Mapping[str, Any]) -> CallingPolicy:
@@ -666,14 +663,21 @@ def device_from_doc(doc: Mapping[str, Any]) -> Device:
     )
 
 
+def _party_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a User or a Contact their documents share (see `_party_doc`)."""
+    return {
+        "id": doc["id"],
+        "name": doc["name"],
+        "reading": doc.get("reading"),
+        "aliases": tuple(doc.get("aliases") or ()),
+        "phones": dict(doc.get("phones") or {}),
+    }
+
+
 def user_from_doc(doc: Mapping[str, Any]) -> User:
     return User(
-        id=doc["id"],
-        name=doc["name"],
-        reading=doc.get("reading"),
-        aliases=tuple(doc.get("aliases") or ()),
+        **_party_fields(doc),
         email=doc.get("email"),
-        phones=dict(doc.get("phones") or {}),
         alexa_user_ids=tuple(doc.get("alexa_user_ids") or ()),
         alexa_person_ids=tuple(doc.get("alexa_person_ids") or ()),
         calendar=doc.get("calendar"),
@@ -718,13 +722,7 @@ def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Flee
 
 
 def contact_from_doc(doc: Mapping[str, Any]) -> Contact:
-    return Contact(
-        id=doc["id"],
-        name=doc["name"],
-        reading=doc.get("reading"),
-        aliases=tuple(doc.get("aliases") or ()),
-        phones=dict(doc.get("phones") or {}),
-    )
+    return Contact(**_party_fields(doc))
 
 
 def calling_from_doc(doc: Mapping[str, Any]) -> CallingPolicy:
