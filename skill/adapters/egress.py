@@ -18,13 +18,14 @@ import os
 import socket
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
 from skill.domain.egress import EgressPolicy, EgressRefused, address_refusal, is_loopback_url
 
 LOOPBACK_SETTING = "OFFICE_ALLOW_LOOPBACK_URLS"
+Connect = Callable[..., http.client.HTTPConnection]  # (host, *, egress, **connection options)
 
 
 def policy_for(
@@ -94,22 +95,21 @@ class GuardedHTTPSConnection(http.client.HTTPSConnection):
         self._create_connection = partial(connect_checked, policy=egress)
 
 
-class GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, egress: EgressPolicy, connection: type[GuardedHTTPConnection] = GuardedHTTPConnection) -> None:
+class GuardedHandler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    """Opens http and https connections, each built by `http` or `https` (given `egress` as a keyword): the
+    guarded connections by default; other builders must make guarded connections too."""
+
+    def __init__(
+        self, egress: EgressPolicy, http: Connect = GuardedHTTPConnection, https: Connect = GuardedHTTPSConnection
+    ) -> None:
         super().__init__()
-        self._build = partial(connection, egress=egress)
+        self._build = {"http": partial(http, egress=egress), "https": partial(https, egress=egress)}
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(self._build, req)
-
-
-class GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, egress: EgressPolicy, connection: type[GuardedHTTPSConnection] = GuardedHTTPSConnection) -> None:
-        super().__init__()
-        self._build = partial(connection, egress=egress)
+        return self.do_open(self._build["http"], req)
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(self._build, req)
+        return self.do_open(self._build["https"], req)
 
 
 class WebRedirectHandler(urllib.request.HTTPRedirectHandler):
@@ -128,8 +128,7 @@ def build_opener(egress: EgressPolicy, *handlers: urllib.request.BaseHandler) ->
     defaults: list[tuple[type[urllib.request.BaseHandler], urllib.request.BaseHandler]] = [
         (urllib.request.ProxyHandler, urllib.request.ProxyHandler({})),
         (urllib.request.UnknownHandler, urllib.request.UnknownHandler()),
-        (urllib.request.HTTPHandler, GuardedHTTPHandler(egress)),
-        (urllib.request.HTTPSHandler, GuardedHTTPSHandler(egress)),
+        (urllib.request.HTTPHandler, GuardedHandler(egress)),
         (urllib.request.HTTPDefaultErrorHandler, urllib.request.HTTPDefaultErrorHandler()),
         (urllib.request.HTTPRedirectHandler, WebRedirectHandler()),
         (urllib.request.HTTPErrorProcessor, urllib.request.HTTPErrorProcessor()),

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from skill.adapters.egress import (
+    Connect,
+    GuardedHandler,
     GuardedHTTPConnection,
     GuardedHTTPSConnection,
     build_opener,
@@ -107,9 +109,8 @@ def _fetch_http(
     deadline: float,
     egress: EgressPolicy,
 ) -> FeedFetch:
-    opener = build_opener(
-        egress, _NoRedirect(), _TimedHTTPHandler(egress, *timeouts), _TimedHTTPSHandler(egress, *timeouts)
-    )
+    timed = GuardedHandler(egress, _timed(_TimedConnection, *timeouts), _timed(_TimedHTTPSConnection, *timeouts))
+    opener = build_opener(egress, _NoRedirect(), timed)
     headers = {"User-Agent": _USER_AGENT, "Accept": "text/calendar, */*;q=0.5", "Accept-Encoding": "gzip"}
     if etag:
         headers["If-None-Match"] = etag
@@ -242,32 +243,13 @@ class _TimedHTTPSConnection(_ReadTimeout, GuardedHTTPSConnection):
     pass
 
 
-class _TimedHTTPHandler(urllib.request.HTTPHandler):
-    """Connects (to an address `egress` allows) within `connect_timeout`, then waits at most `read_timeout`
-    for each read."""
+def _timed(connection: Connect, connect_timeout: float, read_timeout: float) -> Connect:
+    """`connection`'s connections, made within `connect_timeout`, then waiting at most `read_timeout` for each
+    read."""
 
-    def __init__(self, egress: EgressPolicy, connect_timeout: float, read_timeout: float) -> None:
-        super().__init__()
-        self._options = (egress, connect_timeout, read_timeout)
-
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_connection_factory(_TimedConnection, *self._options), req)
-
-
-class _TimedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, egress: EgressPolicy, connect_timeout: float, read_timeout: float) -> None:
-        super().__init__()
-        self._options = (egress, connect_timeout, read_timeout)
-
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_connection_factory(_TimedHTTPSConnection, *self._options), req)
-
-
-def _connection_factory(cls: type[Any], egress: EgressPolicy, connect_timeout: float, read_timeout: float) -> Any:
     def build(host: str, **kwargs: Any) -> http.client.HTTPConnection:
-        kwargs["timeout"] = connect_timeout
-        connection: http.client.HTTPConnection = cls(host, egress=egress, **kwargs)
-        connection.read_timeout = read_timeout  # type: ignore[attr-defined]
-        return connection
+        made = connection(host, **{**kwargs, "timeout": connect_timeout})
+        made.read_timeout = read_timeout  # type: ignore[attr-defined]
+        return made
 
     return build
