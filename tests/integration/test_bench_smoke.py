@@ -4,6 +4,7 @@ No timing is asserted here; `make bench` measures."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench import __main__ as suite
 from bench import cold, contention, local, office, package, refresh, warm
 from bench.feed import build_feed
+
+
+@pytest.fixture(scope="module", autouse=True)
+def environment() -> Iterator[None]:
+    """The benchmarks point boto3 at their server through the environment, as in a process of their own
+    (`python -m bench`): it is put back afterwards, so later tests' processes do not inherit it."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="module")
