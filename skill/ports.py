@@ -5,7 +5,7 @@ Only domain types appear here; tests/fakes.py holds an in-memory double of every
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from skill.domain.calendar import FeedFetch, FeedState, ParsedFeed
     from skill.domain.calls import CallRecord
+    from skill.domain.directory import DirectoryEntry
+    from skill.domain.fleet_index import DocKey, SiteNames
     from skill.domain.model import (
         Booking,
         BusyInterval,
+        CallingPolicy,
         Contact,
         Device,
         Fleet,
@@ -42,24 +45,44 @@ class IdentityView(Protocol):
     def person_user(self) -> str | None: ...
     @property
     def claim_code(self) -> str | None: ...
+    @property
+    def site(self) -> str | None:
+        """The site of the device (its room's or its user's), else that of the Alexa account's user."""
+        ...
+
+
+Progress = Callable[[int, int], None]
 
 
 class FleetStore(Protocol):
-    """Fleet entities as fleet-file documents, plus enrolment claims."""
+    """Fleet entities as fleet-file documents, what `apply` derives from them (`skill.domain.fleet_index`),
+    and enrolment claims. The request path reads by key only, never the whole fleet."""
 
     def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> IdentityView: ...
 
     def profile(
-        self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
-    ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]: ...
-
-    def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
-        """The site and one room by key, reading nothing else of the fleet."""
+        self, site_id: str | None, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
+    ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
+        """A site (its room's when `site_id` is None), a room, a skill group and users, read by key."""
         ...
 
-    def docs(self, kind: str) -> dict[str, dict[str, Any]]: ...
+    def site_names(self, site_id: str) -> SiteNames: ...
 
-    def load_fleet(self) -> Fleet: ...
+    def site_rooms(self, site_id: str) -> list[Room]: ...
+
+    def directory(self, keys: Iterable[str]) -> list[DirectoryEntry]:
+        """The employees and contacts filed under any of the name `keys`."""
+        ...
+
+    def calling(self) -> CallingPolicy:
+        """The fleet's calling policy (a site's own, when it has one, is on the Site)."""
+        ...
+
+    def get_site(self, site_id: str) -> Site | None: ...
+
+    def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
+        """One room and its site by key, reading nothing else of the fleet."""
+        ...
 
     def get_room(self, room_id: str) -> Room | None: ...
 
@@ -67,9 +90,38 @@ class FleetStore(Protocol):
 
     def get_contact(self, contact_id: str) -> Contact | None: ...
 
-    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None: ...
+    def get_doc(self, kind: str, entity_id: str) -> dict[str, Any] | None: ...
 
-    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None: ...
+    # whole-fleet reads and bulk writes: the admin CLI and the jobs, never a voice request
+
+    def docs(self, kind: str) -> dict[str, dict[str, Any]]: ...
+
+    def load_fleet(self) -> Fleet: ...
+
+    def sites(self) -> list[Site]:
+        """Every site, in the order the fleet file lists them."""
+        ...
+
+    def legacy_layout(self) -> bool:
+        """Whether the table holds the fleet as the one-site version before sites wrote it."""
+        ...
+
+    def derived_digests(self) -> dict[DocKey, str]:
+        """The digest of every stored derived document, by (kind, id)."""
+        ...
+
+    def write(
+        self,
+        puts: Sequence[tuple[str, str, Mapping[str, Any]]],
+        deletes: Sequence[DocKey] = (),
+        progress: Progress | None = None,
+    ) -> None:
+        """Store (kind, id, doc) documents and delete (kind, id) ones, in bulk; `progress(done, total)`."""
+        ...
+
+    def put_doc(self, kind: str, doc: Mapping[str, Any]) -> None: ...
+
+    def delete_doc(self, kind: str, entity_id: str) -> None: ...
 
     def create_claim(self, code: str, device_id: str, expires_at: datetime) -> bool: ...
 
@@ -145,7 +197,7 @@ class CallLog(Protocol):
 
     def update_status(self, call_id: str, status: str, provider_id: str | None = None) -> bool: ...
 
-    def list_calls(self, limit: int = 100) -> list[CallRecord]: ...
+    def list_calls(self, limit: int = 100, site: str | None = None) -> list[CallRecord]: ...
 
     def forget_user(self, user_id: str) -> int: ...
 
@@ -175,7 +227,9 @@ class VisitStore(Protocol):
 
     def expected_on(self, day: date) -> list[ExpectedVisit]: ...
 
-    def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None: ...
+    def record_attempt(
+        self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime, *, site: str = ...
+    ) -> None: ...
 
     def attempt_status(self, visit_id: str, target_key: str) -> AttemptStatus | None:
         """The status of the last attempt recorded for one target of a visit's notification."""

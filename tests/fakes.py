@@ -15,15 +15,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from skill.domain import fleet as codec
+from skill.domain import fleet_index
 from skill.domain.booking import held_slots, slot_starts
 from skill.domain.calendar import FeedFetch, FeedState
 from skill.domain.calls import CallRecord, CallStatus
 from skill.domain.dialing import DialerError
+from skill.domain.directory import DirectoryEntry
 from skill.domain.errors import RoomTakenError
+from skill.domain.fleet_index import SiteNames
 from skill.domain.model import (
+    DEFAULT_SITE,
     Booking,
     BookingStatus,
     BusyInterval,
+    CallingPolicy,
     Contact,
     Device,
     Fleet,
@@ -67,15 +72,19 @@ class FakeIdentity:
     account_user: str | None
     person_user: str | None
     claim_code: str | None
+    site: str | None = None
 
 
 @dataclass
 class InMemoryFleetStore:
-    """Fleet documents by kind and id, and claims, as a dict; counts every write."""
+    """Entity documents by kind and id, derived documents by (kind, id), and claims, as dicts; every write
+    is counted and logged in order as (op, kind, id)."""
 
     data: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    derived: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     claims: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     writes: int = 0
+    log: list[tuple[str, str, str]] = field(default_factory=list)
 
     @classmethod
     def of(cls, fleet: Fleet) -> InMemoryFleetStore:
@@ -85,37 +94,77 @@ class InMemoryFleetStore:
         service = FleetService(store, read_contacts=read_no_contacts)
         service.apply(service.plan(fleet, prune=False))
         store.writes = 0
+        store.log.clear()
         return store
 
-    def _users_with(self, field_name: str, alexa_id: str | None) -> str | None:
-        for doc in self.data.get("user", {}).values():
-            if alexa_id and alexa_id in (doc.get(field_name) or ()):
-                return str(doc["id"])
-        return None
+    def _doc(self, kind: str, entity_id: str | None) -> dict[str, Any] | None:
+        return self.data.get(kind, {}).get(entity_id or "")
 
     def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> FakeIdentity:
-        device_doc = self.data.get("device", {}).get(device_id or "")
+        device_doc = self._doc("device", device_id)
+        account = self.derived.get(("alexauser", alexa_user_id or "")) if device_doc is None else None
+        person = self.derived.get(("person", person_id or ""))
         code = next((c for c, (dev, _) in self.claims.items() if dev == device_id), None)
         return FakeIdentity(
             device=codec.device_from_doc(device_doc) if device_doc else None,
-            account_user=self._users_with("alexa_user_ids", alexa_user_id),
-            person_user=self._users_with("alexa_person_ids", person_id),
-            claim_code=code,
+            account_user=account["user"] if account else None,
+            person_user=person["user"] if person else None,
+            claim_code=code if device_doc is None else None,
+            site=(device_doc or account or {}).get("site"),
         )
 
     def profile(
-        self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
+        self, site_id: str | None, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
     ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
-        return codec.profile_from_docs(
-            self.data.get("site", {}).get("site"),
-            self.data.get("room", {}).get(room_id or ""),
-            self.data.get("group", {}).get(group_id or ""),
-            {uid: d for uid in user_ids if (d := self.data.get("user", {}).get(uid))},
+        room = self.get_room(room_id or "")
+        wanted = site_id or (room.site_id if room else DEFAULT_SITE)
+        group = self._doc("group", group_id)
+        return (
+            self.get_site(wanted) or Site(id=wanted),
+            room,
+            codec.group_from_doc(group) if group else None,
+            {uid: user for uid in user_ids if (user := self.get_user(uid))},
         )
 
+    def site_names(self, site_id: str) -> SiteNames:
+        doc = self.derived.get(("names", site_id))
+        return fleet_index.names_from_doc(doc) if doc else SiteNames()
+
+    def site_rooms(self, site_id: str) -> list[Room]:
+        parts = fleet_index.room_parts_ids(site_id, self.site_names(site_id).room_parts)
+        return [codec.room_from_doc(room) for part in parts for room in self.derived[("siterooms", part)]["rooms"]]
+
+    def directory(self, keys: Iterable[str]) -> list[DirectoryEntry]:
+        found = [self.derived[("namekey", key)] for key in keys if ("namekey", key) in self.derived]
+        return fleet_index.sort_candidates(fleet_index.entry_from_doc(e) for doc in found for e in doc["entries"])
+
+    def calling(self) -> CallingPolicy:
+        doc = self._doc("calling", "site")
+        return codec.calling_from_doc(doc) if doc else CallingPolicy()
+
+    def get_site(self, site_id: str) -> Site | None:
+        doc = self._doc("site", site_id)
+        return codec.site_from_doc(doc) if doc else None
+
     def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
-        site, room, _, _ = self.profile(room_id, None, ())
+        site, room, _, _ = self.profile(None, room_id, None, ())
         return site, room
+
+    def get_room(self, room_id: str) -> Room | None:
+        doc = self._doc("room", room_id)
+        return codec.room_from_doc(doc) if doc else None
+
+    def get_user(self, user_id: str) -> User | None:
+        doc = self._doc("user", user_id)
+        return codec.user_from_doc(doc) if doc else None
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        doc = self._doc("contact", contact_id)
+        return codec.contact_from_doc(doc) if doc else None
+
+    def get_doc(self, kind: str, entity_id: str) -> dict[str, Any] | None:
+        doc = self._doc(kind, entity_id)
+        return dict(doc) if doc is not None else None
 
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
         return dict(self.data.get(kind, {}))
@@ -123,25 +172,58 @@ class InMemoryFleetStore:
     def load_fleet(self) -> Fleet:
         return codec.fleet_from_docs(self.data)
 
-    def get_room(self, room_id: str) -> Room | None:
-        doc = self.data.get("room", {}).get(room_id)
-        return codec.room_from_doc(doc) if doc else None
+    def sites(self) -> list[Site]:
+        return codec.sites_from_docs(self.data.get("site", {}))
 
-    def get_user(self, user_id: str) -> User | None:
-        doc = self.data.get("user", {}).get(user_id)
-        return codec.user_from_doc(doc) if doc else None
+    def legacy_layout(self) -> bool:
+        return False
 
-    def get_contact(self, contact_id: str) -> Contact | None:
-        doc = self.data.get("contact", {}).get(contact_id)
-        return codec.contact_from_doc(doc) if doc else None
+    def derived_digests(self) -> dict[tuple[str, str], str]:
+        return {k: fleet_index.digest(doc) for k, doc in self.derived.items()}
 
-    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None:
-        self.data.setdefault(kind, {})[str(doc.get("id", "site"))] = dict(doc)
+    def write(
+        self,
+        puts: Sequence[tuple[str, str, Mapping[str, Any]]],
+        deletes: Sequence[tuple[str, str]] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        total = len(puts) + len(deletes)
+        for done, (kind, entity_id, doc) in enumerate(puts, start=1):
+            self._put(kind, entity_id, doc)
+            if progress is not None:
+                progress(done, total)
+        for done, (kind, entity_id) in enumerate(deletes, start=len(puts) + 1):
+            self._delete(kind, entity_id)
+            if progress is not None:
+                progress(done, total)
+
+    def _put(self, kind: str, entity_id: str, doc: Mapping[str, Any]) -> None:
+        if kind in fleet_index.DERIVED_KINDS:
+            self.derived[(kind, entity_id)] = dict(doc)
+        else:
+            self.data.setdefault(kind, {})[entity_id] = dict(doc)
         self.writes += 1
+        self.log.append(("put", kind, entity_id))
 
-    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
+    def _delete(self, kind: str, entity_id: str) -> None:
+        self.derived.pop((kind, entity_id), None)
         self.data.get(kind, {}).pop(entity_id, None)
         self.writes += 1
+        self.log.append(("delete", kind, entity_id))
+
+    def put_doc(self, kind: str, doc: Mapping[str, Any]) -> None:
+        self._put(kind, str(doc.get("id", "site")), doc)
+
+    def delete_doc(self, kind: str, entity_id: str) -> None:
+        self._delete(kind, entity_id)
+
+    def account_user(self, alexa_user_id: str) -> str | None:
+        """The user an Alexa account is enrolled for, as the request path finds it."""
+        return self.identify(None, alexa_user_id, None).account_user
+
+    def entity_log(self) -> list[tuple[str, str, str]]:
+        """The writes of entities (not of derived documents), in order."""
+        return [entry for entry in self.log if entry[1] not in fleet_index.DERIVED_KINDS]
 
     def create_claim(self, code: str, device_id: str, expires_at: datetime) -> bool:
         if code in self.claims:
@@ -155,40 +237,6 @@ class InMemoryFleetStore:
             return None
         del self.claims[code]
         return found[0]
-
-
-ALEXA_ID_INDEXES = (("alexa_user_ids", "ALEXAUSER#"), ("alexa_person_ids", "PERSON#"))
-
-
-@dataclass
-class IndexedFleetStore(InMemoryFleetStore):
-    """The in-memory store, logging each write in order and keeping Alexa-id index items the way
-    DynamoFleetStore does: an id a user gives up is deleted, whoever it points to by then."""
-
-    log: list[tuple[str, str, str]] = field(default_factory=list)
-    index: dict[str, str] = field(default_factory=dict)
-
-    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None:
-        super().put_doc(kind, doc, old_doc)
-        if kind == "user":
-            self._reindex(str(doc["id"]), old_doc or {}, doc)
-        self.log.append(("put", kind, str(doc.get("id", "site"))))
-
-    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
-        super().delete_doc(kind, entity_id, old_doc)
-        if kind == "user":
-            self._reindex(entity_id, old_doc or {}, {})
-        self.log.append(("delete", kind, entity_id))
-
-    def _reindex(self, user_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
-        for name, prefix in ALEXA_ID_INDEXES:
-            for gone in set(old.get(name) or ()) - set(new.get(name) or ()):
-                self.index.pop(prefix + gone, None)
-            for alexa_id in new.get(name) or ():
-                self.index[prefix + alexa_id] = user_id
-
-    def account_user(self, alexa_user_id: str) -> str | None:
-        return self.index.get("ALEXAUSER#" + alexa_user_id)
 
 
 @dataclass
@@ -412,8 +460,9 @@ class InMemoryCallLog:
         self.calls[call_id] = replace(call, status=CallStatus(status), provider_id=provider_id or call.provider_id)
         return True
 
-    def list_calls(self, limit: int = 100) -> list[CallRecord]:
-        return sorted(self.calls.values(), key=lambda c: c.created_at, reverse=True)[:limit]
+    def list_calls(self, limit: int = 100, site: str | None = None) -> list[CallRecord]:
+        ours = [c for c in self.calls.values() if site is None or (c.site or DEFAULT_SITE) == site]
+        return sorted(ours, key=lambda c: c.created_at, reverse=True)[:limit]
 
     def forget_user(self, user_id: str) -> int:
         theirs = [c.id for c in self.calls.values() if user_id in (c.user, (c.contact or "").removeprefix("user:"))]
@@ -460,6 +509,7 @@ class InMemoryVisits:
     attempts: dict[str, Attempt] = field(default_factory=dict)
     history: list[Attempt] = field(default_factory=list)  # every attempt recorded, in order
     zones: dict[str, str] = field(default_factory=dict)  # the site zone each visit was stored in
+    sites: dict[str, str] = field(default_factory=dict)  # the site of each attempt's visit, by attempt key
 
     def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None:
         self.visits[visit.id] = visit
@@ -497,8 +547,11 @@ class InMemoryVisits:
     def expected_on(self, day: date) -> list[ExpectedVisit]:
         return list(self.expected)
 
-    def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None:
+    def record_attempt(
+        self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime, *, site: str = DEFAULT_SITE
+    ) -> None:
         self.attempts[attempt.key] = attempt
+        self.sites[attempt.key] = site
         self.history.append(attempt)
 
     def attempt_status(self, visit_id: str, target_key: str) -> AttemptStatus | None:
@@ -508,7 +561,7 @@ class InMemoryVisits:
     def notifications(self, limit: int = 200) -> list[NotificationRecord]:
         return [
             NotificationRecord(a.key, a.key.split("#")[0], a.recipient_id, a.role, a.channel, a.status, a.attempts,
-                               a.reason, datetime(2026, 12, 1, tzinfo=UTC))
+                               a.reason, datetime(2026, 12, 1, tzinfo=UTC), self.sites.get(a.key, DEFAULT_SITE))
             for a in self.attempts.values()
         ][:limit]  # fmt: skip
 

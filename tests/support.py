@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, get_args
@@ -25,14 +25,30 @@ from hypothesis.stateful import RuleBasedStateMachine, rule
 from skill.config import LOCAL_SKILL_ID
 from skill.domain.booking import SLOT, BookingRequest
 from skill.domain.errors import BookingRuleError, RoomTakenError
-from skill.domain.model import Booking, Caller, CallerKind, Fleet, Room, Site
+from skill.domain.model import Booking, Caller, CallerKind, Contact, Fleet, Room, Site, User
 from skill.local.envelopes import intent_request
 from skill.local.server import LambdaContext
 from skill.services.rooms import RoomService
 
 if TYPE_CHECKING:
     from skill.bootstrap import Services
-    from skill.ports import BookingStore
+    from skill.ports import BookingStore, FleetStore
+
+
+def apply_entities(store: FleetStore, *entities: User | Contact | Room) -> None:
+    """Add entities to the stored fleet, or change them (same id), the way `office-admin apply` does: with the
+    site names and directory entries derived from them."""
+    from fakes import read_no_contacts
+
+    from skill.services.fleet import FleetService
+
+    fleet = store.load_fleet()
+    for entity in entities:
+        field_name = {User: "users", Contact: "contacts", Room: "rooms"}[type(entity)]
+        kept = [e for e in getattr(fleet, field_name) if e.id != entity.id]
+        fleet = replace(fleet, **{field_name: (*kept, entity)})
+    service = FleetService(store, read_contacts=read_no_contacts)
+    service.apply(service.plan(fleet, prune=False))
 
 
 def speech(response: dict[str, Any]) -> str:

@@ -2,10 +2,11 @@
 
 At the start of a conversation that stays open (a LaunchRequest, or the first intent of a new session whose
 answer carries no directive of its own) the answer carries a `Dialog.UpdateDynamicEntities` directive
-(REPLACE) with the rooms and their aliases (ROOM_NAME) and the people (CONTACT_NAME: users and contacts; on
-a lobby device employees only, so a visitor's device never learns the address book). In Japanese a person's
-kana reading is a synonym too, whole, in parts and with さん, so "たなかさん" resolves to "Alice Tanaka". The
-fleet comes from the store's cached snapshot (one query per cache TTL). Server-side fuzzy matching stays the
+(REPLACE) with the site's rooms and their aliases (ROOM_NAME) and the people (CONTACT_NAME: users and
+contacts; on a lobby device employees only, so a visitor's device never learns the address book). In
+Japanese a person's kana reading is a synonym too, whole, in parts and with さん, so "たなかさん" resolves to
+"Alice Tanaka". The names are the device's site's, chosen when the fleet was applied (at most 100 per slot
+type, `skill.domain.fleet_index`) and read with the caller's profile. Server-side fuzzy matching stays the
 fallback.
 """
 
@@ -23,15 +24,16 @@ from ask_sdk_model.er.dynamic import Entity, EntityListItem, EntityValueAndSynon
 
 from skill.alexa.context import KEY, context
 from skill.alexa.speech import is_lobby
-from skill.domain.model import Caller, Fleet
+from skill.domain.fleet_index import MAX_SLOT_VALUES
+from skill.domain.model import Caller
 from skill.observability import logger
 
 if TYPE_CHECKING:
-    from skill.domain.model import Contact, Room, User
+    from skill.domain.fleet_index import NamedPerson, NamedRoom, SiteNames
 
 ROOM_TYPE = "ROOM_NAME"
 PEOPLE_TYPE = "CONTACT_NAME"
-MAX_VALUES = 100  # Alexa's limit of dynamic values per slot type
+MAX_VALUES = MAX_SLOT_VALUES
 HONORIFICS = {"ja": "さん", "en": " san"}
 
 
@@ -40,11 +42,11 @@ def _entity(entity_id: str, value: str, synonyms: Iterable[str]) -> Entity:
     return Entity(id=entity_id, name=EntityValueAndSynonyms(value=value, synonyms=others))
 
 
-def _room(room: Room) -> Entity:
+def _room(room: NamedRoom) -> Entity:
     return _entity(room.id, room.name, room.aliases)
 
 
-def _person(person: User | Contact, locale: str) -> Entity:
+def _person(person: NamedPerson, locale: str) -> Entity:
     japanese = locale.startswith("ja")
     honorific = HONORIFICS["ja" if japanese else "en"]
     parts = person.name.split()
@@ -55,13 +57,11 @@ def _person(person: User | Contact, locale: str) -> Entity:
     return _entity(person.id, person.name, synonyms)
 
 
-def dynamic_entities(fleet: Fleet, caller: Caller, locale: str) -> DynamicEntitiesDirective:
-    """REPLACE the fleet's room names and the people this device may name."""
-    people: list[User | Contact] = list(fleet.users)
-    if not is_lobby(caller):
-        people.extend(fleet.contacts)
+def dynamic_entities(names: SiteNames, caller: Caller, locale: str) -> DynamicEntitiesDirective:
+    """REPLACE the site's room names and the people this device may name."""
+    people = names.employees if is_lobby(caller) else names.people
     types = [
-        EntityListItem(name=ROOM_TYPE, values=[_room(room) for room in fleet.rooms[:MAX_VALUES]]),
+        EntityListItem(name=ROOM_TYPE, values=[_room(room) for room in names.rooms[:MAX_VALUES]]),
         EntityListItem(name=PEOPLE_TYPE, values=[_person(person, locale) for person in people[:MAX_VALUES]]),
     ]
     return DynamicEntitiesDirective(update_behavior=UpdateBehavior.REPLACE, types=types)
@@ -88,7 +88,7 @@ class DynamicEntitiesInterceptor(AbstractResponseInterceptor):
         if not ctx.caller.is_known:
             return
         try:
-            directive = dynamic_entities(ctx.services.identity.names(), ctx.caller, ctx.locale)
+            directive = dynamic_entities(ctx.services.identity.names(ctx.caller), ctx.caller, ctx.locale)
         except Exception:  # names are a recognition aid; the answer goes out without them
             logger.warning("dynamic entities not built", exc_info=True)
             return

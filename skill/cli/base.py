@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from skill.domain.model import Site
 
 PROG = "office-admin"
+BAR_WIDTH = 30
 Run = Callable[["Context"], "int | None"]
 Progress = Callable[[int, int], None]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -108,7 +109,26 @@ class Context:
         return self.services.now()
 
     def site(self) -> Site:
+        """The fleet's first site (its only one in the one-site form)."""
         return self.services.fleet.site()
+
+    @cached_property
+    def sites(self) -> dict[str, Site]:
+        """Every site by id, in the order the fleet file lists them (a default site when none is stored)."""
+        from skill.domain.model import Site
+
+        return {site.id: site for site in self.services.fleet.sites()} or {Site().id: Site()}
+
+    def site_of(self, site_id: str | None) -> Site:
+        """A site by id; the first site for none, or for an id the fleet no longer holds."""
+        return self.sites.get(site_id or "", next(iter(self.sites.values())))
+
+    def only_site(self) -> str | None:
+        """The site `--site` names (None when not given); BadInput for a site the fleet does not hold."""
+        wanted: str | None = getattr(self.args, "site", None)
+        if wanted is not None and wanted not in self.sites:
+            raise BadInput(f"--site: unknown site {wanted!r} (one of: {', '.join(self.sites)})")
+        return wanted
 
     def out(self, data: Rows | Mapping[str, Any], columns: Sequence[str] = ()) -> None:
         """Rows as an aligned table (only `columns`) or an object as YAML; either as JSON with --json."""
@@ -129,12 +149,23 @@ class Context:
             print(message, file=self.stdout)
 
     def progress(self, label: str) -> Progress | None:
-        """A `(done, total)` reporter on a terminal's stderr; None when piped or with --json."""
+        """A progress bar on a terminal's stderr, `(done, total)` redrawn at most ten times a second; None
+        when piped or with --json."""
         if self.json or not self.stderr.isatty():
             return None
+        import time
+
+        drawn = [0.0]
 
         def report(done: int, total: int) -> None:
-            self.stderr.write(f"\r{label} {done}/{total}" + ("\n" if done == total else ""))
+            now = time.monotonic()
+            if done < total and now - drawn[0] < 0.1:
+                return
+            drawn[0] = now
+            filled = BAR_WIDTH * done // max(total, 1)
+            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            self.stderr.write(f"\r{label} [{bar}] {100 * done // max(total, 1):3d}% {done}/{total}")
+            self.stderr.write("\n" if done >= total else "")
             self.stderr.flush()
 
         return report
@@ -168,6 +199,22 @@ def _table(rows: Rows, columns: Sequence[str]) -> str:
     cells += [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in cells)
+
+
+def site_arg(parser: argparse.ArgumentParser) -> None:
+    """`--site SITE`: only what belongs to one site."""
+    parser.add_argument("--site", metavar="SITE", help="only this site's (a site id of the fleet file)")
+
+
+def with_site(*configures: Configure) -> Configure:
+    """A command's own arguments, then `--site`."""
+
+    def configure(parser: argparse.ArgumentParser) -> None:
+        for each in configures:
+            each(parser)
+        site_arg(parser)
+
+    return configure
 
 
 def required(value: str, argument: str) -> str:

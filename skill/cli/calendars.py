@@ -23,7 +23,7 @@ def _room(ctx: Context, room_id: str) -> tuple[Site, Room]:
     room = ctx.services.rooms.get(room_id)
     if room is None:
         raise BadInput(f"ROOM: unknown room {room_id!r}")
-    return ctx.site(), room
+    return ctx.site_of(room.site_id), room
 
 
 # ---------------------------------------------------------------- refresh

@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from skill.cli.base import GROUP_HELP, PROG, BadInput, Context, command, unreadable
+from skill.cli.base import GROUP_HELP, PROG, BadInput, Context, command, site_arg, unreadable
 from skill.domain.errors import ImportProblems
+from skill.domain.model import DEFAULT_SITE
 
 GROUP_HELP.setdefault("calls", "dial attempts placed by voice, with their status")
 CALL_COLUMNS = ("id", "device", "to", "contact", "status", "provider", "created_at")
@@ -15,6 +16,7 @@ CALL_COLUMNS = ("id", "device", "to", "contact", "status", "provider", "created_
 
 def _list_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=100, help="at most this many, newest first (default 100)")
+    site_arg(parser)
 
 
 @command(
@@ -26,6 +28,7 @@ def _list_args(parser: argparse.ArgumentParser) -> None:
 def calls_list(ctx: Context) -> None:
     if ctx.args.limit < 1:
         raise BadInput(f"--limit: must be at least 1, not {ctx.args.limit}")
+    wanted = ctx.only_site()
     rows: list[dict[str, Any]] = [
         {
             "id": call.id,
@@ -36,8 +39,9 @@ def calls_list(ctx: Context) -> None:
             "provider": call.provider,
             "created_at": call.created_at,
             "request_id": call.request_id,
+            "site": call.site or DEFAULT_SITE,
         }
-        for call in ctx.services.calling.log(ctx.args.limit)
+        for call in ctx.services.calling.log(ctx.args.limit, site=wanted)
     ]
     ctx.out(rows, CALL_COLUMNS)
 

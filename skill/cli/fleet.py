@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from skill.cli.base import PROG, BadInput, Configure, Context, command, unreadable
+from skill.cli.base import PROG, BadInput, Configure, Context, command, site_arg, unreadable
 from skill.domain.errors import ClaimError, FleetValidationError, NotFoundError
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ def _apply_args(parser: argparse.ArgumentParser) -> None:
 
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+MIGRATING = "the stored fleet is in the layout of the version before sites: this apply converts it"
 KIND_NAME = {"group": "skill-group"}
 
 
@@ -43,11 +44,15 @@ def apply(ctx: Context) -> int:
         return 2
     service = ctx.services.fleet
     plan = service.plan(fleet, prune=ctx.args.prune)
-    write = bool(plan.changes) and not ctx.args.dry_run
+    write = not plan.empty and not ctx.args.dry_run
     if not ctx.json:
+        if plan.migrating:
+            print(
+                "the stored fleet is in the layout of the version before sites: this apply converts it", file=ctx.stdout
+            )
         for change in plan.changes:
             print(_change_line(change), file=ctx.stdout)
-        print(plan.summary if plan.changes else "nothing to change", file=ctx.stdout)
+        print("nothing to change" if plan.empty else plan.summary, file=ctx.stdout)
     if write:
         service.apply(plan, ctx.progress("applying"))
     if ctx.json:
@@ -58,17 +63,19 @@ def apply(ctx: Context) -> int:
                     for c in plan.changes
                 ],
                 **{a: plan.count(a) for a in ("create", "update", "delete")},
+                "index": {"write": len(plan.index_puts), "delete": len(plan.index_deletes)},
+                "migrating": plan.migrating,
                 "applied": write,
             }
         )
-    elif plan.changes and ctx.args.dry_run:
+    elif not plan.empty and ctx.args.dry_run:
         print("dry run: nothing written", file=ctx.stdout)
     return 0
 
 
 def _change_line(change: Change) -> str:
     line = f"{SYMBOL[change.action]} {KIND_NAME.get(change.kind, change.kind)}"
-    if change.kind not in ("site", "calling"):
+    if change.kind != "calling":
         line += f" {change.id}"
     if change.action == "update":
         line += f" ({', '.join(change.changed_fields)})"
@@ -114,19 +121,29 @@ def _sorted_docs(ctx: Context, kind: str) -> list[dict[str, Any]]:
     return sorted(ctx.services.fleet.docs(kind).values(), key=lambda doc: str(doc["id"]))
 
 
-@command("rooms", "list", summary="list rooms")
+def _list_of_site(ctx: Context, kind: str, columns: tuple[str, ...]) -> None:
+    """The stored entries of `kind` with their `site` (a room's, a device's, a user's home site; the first
+    site for a user without one), only those of `--site` when given; the table shows the site column when
+    the fleet has several."""
+    wanted = ctx.only_site()
+    rows = [{**doc, "site": ctx.site_of(doc.get("site")).id} for doc in _sorted_docs(ctx, kind)]
+    shown = (*columns[:2], "site", *columns[2:]) if len(ctx.sites) > 1 else columns
+    ctx.out([row for row in rows if wanted is None or row["site"] == wanted], shown)
+
+
+@command("rooms", "list", summary="list rooms", configure=site_arg)
 def rooms_list(ctx: Context) -> None:
-    ctx.out(_sorted_docs(ctx, "room"), ("id", "name", "floor", "capacity", "bookable", "features"))
+    _list_of_site(ctx, "room", ("id", "name", "floor", "capacity", "bookable", "features"))
 
 
-@command("devices", "list", summary="list devices")
+@command("devices", "list", summary="list devices", configure=site_arg)
 def devices_list(ctx: Context) -> None:
-    ctx.out(_sorted_docs(ctx, "device"), ("id", "kind", "room", "user", "skill_group"))
+    _list_of_site(ctx, "device", ("id", "kind", "room", "user", "skill_group"))
 
 
-@command("users", "list", summary="list users (phone numbers only with --json)")
+@command("users", "list", summary="list users (phone numbers only with --json)", configure=site_arg)
 def users_list(ctx: Context) -> None:
-    ctx.out(_sorted_docs(ctx, "user"), ("id", "name", "email"))
+    _list_of_site(ctx, "user", ("id", "name", "email"))
 
 
 @command("contacts", "list", summary="list contacts (phone numbers only with --json)")

@@ -11,8 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from skill.cli.base import BadInput, Context, command, required
-from skill.domain.model import Site
+from skill.cli.base import BadInput, Context, command, required, site_arg
 from skill.domain.reception import Visit
 
 VISIT_COLUMNS = ("id", "name", "company", "host", "checked_in_at", "checked_out_at", "status")
@@ -20,6 +19,7 @@ NOTIFICATION_COLUMNS = ("id", "visit", "to", "channel", "status", "attempts")
 
 
 def _visit_row(visit: Visit, tz: ZoneInfo) -> dict[str, Any]:
+    """A visit as listed, its times in `tz` (its site's zone)."""
     return {
         "id": visit.id,
         "name": visit.visitor_name,
@@ -28,34 +28,37 @@ def _visit_row(visit: Visit, tz: ZoneInfo) -> dict[str, Any]:
         "checked_in_at": visit.checked_in_at.astimezone(tz),
         "checked_out_at": visit.checked_out_at.astimezone(tz) if visit.checked_out_at else None,
         "status": visit.status.value,
+        "site": visit.site,
     }
 
 
 def _list_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--on-site", dest="on_site", action="store_true", help="only visitors on site now")
     parser.add_argument("--date", metavar="DATE", help="visits of one local day, YYYY-MM-DD (default: today)")
+    site_arg(parser)
 
 
-def _site_zone(ctx: Context) -> tuple[Site, ZoneInfo]:
-    site = ctx.site()
-    return site, ZoneInfo(site.timezone)
+def _zone(ctx: Context, site_id: str | None) -> ZoneInfo:
+    return ZoneInfo(ctx.site_of(site_id).timezone)
 
 
 @command("visitors", "list", summary="visits of a day, or everyone on site (the evacuation list)", configure=_list_args)
 def visitors_list(ctx: Context) -> None:
-    _, tz = _site_zone(ctx)
+    """Each visit in its site's zone; a day is a local date at each site (today: at `--site`, or the first)."""
+    wanted = ctx.only_site()
     store = ctx.services.reception
     if ctx.args.on_site:
         if ctx.args.date:
             raise BadInput("--date: not with --on-site (the on-site list is always now)")
-        visits = store.on_site()
+        visits = store.on_site(wanted)
     else:
         try:
-            day = date.fromisoformat(ctx.args.date) if ctx.args.date else ctx.now().astimezone(tz).date()
+            today = ctx.now().astimezone(_zone(ctx, wanted)).date()
+            day = date.fromisoformat(ctx.args.date) if ctx.args.date else today
         except ValueError:
             raise BadInput(f"--date: expected YYYY-MM-DD, got {ctx.args.date!r}") from None
-        visits = store.visits_on(day)
-    rows = [_visit_row(v, tz) for v in sorted(visits, key=lambda v: v.checked_in_at)]
+        visits = store.visits_on(day, wanted)
+    rows = [_visit_row(v, _zone(ctx, v.site)) for v in sorted(visits, key=lambda v: v.checked_in_at)]
     ctx.out(rows, VISIT_COLUMNS)
 
 
@@ -68,17 +71,19 @@ def _expect_args(parser: argparse.ArgumentParser) -> None:
 
 @command("visitors", "expect", summary="announce a visitor, greeted by name at check-in", configure=_expect_args)
 def visitors_expect(ctx: Context) -> None:
+    """The visitor is expected at the host's home site (the first site for a host without one)."""
     name = required(ctx.args.name, "NAME")
-    site, tz = _site_zone(ctx)
+    host = ctx.services.fleet.user(ctx.args.host)
+    if host is None:
+        raise BadInput(f"--host: unknown user {ctx.args.host!r}")
+    site = ctx.site_of(host.site)
+    tz = ZoneInfo(site.timezone)
     try:
         at = datetime.fromisoformat(ctx.args.at)
     except ValueError:
         raise BadInput(f"--at: expected an ISO 8601 time, got {ctx.args.at!r}") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
-    host = ctx.services.fleet.user(ctx.args.host)
-    if host is None:
-        raise BadInput(f"--host: unknown user {ctx.args.host!r}")
     expected = ctx.services.reception.expect(host, name, ctx.args.company, at, site)
     local_at = expected.expected_at.astimezone(tz)
     data = {
@@ -101,9 +106,13 @@ def visitors_forget(ctx: Context) -> None:
     ctx.result(f"erased {erased} visit record(s)", {"erased": erased})
 
 
-@command("notifications", "list", summary="host notifications: who was told, on which channel, how it went")
+@command(
+    "notifications",
+    "list",
+    summary="host notifications: who was told, on which channel, how it went",
+    configure=site_arg,
+)
 def notifications_list(ctx: Context) -> None:
-    _, tz = _site_zone(ctx)
     rows = [
         {
             "id": record.key,
@@ -115,9 +124,10 @@ def notifications_list(ctx: Context) -> None:
             "status": record.status,
             "attempts": record.attempts,
             "reason": record.reason,
-            "updated_at": record.updated_at.astimezone(tz),
+            "updated_at": record.updated_at.astimezone(_zone(ctx, record.site)),
+            "site": record.site,
         }
-        for record in ctx.services.reception.notifications()
+        for record in ctx.services.reception.notifications(ctx.only_site())
     ]
     ctx.out(rows, NOTIFICATION_COLUMNS)
 

@@ -63,6 +63,7 @@ class CallRecord:
     request_id: str | None = None
     provider_id: str | None = None  # the telephony provider's transaction id
     expires_at: datetime | None = None  # when the record may be deleted (site retention)
+    site: str | None = None  # the site of the device that placed it (None: logged before there were sites)
 
 
 def bridge_refusal(record: CallRecord | None, to: str, now: datetime) -> str | None:

@@ -5,6 +5,11 @@ readings) using fuzzy and sound-alike comparison after honorifics ("Mr.", "-san"
 in kana or kanji is also compared by how it sounds in Latin letters (skill.domain.readings), so "たなか",
 "タナカ" and "田中" find "Alice Tanaka" with no alias. It answers with one clear match, two close candidates
 to choose from, or none; `pick` reads the answer to "which one?".
+
+`name_keys` and `query_keys` turn names and what was heard into index keys (each word as written, in
+hiragana and as it sounds in Latin letters, its phonetic key and its first letters), so a directory of any
+size is searched by reading the entries filed under the keys of the query, never by reading it whole: a
+name is found when one key of what was heard is one of its keys, then `match_names` ranks those entries.
 """
 
 from __future__ import annotations
@@ -87,6 +92,51 @@ def sound_key(text: str) -> str:
 
     word = re.sub(r"[^a-z]", "", text.lower())
     return jellyfish.metaphone(word) if word else text
+
+
+PREFIX_LETTERS = 3  # a word's first letters are a key, so a misheard ending still finds it
+
+
+def _word_keys(word: str) -> set[str]:
+    """A Latin word's keys: as written and as it sounds (`w:`), its phonetic key (`s:`), its first letters
+    (`p:`)."""
+    keys = {"w:" + word, "w:" + readings.sounds(word)}
+    letters = re.sub(r"[^a-z]", "", word)
+    if letters:
+        keys.add("s:" + sound_key(letters))
+    if len(letters) > PREFIX_LETTERS:
+        keys.add("p:" + letters[:PREFIX_LETTERS])
+    return keys
+
+
+def _form_keys(form: str) -> set[str]:
+    """The keys of one normalised name: each word's, and a Japanese name's in hiragana and in Latin letters,
+    word by word and joined (kana is often heard without the space: すずきありす)."""
+    keys: set[str] = set()
+    words = form.split()
+    for word in words:
+        if readings.is_japanese(word):
+            keys.add("w:" + readings.hiragana(word))
+            for sounded in readings.sounds(word).split():
+                keys |= _word_keys(sounded)
+        else:
+            keys |= _word_keys(word)
+    if len(words) > 1 and readings.is_japanese(form):
+        keys.add("w:" + readings.hiragana("".join(words)))
+        keys |= _word_keys("".join(readings.sounds(form).split()))
+    return keys
+
+
+def name_keys(entry: DirectoryEntry) -> set[str]:
+    """Every key `entry` is filed under: those of its name, its aliases and its reading."""
+    names = (entry.name, *entry.aliases, *([entry.reading] if entry.reading else []))
+    return set().union(*(_form_keys(form) for form in map(normalise_name, names) if form))
+
+
+def query_keys(query: str) -> set[str]:
+    """The keys to look `query` up under: the entries filed under any of them are the candidates."""
+    wanted = normalise_name(query)
+    return _form_keys(wanted) if wanted else set()
 
 
 def _forms(entry: DirectoryEntry) -> tuple[list[str], list[str]]:

@@ -10,13 +10,18 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import time
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from skill.domain.dialing import is_region
 from skill.domain.errors import FleetValidationError
 from skill.domain.model import (
+    CLOSED,
+    DEFAULT_SITE,
     FEATURES,
+    OPEN_DAYS,
     BookingRules,
     CallingPolicy,
     Contact,
@@ -24,16 +29,19 @@ from skill.domain.model import (
     DeviceKind,
     Fleet,
     NotifyTarget,
+    OpenHours,
     Room,
     Site,
     SkillGroup,
     User,
+    parse_hours,
 )
 
 if TYPE_CHECKING:
     from skill.domain.egress import EgressPolicy
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SINGLETON_ID = "site"  # the id the fleet's calling policy is stored under
 PHONE_TYPES = ("mobile", "office", "home")
 PHONE_TYPE_SYNONYMS = {"cell": "mobile", "cellphone": "mobile", "work": "office", "desk": "office"}
 SHARED_MAY_CALL = ("employees", "contacts", "numbers")
@@ -55,14 +63,24 @@ def _drop_empty(doc: dict[str, Any]) -> dict[str, Any]:
 def site_to_doc(site: Site) -> dict[str, Any]:
     return _drop_empty(
         {
+            "id": site.id,
             "name": site.name,
             "timezone": site.timezone,
             "retention_days": site.retention_days,
             "country": site.country,
             "reception": site.reception,
             "end_of_day": site.end_of_day,
+            "facilities": _targets_doc(site.facilities),
+            "open_hours": {k: v if isinstance(v, str) else list(v) for k, v in site.open_hours.rules}
+            if site.open_hours
+            else None,
+            "calling": calling_to_doc(site.calling) if site.calling else None,
         }
     )
+
+
+def _targets_doc(targets: Sequence[NotifyTarget]) -> list[dict[str, str]]:
+    return [{t.channel: t.address} for t in targets]
 
 
 def room_to_doc(room: Room) -> dict[str, Any]:
@@ -80,6 +98,7 @@ def room_to_doc(room: Room) -> dict[str, Any]:
             "phone": room.phone,
             "bookable": room.bookable,
             "booking": booking,
+            "site": room.site,
         }
     )
 
@@ -120,7 +139,8 @@ def user_to_doc(user: User) -> dict[str, Any]:
             "alexa_person_ids": list(user.alexa_person_ids),
             "calendar": user.calendar,
             "delegate": user.delegate,
-            "notify": [{t.channel: t.address} for t in user.notify],
+            "notify": _targets_doc(user.notify),
+            "site": user.site,
         }
     )
 
@@ -140,9 +160,14 @@ def calling_to_doc(policy: CallingPolicy) -> dict[str, Any]:
 
 
 def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
-    """The fleet as a fleet-file document (what `office-admin export` prints)."""
+    """The fleet as a fleet-file document (what `office-admin export` prints): `sites` when it has several
+    (or rooms naming theirs), `site` (without its id) when it has one."""
+    if fleet.sites:
+        sites: dict[str, Any] = {"sites": [site_to_doc(site) for site in fleet.sites]}
+    else:
+        sites = {"site": {k: v for k, v in site_to_doc(fleet.site).items() if k != "id"}}
     return {
-        "site": site_to_doc(fleet.site),
+        **sites,
         "rooms": [room_to_doc(r) for r in fleet.rooms],
         "skill_groups": [group_to_doc(g) for g in fleet.skill_groups],
         "devices": [device_to_doc(d) for d in fleet.devices],
@@ -159,9 +184,11 @@ def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
 class _Reader:
     """Reads one document, collecting every problem as `path: message` instead of stopping at the first."""
 
-    country: str = "US"
+    country: str = "US"  # the country national phone numbers are read in, that of the entry being read
     egress: EgressPolicy | None = None  # None: the strict policy
     problems: list[str] = field(default_factory=list)
+    site_countries: dict[str, str] = field(default_factory=dict)  # site id -> its country
+    multi_site: bool = False  # the file lists `sites`
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
@@ -339,13 +366,39 @@ def normalise_phone(text: str, country: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-SITE_FIELDS = ("name", "timezone", "retention_days", "country", "reception", "end_of_day")
-ROOM_FIELDS = ("id", "name", "aliases", "floor", "capacity", "features", "calendar", "phone", "bookable", "booking")
+SITE_FIELDS = (
+    "name",
+    "timezone",
+    "retention_days",
+    "country",
+    "reception",
+    "end_of_day",
+    "facilities",
+    "open_hours",
+    "calling",
+)
+SITES_FIELDS = ("id", *SITE_FIELDS)
+# Ids a site may not take: the earlier one-site layout's key and the published feeds' signing secret.
+RESERVED_SITE_IDS = ("site", "feed-secret")
+ROOM_FIELDS = (
+    "id",
+    "site",
+    "name",
+    "aliases",
+    "floor",
+    "capacity",
+    "features",
+    "calendar",
+    "phone",
+    "bookable",
+    "booking",
+)
 BOOKING_FIELDS = ("max_minutes", "release_after_minutes", "window_days")
 GROUP_FIELDS = ("id", "features")
 DEVICE_FIELDS = ("id", "kind", "room", "user", "skill_group")
 USER_FIELDS = (
     "id",
+    "site",
     "name",
     "reading",
     "aliases",
@@ -359,12 +412,18 @@ USER_FIELDS = (
 )
 CONTACT_FIELDS = ("id", "name", "reading", "aliases", "phones")
 CALLING_FIELDS = ("shared_may_call", "blocked_prefixes", "allowed_countries")
-TOP_FIELDS = ("site", "rooms", "skill_groups", "devices", "users", "contacts", "calling")
+TOP_FIELDS = ("site", "sites", "rooms", "skill_groups", "devices", "users", "contacts", "calling")
 
 
-def _read_site(r: _Reader, doc: Mapping[str, Any]) -> Site:
-    path = "site"
-    r.unknown_keys(doc, SITE_FIELDS, path)
+def _read_site(r: _Reader, doc: Mapping[str, Any], path: str, site_id: str | None = DEFAULT_SITE) -> Site | None:
+    """One site: the one-site form's `site` (its id is `main`), or an entry of `sites` (`site_id` None: its
+    own `id`, required)."""
+    r.unknown_keys(doc, SITE_FIELDS if site_id else SITES_FIELDS, path)
+    if site_id is None:
+        site_id = r.ident(doc, path)
+        if site_id in RESERVED_SITE_IDS:
+            r.fail(f"{path}.id", f"{site_id!r} is reserved: choose another id")
+            site_id = None
     country = (r.string(doc, "country", path) or "US").upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         r.fail(f"{path}.country", f"expected a two-letter country code, got {country!r}")
@@ -374,18 +433,83 @@ def _read_site(r: _Reader, doc: Mapping[str, Any]) -> Site:
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", end_of_day):
         r.fail(f"{path}.end_of_day", f"expected HH:MM, got {end_of_day!r}")
         end_of_day = "20:00"
-    return Site(
+    calling = _read_calling(r, r.mapping(doc.get("calling"), f"{path}.calling"), f"{path}.calling")
+    site = Site(
+        id=site_id or "",
         name=r.string(doc, "name", path) or "Office",
         timezone=r.timezone(r.string(doc, "timezone", path), f"{path}.timezone") or "UTC",
         retention_days=r.integer(doc, "retention_days", path, minimum=1, maximum=3650) or 30,
         country=country,
         reception=r.string(doc, "reception", path),
         end_of_day=end_of_day,
+        facilities=_read_notify(r, doc, path, "facilities"),
+        open_hours=_read_open_hours(r, doc.get("open_hours"), f"{path}.open_hours"),
+        calling=calling if "calling" in doc else None,
     )
+    return site if site_id else None
+
+
+def _read_open_hours(r: _Reader, value: Any, path: str) -> OpenHours | None:
+    """`open_hours`: per key (daily, weekdays, weekend or a day's name) `HH:MM-HH:MM`, a list of such ranges,
+    or `closed`; kept in their written order, each range written HH:MM-HH:MM."""
+    if value is None:
+        return None
+    rules: list[tuple[str, str | tuple[str, ...]]] = []
+    for key, spec in r.mapping(value, path).items():
+        day_path = f"{path}.{key}"
+        if key not in OPEN_DAYS:
+            r.fail(day_path, f"unknown day (expected one of: {', '.join(OPEN_DAYS)})")
+            continue
+        ranges = _read_ranges(r, spec, day_path)
+        if ranges is not None:
+            rules.append((str(key), ranges[0] if len(ranges) == 1 else (ranges or CLOSED)))
+    return OpenHours(tuple(rules))
+
+
+def _read_ranges(r: _Reader, spec: Any, path: str) -> tuple[str, ...] | None:
+    """The ranges one open_hours key gives, each as HH:MM-HH:MM (none for `closed`); None when invalid."""
+    if isinstance(spec, str) and spec.strip().casefold() == CLOSED:
+        return ()
+    ranges: list[tuple[time, time]] = []
+    for value in spec if isinstance(spec, list) else [spec]:
+        hours = parse_hours(value) if isinstance(value, str) else None
+        if hours is None:
+            r.fail(path, f"expected HH:MM-HH:MM (e.g. 08:00-19:00), a list of them, or closed; got {value!r}")
+            return None
+        if hours[1] != time(0) and hours[1] <= hours[0]:
+            r.fail(path, f"{value!r} ends before it starts")
+            return None
+        ranges.append(hours)
+    ranges.sort()
+    for (_, end), (start, _) in pairwise(ranges):
+        if end == time(0) or start < end:
+            r.fail(path, "its ranges overlap")
+            return None
+    return tuple(f"{start:%H:%M}-{'24:00' if end == time(0) else f'{end:%H:%M}'}" for start, end in ranges)
+
+
+def _read_entry_site(r: _Reader, doc: Mapping[str, Any], path: str, *, required: bool) -> str | None:
+    """The site an entry names (`required` for rooms when the file lists sites), setting the country its
+    national phone numbers are read in; None in a fleet of one site (where only `main` may be named)."""
+    site = r.string(doc, "site", path)
+    known = r.site_countries
+    if site is not None and site not in known:
+        detail = (
+            f" (one of: {', '.join(known)})"
+            if r.multi_site
+            else f" (a fleet written with site: has only {DEFAULT_SITE!r})"
+        )
+        r.fail(f"{path}.site", f"unknown site {site!r}{detail}")
+        site = None
+    elif site is None and required and r.multi_site:
+        r.fail(f"{path}.site", f"required when the fleet lists sites (one of: {', '.join(known)})")
+    r.country = known.get(site or "", next(iter(known.values()), "US"))
+    return site if r.multi_site else None
 
 
 def _read_room(r: _Reader, doc: Mapping[str, Any], path: str) -> Room | None:
     r.unknown_keys(doc, ROOM_FIELDS, path)
+    site = _read_entry_site(r, doc, path, required=True)
     room_id = r.ident(doc, path)
     name = r.string(doc, "name", path) or room_id
     booking_doc = r.mapping(doc.get("booking"), f"{path}.booking")
@@ -414,6 +538,7 @@ def _read_room(r: _Reader, doc: Mapping[str, Any], path: str) -> Room | None:
         phone=r.phone(doc.get("phone"), f"{path}.phone"),
         bookable=r.boolean(doc, "bookable", path, True),
         booking=rules,
+        site=site,
     )
     return room if room_id else None
 
@@ -449,10 +574,11 @@ def _read_device(r: _Reader, doc: Mapping[str, Any], path: str) -> Device | None
     return Device(id=device_id, kind=kind, room=room, user=user, skill_group=r.string(doc, "skill_group", path))
 
 
-def _read_notify(r: _Reader, doc: Mapping[str, Any], path: str) -> tuple[NotifyTarget, ...]:
+def _read_notify(r: _Reader, doc: Mapping[str, Any], path: str, name: str = "notify") -> tuple[NotifyTarget, ...]:
+    """The notification targets in the list `name` (a user's `notify`, a site's `facilities`)."""
     targets: list[NotifyTarget] = []
-    for i, entry in enumerate(r.seq(doc.get("notify"), f"{path}.notify")):
-        entry_path = f"{path}.notify[{i}]"
+    for i, entry in enumerate(r.seq(doc.get(name), f"{path}.{name}")):
+        entry_path = f"{path}.{name}[{i}]"
         entry_doc = r.mapping(entry, entry_path)
         if len(entry_doc) != 1:
             r.fail(entry_path, f"expected exactly one of: {', '.join(CHANNELS)}")
@@ -498,6 +624,7 @@ def _read_party(r: _Reader, doc: Mapping[str, Any], path: str, fields: Sequence[
 
 
 def _read_user(r: _Reader, doc: Mapping[str, Any], path: str) -> User | None:
+    site = _read_entry_site(r, doc, path, required=False)
     party = _read_party(r, doc, path, USER_FIELDS)
     email = r.string(doc, "email", path)
     if email and not EMAIL_RE.match(email):
@@ -512,11 +639,13 @@ def _read_user(r: _Reader, doc: Mapping[str, Any], path: str) -> User | None:
         calendar=r.url(r.string(doc, "calendar", path), f"{path}.calendar"),
         delegate=r.string(doc, "delegate", path),
         notify=_read_notify(r, doc, path),
+        site=site,
     )
     return user if user.id and user.name else None
 
 
 def _read_contact(r: _Reader, doc: Mapping[str, Any], path: str) -> Contact | None:
+    r.country = next(iter(r.site_countries.values()), "US")
     party = _read_party(r, doc, path, CONTACT_FIELDS)
     problems_before = len(r.problems)
     phones = r.phones(doc, path)
@@ -526,8 +655,7 @@ def _read_contact(r: _Reader, doc: Mapping[str, Any], path: str) -> Contact | No
     return contact if contact.id and contact.name else None
 
 
-def _read_calling(r: _Reader, doc: Mapping[str, Any]) -> CallingPolicy:
-    path = "calling"
+def _read_calling(r: _Reader, doc: Mapping[str, Any], path: str = "calling") -> CallingPolicy:
     r.unknown_keys(doc, CALLING_FIELDS, path)
     may_call = r.strings(doc, "shared_may_call", path) if "shared_may_call" in doc else CallingPolicy().shared_may_call
     for i, value in enumerate(may_call):
@@ -577,7 +705,7 @@ def parse_fleet(doc: Any, *, egress: EgressPolicy | None = None) -> Fleet:
     if not isinstance(doc, Mapping):
         raise FleetValidationError([f"(top): expected a mapping with {', '.join(TOP_FIELDS)}"])
     r.unknown_keys(doc, TOP_FIELDS, "")
-    site = _read_site(r, r.mapping(doc.get("site"), "site"))
+    sites = _read_sites(r, doc)
     rooms = _read_list(r, doc, "rooms", _read_room)
     groups = _read_list(r, doc, "skill_groups", _read_group)
     devices = _read_list(r, doc, "devices", _read_device)
@@ -607,19 +735,39 @@ def parse_fleet(doc: Any, *, egress: EgressPolicy | None = None) -> Fleet:
                 if alexa_id in alexa_ids:
                     r.fail(f"{path}.{field_name}[{i}]", f"already enrolled for {alexa_ids[alexa_id]}")
                 alexa_ids[alexa_id] = path
-    if site.reception and site.reception not in user_ids | contact_ids:
-        r.fail("site.reception", f"unknown user or contact {site.reception!r}")
+    for path, site in sites:
+        if site.reception and site.reception not in user_ids | contact_ids:
+            r.fail(f"{path}.reception", f"unknown user or contact {site.reception!r}")
     if r.problems:
         raise FleetValidationError(r.problems)
     return Fleet(
-        site=site,
+        site=sites[0][1] if sites else Site(),
         rooms=tuple(room for _, room in rooms),
         skill_groups=tuple(g for _, g in groups),
         devices=tuple(d for _, d in devices),
         users=tuple(u for _, u in users),
         contacts=tuple(c for _, c in contacts),
         calling=calling,
+        sites=tuple(site for _, site in sites) if r.multi_site else (),
     )
+
+
+def _read_sites(r: _Reader, doc: Mapping[str, Any]) -> list[tuple[str, Site]]:
+    """The one-site form `site:` (a site with id `main`), or `sites:`; either way the sites' countries are
+    noted for the entries that name them."""
+    if "sites" in doc:
+        if "site" in doc:
+            r.fail("sites", "give either site (one site) or sites (several), not both")
+        r.multi_site = True
+        entries = r.seq(doc.get("sites"), "sites")
+        if not entries and isinstance(doc.get("sites"), list):
+            r.fail("sites", "list at least one site")
+        sites = _read_list(r, doc, "sites", lambda r, entry, path: _read_site(r, entry, path, None))
+    else:
+        site = _read_site(r, r.mapping(doc.get("site"), "site"), "site")
+        sites = [("site", site)] if site is not None else []
+    r.site_countries = {site.id: site.country for _, site in sites}
+    return sites
 
 
 # ---------------------------------------------------------------- stored documents (already validated)
@@ -642,11 +790,27 @@ def room_from_doc(doc: Mapping[str, Any]) -> Room:
             release_after_minutes=booking.get("release_after_minutes"),
             window_days=booking.get("window_days", 30),
         ),
+        site=doc.get("site"),
     )
 
 
 def site_from_doc(doc: Mapping[str, Any]) -> Site:
-    return Site(**{k: doc[k] for k in SITE_FIELDS if k in doc})
+    """A site from its stored document; the earlier one-site layout's document (no id) is the site `main`."""
+    plain = ("name", "timezone", "retention_days", "country", "reception", "end_of_day")
+    hours = doc.get("open_hours")
+    return Site(
+        id=doc.get("id") or DEFAULT_SITE,
+        **{k: doc[k] for k in plain if k in doc},
+        facilities=_targets(doc.get("facilities")),
+        open_hours=OpenHours(tuple((k, v if isinstance(v, str) else tuple(v)) for k, v in hours.items()))
+        if hours is not None
+        else None,
+        calling=calling_from_doc(doc["calling"]) if doc.get("calling") is not None else None,
+    )
+
+
+def _targets(docs: Sequence[Mapping[str, str]] | None) -> tuple[NotifyTarget, ...]:
+    return tuple(NotifyTarget(*next(iter(t.items()))) for t in docs or ())
 
 
 def group_from_doc(doc: Mapping[str, Any]) -> SkillGroup:
@@ -682,42 +846,40 @@ def user_from_doc(doc: Mapping[str, Any]) -> User:
         alexa_person_ids=tuple(doc.get("alexa_person_ids") or ()),
         calendar=doc.get("calendar"),
         delegate=doc.get("delegate"),
-        notify=tuple(NotifyTarget(*next(iter(t.items()))) for t in doc.get("notify") or ()),
+        notify=_targets(doc.get("notify")),
+        site=doc.get("site"),
     )
 
 
-def profile_from_docs(
-    site: Mapping[str, Any] | None,
-    room: Mapping[str, Any] | None,
-    group: Mapping[str, Any] | None,
-    users: Mapping[str, Mapping[str, Any]],
-) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
-    """A request's profile from the documents found: the site (defaults when none), room, group and users."""
-    return (
-        site_from_doc(site) if site else Site(),
-        room_from_doc(room) if room else None,
-        group_from_doc(group) if group else None,
-        {user_id: user_from_doc(doc) for user_id, doc in users.items()},
-    )
+def sites_from_docs(docs: Mapping[str, Mapping[str, Any]]) -> list[Site]:
+    """Stored sites in the order the fleet file listed them (their `position`), the earlier layout's first."""
+    ordered = sorted(docs.values(), key=lambda doc: (doc.get("position", -1), str(doc.get("id", ""))))
+    return [site_from_doc(doc) for doc in ordered]
 
 
 def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Fleet:
-    """The fleet from stored documents by kind and id ("site" and "calling" under the id "site"), each list
-    in order of id."""
+    """The fleet from stored documents by kind and id (the calling policy under the id "site"), each list
+    in order of id but the sites, in the order the file listed them. It is of the one-site form when its
+    only site is `main` and no room or user names a site."""
 
     def each(kind: str) -> list[Mapping[str, Any]]:
         return [doc for _, doc in sorted(docs.get(kind, {}).items())]
 
-    site = docs.get("site", {}).get("site")
-    calling = docs.get("calling", {}).get("site")
+    sites = sites_from_docs(docs.get("site", {}))
+    calling = docs.get("calling", {}).get(SINGLETON_ID)
+    rooms = tuple(room_from_doc(d) for d in each("room"))
+    users = tuple(user_from_doc(d) for d in each("user"))
+    named = any(room.site for room in rooms) or any(user.site for user in users)
+    one_site = [site.id for site in sites] in ([], [DEFAULT_SITE]) and not named
     return Fleet(
-        site=site_from_doc(site) if site else Site(),
-        rooms=tuple(room_from_doc(d) for d in each("room")),
+        site=sites[0] if sites else Site(),
+        rooms=rooms,
         skill_groups=tuple(group_from_doc(d) for d in each("group")),
         devices=tuple(device_from_doc(d) for d in each("device")),
-        users=tuple(user_from_doc(d) for d in each("user")),
+        users=users,
         contacts=tuple(contact_from_doc(d) for d in each("contact")),
         calling=calling_from_doc(calling) if calling else CallingPolicy(),
+        sites=() if one_site else tuple(sites),
     )
 
 

@@ -5,9 +5,10 @@ Plain frozen dataclasses; adapters turn them into storage items and back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -33,14 +34,79 @@ DEFAULT_FEATURES: Mapping[DeviceKind, frozenset[str]] = MappingProxyType(
 )
 
 
+# The id of the one site of a fleet file written with `site:` (and of records kept before there were sites).
+DEFAULT_SITE = "main"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+# `open_hours` keys and the weekdays (0 = Monday) each covers: a day's own name wins over weekdays and
+# weekend, which win over daily.
+OPEN_DAYS: Mapping[str, range] = MappingProxyType(
+    {"daily": range(7), "weekdays": range(5), "weekend": range(5, 7)}
+    | {day: range(n, n + 1) for n, day in enumerate(WEEKDAYS)}
+)
+CLOSED = "closed"
+_HOURS = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*[-\u2013]\s*(\d{1,2}):([0-5]\d)\s*$")
+
+
+def parse_hours(text: str) -> tuple[time, time] | None:
+    """A range `HH:MM-HH:MM` as two local times; `24:00` (midnight at its end) gives an end of 00:00."""
+    match = _HOURS.match(text)
+    if match is None:
+        return None
+    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
+    if start_h > 23 or end_h > 24 or (end_h == 24 and end_m):
+        return None
+    return time(start_h, start_m), time(0) if end_h == 24 else time(end_h, end_m)
+
+
+@dataclass(frozen=True)
+class OpenHours:
+    """When a site is open, as its fleet entry says: (key, ranges) rules in the order written, a key being
+    daily, weekdays, weekend or a day's name, its ranges `HH:MM-HH:MM` (one, several, or `closed`)."""
+
+    rules: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
+
+    def on(self, weekday: int) -> tuple[tuple[time, time], ...]:
+        """The local ranges the site is open on `weekday` (0 = Monday), by the most specific key covering it;
+        none when closed or unstated. An end of 00:00 is midnight at the end of the day."""
+        chosen: str | tuple[str, ...] = CLOSED
+        rank = -1
+        for key, ranges in self.rules:
+            key_rank = 0 if key == "daily" else 1 if key in ("weekdays", "weekend") else 2
+            if weekday in OPEN_DAYS[key] and key_rank >= rank:
+                chosen, rank = ranges, key_rank
+        if chosen == CLOSED:
+            return ()
+        specs = (chosen,) if isinstance(chosen, str) else chosen
+        return tuple(hours for spec in specs if (hours := parse_hours(spec)) is not None)
+
+
+@dataclass(frozen=True)
+class NotifyTarget:
+    channel: str  # "email" | "sms" | "webhook"
+    address: str
+
+
+@dataclass(frozen=True)
+class CallingPolicy:
+    shared_may_call: tuple[str, ...] = ("employees", "contacts")
+    blocked_prefixes: tuple[str, ...] = ()
+    allowed_countries: tuple[str, ...] = ()  # two-letter regions calls may reach; empty: the site's country
+
+
 @dataclass(frozen=True)
 class Site:
+    id: str = DEFAULT_SITE
     name: str = "Office"
     timezone: str = "UTC"
     retention_days: int = 30
     country: str = "US"
     reception: str | None = None  # user or contact id notified when a host cannot be reached
     end_of_day: str = "20:00"  # visitors still on site are checked out at this local time
+    facilities: tuple[NotifyTarget, ...] = ()  # who hears about the site's facilities
+    open_hours: OpenHours | None = None  # None: not stated
+    calling: CallingPolicy | None = None  # the site's own calling policy; None: the fleet's
 
 
 @dataclass(frozen=True)
@@ -62,6 +128,11 @@ class Room:
     phone: str | None = None  # E.164
     bookable: bool = True
     booking: BookingRules = field(default_factory=BookingRules)
+    site: str | None = None  # None in a fleet of one site
+
+    @property
+    def site_id(self) -> str:
+        return self.site or DEFAULT_SITE
 
 
 @dataclass(frozen=True)
@@ -80,12 +151,6 @@ class Device:
 
 
 @dataclass(frozen=True)
-class NotifyTarget:
-    channel: str  # "email" | "sms" | "webhook"
-    address: str
-
-
-@dataclass(frozen=True)
 class User:
     id: str
     name: str
@@ -98,6 +163,7 @@ class User:
     notify: tuple[NotifyTarget, ...] = ()
     aliases: tuple[str, ...] = ()
     reading: str | None = None  # the name as said, in kana, when it is written otherwise
+    site: str | None = None  # the home site, when the fleet has several
 
     @property
     def first_name(self) -> str:
@@ -114,15 +180,8 @@ class Contact:
 
 
 @dataclass(frozen=True)
-class CallingPolicy:
-    shared_may_call: tuple[str, ...] = ("employees", "contacts")
-    blocked_prefixes: tuple[str, ...] = ()
-    allowed_countries: tuple[str, ...] = ()  # two-letter regions calls may reach; empty: the site's country
-
-
-@dataclass(frozen=True)
 class Fleet:
-    """Everything the fleet file declares."""
+    """Everything the fleet file declares: one `site`, or several `sites` (then `site` is the first)."""
 
     site: Site = field(default_factory=Site)
     rooms: tuple[Room, ...] = ()
@@ -131,6 +190,16 @@ class Fleet:
     users: tuple[User, ...] = ()
     contacts: tuple[Contact, ...] = ()
     calling: CallingPolicy = field(default_factory=CallingPolicy)
+    sites: tuple[Site, ...] = ()  # the form `sites:`; empty for a fleet written with `site:`
+
+    def __post_init__(self) -> None:
+        if self.sites:
+            object.__setattr__(self, "site", self.sites[0])
+
+    @property
+    def every_site(self) -> tuple[Site, ...]:
+        """The sites, in the order the file lists them (the first is where a user without a home site is)."""
+        return self.sites or (self.site,)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from skill.domain.errors import ReasonError
-from skill.domain.model import NotifyTarget, Site, User
+from skill.domain.model import DEFAULT_SITE, NotifyTarget, Site, User
 
 Role = Literal["host", "delegate", "reception"]
 # "sending" is stored before a message goes out, so a run that dies while sending leaves a mark; "unknown"
@@ -50,6 +50,7 @@ class Visit:
     expected_id: str | None = None
     request_id: str | None = None  # the Alexa request that checked the visitor in
     device: str | None = None
+    site: str = DEFAULT_SITE  # where the visitor checked in (`main` for visits stored before there were sites)
 
     @property
     def status(self) -> VisitStatus:
@@ -129,6 +130,7 @@ class NotificationRecord:
     attempts: int
     reason: str | None
     updated_at: datetime
+    site: str = DEFAULT_SITE  # the visit's site
 
 
 def target_key(key: str, recipient_id: str, channel: str, address: str) -> str:

@@ -183,17 +183,22 @@ class CalendarService:
     def refresh_all(
         self, now: datetime, room: str | None = None, progress: Progress | None = None
     ) -> list[RefreshResult]:
-        """Refresh every room's and every user's feed (or only `room`'s); one failing feed never stops the
-        others. Raises NotFoundError for an unknown `room`."""
+        """Refresh every room's and every user's feed (or only `room`'s), each in the zone of its site (a user's
+        home site, or the first); one failing feed never stops the others. Raises NotFoundError for an
+        unknown `room`."""
         fleet = self.fleet.load_fleet()
+        zones = {site.id: site.timezone for site in fleet.every_site}
+        default = fleet.site.timezone
         if room is not None:
             rooms = [r for r in fleet.rooms if r.id == room]
             if not rooms:
                 raise NotFoundError("room", room)
-            targets = [(r.id, r.calendar) for r in rooms if r.calendar]
+            targets = [(r.id, r.calendar, zones.get(r.site_id, default)) for r in rooms if r.calendar]
         else:
-            targets = [(r.id, r.calendar) for r in fleet.rooms if r.calendar]
-            targets += [(user_owner(u.id), u.calendar) for u in fleet.users if u.calendar]
+            targets = [(r.id, r.calendar, zones.get(r.site_id, default)) for r in fleet.rooms if r.calendar]
+            targets += [
+                (user_owner(u.id), u.calendar, zones.get(u.site or "", default)) for u in fleet.users if u.calendar
+            ]
         if not targets:
             return []
         from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -202,8 +207,7 @@ class CalendarService:
         # by its own budget: the fetch's time and size caps, the parse's time and occurrence caps).
         with ThreadPoolExecutor(max_workers=min(len(targets), PARALLEL_FEEDS), thread_name_prefix="feed") as pool:
             futures = {
-                pool.submit(self._refresh_safely, owner, url, fleet.site.timezone, now): n
-                for n, (owner, url) in enumerate(targets)
+                pool.submit(self._refresh_safely, owner, url, tz, now): n for n, (owner, url, tz) in enumerate(targets)
             }
             results: list[RefreshResult | None] = [None] * len(targets)
             for done, future in enumerate(as_completed(futures), start=1):

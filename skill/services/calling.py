@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from skill.domain import fleet_index
 from skill.domain.calendar import user_owner
 from skill.domain.calls import CallRecord, CallStatus, call_id
 from skill.domain.dialing import (
@@ -25,9 +26,9 @@ from skill.domain.dialing import (
     check_dialable,
     to_e164,
 )
-from skill.domain.directory import DirectoryEntry, match_names, pick
+from skill.domain.directory import DirectoryEntry, MatchResult, match_names, pick, query_keys
 from skill.domain.errors import DomainError
-from skill.domain.model import BusyInterval, Caller, CallingPolicy, Fleet
+from skill.domain.model import BusyInterval, Caller, CallingPolicy, Contact, Site, User
 from skill.observability import count, logger
 
 if TYPE_CHECKING:
@@ -134,29 +135,22 @@ class CallOutcome:
 # ---------------------------------------------------------------- the directory
 
 
-def directory(fleet: Fleet) -> dict[str, Party]:
-    """Employees, contacts and (when the site names one) reception, by directory entry id."""
-    parties: dict[str, Party] = {}
-    for user in fleet.users:
-        entry = DirectoryEntry(
-            id=f"user:{user.id}", name=user.name, aliases=user.aliases, kind="employee", reading=user.reading
-        )
-        parties[entry.id] = Party(entry, entry.id, "employees", user.phones)
-    for contact in fleet.contacts:
-        entry = DirectoryEntry(
-            id=f"contact:{contact.id}",
-            name=contact.name,
-            aliases=contact.aliases,
-            kind="contact",
-            reading=contact.reading,
-        )
-        parties[entry.id] = Party(entry, entry.id, "contacts", contact.phones)
-    desk = fleet.site.reception
-    target = parties.get(f"user:{desk}") or parties.get(f"contact:{desk}") if desk else None
-    if target is not None:
-        entry = DirectoryEntry(id=RECEPTION_ID, name="reception", aliases=RECEPTION_ALIASES, kind=target.entry.kind)
-        parties[RECEPTION_ID] = Party(entry, target.ref, target.kind, target.phones)
-    return parties
+def reception_entry(site: Site) -> DirectoryEntry | None:
+    """The site's reception as the directory lists it ("call reception", "the front desk"), when it has one."""
+    if not site.reception:
+        return None
+    return DirectoryEntry(id=RECEPTION_ID, name="reception", aliases=RECEPTION_ALIASES)
+
+
+def party_of(ref: str, user: User | None, contact: Contact | None) -> Party | None:
+    """The party a directory id (`user:id`, `contact:id`) names, from the user or contact read for it."""
+    if user is not None and ref == f"user:{user.id}":
+        entry = fleet_index.directory_entry(user)
+        return Party(entry, entry.id, "employees", user.phones)
+    if contact is not None and ref == f"contact:{contact.id}":
+        entry = fleet_index.directory_entry(contact)
+        return Party(entry, entry.id, "contacts", contact.phones)
+    return None
 
 
 def phone_type_of(spoken: str | None) -> str | None:
@@ -184,37 +178,12 @@ def callee_of(party: Party, phone_type: str | None) -> Callee | NotFound:
     return Callee(party.entry.id, party.ref, name, party.kind, label.split("-")[0], phones[label])
 
 
-def resolve_callee(
-    query: str, phone_type: str | None, caller: Caller, fleet: Fleet, *, entity_id: str | None = None
-) -> Callee | Ambiguous | NotFound:
-    """Who "call `query`" means. The speaker is left out when someone else matches too; `entity_id` (the
-    slot's entity-resolution id) is used when the spoken name matches nobody."""
-    parties = directory(fleet)
+def choose(query: str, entries: Sequence[DirectoryEntry], caller: Caller) -> MatchResult:
+    """Who "call `query`" means among `entries`: the speaker is left out when someone else matches too."""
     owner = caller.owner
-    others = [p.entry for p in parties.values() if owner is None or p.entry.id != f"user:{owner.id}"]
+    others = [entry for entry in entries if owner is None or entry.id != f"user:{owner.id}"]
     result = match_names(query, others)
-    if not result.found:
-        result = match_names(query, [p.entry for p in parties.values()])
-    if result.is_ambiguous:
-        return Ambiguous(result.candidates)
-    if result.match is not None:
-        return callee_of(parties[result.match.id], phone_type)
-    known = [parties[i] for i in (entity_id, f"user:{entity_id}", f"contact:{entity_id}") if i and i in parties]
-    if known:
-        return callee_of(known[0], phone_type)
-    return NotFound("nobody")
-
-
-def pick_callee(
-    answer: str, candidate_ids: Sequence[str], phone_type: str | None, caller: Caller, fleet: Fleet
-) -> Callee | Ambiguous | NotFound:
-    """The answer to "Alice Tanaka or Alice Chen?": one of the candidates, else a fresh look-up."""
-    parties = directory(fleet)
-    candidates = [parties[i].entry for i in candidate_ids if i in parties]
-    chosen = pick(answer, candidates)
-    if chosen is not None:
-        return callee_of(parties[chosen.id], phone_type)
-    return resolve_callee(answer, phone_type, caller, fleet)
+    return result if result.found else match_names(query, entries)
 
 
 # ---------------------------------------------------------------- placing a call
@@ -290,11 +259,23 @@ class CallingService:
     provider: str = field(kw_only=True)  # "chime" or "local", as the call log records it
     bookings: BookingStore = field(kw_only=True)
 
-    def policy(self) -> CallingPolicy:
-        from skill.domain.fleet import calling_from_doc
+    def policy(self, caller: Caller) -> CallingPolicy:
+        """The calling policy of the caller's site: its own, or the fleet's."""
+        return caller.site.calling or self.fleet.calling()
 
-        doc = self.fleet.docs("calling").get("site")
-        return calling_from_doc(doc) if doc else CallingPolicy()
+    def party(self, ref: str, caller: Caller) -> Party | None:
+        """The directory entry `ref` names (an employee, a contact, or the caller's site's reception) with
+        their numbers, read by key."""
+        if ref == RECEPTION_ID:
+            desk, entry = caller.site.reception, reception_entry(caller.site)
+            target = (self.party(f"user:{desk}", caller) or self.party(f"contact:{desk}", caller)) if desk else None
+            return Party(entry, target.ref, target.kind, target.phones) if target and entry else None
+        kind, _, entity_id = ref.partition(":")
+        if kind == "user":
+            return party_of(ref, self.fleet.get_user(entity_id), None)
+        if kind == "contact":
+            return party_of(ref, None, self.fleet.get_contact(entity_id))
+        return None
 
     def callee(
         self,
@@ -307,23 +288,42 @@ class CallingService:
         candidates: Sequence[str] = (),
     ) -> Callee | Ambiguous | NotFound | None:
         """Who "call `query`" means: the party already `chosen` (a confirmed call), one of the `candidates`
-        offered by "A or B?", or a fresh look-up; None when nobody was named yet."""
-        fleet = self.fleet.load_fleet()
-        party = directory(fleet).get(chosen) if chosen else None
+        offered by "A or B?", or a fresh look-up; None when nobody was named yet. A look-up reads the entries
+        filed under the query's name keys (one BatchGetItem), then the one meant (one more), whatever the size
+        of the directory; the speaker is left out when someone else matches too, and the slot's
+        entity-resolution id is used when the spoken name matches nobody."""
+        party = self.party(chosen, caller) if chosen else None
         if party is not None:
             return callee_of(party, phone_type)
         if not query:
             return None
         if candidates:
-            return pick_callee(query, candidates, phone_type, caller, fleet)
-        return resolve_callee(query, phone_type, caller, fleet, entity_id=entity_id)
+            offered = [p.entry for ref in candidates if (p := self.party(ref, caller)) is not None]
+            picked = pick(query, offered)
+            party = self.party(picked.id, caller) if picked is not None else None
+            if party is not None:
+                return callee_of(party, phone_type)
+        return self._look_up(query, phone_type, caller, entity_id)
+
+    def _look_up(
+        self, query: str, phone_type: str | None, caller: Caller, entity_id: str | None
+    ) -> Callee | Ambiguous | NotFound:
+        entries = self.fleet.directory(query_keys(query))
+        desk = reception_entry(caller.site)
+        result = choose(query, [*entries, *([desk] if desk else [])], caller)
+        if result.is_ambiguous:
+            return Ambiguous(result.candidates)
+        refs = [result.match.id] if result.match else []
+        refs += [f"user:{entity_id}", f"contact:{entity_id}"] if entity_id else []
+        party = next((p for ref in refs if (p := self.party(ref, caller)) is not None), None)
+        return callee_of(party, phone_type) if party is not None else NotFound("nobody")
 
     # --- placing a call ----------------------------------------------------------------------------
 
     def check(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
         """Before asking "shall I call?": "ready", or why not (a refusal is logged, nothing is dialled)."""
         try:
-            plan_call(caller, target, self.policy())
+            plan_call(caller, target, self.policy(caller))
         except (DialingError, NoPhoneToRing) as error:
             return self._stopped(error, caller, target, request_id=request_id, now=now)
         return CallOutcome("ready")
@@ -331,7 +331,7 @@ class CallingService:
     def place(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
         """Check, log and dial; a request that already placed this call gets its earlier outcome again."""
         try:
-            plan = plan_call(caller, target, self.policy())
+            plan = plan_call(caller, target, self.policy(caller))
         except (DialingError, NoPhoneToRing) as error:
             return self._stopped(error, caller, target, request_id=request_id, now=now)
         meeting = target.meeting if isinstance(target, MeetingLine) else None
@@ -358,9 +358,10 @@ class CallingService:
         count("CallPlaced")
         return CallOutcome("placed", call_id=record.id, meeting=meeting)
 
-    def log(self, limit: int = 100) -> list[CallRecord]:
-        """The latest dial attempts, newest first."""
-        return self.calls.list_calls(limit)
+    def log(self, limit: int = 100, *, site: str | None = None) -> list[CallRecord]:
+        """The latest dial attempts, newest first: `limit` of them, of one site or of all (a call logged
+        before there were sites is of the site `main`)."""
+        return self.calls.list_calls(limit, site)
 
     def _record(
         self, caller: Caller, status: CallStatus, *, to: str, contact: str | None, request_id: str, now: datetime
@@ -377,6 +378,7 @@ class CallingService:
             user=owner.id if owner else None,
             request_id=request_id or None,
             expires_at=now + timedelta(days=caller.site.retention_days),
+            site=caller.site.id,
         )
 
     def _stopped(
@@ -418,7 +420,7 @@ class CallingService:
 
     def meeting_line(self, caller: Caller, now: datetime) -> MeetingLine | CallOutcome:
         """The line of the meeting to join on the caller's calendar, by the calling policy's countries."""
-        return meeting_line(caller, self.meetings_soon(caller, now), now, self.policy().allowed_countries)
+        return meeting_line(caller, self.meetings_soon(caller, now), now, self.policy(caller).allowed_countries)
 
     def check_join(self, caller: Caller, *, request_id: str, now: datetime) -> MeetingLine | CallOutcome:
         """Before asking "join the 3 PM meeting?": the meeting's line when it may be dialled, or why not (a

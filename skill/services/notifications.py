@@ -85,7 +85,7 @@ class NotificationService:
             return self._notify(visit)
 
     def _notify(self, visit: Visit) -> NotifyResult:
-        site, host, users = self._people(visit.host_id)
+        site, host, users = self._people(visit)
         state = self.visits.notify_state(visit, site.timezone)
         if state is None or state[0] == "delivered":
             return NotifyResult("skipped")
@@ -98,7 +98,7 @@ class NotificationService:
         failures: list[Attempt] = []
 
         def record(attempt: Attempt) -> None:
-            self.visits.record_attempt(visit.id, attempt, expires_at, self._now())
+            self.visits.record_attempt(visit.id, attempt, expires_at, self._now(), site=visit.site)
             if attempt.status == "failed":
                 failures.append(attempt)
 
@@ -129,11 +129,12 @@ class NotificationService:
     def _now(self) -> datetime:
         return self.clock.now()
 
-    def _people(self, host_id: str) -> tuple[Site, User | None, dict[str, User]]:
-        """The site, the host, and everyone the escalation plan may reach (host, delegate, reception)."""
-        site, _, _, users = self.fleet.profile(None, None, [host_id])
-        host = users.get(host_id)
+    def _people(self, visit: Visit) -> tuple[Site, User | None, dict[str, User]]:
+        """The visit's site, the host, and everyone the escalation plan may reach (host, delegate, the site's
+        reception), read by key."""
+        site, _, _, users = self.fleet.profile(visit.site, None, None, [visit.host_id])
+        host = users.get(visit.host_id)
         others = [uid for uid in (host.delegate if host else None, site.reception) if uid]
         if others:
-            users.update(self.fleet.profile(None, None, others)[3])
+            users.update(self.fleet.profile(visit.site, None, None, others)[3])
         return site, host, users

@@ -9,14 +9,14 @@ Logs carry ids and statuses only: never a visitor's or a host's name.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from datetime import time as clock_time
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from skill.domain.directory import DirectoryEntry, MatchResult, match_names
+from skill.domain.directory import DirectoryEntry, MatchResult, match_names, query_keys
 from skill.domain.model import Caller, Site, User
 from skill.domain.reception import (
     ExpectedVisit,
@@ -66,14 +66,23 @@ class ReceptionService:
     fleet: FleetStore
     visits: VisitStore
 
-    def site(self) -> Site:
-        return self.fleet.profile(None, None, [])[0]
-
-    def directory(self) -> list[DirectoryEntry]:
-        """The employees a visitor may come to see."""
-        from skill.domain.fleet import user_from_doc
-
-        return employee_directory([user_from_doc(doc) for doc in self.fleet.docs("user").values()])
+    def hosts(self, host_query: str, known: Iterable[str] = ()) -> list[DirectoryEntry]:
+        """The employees (of the whole company) a visitor may mean: those filed under the name keys of what
+        they said (one BatchGetItem, whatever the size of the directory), and the `known` ones already
+        offered or chosen in this dialog, read by id."""
+        found = [
+            replace(entry, id=entry.id.partition(":")[2])
+            for entry in self.fleet.directory(query_keys(host_query))
+            if entry.kind == "employee"
+        ]
+        ids = {entry.id for entry in found}
+        others = [
+            user
+            for user_id in dict.fromkeys(known)
+            if user_id and user_id not in ids
+            if (user := self.fleet.get_user(user_id))
+        ]
+        return found + employee_directory(others)
 
     def check_in(
         self,
@@ -93,7 +102,7 @@ class ReceptionService:
         host = self.fleet.get_user(host_id) if host_id else None
         chosen = employee_directory([host])[0] if host else None
         if chosen is None:
-            found = find_host(host_query, self.directory())
+            found = find_host(host_query, self.hosts(host_query))
             if found.is_ambiguous:
                 return CheckInOutcome("ambiguous", candidates=found.candidates[:2])
             if found.match is None:
@@ -111,6 +120,7 @@ class ReceptionService:
             expected_id=announced.id if announced else None,
             request_id=request_id,
             device=caller.device_id,
+            site=site.id,
         )
         self.visits.add_visit(visit, site.timezone, visit_expires_at(now, site.retention_days))
         count("VisitorCheckedIn")
@@ -118,8 +128,9 @@ class ReceptionService:
         return CheckInOutcome("checked_in", visit=visit, host=chosen, expected=announced)
 
     def check_out(self, name: str | None, caller: Caller, now: datetime) -> CheckOutOutcome:
-        """Check out the on-site visitor `name` names; with no name, the only visitor this device checked in."""
-        on_site = self.visits.on_site()
+        """Check out the on-site visitor `name` names (among those of the caller's site); with no name, the only
+        visitor this device checked in."""
+        on_site = self.on_site(caller.site.id)
         if name and name.strip():
             entries = [DirectoryEntry(v.id, v.visitor_name, kind="visitor") for v in on_site]
             found = match_names(name, entries)
@@ -140,12 +151,20 @@ class ReceptionService:
         return CheckOutOutcome("checked_out", replace(visit, checked_out_at=now))
 
     def auto_check_out(self, now: datetime) -> int:
-        """Check out everyone still on site after the site's end of day; returns how many."""
-        site = self.site()
-        hour, minute = (int(part) for part in site.end_of_day.split(":"))
-        due = checkout_due(self.visits.on_site(), clock_time(hour, minute), site.timezone, now)
-        done = sum(1 for visit in due if self.visits.check_out(visit, site.timezone, now))
-        if due:
+        """Check out everyone still on site after their site's end of day, in the site's zone; returns how
+        many. A visit of a site no longer in the fleet goes by the fleet's first site."""
+        sites = self.fleet.sites() or [Site()]
+        by_id = {site.id: site for site in sites}
+        visiting: dict[str, list[Visit]] = {}
+        for visit in self.visits.on_site():
+            visiting.setdefault(visit.site if visit.site in by_id else sites[0].id, []).append(visit)
+        done = 0
+        for site_id, visits in visiting.items():
+            site = by_id[site_id]
+            hour, minute = (int(part) for part in site.end_of_day.split(":"))
+            due = checkout_due(visits, clock_time(hour, minute), site.timezone, now)
+            done += sum(1 for visit in due if self.visits.check_out(visit, site.timezone, now))
+        if done:
             logger.info("visitors checked out at end of day", extra={"count": done})
         return done
 
@@ -160,14 +179,16 @@ class ReceptionService:
 
     # --- the visitor log --------------------------------------------------------------------------
 
-    def on_site(self) -> list[Visit]:
-        return self.visits.on_site()
+    def on_site(self, site: str | None = None) -> list[Visit]:
+        """Everyone on site now (the evacuation list), at one site or at all."""
+        return [v for v in self.visits.on_site() if site is None or v.site == site]
 
-    def visits_on(self, day: date) -> list[Visit]:
-        return self.visits.visits_on(day)
+    def visits_on(self, day: date, site: str | None = None) -> list[Visit]:
+        """The visits of a local day (each in its site's zone), at one site or at all."""
+        return [v for v in self.visits.visits_on(day) if site is None or v.site == site]
 
-    def notifications(self) -> list[NotificationRecord]:
-        return self.visits.notifications()
+    def notifications(self, site: str | None = None) -> list[NotificationRecord]:
+        return [n for n in self.visits.notifications() if site is None or n.site == site]
 
     def forget_visitor(self, name: str) -> int:
         return self.visits.forget_visitor(name)

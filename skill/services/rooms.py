@@ -19,7 +19,7 @@ from skill.domain import booking as rules
 from skill.domain.booking import BookingRequest
 from skill.domain.calendar import feed_freshness, local_midnight, user_owner
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
-from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Interval, Room
+from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Interval, Room, RoomDay, Site
 from skill.observability import correlated, count, logger
 
 if TYPE_CHECKING:
@@ -111,9 +111,14 @@ class RoomService:
     stale_after: timedelta = field(kw_only=True)  # a feed older than this is spoken of with its age
 
     def all(self) -> list[Room]:
+        """Every room of every site (the admin CLI and the jobs; a voice request reads its site's only)."""
         from skill.domain.fleet import room_from_doc
 
         return sorted((room_from_doc(doc) for doc in self.fleet.docs("room").values()), key=lambda r: r.id)
+
+    def of_site(self, caller: Caller) -> list[Room]:
+        """The rooms of the caller's site, as apply stored them for the site (no read of the whole fleet)."""
+        return self.fleet.site_rooms(caller.site.id)
 
     def get(self, room_id: str) -> Room | None:
         return self.fleet.get_room(room_id)
@@ -126,14 +131,14 @@ class RoomService:
 
     def resolve(self, spoken: str | None, caller: Caller, *, entity_id: str | None = None) -> Room | None:
         """The room a request is about: "this room" (or none named) on a shared device is the device's room,
-        and None elsewhere; a named room is found by entity id, then id, name and aliases (fuzzy).
-        NotFoundError("room", what was said) when a name matches no room."""
+        and None elsewhere; a named room is found by entity id, then among the site's rooms by id, name and
+        aliases (fuzzy). NotFoundError("room", what was said) when a name matches no room."""
         if is_this_room(spoken):
             return caller.room if caller.is_shared else None
         if caller.room is not None and entity_id == caller.room.id:
             return caller.room
         found = self.get(entity_id) if entity_id else None
-        found = found or match_room(" ".join((spoken or "").casefold().split()), self.all())
+        found = found or match_room(" ".join((spoken or "").casefold().split()), self.of_site(caller))
         if found is None:
             raise NotFoundError("room", str(spoken).strip())
         return found
@@ -253,7 +258,7 @@ class RoomService:
         features: Collection[str],
         exclude: Collection[str] = (),
     ) -> list[Room]:
-        candidates = rules.rooms_that_fit(self.all(), attendees, features, exclude)
+        candidates = rules.rooms_that_fit(self.of_site(caller), attendees, features, exclude)
         busy = self.bookings.busy_by_room(
             [room.id for room in candidates], interval.start, interval.end, caller.timezone
         )
@@ -270,16 +275,29 @@ class RoomService:
     def current(self, caller: Caller, now: datetime) -> Booking | None:
         """The live booking on now (or starting within CHECK_IN_LEAD): the device's room's on a shared
         device, otherwise the caller's own."""
+        return self._current(caller, now)[0]
+
+    def _current(self, caller: Caller, now: datetime) -> tuple[Booking | None, tuple[date, RoomDay] | None]:
+        """The current booking, and on a shared device the room's day it was found in (one Query)."""
         window = Interval(now, now + CHECK_IN_LEAD)
+        day: tuple[date, RoomDay] | None = None
         if caller.is_shared and caller.room is not None:
             today = now.astimezone(ZoneInfo(caller.timezone)).date()
-            bookings = self.bookings.room_day(caller.room.id, today).bookings
+            day = (today, self.bookings.room_day(caller.room.id, today))
+            bookings = day[1].bookings
         elif caller.owner is not None:
             bookings = self.bookings.bookings_for_user(caller.owner.id, window.start, window.end)
         else:
-            return None
+            return None, None
         live = [b for b in bookings if b.status.is_live and b.interval.overlaps(window)]
-        return min(live, key=lambda b: b.start, default=None)
+        return min(live, key=lambda b: b.start, default=None), day
+
+    def extend_current(self, caller: Caller, by: timedelta, now: datetime) -> ExtendOutcome | None:
+        """Extend the current booking (see `extend`); None when there is none. On a shared device the room's
+        day read to find the booking also answers whether the room is free after it, when the extension
+        ends that day: one Query and one transaction."""
+        booking, day = self._current(caller, now)
+        return None if booking is None else self.extend(caller, booking, by, now, day=day)
 
     def check_in(self, caller: Caller, booking: Booking, now: datetime) -> Booking:
         """Mark a booking checked in (the sweeper then keeps it); one already checked in stays as it is."""
@@ -289,10 +307,19 @@ class RoomService:
         logger.info("booking checked in", extra={"booking_id": booking.id})
         return checked
 
-    def extend(self, caller: Caller, booking: Booking, by: timedelta, now: datetime) -> ExtendOutcome:
+    def extend(
+        self,
+        caller: Caller,
+        booking: Booking,
+        by: timedelta,
+        now: datetime,
+        *,
+        day: tuple[date, RoomDay] | None = None,
+    ) -> ExtendOutcome:
         """Extend `booking` by `by` (within the room's `max_minutes`) as far as the room is free; when other
         busy time stops it short, offer the nearest room free for the rest. Asked from the booked room's own
-        device, the booking is checked in too, in the extension's write when there is one."""
+        device, the booking is checked in too, in the extension's write when there is one. `day` is the
+        booked room's local day as already read, used when the extension ends within it."""
         tz = caller.timezone
         room = self.of_booking(booking, caller)
         check_in_now = self._in_room(caller, booking.room_id)
@@ -306,7 +333,9 @@ class RoomService:
         extended: Booking | None = None
         taken_from: datetime | None = None
         if refusal is None:
-            busy = self.bookings.busy_between(room.id, booking.end, wanted_end, tz)
+            busy = _busy_within(day, room.id, booking, wanted_end, tz)
+            if busy is None:
+                busy = self.bookings.busy_between(room.id, booking.end, wanted_end, tz)
             reachable = max(booking.end, rules.floor_slot(rules.extension_limit(booking, busy, wanted_end)))
             taken_from = reachable if reachable < wanted_end else None
             if reachable > booking.end:
@@ -376,14 +405,21 @@ class RoomService:
     # --- no-show release --------------------------------------------------------------------------
 
     def release_no_shows(self, now: datetime) -> int:
-        """Release live bookings nobody checked in to within their room's `release_after_minutes`.
+        """Release live bookings nobody checked in to within their room's `release_after_minutes`, site by
+        site in the site's zone.
 
         Only voice bookings are ever released: calendar-feed meetings hold no booking.
         """
-        site = self.fleet.profile(None, None, [])[0]
-        rooms = {room.id: room for room in self.all() if room.booking.release_after_minutes is not None}
-        if not rooms:
-            return 0
+        releasable = [room for room in self.all() if room.booking.release_after_minutes is not None]
+        released = 0
+        for site in self.fleet.sites() or [Site()]:
+            rooms = {room.id: room for room in releasable if room.site_id == site.id}
+            if rooms:
+                released += self._release_site(site, rooms, now)
+        count("NoShowReleased", released)
+        return released
+
+    def _release_site(self, site: Site, rooms: dict[str, Room], now: datetime) -> int:
         today = now.astimezone(ZoneInfo(site.timezone)).date()
         released = 0
         for booking in self.bookings.live_bookings_since(list(rooms), today - timedelta(days=1), today):
@@ -396,8 +432,23 @@ class RoomService:
                     continue
                 released += 1
                 logger.info("no-show released", extra={"booking_id": booking.id})
-        count("NoShowReleased", released)
         return released
+
+
+def _busy_within(
+    day: tuple[date, RoomDay] | None, room_id: str, booking: Booking, end: datetime, tz: str
+) -> list[BusyInterval] | None:
+    """The busy time of [booking.end, end) from a room's day already read, when it is that room's and the
+    stretch lies within that day; None otherwise (then it is read)."""
+    if day is None or booking.room_id != room_id:
+        return None
+    zone = ZoneInfo(tz)
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    if booking.end.astimezone(zone).date() != day[0] or last != day[0]:
+        return None
+    busy = [b.busy for b in day[1].bookings if b.status.is_live] + day[1].feed_busy
+    found = sorted((b for b in busy if b.start < end and booking.end < b.end), key=lambda b: (b.start, b.end))
+    return found
 
 
 def _day_of(date_value: str, tz: str, now: datetime) -> date:

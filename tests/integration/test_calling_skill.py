@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from support import apply_entities
 
 from skill.alexa.speech import clock_words
 from skill.bootstrap import Container, Services
@@ -98,7 +99,7 @@ def test_call_by_name_is_confirmed_then_rings_the_room_phone(
 def test_two_close_names_are_asked_back_and_the_answer_picks_one(alexa: Invoke, container: Container) -> None:
     # Given a second Alice in the directory
     chen = User(id="alice-chen", name="Alice Chen", phones={"office": "+81312349999"})
-    container.fleet.put_doc("user", codec.user_to_doc(chen))
+    apply_entities(container.fleet, chen)
 
     # When the room is asked to "call Alice"
     asked = alexa(intent_request("CallContactIntent", {"contact": contact("alice", "alice")}, **ROOM))
@@ -172,7 +173,7 @@ def test_call_reception_and_an_unknown_name(alexa: Invoke, container: Container)
     phoneless = alexa(intent_request("CallContactIntent", {"contact": contact("reception", "reception")}, **ROOM))
     assert "I don't have a phone number for reception." in speech(phoneless)
     carol = User(id="carol", name="Carol Reception", phones={"office": "+81312340001"})
-    container.fleet.put_doc("user", codec.user_to_doc(carol))
+    apply_entities(container.fleet, carol)
 
     reception = alexa(intent_request("CallContactIntent", {"contact": contact("the front desk")}, **ROOM))
     assert "Call reception?" in speech(reception)

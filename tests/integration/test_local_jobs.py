@@ -60,9 +60,9 @@ def test_the_host_is_told_within_seconds_while_the_calendar_refresh_hangs(
     feed, asked, hang_up = silent_feed
     # Given Alice is told of visitors on a chat webhook, and Fuji's calendar feed never answers
     alice = container.fleet.docs("user")["alice"]
-    container.fleet.put_doc("user", {**alice, "notify": [{"webhook": webhook.url("/hooks/alice")}]}, alice)
+    container.fleet.put_doc("user", {**alice, "notify": [{"webhook": webhook.url("/hooks/alice")}]})
     fuji = container.fleet.docs("room")["fuji"]
-    container.fleet.put_doc("room", {**fuji, "calendar": feed}, fuji)
+    container.fleet.put_doc("room", {**fuji, "calendar": feed})
     # And the job loop runs, its calendar refresh once an hour, now stuck on that feed
     loop = JobLoop(services, every=3600)
     loop.start()

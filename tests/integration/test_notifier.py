@@ -61,11 +61,11 @@ def office(container, aws_endpoint):  # type: ignore[no-untyped-def]
 
 def notify_alice_by(container, *targets: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     doc = container.fleet.docs("user")["alice"]
-    container.fleet.put_doc("user", {**doc, "notify": list(targets)}, doc)
+    container.fleet.put_doc("user", {**doc, "notify": list(targets)})
 
 
 def check_in(container, name: str = "Ken Sato") -> Visit:  # type: ignore[no-untyped-def]
-    site, room, _, _ = container.fleet.profile("lobby", None, [])
+    site, room, _, _ = container.fleet.profile(None, "lobby", None, [])
     caller = Caller(CallerKind.SHARED, "amzn1.ask.device.TESTLOBBY", room=room, site=site, features=frozenset())
     outcome = Services(container).reception.check_in(caller, name, "Alice Tanaka", "Acme", NOW, "req-1")
     assert outcome.visit is not None
@@ -165,7 +165,7 @@ def test_when_nobody_can_be_reached_yet_the_record_is_retried_by_the_stream(offi
     # Given every channel of the host, the delegate and reception keeps failing with 503
     for user, path in (("alice", "/alice"), ("bob", "/bob"), ("carol", "/carol")):
         doc = office.fleet.docs("user")[user]
-        office.fleet.put_doc("user", {**doc, "notify": [{"webhook": f"{webhook.base}{path}"}]}, doc)
+        office.fleet.put_doc("user", {**doc, "notify": [{"webhook": f"{webhook.base}{path}"}]})
         webhook.replies[path] = [503] * 9
     visit = check_in(office)
     record = stream_record(office, visit)
@@ -198,7 +198,7 @@ def test_a_webhook_url_kept_in_ssm_is_resolved_when_sending(office, webhook, aws
     ssm.put_parameter(Name="/office/hooks/alice", Value=f"{webhook.base}/secret", Type="SecureString", Overwrite=True)
     office.senders["webhook"] = ParameterAddressSender(WebhookSender(timeout=2), SsmParameters(ssm))
     doc = office.fleet.docs("user")["alice"]
-    office.fleet.put_doc("user", {**doc, "notify": [{"webhook": "ssm:/office/hooks/alice"}]}, doc)
+    office.fleet.put_doc("user", {**doc, "notify": [{"webhook": "ssm:/office/hooks/alice"}]})
     notifier(office).notify(check_in(office))
     assert [path for path, _ in accepted(webhook)] == ["/secret"]
 

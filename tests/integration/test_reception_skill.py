@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import FixedClock
-from support import Conversation, directive, speech
+from support import Conversation, apply_entities, directive, speech
+
+from skill.domain.model import User
 
 LOBBY = "amzn1.ask.device.TESTLOBBY"
 ROOM = "amzn1.ask.device.TESTROOM"
@@ -48,7 +50,7 @@ def test_full_dialog_asks_for_what_is_missing_then_confirms_and_checks_in(lobby,
 
 def test_an_ambiguous_host_is_narrowed_to_two_names_and_the_answer_picks(lobby, container):
     # Given two employees called Alice
-    container.fleet.put_doc("user", {"id": "alicec", "name": "Alice Chen", "email": "achen@example.com"})
+    apply_entities(container.fleet, User(id="alicec", name="Alice Chen", email="achen@example.com"))
     # When a visitor asks for "Alice"
     asked = lobby.say("VisitorCheckInIntent", visitorName="Ken Sato", host="Alice")
     # Then the lobby offers exactly those two names and nothing else

@@ -315,7 +315,7 @@ def test_a_feed_that_redirects_to_the_metadata_service_is_not_followed(
     redirect = {"Location": "http://169.254.169.254/latest/meta-data/iam/security-credentials/"}
     feed = canned_server({"/everest.ics": (302, redirect, b"")})
     everest = container.fleet.docs("room")["everest"]
-    container.fleet.put_doc("room", {**everest, "calendar": f"{feed.url}/everest.ics"}, everest)
+    container.fleet.put_doc("room", {**everest, "calendar": f"{feed.url}/everest.ics"})
 
     # When the feeds are refreshed
     result = admin("calendars", "refresh", "--room", "everest")
@@ -337,7 +337,7 @@ def test_a_lambda_function_reads_no_file_feed_and_no_loopback_feed(
     feed = canned_server({"/everest.ics": (200, {}, path.read_bytes())})
     for room, calendar in (("fuji", str(path)), ("everest", f"{feed.url}/everest.ics")):
         doc = container.fleet.docs("room")[room]
-        container.fleet.put_doc("room", {**doc, "calendar": calendar}, doc)
+        container.fleet.put_doc("room", {**doc, "calendar": calendar})
     settings = replace(container.settings, in_lambda=True, allow_loopback_urls=False)
     in_lambda = build(settings, boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1"))
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes import InMemoryBookings, InMemoryCallLog, InMemoryFleetStore, RecordingDialer
@@ -66,32 +67,35 @@ def place(
     return service(log, dialer).place(caller, target, request_id=request_id, now=NOW)
 
 
+def callee(query: str, phone_type: str | None, caller: Caller, **given: Any) -> Callee | Ambiguous | NotFound | None:
+    """Who "call `query`" means, looked up in FLEET's directory as the skill does."""
+    return service(InMemoryCallLog(), RecordingDialer()).callee(query, phone_type, caller, **given)
+
+
 # ---------------------------------------------------------------- who is meant
 
 
 def test_a_unique_name_resolves_to_the_callee_on_their_first_usual_phone() -> None:
-    found = calling.resolve_callee("bob", None, SHARED, FLEET)
+    found = callee("bob", None, SHARED)
     assert found == Callee("user:bob", "user:bob", "Bob Marley", "employees", "mobile", "+819022223333")
 
 
 def test_a_phone_type_picks_that_number_and_a_missing_one_is_named() -> None:
-    assert calling.resolve_callee("Alice Tanaka", "work", SHARED, FLEET) == Callee(
+    assert callee("Alice Tanaka", "work", SHARED) == Callee(
         "user:alice", "user:alice", "Alice Tanaka", "employees", "office", "+81312345678"
     )
-    assert calling.resolve_callee("Alice Tanaka", "home", SHARED, FLEET) == NotFound(
-        "no_such_phone", "Alice Tanaka", "home"
-    )
+    assert callee("Alice Tanaka", "home", SHARED) == NotFound("no_such_phone", "Alice Tanaka", "home")
 
 
 def test_two_close_names_are_ambiguous_and_the_answer_picks_one() -> None:
     # Given "call Alice" with two Alices in the directory
-    found = calling.resolve_callee("Alice", None, SHARED, FLEET)
+    found = callee("Alice", None, SHARED)
     assert isinstance(found, Ambiguous)
     assert set(found.ids) == {"user:alice", "user:alice-chen"}
 
     # When the answer is "Alice Chen" or "the first one"
-    by_name = calling.pick_callee("Alice Chen", found.ids, None, SHARED, FLEET)
-    by_order = calling.pick_callee("the first one", found.ids, None, SHARED, FLEET)
+    by_name = callee("Alice Chen", None, SHARED, candidates=found.ids)
+    by_order = callee("the first one", None, SHARED, candidates=found.ids)
 
     # Then that candidate is called
     assert isinstance(by_name, Callee) and by_name.ref == "user:alice-chen"
@@ -100,20 +104,20 @@ def test_two_close_names_are_ambiguous_and_the_answer_picks_one() -> None:
 
 def test_the_speaker_is_left_out_when_someone_else_matches() -> None:
     alice_desk = replace(PERSONAL, user=ALICE)
-    found = calling.resolve_callee("Alice", None, alice_desk, FLEET)
+    found = callee("Alice", None, alice_desk)
     assert isinstance(found, Callee) and found.ref == "user:alice-chen"
 
 
 def test_reception_and_contacts_are_in_the_directory_and_strangers_are_not() -> None:
-    reception = calling.resolve_callee("the front desk", None, SHARED, FLEET)
+    reception = callee("the front desk", None, SHARED)
     assert isinstance(reception, Callee) and (reception.name, reception.ref) == ("reception", "user:carol")
-    acme = calling.resolve_callee("acme support", None, SHARED, FLEET)
+    acme = callee("acme support", None, SHARED)
     assert isinstance(acme, Callee) and (acme.kind, acme.number) == ("contacts", "+12065550100")
-    assert calling.resolve_callee("Zebedee", None, SHARED, FLEET) == NotFound("nobody")
+    assert callee("Zebedee", None, SHARED) == NotFound("nobody")
 
 
 def test_the_entity_resolution_id_is_used_when_the_spoken_name_matches_nobody() -> None:
-    found = calling.resolve_callee("ack me help", None, SHARED, FLEET, entity_id="acme")
+    found = callee("ack me help", None, SHARED, entity_id="acme")
     assert isinstance(found, Callee) and found.ref == "contact:acme"
 
 
@@ -124,7 +128,7 @@ def test_a_call_rings_the_room_phone_then_the_callee_and_is_logged(
     log: InMemoryCallLog, dialer: RecordingDialer
 ) -> None:
     # Given Bob resolved from a shared room device
-    bob = calling.resolve_callee("bob", None, SHARED, FLEET)
+    bob = callee("bob", None, SHARED)
     assert isinstance(bob, Callee)
 
     # When the call is placed
@@ -302,10 +306,37 @@ def test_a_room_that_may_call_only_employees_joins_a_bridge_only_within_its_coun
     assert lunch.result == "no_dial_in"
 
 
-def test_fleet_store_directory_matches_the_pure_one() -> None:
-    # The directory is built from what the fleet store loads, reception included.
-    parties = calling.directory(InMemoryFleetStore.of(FLEET).load_fleet())
-    assert set(parties) == {"user:alice", "user:alice-chen", "user:bob", "user:carol", "contact:acme", "reception"}
+def test_every_employee_and_contact_is_found_by_name_and_reception_by_its_desk() -> None:
+    # Given the directory as apply filed it / When each party is asked for by full name, and reception
+    found = {
+        name: found.ref if isinstance(found := callee(name, None, SHARED), Callee) else found
+        for name in ("Alice Tanaka", "Alice Chen", "Bob Marley", "Carol Front", "Acme Support", "reception")
+    }
+
+    # Then each is found, reception being the site's reception desk (carol)
+    assert found == {
+        "Alice Tanaka": "user:alice",
+        "Alice Chen": "user:alice-chen",
+        "Bob Marley": "user:bob",
+        "Carol Front": "user:carol",
+        "Acme Support": "contact:acme",
+        "reception": "user:carol",
+    }
+
+
+def test_a_site_calling_policy_overrides_the_fleets(log: InMemoryCallLog, dialer: RecordingDialer) -> None:
+    # Given a site whose own policy lets shared devices call employees only
+    strict = replace(SHARED, site=replace(SITE, calling=CallingPolicy(shared_may_call=("employees",))))
+    acme = callee("acme support", None, strict)
+    assert isinstance(acme, Callee)
+
+    # When its room device calls the contact, and a room of a site with the fleet's policy does too
+    refused = place(strict, acme, log, dialer, request_id="req-strict")
+    allowed = place(SHARED, acme, log, dialer, request_id="req-fleet")
+
+    # Then the site's policy refuses, the fleet's allows, and only the allowed call is dialled
+    assert (refused.result, allowed.result) == ("refused", "placed")
+    assert [c.to for c in dialer.calls] == ["+12065550100"]
 
 
 def test_the_meeting_to_join_is_looked_for_on_the_rooms_or_the_users_own_calendar() -> None:

@@ -1,4 +1,4 @@
-"""Dynamic entities: the fleet's rooms and the people a device may name, replacing what Alexa knew."""
+"""Dynamic entities: the site's rooms and the people a device may name, replacing what Alexa knew."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from ask_sdk_core.serialize import DefaultSerializer
 
 from skill.alexa.entities import dynamic_entities
+from skill.domain.fleet_index import SiteNames, site_names
 from skill.domain.model import Caller, CallerKind, Contact, Fleet, Room, User
 
 FUJI = Room(id="fuji", name="Fuji", aliases=("mount fuji", "room 5a"))
@@ -16,8 +17,13 @@ ACME = Contact(id="acme", name="Acme Support")
 FLEET = Fleet(rooms=(FUJI, LOBBY), users=(ALICE,), contacts=(ACME,))
 
 
+def names(fleet: Fleet) -> SiteNames:
+    """The names apply stores for the fleet's one site."""
+    return site_names(fleet, fleet.site.id)
+
+
 def sent(caller: Caller, locale: str = "en-US") -> dict[str, Any]:
-    serialized = DefaultSerializer().serialize(dynamic_entities(FLEET, caller, locale))
+    serialized = DefaultSerializer().serialize(dynamic_entities(names(FLEET), caller, locale))
     assert isinstance(serialized, dict)
     return serialized
 
@@ -64,7 +70,7 @@ READINGS = Fleet(rooms=(FUJI,), users=(SATO, SUZUKI), contacts=(ACME_KANA,))
 def test_japanese_names_carry_their_readings_as_synonyms() -> None:
     # Given people with kana readings, on a personal device in Japanese
     personal = Caller(CallerKind.PERSONAL, "d", user=SATO, features=frozenset({"calling"}))
-    directive = DefaultSerializer().serialize(dynamic_entities(READINGS, personal, "ja-JP"))
+    directive = DefaultSerializer().serialize(dynamic_entities(names(READINGS), personal, "ja-JP"))
 
     # When Alexa learns the people
     people = values(directive, "CONTACT_NAME")
@@ -77,7 +83,7 @@ def test_japanese_names_carry_their_readings_as_synonyms() -> None:
 
 def test_english_names_carry_no_kana() -> None:
     personal = Caller(CallerKind.PERSONAL, "d", user=SATO, features=frozenset({"calling"}))
-    directive = DefaultSerializer().serialize(dynamic_entities(READINGS, personal, "en-US"))
+    directive = DefaultSerializer().serialize(dynamic_entities(names(READINGS), personal, "en-US"))
     synonyms = [s for entity in values(directive, "CONTACT_NAME").values() for s in entity["synonyms"]]
     assert not [s for s in synonyms if "さ" in s or "ア" in s or "す" in s]
 
@@ -90,8 +96,10 @@ def test_sending_readings_never_loads_the_japanese_reader() -> None:
     code = (
         "import sys; from skill.alexa.builder import request_handlers; request_handlers(); "
         "from skill.alexa.entities import dynamic_entities; from skill.domain.model import Caller, CallerKind, "
-        "Fleet, User; sato = User(id='ksato', name='佐藤 健', reading='さとう けん'); "
-        "dynamic_entities(Fleet(users=(sato,)), Caller(CallerKind.PERSONAL, 'd', user=sato), 'ja-JP'); "
+        "User; from skill.domain.fleet_index import NamedPerson, SiteNames; "
+        "sato = User(id='ksato', name='佐藤 健', reading='さとう けん'); "
+        "names = SiteNames(people=(NamedPerson('ksato', '佐藤 健', (), 'さとう けん'),)); "
+        "dynamic_entities(names, Caller(CallerKind.PERSONAL, 'd', user=sato), 'ja-JP'); "
         "print('pykakasi' in sys.modules)"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
-from fakes import IndexedFleetStore, InMemoryFleetStore, read_no_contacts
+from fakes import InMemoryFleetStore, read_no_contacts
 
 from skill.domain.fleet import parse_fleet
 from skill.domain.model import Fleet
@@ -40,20 +40,21 @@ def fleet(**overrides: Any) -> Fleet:
     return parse_fleet(office(**overrides))
 
 
-def actions(store: IndexedFleetStore, desired: Fleet, *, prune: bool = False) -> list[tuple[str, str, str]]:
+def actions(store: InMemoryFleetStore, desired: Fleet, *, prune: bool = False) -> list[tuple[str, str, str]]:
     return [(c.action, c.kind, c.id) for c in service(store).plan(desired, prune=prune).changes]
 
 
 def test_an_empty_store_plans_a_create_for_every_entity() -> None:
     # Given an empty store
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
 
     # When the office is planned
     result = service(store).plan(fleet(), prune=False)
 
-    # Then everything is created, singletons under the id "site", and nothing is written yet
+    # Then everything is created (the one site as `main`, the calling policy under the id "site"), with the
+    # index documents derived from it, and nothing is written yet
     assert {(c.kind, c.id) for c in result.changes} == {
-        ("site", "site"),
+        ("site", "main"),
         ("calling", "site"),
         ("group", "lobby"),
         ("room", "fuji"),
@@ -65,26 +66,27 @@ def test_an_empty_store_plans_a_create_for_every_entity() -> None:
         ("device", "amzn1.ask.device.ALICE"),
     }
     assert all(c.action == "create" and c.old_doc is None for c in result.changes)
-    assert result.summary == "10 to create, 0 to update, 0 to delete"
+    assert result.summary.startswith("10 to create, 0 to update, 0 to delete; index: ")
+    assert ("names", "main") in {(kind, i) for kind, i, _ in result.index_puts}
     assert store.log == []
 
 
 def test_applying_the_same_fleet_twice_changes_nothing_the_second_time() -> None:
     # Given the office applied once
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=True))
 
     # When it is planned again
     second = service(store).plan(fleet(), prune=True)
 
-    # Then the plan is empty
-    assert second.changes == []
+    # Then the plan is empty, index documents included
+    assert second.empty
     assert second.summary == "0 to create, 0 to update, 0 to delete"
 
 
 def test_a_changed_field_is_one_update_naming_the_field() -> None:
     # Given the office applied
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
     rooms = office()["rooms"]
     rooms[0]["capacity"] = 10
@@ -103,7 +105,7 @@ def test_a_changed_field_is_one_update_naming_the_field() -> None:
 
 def test_entities_missing_from_the_file_are_deleted_only_with_prune() -> None:
     # Given the office applied
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
     smaller = fleet(users=office()["users"][:1], contacts=[])
 
@@ -118,13 +120,13 @@ def test_entities_missing_from_the_file_are_deleted_only_with_prune() -> None:
 
 def test_apply_writes_what_a_device_refers_to_before_the_device() -> None:
     # Given an empty store
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
 
     # When the office is applied
     service(store).apply(service(store).plan(fleet(), prune=False))
 
     # Then rooms, groups and users are written before any device
-    kinds = [kind for _, kind, _ in store.log]
+    kinds = [kind for _, kind, _ in store.entity_log()]
     first_device = kinds.index("device")
     assert {"room", "group", "user"} <= set(kinds[:first_device])
     assert set(kinds[first_device:]) == {"device"}
@@ -132,7 +134,7 @@ def test_apply_writes_what_a_device_refers_to_before_the_device() -> None:
 
 def test_apply_deletes_devices_before_the_rooms_and_users_they_refer_to() -> None:
     # Given the office applied
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
 
     # When a file without Fuji, alice and their devices is applied with prune
@@ -141,14 +143,14 @@ def test_apply_deletes_devices_before_the_rooms_and_users_they_refer_to() -> Non
     service(store).apply(service(store).plan(emptier, prune=True))
 
     # Then both devices go first, then the room and the user
-    deleted = [(kind, entity_id) for op, kind, entity_id in store.log if op == "delete"]
+    deleted = [(kind, entity_id) for op, kind, entity_id in store.entity_log() if op == "delete"]
     assert {k for k, _ in deleted[:2]} == {"device"}
     assert set(deleted[2:]) == {("room", "fuji"), ("user", "alice")}
 
 
 def test_apply_moves_a_device_before_deleting_its_old_room() -> None:
     # Given the office applied
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
     devices = office()["devices"]
     devices[0]["room"] = "aso"
@@ -159,7 +161,8 @@ def test_apply_moves_a_device_before_deleting_its_old_room() -> None:
     # Then the device stands in Aso and Fuji is gone
     assert store.docs("device")["amzn1.ask.device.FUJI"]["room"] == "aso"
     assert "fuji" not in store.docs("room")
-    assert store.log.index(("put", "device", "amzn1.ask.device.FUJI")) < store.log.index(("delete", "room", "fuji"))
+    log = store.entity_log()
+    assert log.index(("put", "device", "amzn1.ask.device.FUJI")) < log.index(("delete", "room", "fuji"))
 
 
 @pytest.mark.parametrize(("giver", "taker"), [(0, 1), (1, 0)])
@@ -168,7 +171,7 @@ def test_an_alexa_account_moved_to_another_user_resolves_to_the_new_user(giver: 
     users = office()["users"]
     users[0]["alexa_user_ids"] = []
     users[giver]["alexa_user_ids"] = ["amzn1.ask.account.X"]
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
     service(store).apply(service(store).plan(fleet(users=users), prune=False))
 
     # When the account moves to the other user
@@ -182,7 +185,7 @@ def test_an_alexa_account_moved_to_another_user_resolves_to_the_new_user(giver: 
 
 def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user() -> None:
     # Given alice enrolled with Alexa account A
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
     carol = {"id": "carol", "name": "Carol Sato", "alexa_user_ids": ["amzn1.ask.account.A"]}
 
@@ -194,21 +197,22 @@ def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user
 
 
 def test_apply_reports_progress_after_each_change() -> None:
-    # Given a plan of ten changes
-    store = IndexedFleetStore()
+    # Given a plan of ten entity changes and their index documents
+    store = InMemoryFleetStore()
     the_plan = service(store).plan(fleet(), prune=False)
     seen: list[tuple[int, int]] = []
 
     # When it is applied with a progress reporter
     service(store).apply(the_plan, progress=lambda done, total: seen.append((done, total)))
 
-    # Then every step is reported, ending at the total
-    assert seen == [(i, 10) for i in range(1, 11)]
+    # Then every write is reported, counting up to the total
+    total = 10 + len(the_plan.index_puts)
+    assert seen == [(i, total) for i in range(1, total + 1)]
 
 
 def test_export_applies_back_as_an_empty_plan() -> None:
     # Given the office applied
-    store = IndexedFleetStore()
+    store = InMemoryFleetStore()
     service(store).apply(service(store).plan(fleet(), prune=False))
 
     # When the store is exported, written as YAML and read back

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, key
 from skill.domain.calls import CallRecord, CallStatus
+from skill.domain.model import DEFAULT_SITE
 
 META = "META"
 INDEX = "CALLS"
@@ -48,6 +49,7 @@ def _item(call: CallRecord) -> dict[str, Any]:
         "request_id": call.request_id,
         "created_at": created,
         "expires_at": int(call.expires_at.timestamp()) if call.expires_at else None,
+        "site": call.site,
     }
 
 
@@ -64,6 +66,7 @@ def _record(item: dict[str, Any]) -> CallRecord:
         user=item.get("user"),
         request_id=item.get("request_id"),
         provider_id=item.get("provider_id"),
+        site=item.get("site"),
         expires_at=datetime.fromtimestamp(expires, UTC) if expires is not None else None,
     )
 
@@ -152,13 +155,20 @@ class DynamoCallLog:
             self._table.delete(item["PK"], item["SK"])
         return len(theirs)
 
-    def list_calls(self, limit: int = 100) -> list[CallRecord]:
-        """The latest `limit` attempts, newest first."""
+    def list_calls(self, limit: int = 100, site: str | None = None) -> list[CallRecord]:
+        """The latest `limit` attempts, newest first; only those of `site` when given (a call logged before
+        there were sites is of the site `main`)."""
+        values: dict[str, Any] = {":pk": {"S": INDEX}}
+        args: dict[str, Any] = {"Limit": limit}
+        if site is not None:
+            values[":site"] = {"S": site}
+            legacy = " OR attribute_not_exists(site)" if site == DEFAULT_SITE else ""
+            args = {"FilterExpression": f"site = :site{legacy}"}
         items = self._table.query(
             IndexName="GSI1",
             KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": INDEX}},
+            ExpressionAttributeValues=values,
             ScanIndexForward=False,
-            Limit=limit,
+            **args,
         )
         return [_record(item) for item in islice(items, limit)]

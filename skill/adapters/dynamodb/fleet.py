@@ -1,28 +1,50 @@
-"""Fleet items (site, rooms, skill groups, devices, users, contacts) and enrolment claims in the table.
+"""Fleet items (sites, the calling policy, rooms, skill groups, devices, users, contacts), what `apply`
+derives from them, and enrolment claims in the table.
 
-Each entity is one item `KIND#id / META` holding its fleet-file document as compact JSON in `doc` (one
-string attribute: the whole-fleet query that a cold start waits for returns one value per entity, which
-DynamoDB, botocore and json parse far faster than nested attribute maps); `GSI1PK = FLEET` lists them.
-Items whose `doc` is still a map are read as they are.
-Users also own index items `ALEXAUSER#id` and `PERSON#id` so a request resolves its speaker by key.
+Each entity is one item `KIND#id / META` holding its fleet-file document as compact JSON in `doc` (with
+what apply derives for it: a site's `position` in the file, a device's `site`); `GSI1PK = FLEET` lists them
+for the admin CLI and the jobs. A voice request never lists them: it reads by key, in one BatchGetItem per
+step, items it found being cached for a short time (bounded, so memory stays flat whatever the fleet):
+
+- `DEVICE#id`, `CLAIMDEV#id`, `ALEXAUSER#id`, `PERSON#id` / `META`: who is speaking (one round trip);
+- `SITE#site / META`, `ROOM#id`, `GROUP#id`, `USER#id`, `SITE#site / NAMES` (the site's names for Alexa),
+  `CALLING#site`: the request's profile (one round trip);
+- `SITE#site / ROOMS#n`: the site's rooms, for "find a room";
+- `NAMEKEY#key / META`: the directory's entries filed under one name key.
+
+Derived items carry `GSI1PK = FLEETINDEX#n` (n: one of INDEX_SHARDS, by the item's key) and their `digest`,
+so `apply` lists what is stored and writes only what changed. A table written before there were sites holds
+its site under `SITE#site` (no id in its document) and none of the derived items: voice requests read such a
+table as before (the whole fleet, cached), and the next `apply` brings it to this layout.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from threading import Lock
+from typing import TYPE_CHECKING, Any
 
 from skill.adapters.dynamodb.table import Table, key, to_attrs
 from skill.domain import fleet as codec
-from skill.domain.model import Contact, Device, Fleet, Room, Site, SkillGroup, User
+from skill.domain import fleet_index
+from skill.domain.directory import DirectoryEntry, name_keys
+from skill.domain.fleet_index import DocKey, SiteNames
+from skill.domain.model import DEFAULT_SITE, CallingPolicy, Contact, Device, Fleet, Room, Site, SkillGroup, User
+
+if TYPE_CHECKING:
+    from skill.ports import Progress
 
 META = "META"
 FLEET_INDEX = "FLEET"
-# kind -> key prefix; "site" and "calling" are singletons stored under the id "site".
+DERIVED_INDEX = "FLEETINDEX#"
+INDEX_SHARDS = 8  # derived items spread over this many index partitions, listed side by side
+# kind -> key prefix; the calling policy is a singleton stored under the id "site".
 PREFIX = {
     "site": "SITE#",
     "calling": "CALLING#",
@@ -31,8 +53,24 @@ PREFIX = {
     "device": "DEVICE#",
     "user": "USER#",
     "contact": "CONTACT#",
+    "alexauser": "ALEXAUSER#",
+    "person": "PERSON#",
+    "namekey": "NAMEKEY#",
 }
-SINGLETON_ID = "site"
+ENTITY_KINDS = ("site", "calling", "group", "room", "user", "contact", "device")
+SINGLETON_ID = codec.SINGLETON_ID
+LEGACY_SITE = ("SITE#site", META)  # the one site, as the version before sites stored it
+CACHE_ITEMS = 4096  # items a warm container keeps at most
+
+
+def item_key(kind: str, entity_id: str) -> tuple[str, str]:
+    """The (PK, SK) of a document."""
+    if kind == "names":
+        return "SITE#" + entity_id, "NAMES"
+    if kind == "siterooms":
+        site_id, _, part = entity_id.partition("#")
+        return "SITE#" + site_id, "ROOMS#" + part
+    return PREFIX[kind] + entity_id, META
 
 
 @dataclass(frozen=True)
@@ -43,41 +81,59 @@ class Identity:
     account_user: str | None  # user id enrolled for the Alexa account (userId); unknown devices only
     person_user: str | None  # user id of a recognised voice (personId)
     claim_code: str | None  # an unexpired enrolment code already issued to this device; unknown devices only
+    site: str | None = None  # the device's site, else the account user's; None in the earlier layout
 
 
 @dataclass
-class _TtlCache:
+class _Cache:
+    """Items found, each for `ttl` seconds, at most `size` of them (the least recently used go first)."""
+
     ttl: float
-    _items: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    size: int = CACHE_ITEMS
+    _items: OrderedDict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=OrderedDict)
+    _lock: Lock = field(default_factory=Lock)
 
     def get(self, k: tuple[str, str]) -> dict[str, Any] | None:
-        hit = self._items.get(k)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
+        with self._lock:
+            hit = self._items.get(k)
+            if hit is None:
+                return None
+            if hit[0] < time.monotonic():
+                del self._items[k]
+                return None
+            self._items.move_to_end(k)
+            return hit[1]
 
     def put(self, k: tuple[str, str], item: dict[str, Any]) -> None:
-        self._items[k] = (time.monotonic() + self.ttl, item)
+        with self._lock:
+            self._items[k] = (time.monotonic() + self.ttl, item)
+            self._items.move_to_end(k)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
     def clear(self) -> None:
-        self._items.clear()
+        with self._lock:
+            self._items.clear()
 
 
 class DynamoFleetStore:
-    """Reads and writes the fleet. Found items, and the whole fleet once listed, are cached for `cache_ttl`
-    seconds in a warm container; missing items never are, so a device claimed a moment ago is recognised
-    at once. Every write through the store drops both caches."""
+    """Reads and writes the fleet. Items found are cached for `cache_ttl` seconds in a warm container (at
+    most CACHE_ITEMS of them), and so is the whole fleet once an admin path or a job listed it; missing items
+    never are, so a device claimed a moment ago is recognised at once. Every write through the store drops
+    both caches."""
 
     def __init__(self, table: Table, cache_ttl: float = 30.0) -> None:
         self.table = table
-        self._cache = _TtlCache(cache_ttl)
-        self._fleet: tuple[float, dict[str, dict[str, dict[str, Any]]]] | None = None
+        self._cache = _Cache(cache_ttl)
+        self._fleet: tuple[float, dict[str, dict[str, dict[str, Any]]], bool] | None = None
+        self._legacy_until = 0.0  # while this monotonic time is ahead, the table is in the earlier layout
 
-    # ------------------------------------------------------------ the request path
+    # ------------------------------------------------------------ the request path: by key
 
-    def _get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        found = {k: item for k in keys if (item := self._cache.get(k)) is not None}
-        missing = [k for k in keys if k not in found]
+    def _get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        wanted = list(dict.fromkeys(keys))
+        found = {k: item for k in wanted if (item := self._cache.get(k)) is not None}
+        missing = [k for k in wanted if k not in found]
         if missing:
             fetched = self.table.batch_get(missing)
             for k, item in fetched.items():
@@ -86,157 +142,240 @@ class DynamoFleetStore:
             found.update(fetched)
         return found
 
+    def _docs_by_key(self, wanted: Iterable[DocKey]) -> dict[DocKey, dict[str, Any]]:
+        wanted = list(wanted)
+        items = self._get_many(item_key(kind, entity_id) for kind, entity_id in wanted)
+        return {
+            (kind, entity_id): _doc(item)
+            for kind, entity_id in wanted
+            if (item := items.get(item_key(kind, entity_id))) is not None
+        }
+
+    def get_doc(self, kind: str, entity_id: str) -> dict[str, Any] | None:
+        return self._docs_by_key([(kind, entity_id)]).get((kind, entity_id))
+
     def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> Identity:
-        """The request's device and speaker. A device in the fleet snapshot (one query, shared with the profile
-        and the dynamic entities) is known without a further read, and so is a voice enrolled for a user.
-        Anything the snapshot lacks is read by key in one BatchGetItem, with an unknown device's pending
-        enrolment code and the Alexa account's user, so a device claimed a moment ago is found at once."""
-        docs = self._snapshot()
-        device_doc = docs["device"].get(device_id or "")
-        person_user = _enrolled(docs["user"], "alexa_person_ids", person_id)
-        if device_doc is not None and (person_id is None or person_user is not None):
-            return Identity(codec.device_from_doc(device_doc), None, person_user, None)
-        keys: list[tuple[str, str]] = []
-        if device_id and device_doc is None:
-            keys += [(PREFIX["device"] + device_id, META), ("CLAIMDEV#" + device_id, META)]
-        if alexa_user_id and device_doc is None:
-            keys.append(("ALEXAUSER#" + alexa_user_id, META))
-        if person_id and person_user is None:
-            keys.append(("PERSON#" + person_id, META))
-        items = self._get_many(keys)
-        device_item = items.get((PREFIX["device"] + (device_id or ""), META))
-        account = items.get(("ALEXAUSER#" + (alexa_user_id or ""), META))
-        person = items.get(("PERSON#" + (person_id or ""), META))
+        """The request's device and speaker, read by key in one BatchGetItem (none while cached): the device,
+        and with an unknown one its pending enrolment code and the Alexa account's user; a recognised voice's
+        user. A device claimed a moment ago is found at once (misses are never cached)."""
+        device_key = item_key("device", device_id or "")
+        known = self._cache.get(device_key) if device_id else None
+        keys = [device_key, ("CLAIMDEV#" + device_id, META)] if device_id and known is None else []
+        keys += [item_key("alexauser", alexa_user_id)] if alexa_user_id and known is None else []
+        keys += [item_key("person", person_id)] if person_id else []
+        items = self._get_many(keys) if keys else {}
+        device_item = known or items.get(device_key)
+        device_doc = _doc(device_item) if device_item else None
+        account = items.get(item_key("alexauser", alexa_user_id or "")) if device_doc is None else None
+        person = items.get(item_key("person", person_id or ""))
         claim = items.get(("CLAIMDEV#" + (device_id or ""), META))
-        claim_code = claim["code"] if claim and claim.get("expires_at", 0) > time.time() else None
-        if device_doc is None and device_item is not None:
-            device_doc = _doc(device_item)
+        account_doc = _doc(account) if account else None
         return Identity(
             device=codec.device_from_doc(device_doc) if device_doc else None,
-            account_user=account["user"] if account else None,
-            person_user=person_user or (person["user"] if person else None),
-            claim_code=claim_code,
+            account_user=account_doc["user"] if account_doc else None,
+            person_user=_doc(person)["user"] if person else None,
+            claim_code=claim["code"] if claim and claim.get("expires_at", 0) > time.time() else None,
+            site=(device_doc or account_doc or {}).get("site"),
         )
 
     def profile(
-        self, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
+        self, site_id: str | None, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
     ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
-        """The site, a room, a skill group and users. They come from the fleet snapshot (one query on a cold
-        start, which also serves the dynamic entities sent on launch; none while it is cached); what the
-        snapshot lacks is read by key, so an entity added a moment ago is found at once."""
-        docs = self._snapshot()
-        wanted = [("site", SINGLETON_ID)]
+        """The site, a room, a skill group and users, read by key in one BatchGetItem (none while cached),
+        with the site's names and the calling policy, which the launch and a call read next. Without a site
+        (a device stored before sites), the site is the room's, and the earlier one-site item is read too."""
+        user_ids = list(dict.fromkeys(user_ids))
+        wanted: list[DocKey] = [("calling", SINGLETON_ID)]
         wanted += [("room", room_id)] if room_id else []
         wanted += [("group", group_id)] if group_id else []
-        wanted += [("user", uid) for uid in dict.fromkeys(user_ids)]
-        found = {(kind, entity_id): doc for kind, entity_id in wanted if (doc := docs[kind].get(entity_id))}
-        missing = [(kind, entity_id) for kind, entity_id in wanted if (kind, entity_id) not in found]
-        if missing:
-            items = self._get_many([(PREFIX[kind] + entity_id, META) for kind, entity_id in missing])
-            for kind, entity_id in missing:
-                if item := items.get((PREFIX[kind] + entity_id, META)):
-                    found[(kind, entity_id)] = _doc(item)
-        return codec.profile_from_docs(
-            found.get(("site", SINGLETON_ID)),
-            found.get(("room", room_id or "")),
-            found.get(("group", group_id or "")),
-            {uid: doc for (kind, uid), doc in found.items() if kind == "user"},
+        wanted += [("user", uid) for uid in user_ids]
+        if site_id:
+            wanted += [("site", site_id), ("names", site_id)]
+        keys = [item_key(kind, entity_id) for kind, entity_id in wanted]
+        if not site_id:
+            keys += [item_key("site", DEFAULT_SITE), LEGACY_SITE]
+        items = self._get_many(keys)
+
+        def doc(kind: str, entity_id: str | None) -> dict[str, Any] | None:
+            item = items.get(item_key(kind, entity_id)) if entity_id else None
+            return _doc(item) if item else None
+
+        room_doc = doc("room", room_id)
+        site = self._site_of(site_id, room_doc, items)
+        return (
+            site or Site(id=site_id or (room_doc or {}).get("site") or DEFAULT_SITE),
+            codec.room_from_doc(room_doc) if room_doc else None,
+            codec.group_from_doc(group) if (group := doc("group", group_id)) else None,
+            {uid: codec.user_from_doc(user) for uid in user_ids if (user := doc("user", uid))},
         )
 
+    def _site_of(
+        self, site_id: str | None, room_doc: Mapping[str, Any] | None, items: Mapping[tuple[str, str], Any]
+    ) -> Site | None:
+        """The request's site: by its id, or (a device stored before sites) the room's; in the earlier layout
+        the one site `main`, stored under SITE#site. None when it is not stored."""
+        wanted = site_id or (room_doc or {}).get("site") or DEFAULT_SITE
+        site_key = item_key("site", wanted)
+        item = items.get(site_key)
+        if item is None and site_key not in items and (site_id or wanted != DEFAULT_SITE):
+            item = self._get_many([site_key]).get(site_key)
+        if item is None and wanted == DEFAULT_SITE:
+            item = items.get(LEGACY_SITE) or self._get_many([LEGACY_SITE]).get(LEGACY_SITE)
+            if item is not None:
+                self._legacy_until = time.monotonic() + self._cache.ttl
+        return codec.site_from_doc(_doc(item)) if item else None
+
+    def _legacy(self) -> bool:
+        return self._legacy_until > time.monotonic()
+
+    def site_names(self, site_id: str) -> SiteNames:
+        """The site's names for Alexa (already read with the profile); in the earlier layout, worked out from
+        the whole fleet."""
+        doc = self.get_doc("names", site_id)
+        if doc is not None:
+            return fleet_index.names_from_doc(doc)
+        return fleet_index.site_names(self.load_fleet(), site_id) if self._legacy() else SiteNames()
+
+    def site_rooms(self, site_id: str) -> list[Room]:
+        """The site's rooms: its parts in one BatchGetItem (none while cached)."""
+        names = self.site_names(site_id)
+        if not names.room_parts and self._legacy():
+            return fleet_index.site_rooms(self.load_fleet(), site_id)
+        parts = self._docs_by_key(("siterooms", i) for i in fleet_index.room_parts_ids(site_id, names.room_parts))
+        return [codec.room_from_doc(room) for part in parts.values() for room in part["rooms"]]
+
+    def directory(self, keys: Iterable[str]) -> list[DirectoryEntry]:
+        """The entries filed under any of `keys`, in one BatchGetItem (none while cached); in the earlier
+        layout, those of the whole fleet whose names have one of the keys."""
+        keys = set(keys)
+        if self._legacy():
+            fleet = self.load_fleet()
+            parties: list[User | Contact] = [*fleet.users, *fleet.contacts]
+            every = [fleet_index.directory_entry(party) for party in parties]
+            return [entry for entry in every if name_keys(entry) & keys]
+        found = self._docs_by_key(("namekey", k) for k in sorted(keys))
+        filed = (fleet_index.entry_from_doc(entry) for doc in found.values() for entry in doc["entries"])
+        return fleet_index.sort_candidates(filed)
+
+    def calling(self) -> CallingPolicy:
+        doc = self.get_doc("calling", SINGLETON_ID)
+        return codec.calling_from_doc(doc) if doc else CallingPolicy()
+
+    def get_site(self, site_id: str) -> Site | None:
+        return self._site_of(site_id, None, {})
+
     def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
-        """The site and one room, read by key (one BatchGetItem, cached like every keyed read) and never from
-        the fleet snapshot: for a caller that must read nothing else of the fleet, such as the published feed
-        behind a public URL."""
-        site_key, room_key = (PREFIX["site"] + SINGLETON_ID, META), (PREFIX["room"] + room_id, META)
-        items = self._get_many([site_key, room_key])
-        site_item, room_item = items.get(site_key), items.get(room_key)
-        site, room, _, _ = codec.profile_from_docs(
-            _doc(site_item) if site_item else None, _doc(room_item) if room_item else None, None, {}
-        )
-        return site, room
+        """One room and its site, read by key (cached like every keyed read) and never from the whole fleet:
+        for a caller that must read nothing else of the fleet, such as the published feed behind a public
+        URL."""
+        room = self.get_room(room_id)
+        site = self.get_site(room.site_id if room else DEFAULT_SITE)
+        return site or Site(id=room.site_id if room else DEFAULT_SITE), room
+
+    def get_room(self, room_id: str) -> Room | None:
+        doc = self.get_doc("room", room_id)
+        return codec.room_from_doc(doc) if doc else None
+
+    def get_user(self, user_id: str) -> User | None:
+        doc = self.get_doc("user", user_id)
+        return codec.user_from_doc(doc) if doc else None
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        doc = self.get_doc("contact", contact_id)
+        return codec.contact_from_doc(doc) if doc else None
 
     # ------------------------------------------------------------ whole-fleet reads (admin, jobs)
 
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
-        """Every stored document of one kind, by id ("site" and "calling" under the id "site")."""
-        return dict(self._snapshot().get(kind, {}))
-
-    def _snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
-        """Every fleet document by kind and id: one paged GSI query, kept for `cache_ttl` seconds in a warm
-        container and dropped by every write through this store."""
-        now = time.monotonic()
-        if self._fleet is not None and self._fleet[0] >= now:
-            return self._fleet[1]
-        by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in PREFIX}
-        for item in self.table.query_index(FLEET_INDEX, attributes=("kind", "doc")):
-            kind = item.get("kind")
-            if kind in by_kind:
-                doc = _doc(item)
-                by_kind[kind][SINGLETON_ID if kind in ("site", "calling") else doc["id"]] = doc
-        self._fleet = (now + self._cache.ttl, by_kind)
-        return by_kind
+        """Every stored document of one entity kind, by id (the calling policy under the id "site")."""
+        return dict(self._snapshot()[0].get(kind, {}))
 
     def load_fleet(self) -> Fleet:
-        return codec.fleet_from_docs(self._snapshot())
+        return codec.fleet_from_docs(self._snapshot()[0])
 
-    def get_room(self, room_id: str) -> Room | None:
-        doc = self._doc_of("room", room_id)
-        return codec.room_from_doc(doc) if doc else None
+    def sites(self) -> list[Site]:
+        return codec.sites_from_docs(self.docs("site"))
 
-    def get_user(self, user_id: str) -> User | None:
-        doc = self._doc_of("user", user_id)
-        return codec.user_from_doc(doc) if doc else None
+    def legacy_layout(self) -> bool:
+        return self._snapshot()[1]
 
-    def get_contact(self, contact_id: str) -> Contact | None:
-        doc = self._doc_of("contact", contact_id)
-        return codec.contact_from_doc(doc) if doc else None
+    def _snapshot(self) -> tuple[dict[str, dict[str, dict[str, Any]]], bool]:
+        """Every entity document by kind and id, and whether the earlier layout's site item is among them: one
+        paged GSI query, kept for `cache_ttl` seconds and dropped by every write through this store. The
+        earlier layout's site is the site `main`, unless a site `main` is stored too."""
+        now = time.monotonic()
+        if self._fleet is not None and self._fleet[0] >= now:
+            return self._fleet[1], self._fleet[2]
+        by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in ENTITY_KINDS}
+        legacy: dict[str, Any] | None = None
+        for item in self.table.query_index(FLEET_INDEX, attributes=("PK", "kind", "doc")):
+            kind = item.get("kind")
+            if kind not in by_kind:
+                continue
+            doc = _doc(item)
+            if item["PK"] == LEGACY_SITE[0] and "id" not in doc:
+                legacy = doc
+                continue
+            by_kind[kind][SINGLETON_ID if kind == "calling" else doc["id"]] = doc
+        if legacy is not None:
+            by_kind["site"].setdefault(DEFAULT_SITE, legacy)
+        self._fleet = (now + self._cache.ttl, by_kind, legacy is not None)
+        return by_kind, legacy is not None
 
-    def _doc_of(self, kind: str, entity_id: str) -> dict[str, Any] | None:
-        """One entity's document from the fleet snapshot (no request while it is cached), or read by key when
-        the snapshot lacks it, so an entity added a moment ago is found at once."""
-        doc = self._snapshot()[kind].get(entity_id)
-        if doc is None:
-            item = self.table.get(PREFIX[kind] + entity_id, META)
-            doc = _doc(item) if item else None
-        return doc
+    def derived_digests(self) -> dict[DocKey, str]:
+        """Every derived item's digest: the index partitions queried side by side, keys and digests only."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def shard(n: int) -> list[dict[str, Any]]:
+            return list(self.table.query_index(f"{DERIVED_INDEX}{n}", attributes=("kind", "id", "digest")))
+
+        with ThreadPoolExecutor(max_workers=INDEX_SHARDS, thread_name_prefix="index-list") as pool:
+            items = [item for part in pool.map(shard, range(INDEX_SHARDS)) for item in part]
+        return {(item["kind"], item["id"]): item.get("digest", "") for item in items}
 
     # ------------------------------------------------------------ writes
 
-    def put_doc(self, kind: str, doc: Mapping[str, Any], old_doc: Mapping[str, Any] | None = None) -> None:
-        """Create or replace one entity, keeping its index items (Alexa user and person ids) in step."""
-        entity_id = str(doc.get("id", SINGLETON_ID))
-        ops: list[dict[str, Any]] = [
-            {"Put": {"TableName": self.table.name, "Item": to_attrs(self._item(kind, entity_id, doc))}}
-        ]
-        if kind == "user":
-            ops += self._user_index_ops(entity_id, old_doc or {}, doc)
-        self.table.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
+    def write(
+        self,
+        puts: Sequence[tuple[str, str, Mapping[str, Any]]],
+        deletes: Sequence[DocKey] = (),
+        progress: Progress | None = None,
+    ) -> None:
+        """Documents put and deleted with BatchWriteItem (see `Table.batch_write`); "legacy" deletes the
+        earlier layout's site item."""
+        total, done = len(puts) + len(deletes), 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress(done, total)
+
+        items = [self._item(kind, entity_id, doc) for kind, entity_id, doc in puts]
+        keys = [LEGACY_SITE if kind == "legacy" else item_key(kind, entity_id) for kind, entity_id in deletes]
+        try:
+            self.table.batch_write(items, keys, advance)
+        finally:
+            self.invalidate()
+
+    def put_doc(self, kind: str, doc: Mapping[str, Any]) -> None:
+        """Create or replace one entity."""
+        self.table.put(self._item(kind, str(doc.get("id", SINGLETON_ID)), doc))
         self.invalidate()
 
-    def delete_doc(self, kind: str, entity_id: str, old_doc: Mapping[str, Any] | None = None) -> None:
-        ops: list[dict[str, Any]] = [
-            {"Delete": {"TableName": self.table.name, "Key": key(PREFIX[kind] + entity_id, META)}}
-        ]
-        if kind == "user":
-            ops += self._user_index_ops(entity_id, old_doc or {}, {})
-        self.table.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
+    def delete_doc(self, kind: str, entity_id: str) -> None:
+        pk, sk = item_key(kind, entity_id)
+        self.table.delete(pk, sk)
         self.invalidate()
 
     def _item(self, kind: str, entity_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
-        pk = PREFIX[kind] + entity_id
-        return {"PK": pk, "SK": META, "GSI1PK": FLEET_INDEX, "GSI1SK": pk, "kind": kind, "doc": _encode(doc)}
-
-    def _user_index_ops(self, user_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
-        ops: list[dict[str, Any]] = []
-        for field_name, prefix in (("alexa_user_ids", "ALEXAUSER#"), ("alexa_person_ids", "PERSON#")):
-            before = set(old.get(field_name) or ())
-            after = set(new.get(field_name) or ())
-            for gone in sorted(before - after):
-                ops.append({"Delete": {"TableName": self.table.name, "Key": key(prefix + gone, META)}})
-            for added in sorted(after):
-                item = {"PK": prefix + added, "SK": META, "user": user_id}
-                ops.append({"Put": {"TableName": self.table.name, "Item": to_attrs(item)}})
-        return ops
+        pk, sk = item_key(kind, entity_id)
+        item: dict[str, Any] = {"PK": pk, "SK": sk, "kind": kind, "doc": _encode(doc)}
+        if kind in ENTITY_KINDS:
+            return {**item, "GSI1PK": FLEET_INDEX, "GSI1SK": pk}
+        shard = zlib.crc32(f"{kind}#{entity_id}".encode()) % INDEX_SHARDS
+        index = {"GSI1PK": f"{DERIVED_INDEX}{shard}", "GSI1SK": f"{kind}#{entity_id}"}
+        return {**item, **index, "id": entity_id, "digest": fleet_index.digest(doc)}
 
     def invalidate(self) -> None:
         self._cache.clear()
@@ -245,7 +384,8 @@ class DynamoFleetStore:
     # ------------------------------------------------------------ enrolment claims
 
     def create_claim(self, code: str, device_id: str, expires_at: datetime) -> bool:
-        """Store a new code for a device; False when the code is already in use."""
+        """Store a new code for a device; False when the code is already in use. The code and the device's
+        pointer to it change together: one transaction."""
         expiry = int(expires_at.timestamp())
         claim = {"PK": "CLAIM#" + code, "SK": META, "device": device_id, "expires_at": expiry}
         pointer = {"PK": "CLAIMDEV#" + device_id, "SK": META, "code": code, "expires_at": expiry}
@@ -298,13 +438,9 @@ def _encode(doc: Mapping[str, Any]) -> str:
 
 
 def _doc(item: Mapping[str, Any]) -> dict[str, Any]:
-    """An item's fleet document: compact JSON, or a map as items written before it was JSON hold it."""
-    value = item["doc"]
+    """An item's document: compact JSON, a map as items written before it was JSON hold it, or (an Alexa id
+    index item of the earlier layout) the user it points to."""
+    value = item.get("doc")
+    if value is None:
+        return {"user": item["user"]} if "user" in item else {}
     return json.loads(value) if isinstance(value, str) else dict(value)
-
-
-def _enrolled(users: Mapping[str, Mapping[str, Any]], field_name: str, alexa_id: str | None) -> str | None:
-    """The id of the user whose `field_name` (alexa_user_ids, alexa_person_ids) holds `alexa_id`."""
-    if not alexa_id:
-        return None
-    return next((user_id for user_id, doc in users.items() if alexa_id in (doc.get(field_name) or ())), None)

@@ -1,19 +1,35 @@
-"""The low-level DynamoDB client shared by the store modules: item (de)serialisation and key helpers."""
+"""The low-level DynamoDB client shared by the store modules: item (de)serialisation, key helpers and the
+bulk requests (BatchGetItem and BatchWriteItem in chunks, a few at once, unprocessed items retried)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+BATCH_WRITE_ITEMS = 25  # DynamoDB's limit per BatchWriteItem
+BATCH_GET_KEYS = 100  # and per BatchGetItem
+PARALLEL_WRITES = 4  # BatchWriteItem requests in flight at once (botocore's pool holds 10 connections)
+UNPROCESSED_RETRIES = 8  # rounds for the items DynamoDB left unprocessed (throttled) before giving up
+BACKOFF_BASE_SECONDS = 0.05
+BACKOFF_CAP_SECONDS = 2.0
+
+
+class UnprocessedItemsError(BotoCoreError):
+    """DynamoDB kept leaving items of a BatchWriteItem unprocessed (throttling): the write is incomplete."""
+
+    fmt = "DynamoDB left {count} item(s) unprocessed after {rounds} retries (throttled)"
 
 
 def to_attrs(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,18 +126,59 @@ class Table:
     def batch_get(
         self, keys: list[tuple[str, str]], *, consistent: bool = False
     ) -> dict[tuple[str, str], dict[str, Any]]:
-        """Items by (PK, SK) in one BatchGetItem round trip (retrying unprocessed keys)."""
+        """Items by (PK, SK): one BatchGetItem round trip per 100 keys (retrying unprocessed keys)."""
         found: dict[tuple[str, str], dict[str, Any]] = {}
         unique = list(dict.fromkeys(keys))
-        if not unique:
-            return found
-        request: dict[str, Any] = {
-            self.name: {"Keys": [key(pk, sk) for pk, sk in unique], "ConsistentRead": consistent}
-        }
-        while request:
-            resp = self.client.batch_get_item(RequestItems=request)
-            for attrs in resp.get("Responses", {}).get(self.name, []):
-                item = from_attrs(attrs)
-                found[(item["PK"], item["SK"])] = item
-            request = resp.get("UnprocessedKeys") or {}
+        for start in range(0, len(unique), BATCH_GET_KEYS):
+            chunk = unique[start : start + BATCH_GET_KEYS]
+            request: dict[str, Any] = {
+                self.name: {"Keys": [key(pk, sk) for pk, sk in chunk], "ConsistentRead": consistent}
+            }
+            while request:
+                resp = self.client.batch_get_item(RequestItems=request)
+                for attrs in resp.get("Responses", {}).get(self.name, []):
+                    item = from_attrs(attrs)
+                    found[(item["PK"], item["SK"])] = item
+                request = resp.get("UnprocessedKeys") or {}
         return found
+
+    def batch_write(
+        self,
+        puts: Sequence[Mapping[str, Any]],
+        deletes: Sequence[tuple[str, str]] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Put and delete items with BatchWriteItem: 25 per request, PARALLEL_WRITES requests at once, the
+        items DynamoDB leaves unprocessed sent again after a growing pause. `progress(n)` is told of every
+        n items written. Each key may appear once; nothing is conditional, so a retry writes the same."""
+        requests = [{"PutRequest": {"Item": to_attrs(item)}} for item in puts]
+        requests += [{"DeleteRequest": {"Key": key(pk, sk)}} for pk, sk in deletes]
+        chunks = [requests[n : n + BATCH_WRITE_ITEMS] for n in range(0, len(requests), BATCH_WRITE_ITEMS)]
+        if not chunks:
+            return
+        lock = threading.Lock()
+
+        def send(chunk: list[dict[str, Any]]) -> None:
+            self._write_chunk(chunk)
+            if progress is not None:
+                with lock:
+                    progress(len(chunk))
+
+        if len(chunks) == 1:
+            send(chunks[0])
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=PARALLEL_WRITES, thread_name_prefix="batch-write") as pool:
+            list(pool.map(send, chunks))  # re-raises the first failure
+
+    def _write_chunk(self, chunk: list[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {self.name: chunk}
+        for attempt in range(UNPROCESSED_RETRIES + 1):
+            resp = self.client.batch_write_item(RequestItems=pending)
+            pending = resp.get("UnprocessedItems") or {}
+            if not pending.get(self.name):
+                return
+            pause = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
+            time.sleep(random.uniform(pause / 2, pause))  # noqa: S311 (jitter, not a secret)
+        raise UnprocessedItemsError(count=len(pending[self.name]), rounds=UNPROCESSED_RETRIES)

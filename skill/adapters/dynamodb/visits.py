@@ -1,7 +1,8 @@
 """Visits, expected visitors and host-notification attempts in the single table.
 
 Items:
-- `VISITDAY#{local date} / VISIT#{checked_in_at UTC}#{id}`: one visit, with `expires_at` (TTL),
+- `VISITDAY#{local date in the visit's site} / VISIT#{checked_in_at UTC}#{id}`: one visit, with its `site`,
+  `expires_at` (TTL),
   `notify_status` (pending, delivered, failed), the request id and device that created it. While the
   visitor is on site it carries `GSI1PK = ONSITE`, `GSI1SK = {checked_in_at UTC}`, so the evacuation
   list is one index query; check-out removes both.
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 from botocore.exceptions import ClientError
 
 from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, key
+from skill.domain.model import DEFAULT_SITE
 from skill.domain.reception import Attempt, AttemptStatus, ExpectedVisit, NotificationRecord, Visit
 
 ONSITE_INDEX = "ONSITE"
@@ -61,6 +63,7 @@ def visit_from_item(item: Mapping[str, Any]) -> Visit:
         expected_id=item.get("expected_id"),
         request_id=item.get("request_id"),
         device=item.get("device"),
+        site=item.get("site") or DEFAULT_SITE,
     )
 
 
@@ -114,6 +117,7 @@ class DynamoVisitStore:
             "expected_id": visit.expected_id,
             "request_id": visit.request_id,
             "device": visit.device,
+            "site": visit.site,
             "notify_status": "pending",
             "notify_rounds": 0,
             "expires_at": expires_at,
@@ -219,7 +223,9 @@ class DynamoVisitStore:
 
     # --- notification attempts -----------------------------------------------------------------
 
-    def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None:
+    def record_attempt(
+        self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime, *, site: str = DEFAULT_SITE
+    ) -> None:
         item = {
             "PK": f"NOTIFY#{visit_id}",
             "SK": attempt.key,
@@ -234,6 +240,7 @@ class DynamoVisitStore:
             "reason": attempt.reason,
             "updated_at": _utc(now),
             "expires_at": expires_at,
+            "site": site,
         }
         self._table.put(item)
 
@@ -264,6 +271,7 @@ class DynamoVisitStore:
                     attempts=int(item.get("attempts", 0)),
                     reason=item.get("reason"),
                     updated_at=_parse(item["updated_at"]),
+                    site=item.get("site") or DEFAULT_SITE,
                 )
             )
             if len(records) >= limit:

@@ -58,7 +58,8 @@ class VisitorCheckInIntentHandler(IntentHandler):
             return dialog.elicit(handler_input, ask_host, "host", dialog.updated_intent(handler_input, CHECK_IN_SLOTS))
 
         service = ctx.services.reception
-        directory = service.directory()
+        offered = [*(session.get(CANDIDATES) or ()), (session.get(HOST) or {}).get("id", "")]
+        directory = service.hosts(host_query, offered)
         host = self._host(session, host_query, directory)
         if host is None:
             found = reception.find_host(host_query, directory)

@@ -252,16 +252,14 @@ class ExtendMeetingIntentHandler(RoomIntentHandler):
         if said_duration is None:
             slots = dialog.updated_intent(handler_input, ("duration",))
             return dialog.elicit(handler_input, message(ctx.locale, "extend.ask"), "duration", slots)
-        by = parse_duration(said_duration)
-        booking = ctx.services.rooms.current(ctx.caller, ctx.now)
-        if booking is None:
+        outcome = ctx.services.rooms.extend_current(ctx.caller, parse_duration(said_duration), ctx.now)
+        if outcome is None:
             return tell(handler_input, _no_current(ctx))
-        outcome = ctx.services.rooms.extend(ctx.caller, booking, by, ctx.now)
         tz = ctx.caller.timezone
         if outcome.taken_from is None:
             until = speech.clock_words(outcome.booking.end, tz, ctx.locale)
             return tell(handler_input, message(ctx.locale, "extend.done", until=until))
-        room = ctx.services.rooms.of_booking(booking, ctx.caller)
+        room = ctx.services.rooms.of_booking(outcome.booking, ctx.caller)
         if outcome.extended:
             until = speech.clock_words(outcome.booking.end, tz, ctx.locale)
             said = message(ctx.locale, "extend.partly", until=until, room=room.name)
