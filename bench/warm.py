@@ -173,7 +173,7 @@ def scenarios() -> list[Scenario]:
                 device=office.LOBBY_DEVICE,
                 confirmation="CONFIRMED",
                 new_session=False,
-                session_attributes={"reception.host": {"id": "user:bob", "query": "Bob Chen"}},
+                session_attributes={"reception.host": {"id": "bob", "query": "Bob Chen"}},
             ),
         ),
     ]

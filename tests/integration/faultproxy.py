@@ -1,6 +1,8 @@
 """A fault-injecting HTTP proxy on 127.0.0.1 for the AWS JSON protocol (DynamoDB): in front of moto's server
-it answers chosen requests with throttling errors or 500s, resets their connection, stalls them, or
-forwards them and then loses the answer (the write happened, the client never hears of it).
+it answers chosen requests with throttling errors or 500s, resets their connection, stalls them, forwards
+them and then loses the answer (the write happened, the client never hears of it), or writes only the first
+half of a BatchWriteItem and answers the rest as unprocessed, as DynamoDB does when it throttles.
+`forward` in a plan lets a request through untouched.
 
 Faults come from a plan: `fail_next(...)` for the next requests in order, or `fail_randomly(...)` with a
 probability and a seeded generator. Both are bounded by a count, and `stop()` releases every stall, so a
@@ -20,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
-Fault = Literal["throttle", "provisioned", "error500", "reset", "stall", "lost"]
+Fault = Literal["throttle", "provisioned", "error500", "reset", "stall", "lost", "unprocessed", "forward"]
 STALL_SECONDS = 10.0
 _ERRORS: dict[str, tuple[int, str, str]] = {
     "throttle": (400, "ThrottlingException", "Rate of requests exceeds the allowed throughput."),
@@ -148,7 +150,16 @@ class FaultProxy:
                     self._reset()
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                status, response_headers, payload = forward(proxy.upstream, "POST", self.path, headers, body)
+                left: dict[str, list[object]] = {}
+                if fault == "unprocessed":
+                    body, left = _half_of_the_batch(body)
+                    headers["Content-Length"] = str(len(body))
+                if fault == "unprocessed" and not json.loads(body)["RequestItems"]:
+                    status, response_headers, payload = 200, [], b"{}"  # a batch of one: none of it written
+                else:
+                    status, response_headers, payload = forward(proxy.upstream, "POST", self.path, headers, body)
+                if left:
+                    payload = json.dumps({**json.loads(payload), "UnprocessedItems": left}).encode()
                 if fault == "lost":
                     self._reset()
                     return
@@ -156,7 +167,9 @@ class FaultProxy:
 
             def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
                 self.send_response(status)
+                # The checksum goes too: a batch answered in part has another body than the one it is of.
                 skip = {"content-length", "connection", "transfer-encoding", "server", "date", "content-type"}
+                skip |= {"x-amz-crc32"}
                 for name, value in headers:
                     if name.lower() not in skip:
                         self.send_header(name, value)
@@ -171,3 +184,15 @@ class FaultProxy:
                 self.close_connection = True
 
         return Handler
+
+
+def _half_of_the_batch(body: bytes) -> tuple[bytes, dict[str, list[object]]]:
+    """A BatchWriteItem body keeping each table's first half of requests (rounded down), and the rest."""
+    request = json.loads(body)
+    kept: dict[str, list[object]] = {}
+    left: dict[str, list[object]] = {}
+    for table, writes in request["RequestItems"].items():
+        half = len(writes) // 2
+        kept[table], left[table] = writes[:half], writes[half:]
+    kept = {t: w for t, w in kept.items() if w}
+    return json.dumps({**request, "RequestItems": kept}).encode(), {t: w for t, w in left.items() if w}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
 
 import pytest
 
-from skill.domain.directory import DirectoryEntry, match_names, normalise_name, pick
+from skill.domain.directory import DirectoryEntry, match_names, name_keys, normalise_name, pick, query_keys
 
 DIRECTORY = (
     DirectoryEntry("alice", "Alice Tanaka", ("ali",)),
@@ -175,3 +176,66 @@ def test_pick_returns_none_for_an_answer_naming_neither() -> None:
     candidates = match_names("Alice", DIRECTORY).candidates
     assert pick("Bob Smith", candidates) is None
     assert pick("third", candidates) is None
+
+
+# ---------------------------------------------------------------- searching through name keys
+
+
+def found_through_keys(query: str, entries: Sequence[DirectoryEntry]) -> list[str]:
+    """What the skill finds for `query`: the entries filed under its keys, ranked by `match_names`."""
+    index: dict[str, list[DirectoryEntry]] = {}
+    for entry in entries:
+        for key in name_keys(entry):
+            index.setdefault(key, []).append(entry)
+    filed = {entry.id for key in query_keys(query) for entry in index.get(key, [])}
+    return [e.id for e in match_names(query, [e for e in entries if e.id in filed]).candidates]
+
+
+# What people say, including names heard in kana or kanji and names nobody has.
+QUERIES = [
+    "Alice Tanaka",
+    "Alis Tanaka",
+    "Tanaka-san",
+    "Mr. Tanaka",
+    "Ali",
+    "Chen",
+    "Bob",
+    "John O'Neill",
+    "jose alvarez",
+    "Acme support",
+    "山口さん",
+    "ぐっちー",
+    "やまぐちさん",
+    "Yamaguchi",
+    "たなか",
+    "タナカさん",
+    "田中さん",
+    "Alice",
+    "Zed",
+    "Allison",
+]
+JAPANESE_QUERIES = [
+    "たなか",
+    "タナカ",
+    "田中",
+    "やまだ",
+    "山田",
+    "さとう",
+    "佐藤",
+    "Sato",
+    "おおの",
+    "大野",
+    "アリス",
+    "すずきありす",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_searching_through_name_keys_finds_what_matching_the_whole_directory_finds(query: str) -> None:
+    assert found_through_keys(query, DIRECTORY) == [e.id for e in match_names(query, DIRECTORY).candidates]
+
+
+@pytest.mark.parametrize("query", JAPANESE_QUERIES)
+def test_a_name_heard_in_japanese_is_found_through_its_keys_as_in_the_whole_directory(query: str) -> None:
+    expected = [e.id for e in match_names(query, JAPANESE_OFFICE).candidates]
+    assert found_through_keys(query, JAPANESE_OFFICE) == expected and expected

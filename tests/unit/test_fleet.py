@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -306,3 +307,158 @@ def test_an_empty_mapping_is_an_empty_fleet_with_defaults() -> None:
     # Then it has no rooms and the default site settings
     assert fleet.rooms == ()
     assert (fleet.site.timezone, fleet.site.country, fleet.site.retention_days) == ("UTC", "US", 30)
+
+
+# ---------------------------------------------------------------- many sites
+
+SITES: dict[str, Any] = {
+    "sites": [
+        {
+            "id": "tokyo",
+            "name": "Tokyo HQ",
+            "timezone": "Asia/Tokyo",
+            "country": "JP",
+            "retention_days": 30,
+            "reception": "carol",
+            "facilities": [{"email": "facilities@example.com"}, {"webhook": "ssm:/office-assistant/webhooks/fm"}],
+            "open_hours": {"weekdays": "8:00-19:00", "saturday": ["09:00-12:00", "13:00-15:00"], "sunday": "closed"},
+            "calling": {"shared_may_call": ["employees"]},
+        },
+        {"id": "nyc", "name": "New York", "timezone": "America/New_York", "country": "US", "end_of_day": "18:00"},
+    ],
+    "rooms": [
+        {"id": "fuji", "site": "tokyo", "name": "Fuji", "phone": "03-1234-0005"},
+        {"id": "hudson", "site": "nyc", "name": "Hudson", "phone": "212 555 0100"},
+    ],
+    "devices": [{"id": "amzn1.ask.device.HUDSON", "room": "hudson"}],
+    "users": [
+        {"id": "carol", "site": "tokyo", "name": "Carol Sato", "phones": {"mobile": "090-1234-5678"}},
+        {"id": "dave", "site": "nyc", "name": "Dave Brown", "phones": {"mobile": "917 555 0199"}},
+        {"id": "erin", "name": "Erin Lee"},
+    ],
+    "calling": {"shared_may_call": ["employees", "contacts"]},
+}
+
+
+def sites() -> dict[str, Any]:
+    return copy.deepcopy(SITES)
+
+
+def test_sites_are_read_with_their_zone_country_reception_facilities_hours_and_policy() -> None:
+    # When a fleet of two sites is parsed
+    fleet = parse_fleet(sites())
+
+    # Then each site keeps what it states, the first is the fleet's site, and the top-level policy stays
+    tokyo, nyc = fleet.sites
+    assert fleet.site == tokyo and [s.id for s in fleet.every_site] == ["tokyo", "nyc"]
+    assert (tokyo.timezone, tokyo.country, tokyo.reception) == ("Asia/Tokyo", "JP", "carol")
+    assert tokyo.facilities == (
+        NotifyTarget("email", "facilities@example.com"),
+        NotifyTarget("webhook", "ssm:/office-assistant/webhooks/fm"),
+    )
+    assert tokyo.calling is not None and tokyo.calling.shared_may_call == ("employees",)
+    assert nyc.calling is None and nyc.end_of_day == "18:00" and nyc.facilities == ()
+    assert fleet.calling.shared_may_call == ("employees", "contacts")
+
+
+def test_each_entry_reads_its_numbers_in_its_own_sites_country() -> None:
+    # When rooms and users of a Japanese and an American site write national numbers
+    fleet = parse_fleet(sites())
+
+    # Then each is read in its own site's country; a user without a home site in the first site's
+    phones = {room.id: room.phone for room in fleet.rooms}
+    assert phones == {"fuji": "+81312340005", "hudson": "+12125550100"}
+    assert {u.id: dict(u.phones) for u in fleet.users}["dave"] == {"mobile": "+19175550199"}
+    assert {u.id: u.site for u in fleet.users} == {"carol": "tokyo", "dave": "nyc", "erin": None}
+
+
+def test_open_hours_say_when_a_site_is_open_each_day() -> None:
+    # Given Tokyo open on weekdays, two ranges on Saturday, closed on Sunday
+    hours = parse_fleet(sites()).sites[0].open_hours
+    assert hours is not None
+
+    # Then a day's own name wins over weekdays, and a day nobody states is closed
+    assert hours.on(0) == ((time(8), time(19)),)
+    assert hours.on(5) == ((time(9), time(12)), (time(13), time(15)))
+    assert hours.on(6) == ()
+    daily = parse_fleet({"site": {"open_hours": {"daily": "00:00-24:00", "weekend": "closed"}}}).site.open_hours
+    assert daily is not None and daily.on(3) == ((time(0), time(0)),) and daily.on(6) == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "problem"),
+    [
+        ("monday", "19:00-08:00", "sites[0].open_hours.monday: '19:00-08:00' ends before it starts"),
+        ("tuesday", "8-9", "sites[0].open_hours.tuesday: expected HH:MM-HH:MM (e.g. 08:00-19:00), a list of them, "),
+        ("funday", "closed", "sites[0].open_hours.funday: unknown day (expected one of: daily, weekdays, weekend, "),
+        ("friday", ["08:00-12:00", "11:00-13:00"], "sites[0].open_hours.friday: its ranges overlap"),
+        ("daily", "08:00-24:30", "sites[0].open_hours.daily: expected HH:MM-HH:MM"),
+        ("weekend", 9, "sites[0].open_hours.weekend: expected HH:MM-HH:MM"),
+    ],
+)
+def test_bad_open_hours_are_named_by_their_day(path: str, value: Any, problem: str) -> None:
+    doc = sites()
+    doc["sites"][0]["open_hours"] = {path: value}
+    assert [p for p in problems(doc) if p.startswith(problem)], problems(doc)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d["rooms"][1].update(site="osaka"), "rooms[1].site: unknown site 'osaka' (one of: tokyo, nyc)"),
+        (
+            lambda d: d["rooms"][0].pop("site"),
+            "rooms[0].site: required when the fleet lists sites (one of: tokyo, nyc)",
+        ),
+        (lambda d: d["users"][2].update(site="paris"), "users[2].site: unknown site 'paris' (one of: tokyo, nyc)"),
+        (lambda d: d["sites"][1].update(reception="zed"), "sites[1].reception: unknown user or contact 'zed'"),
+        (lambda d: d["sites"][1].update(id="feed-secret"), "sites[1].id: 'feed-secret' is reserved: choose another id"),
+        (lambda d: d["sites"][1].update(id="tokyo"), "sites[1].id: duplicate id 'tokyo' (also sites[0])"),
+        (lambda d: d["sites"][0]["facilities"].append({"pager": "x"}), "sites[0].facilities[2].pager: unknown channel"),
+        (lambda d: d.update(site={"name": "HQ"}), "sites: give either site (one site) or sites (several), not both"),
+        (lambda d: d.update(sites=[]), "sites: list at least one site"),
+        (
+            lambda d: d["sites"][0]["calling"].update(shared_may_call=["everyone"]),
+            "sites[0].calling.shared_may_call[0]",
+        ),
+    ],
+)
+def test_a_bad_site_or_site_reference_is_named_by_its_path(change: Any, problem: str) -> None:
+    doc = sites()
+    change(doc)
+    assert [p for p in problems(doc) if p.startswith(problem)], problems(doc)
+
+
+def test_the_one_site_form_is_the_site_main_and_names_no_other() -> None:
+    # Given a one-site file whose site states facilities and open hours, and a room naming `main`
+    doc = office()
+    doc["site"] |= {"facilities": [{"email": "fm@example.com"}], "open_hours": {"weekdays": "09:00-18:00"}}
+    doc["rooms"][0]["site"] = "main"
+
+    # When it is parsed
+    fleet = parse_fleet(doc)
+
+    # Then its site is `main`, no room names a site, and naming another site is refused
+    assert (fleet.site.id, fleet.sites, fleet.rooms[0].site) == ("main", (), None)
+    assert fleet.site.facilities == (NotifyTarget("email", "fm@example.com"),)
+    doc["rooms"][1]["site"] = "tokyo"
+    assert problems(doc) == ["rooms[1].site: unknown site 'tokyo' (a fleet written with site: has only 'main')"]
+
+
+def test_a_fleet_of_sites_round_trips_through_fleet_to_doc_in_its_own_form() -> None:
+    # Given a fleet of two sites and a one-site one
+    many, one = parse_fleet(sites()), parse_fleet(office())
+
+    # When each is turned back into a document
+    many_doc, one_doc = fleet_to_doc(many), fleet_to_doc(one)
+
+    # Then each keeps its form (sites with their ids; the one site without one), hours as written, and parses
+    # back to the same fleet
+    assert "site" not in many_doc and [s["id"] for s in many_doc["sites"]] == ["tokyo", "nyc"]
+    assert many_doc["sites"][0]["open_hours"] == {
+        "weekdays": "08:00-19:00",
+        "saturday": ["09:00-12:00", "13:00-15:00"],
+        "sunday": "closed",
+    }
+    assert "sites" not in one_doc and "id" not in one_doc["site"]
+    assert parse_fleet(many_doc) == many and parse_fleet(one_doc) == one

@@ -8,7 +8,7 @@ import pytest
 from fakes import FixedClock, InMemoryFleetStore
 
 from skill.domain.errors import ClaimError, NotFoundError
-from skill.domain.model import CallerKind
+from skill.domain.model import CallerKind, Device, DeviceKind, Fleet, Room, Site, User
 from skill.services.identity import IdentityService
 
 TTL = timedelta(minutes=15)
@@ -89,3 +89,50 @@ def test_claim_to_an_unknown_room_keeps_the_code(identity):
     with pytest.raises(NotFoundError):
         identity.claim(code, now, room="fujii")
     assert identity.claim(code, now, user="alice").user == "alice"
+
+
+SITES = Fleet(
+    sites=(Site(id="tokyo", timezone="Asia/Tokyo"), Site(id="nyc", timezone="America/New_York")),
+    rooms=(Room("fuji", "Fuji", site="tokyo"), Room("hudson", "Hudson", site="nyc")),
+    users=(
+        User("bob", "Bob Chen", site="nyc", alexa_user_ids=("amzn1.ask.account.BOB",)),
+        User("erin", "Erin Lee"),
+    ),
+    devices=(
+        Device("amzn1.ask.device.HUDSON", DeviceKind.SHARED, room="hudson"),
+        Device("amzn1.ask.device.BOB", DeviceKind.PERSONAL, user="bob"),
+        Device("amzn1.ask.device.ERIN", DeviceKind.PERSONAL, user="erin"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("device", "account", "site"),
+    [
+        ("amzn1.ask.device.HUDSON", None, "nyc"),  # a room's device: the room's site
+        ("amzn1.ask.device.BOB", None, "nyc"),  # a personal device: its user's home site
+        ("amzn1.ask.device.ERIN", None, "tokyo"),  # a user without a home site: the first site
+        ("amzn1.ask.device.ELSEWHERE", "amzn1.ask.account.BOB", "nyc"),  # an enrolled account: its user's
+    ],
+)
+def test_a_caller_is_at_the_site_of_its_device(device: str, account: str | None, site: str) -> None:
+    identity = IdentityService(InMemoryFleetStore.of(SITES), claim_ttl=TTL)
+    caller = identity.caller(device, account, None)
+    assert caller.is_known and caller.site.id == site
+    assert caller.site.timezone == {"tokyo": "Asia/Tokyo", "nyc": "America/New_York"}[site]
+
+
+def test_a_device_registered_or_claimed_is_stored_with_its_site() -> None:
+    # Given the two-site fleet
+    store = InMemoryFleetStore.of(SITES)
+    identity = IdentityService(store, claim_ttl=TTL)
+    now = FixedClock().now()
+
+    # When a device is registered in Fuji, and one claimed for Bob
+    identity.register(Device("amzn1.ask.device.FUJI", DeviceKind.SHARED, room="fuji"))
+    identity.claim(identity.enrolment_code("amzn1.ask.device.NEW", now), now, user="bob")
+
+    # Then each is stored at its site, and answers there
+    assert store.docs("device")["amzn1.ask.device.FUJI"]["site"] == "tokyo"
+    assert store.docs("device")["amzn1.ask.device.NEW"]["site"] == "nyc"
+    assert identity.caller("amzn1.ask.device.NEW", None, None).site.id == "nyc"

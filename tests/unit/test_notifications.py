@@ -82,3 +82,30 @@ def test_every_line_of_a_notification_carries_the_check_in_requests_id(visits, l
     lines = log_lines()
     assert {line["message"] for line in lines} >= {"notification attempt", "host notified"}
     assert {line.get("correlation_id") for line in lines} == {"amzn1.echo-api.request.CHECKIN"}
+
+
+def test_a_host_out_of_reach_escalates_to_the_reception_of_the_visits_site():
+    # Given two sites, each with its own reception, and a host who cannot be reached
+    sites = Fleet(
+        sites=(Site(id="tokyo", timezone="Asia/Tokyo", reception="carol"), Site(id="nyc", reception="dave")),
+        users=(
+            User("bob", "Bob Chen", site="nyc", notify=(NotifyTarget("email", "bob@example.com"),)),
+            User("carol", "Carol Front", site="tokyo", notify=(NotifyTarget("email", "carol@example.com"),)),
+            User("dave", "Dave Door", site="nyc", notify=(NotifyTarget("email", "dave@example.com"),)),
+        ),
+    )
+    visit = Visit("v2", "Ken Sato", None, "bob", NOW, site="nyc")
+    visits = InMemoryVisits()
+    visits.add_visit(visit, "America/New_York", 0)
+    sender = RecordingSender(fail=lambda address: NotifyError("MessageRejected", False) if "bob" in address else None)
+
+    # When the visitor at the New York lobby is notified
+    service = NotificationService(
+        InMemoryFleetStore.of(sites), visits, {"email": sender}, FixedClock(), sleep=lambda _: None
+    )
+    result = service.notify(visit)
+
+    # Then New York's reception is told, not Tokyo's, and the attempt is filed under New York
+    assert (result.status, result.recipient_id, result.role) == ("delivered", "dave", "reception")
+    assert [address for address, _ in sender.sent] == ["dave@example.com"]
+    assert {record.site for record in visits.notifications()} == {"nyc"}

@@ -131,16 +131,21 @@ class DynamoFleetStore:
     # ------------------------------------------------------------ the request path: by key
 
     def _get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Items by key, from the cache or in one BatchGetItem. A name key nobody is filed under is remembered
+        as such too (a name is found after an apply within the cache's time, as a changed one is); any other
+        missing item is read again next time."""
         wanted = list(dict.fromkeys(keys))
-        found = {k: item for k in wanted if (item := self._cache.get(k)) is not None}
-        missing = [k for k in wanted if k not in found]
+        cached = {k: item for k in wanted if (item := self._cache.get(k)) is not None}
+        missing = [k for k in wanted if k not in cached]
         if missing:
             fetched = self.table.batch_get(missing)
-            for k, item in fetched.items():
-                if not k[0].startswith(("CLAIM", "CLAIMDEV")):
-                    self._cache.put(k, item)
-            found.update(fetched)
-        return found
+            for k in missing:
+                if k in fetched and not k[0].startswith("CLAIM"):
+                    self._cache.put(k, fetched[k])
+                elif k not in fetched and k[0].startswith(PREFIX["namekey"]):
+                    self._cache.put(k, {})
+            cached.update(fetched)
+        return {k: item for k, item in cached.items() if item}
 
     def _docs_by_key(self, wanted: Iterable[DocKey]) -> dict[DocKey, dict[str, Any]]:
         wanted = list(wanted)
