@@ -1,6 +1,6 @@
-"""`python -m bench [cold] [warm] [contention] [refresh] [package] [burst] [datadir] [backup]`: run the
-benchmarks (all by default) against one moto server (the local ones start their own servers) and write their
-tables into bench/results.md, keeping the sections not run."""
+"""`python -m bench [cold] [warm] [contention] [refresh] [package] [burst] [datadir] [backup] [scale]`: run the
+benchmarks (all by default) against one moto server (the local ones and scale start their own servers) and
+write their tables into bench/results.md, keeping the sections not run."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from bench import cold, contention, local, office, package, refresh, warm
+from bench import cold, contention, local, office, package, refresh, scale, warm
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 HEAVY_NOTE = "icalendar, recurring_ical_events, phonenumbers, rapidfuzz, aws_xray_sdk, pykakasi"
@@ -254,7 +254,7 @@ def render_datadir(r: dict[str, Any]) -> str:
 def render_backup(r: dict[str, Any]) -> str:
     return (
         "A generated fleet (the bench fleet plus rooms with two devices each and people) applied through the "
-        "fleet service (one transaction per entity today) with production client settings, then "
+        "fleet service (BatchWriteItem) with production client settings, then "
         f"{r['bookings']} concurrent bookings of one room in that table (16 threads), on moto's server in its "
         "own process: with moto's own transaction backup (a copy of every table a transaction names, its "
         "stream records included) and with the backup of the touched items only (`skill/local/transactions.py`). "
@@ -274,6 +274,69 @@ def render_backup(r: dict[str, Any]) -> str:
                 for x in r["rows"]
             ],
         )
+    )
+
+
+SCALE_TARGETS = (
+    "apply ≤ 60 s, no-op apply ≤ 20 s; cold launch ≤ 2 round trips and < 500 ms, and on the largest fleet ≤ 1.2× "
+    "the smallest; warm status ≤ 1 round trip < 100 ms, call look-up ≤ 2 < 100 ms, booking ≤ 2 < 150 ms; peak "
+    "memory < 128 MiB"
+)
+
+
+def render_scale(r: dict[str, Any]) -> str:
+    def trips(row: dict[str, Any], kind: str) -> str:
+        return f"{row[f'{kind}_p50_ms']} / {row[f'{kind}_p99_ms']} ({row[f'{kind}_round_trips']})"
+
+    rows = [
+        [
+            row["mode"],
+            f"{row['people']:,}",
+            f"{row['sites']} / {row['rooms']} / {row['devices']} / {row['contacts']}",
+            f"{row['entities']:,} + {row['index_items']:,}",
+            row["apply_s"],
+            f"{row['noop_s']} ({row['noop_writes']})",
+            row["cold_ms"],
+            row["cold_round_trips"],
+            trips(row, "status"),
+            trips(row, "book"),
+            trips(row, "call"),
+            row["peak_mib"],
+        ]
+        for row in r["rows"]
+    ]
+    ratios = ", ".join(f"{mode} {value}" for mode, value in r["cold_ratio"].items())
+    return (
+        f"Generated fleets (`bench/fleetgen.py`: per 1,000 people a site, 75 rooms with one lobby per site, a "
+        "device per room and as many personal ones, 50 contacts; one name in ten Japanese with its reading). The "
+        "8,000 row is the target fleet. *embedded*: the embedded server in its own process, in memory; *proxy*: "
+        "through the counting proxy in front of it (`bench/proxy.py`), each request delayed "
+        f"{scale.PROXY_DELAY * 1000:.0f} ms as a DynamoDB round trip in the region is, the cold launches' round "
+        "trips counted there. Apply is "
+        "`office-admin apply` of the file to an empty table, then again (nothing to change; writes in brackets). "
+        f"Cold launch: median of {scale.COLD_RUNS} fresh processes (imports and a room device's LaunchRequest), "
+        f"the fleets taking turns. Warm: p50 / p99 ms of {r['n']} requests after a first, and (round trips); a "
+        "call look-up names another person each time, so the directory is read each time. Peak memory: one process "
+        "that launches, then answers a status, ten call look-ups and three bookings (VmHWM).\n\n"
+        f"Targets (the issue's, on the 8,000 row): {SCALE_TARGETS}.\n\n"
+        + table(
+            [
+                "mode",
+                "people",
+                "sites / rooms / devices / contacts",
+                "entities + index items",
+                "apply s",
+                "no-op apply s",
+                "cold launch ms",
+                "cold round trips",
+                "status",
+                "book",
+                "call look-up",
+                "peak MiB",
+            ],
+            rows,
+        )
+        + f"\n\nCold launch on {r['largest']:,} people ÷ on {r['smallest']:,}: {ratios} (target ≤ 1.2)."
     )
 
 
@@ -300,6 +363,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[int, str], dict[str, Any]], Callable[
         render_backup,
         50,
     ),
+    "scale": ("Scale: fleets of 100 to 10,000 people", lambda n, e: scale.run(n), render_scale, 20),
 }
 
 

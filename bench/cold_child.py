@@ -1,8 +1,9 @@
 """One cold start in a fresh process, run by bench.cold: `python -m bench.cold_child skill|floor`.
 
-`skill` imports skill.app and answers the LaunchRequest read from stdin through lambda_handler; `floor`
-imports ask_sdk_core's SkillBuilder and boto3, creates a DynamoDB client and makes one GetItem. Prints one
-JSON line: the seconds taken and which of the modules the voice path should not need were loaded.
+`skill` imports skill.app and answers the LaunchRequest read from stdin through lambda_handler (or, given a
+JSON list of envelopes, each in turn, as one warm container would); `floor` imports ask_sdk_core's SkillBuilder
+and boto3, creates a DynamoDB client and makes one GetItem. Prints one JSON line: the seconds taken to the
+first answer, which of the modules the voice path should not need were loaded, and the process's peak memory.
 """
 
 import time
@@ -42,17 +43,34 @@ def _floor(device_id: str) -> None:
     client.get_item(TableName=os.environ["OFFICE_TABLE"], Key={"PK": {"S": "DEVICE#" + device_id}, "SK": {"S": "META"}})
 
 
+def _peak_mib() -> float:
+    """The process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss keeps the mark of the
+    process that forked it)."""
+    from pathlib import Path
+
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
-    event = json.loads(sys.stdin.read())
+    given = json.loads(sys.stdin.read())
+    events = given if isinstance(given, list) else [given]
     if sys.argv[1] == "skill":
-        _skill(event)
+        _skill(events[0])
     else:
-        _floor(event["context"]["System"]["device"]["deviceId"])
+        _floor(events[0]["context"]["System"]["device"]["deviceId"])
     elapsed = time.perf_counter() - _START
     loaded = [name for name in HEAVY if name in sys.modules]
+    for event in events[1:]:
+        _skill(event)
     skill = sys.modules.get("skill")
     origin = getattr(skill, "__file__", None)
-    print(json.dumps({"seconds": elapsed, "heavy": loaded, "modules": len(sys.modules), "skill_from": origin}))
+    figures = {"seconds": elapsed, "heavy": loaded, "modules": len(sys.modules), "skill_from": origin}
+    print(json.dumps({**figures, "peak_mib": round(_peak_mib(), 1)}))
 
 
 if __name__ == "__main__":

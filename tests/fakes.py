@@ -136,7 +136,7 @@ class InMemoryFleetStore:
 
     def directory(self, keys: Iterable[str]) -> list[DirectoryEntry]:
         found = [self.derived[("namekey", key)] for key in keys if ("namekey", key) in self.derived]
-        return fleet_index.sort_candidates(fleet_index.entry_from_doc(e) for doc in found for e in doc["entries"])
+        return fleet_index.sort_candidates(entry for doc in found for entry in fleet_index.entries_of(doc))
 
     def calling(self) -> CallingPolicy:
         doc = self._doc("calling", "site")

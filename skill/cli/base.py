@@ -137,7 +137,8 @@ class Context:
         elif isinstance(data, Mapping):
             import yaml
 
-            print(yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True), end="", file=self.stdout)
+            dumper = yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper
+            print(yaml.dump(dict(data), Dumper=dumper, sort_keys=False, allow_unicode=True), end="", file=self.stdout)
         else:
             print(_table(data, columns), file=self.stdout)
 

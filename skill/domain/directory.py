@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from skill.domain import readings
@@ -109,40 +109,61 @@ def _word_keys(word: str) -> set[str]:
     return keys
 
 
-def _form_keys(form: str) -> set[str]:
+def _form_keys(form: str, *, read_kanji: bool = True) -> set[str]:
     """The keys of one normalised name: each word's, and a Japanese name's in hiragana and in Latin letters,
-    word by word and joined (kana is often heard without the space: すずきありす)."""
+    word by word and joined (kana is often heard without the space: すずきありす). Without `read_kanji`, a
+    word in kanji whose reading was not learned keys only as written (reading it needs the kanji dictionary)."""
     keys: set[str] = set()
     words = form.split()
     for word in words:
-        if readings.is_japanese(word):
-            keys.add("w:" + readings.hiragana(word))
+        if not readings.is_japanese(word):
+            keys |= _word_keys(word)
+            continue
+        keys.add("w:" + readings.hiragana(word))
+        if read_kanji or readings.readable(word):
             for sounded in readings.sounds(word).split():
                 keys |= _word_keys(sounded)
-        else:
-            keys |= _word_keys(word)
     if len(words) > 1 and readings.is_japanese(form):
         keys.add("w:" + readings.hiragana("".join(words)))
-        keys |= _word_keys("".join(readings.sounds(form).split()))
+        if read_kanji or all(map(readings.readable, words)):
+            keys |= _word_keys("".join(readings.sounds(form).split()))
     return keys
 
 
 def name_keys(entry: DirectoryEntry) -> set[str]:
     """Every key `entry` is filed under: those of its name, its aliases and its reading."""
-    names = (entry.name, *entry.aliases, *([entry.reading] if entry.reading else []))
-    return set().union(*(_form_keys(form) for form in map(normalise_name, names) if form))
+    return set().union(*(_form_keys(form) for form in _whole_forms(entry)))
 
 
-def query_keys(query: str) -> set[str]:
+def kanji_words(entry: DirectoryEntry) -> set[str]:
+    """The words of `entry`'s names written with kanji (whose readings `apply` stores with the directory)."""
+    return {word for form in _whole_forms(entry) for word in form.split() if readings.has_kanji(word)}
+
+
+def query_keys(query: str, *, read_kanji: bool = True) -> set[str]:
     """The keys to look `query` up under: the entries filed under any of them are the candidates."""
     wanted = normalise_name(query)
-    return _form_keys(wanted) if wanted else set()
+    return _form_keys(wanted, read_kanji=read_kanji) if wanted else set()
+
+
+def filed_under(query: str, read: Callable[[set[str]], Sequence[DirectoryEntry]]) -> list[DirectoryEntry]:
+    """The entries `read` finds under the keys of `query`. A word heard in kanji is looked up as written
+    first: reading what is filed under it teaches its reading. Only a word in kanji that no name in the
+    directory is written with is read with the kanji dictionary, and looked up again."""
+    found = list(read(query_keys(query, read_kanji=False)))
+    if all(readings.readable(word) for word in normalise_name(query).split()):
+        return found
+    return list(read(query_keys(query)))
+
+
+def _whole_forms(entry: DirectoryEntry) -> list[str]:
+    names = (entry.name, *entry.aliases, *([entry.reading] if entry.reading else []))
+    return [form for form in map(normalise_name, names) if form]
 
 
 def _forms(entry: DirectoryEntry) -> tuple[list[str], list[str]]:
     """Whole names (the full name, aliases and reading) and single name parts (first name, last name)."""
-    names = (entry.name, *entry.aliases, *([entry.reading] if entry.reading else []))
-    whole = [form for form in map(normalise_name, names) if form]
+    whole = _whole_forms(entry)
     parts = sorted({part for form in whole for part in form.split() if len(form.split()) > 1})
     return whole, parts
 

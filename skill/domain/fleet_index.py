@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from skill.domain.directory import DirectoryEntry, name_keys
+from skill.domain import readings
+from skill.domain.directory import DirectoryEntry, kanji_words, name_keys
 from skill.domain.fleet import room_to_doc
 from skill.domain.model import Contact, Device, DeviceKind, Fleet, Room, User
 
@@ -153,25 +154,49 @@ def directory_entry(party: User | Contact) -> DirectoryEntry:
 
 
 def entry_to_doc(entry: DirectoryEntry) -> list[Any]:
-    return [entry.id, entry.name, list(entry.aliases), entry.kind, entry.reading]
+    """An entry as its name keys list it, with the readings of its words in kanji (read once, at apply)."""
+    doc: list[Any] = [entry.id, entry.name, list(entry.aliases), entry.kind, entry.reading]
+    read = {word: readings.romanised(word) for word in sorted(kanji_words(entry))}
+    return [*doc, read] if read else doc
 
 
 def entry_from_doc(doc: Sequence[Any]) -> DirectoryEntry:
+    """An entry from its document, learning the readings of its words in kanji (`skill.domain.readings`)."""
+    for word, spoken in (doc[5] if len(doc) > 5 else {}).items():
+        readings.learn(word, spoken)
     return DirectoryEntry(doc[0], doc[1], tuple(doc[2]), doc[3], doc[4])
 
 
-def directory_postings(parties: Iterable[User | Contact]) -> dict[str, list[list[Any]]]:
-    """Per name key, the entries filed under it (in order of id, at most MAX_KEY_ENTRIES)."""
-    postings: dict[str, list[list[Any]]] = {}
+def entries_of(doc: Mapping[str, Any]) -> list[DirectoryEntry]:
+    """The entries a name key's document lists; a key that is a word in kanji teaches its reading."""
+    if "word" in doc:
+        readings.learn(doc["word"], doc["reading"])
+    return [entry_from_doc(entry) for entry in doc["entries"]]
+
+
+def directory_postings(parties: Iterable[User | Contact]) -> dict[str, dict[str, Any]]:
+    """Per name key, the document listing the entries filed under it (in order of id, at most
+    MAX_KEY_ENTRIES). A word in kanji keeps its reading, and lists also those filed under that reading in
+    Latin letters, so a name heard in kanji finds "Alice Tanaka" under 田中 with no dictionary at hand."""
+    filed: dict[str, dict[str, list[Any]]] = {}
+    words: set[str] = set()
     for party in parties:
         entry = directory_entry(party)
         doc = entry_to_doc(entry)
+        words |= kanji_words(entry)
         for key in name_keys(entry):
-            postings.setdefault(key, []).append(doc)
-    for entries in postings.values():
-        entries.sort(key=lambda doc: str(doc[0]))
-        del entries[MAX_KEY_ENTRIES:]
-    return postings
+            filed.setdefault(key, {})[entry.id] = doc
+    docs: dict[str, dict[str, Any]] = {}
+    for word in words:
+        spoken = readings.romanised(word)
+        under = filed.setdefault("w:" + word, {})
+        for latin in readings.sounds(word).split():
+            under.update(filed.get("w:" + latin, {}))
+        docs["w:" + word] = {"word": word, "reading": spoken}
+    for key, entries in filed.items():
+        listed = [entries[ref] for ref in sorted(entries)][:MAX_KEY_ENTRIES]
+        docs[key] = {**docs.get(key, {}), "entries": listed}
+    return docs
 
 
 def sort_candidates(entries: Iterable[DirectoryEntry]) -> list[DirectoryEntry]:
@@ -198,8 +223,8 @@ def derived_docs(fleet: Fleet) -> dict[DocKey, dict[str, Any]]:
         for n, part_id in enumerate(room_parts_ids(site.id, names.room_parts)):
             part = rooms[n * ROOMS_PER_PART : (n + 1) * ROOMS_PER_PART]
             docs[("siterooms", part_id)] = {"rooms": [room_to_doc(room) for room in part]}
-    for key, entries in directory_postings([*fleet.users, *fleet.contacts]).items():
-        docs[("namekey", key)] = {"entries": entries}
+    for key, doc in directory_postings([*fleet.users, *fleet.contacts]).items():
+        docs[("namekey", key)] = doc
     return docs
 
 

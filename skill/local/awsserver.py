@@ -48,10 +48,11 @@ class EmbeddedAws:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        from skill.local import transactions
+        from skill.local import queries, transactions
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         transactions.install()
+        queries.install()
         app: Any = DomainDispatcherApplication(create_backend_app)
         if self.data_dir is not None:
             app = self._open_store(app, self.data_dir)

@@ -26,7 +26,7 @@ from skill.domain.dialing import (
     check_dialable,
     to_e164,
 )
-from skill.domain.directory import DirectoryEntry, MatchResult, match_names, pick, query_keys
+from skill.domain.directory import DirectoryEntry, MatchResult, filed_under, match_names, pick
 from skill.domain.errors import DomainError
 from skill.domain.model import BusyInterval, Caller, CallingPolicy, Contact, Site, User
 from skill.observability import count, logger
@@ -308,7 +308,7 @@ class CallingService:
     def _look_up(
         self, query: str, phone_type: str | None, caller: Caller, entity_id: str | None
     ) -> Callee | Ambiguous | NotFound:
-        entries = self.fleet.directory(query_keys(query))
+        entries = filed_under(query, self.fleet.directory)
         desk = reception_entry(caller.site)
         result = choose(query, [*entries, *([desk] if desk else [])], caller)
         if result.is_ambiguous:

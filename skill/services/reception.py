@@ -16,7 +16,7 @@ from datetime import time as clock_time
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from skill.domain.directory import DirectoryEntry, MatchResult, match_names, query_keys
+from skill.domain.directory import DirectoryEntry, MatchResult, filed_under, match_names
 from skill.domain.model import Caller, Site, User
 from skill.domain.reception import (
     ExpectedVisit,
@@ -72,7 +72,7 @@ class ReceptionService:
         offered or chosen in this dialog, read by id."""
         found = [
             replace(entry, id=entry.id.partition(":")[2])
-            for entry in self.fleet.directory(query_keys(host_query))
+            for entry in filed_under(host_query, self.fleet.directory)
             if entry.kind == "employee"
         ]
         ids = {entry.id for entry in found}

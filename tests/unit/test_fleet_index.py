@@ -3,6 +3,8 @@ directory's name keys, and the Alexa id index."""
 
 from __future__ import annotations
 
+import pytest
+
 from skill.domain.fleet_index import (
     MAX_KEY_ENTRIES,
     MAX_SLOT_VALUES,
@@ -11,7 +13,7 @@ from skill.domain.fleet_index import (
     device_sites,
     digest,
     directory_postings,
-    entry_from_doc,
+    entries_of,
     names_from_doc,
     names_to_doc,
     site_names,
@@ -115,5 +117,59 @@ def test_a_key_shared_by_very_many_keeps_a_bounded_list() -> None:
     postings = directory_postings(sams)
 
     # Then "sam" keeps MAX_KEY_ENTRIES entries, while each Sam is still filed under a key of their own
-    assert len(postings["w:sam"]) == MAX_KEY_ENTRIES
-    assert [entry_from_doc(e).id for e in postings["w:number1009"]] == ["user:sam-01009"]
+    assert len(postings["w:sam"]["entries"]) == MAX_KEY_ENTRIES
+    assert [e.id for e in entries_of(postings["w:number1009"])] == ["user:sam-01009"]
+
+
+READ_IN_A_FRESH_PROCESS = """
+import json, sys
+from skill.domain.directory import filed_under, match_names
+from skill.domain.fleet_index import entries_of, sort_candidates
+postings = json.loads(sys.stdin.read())
+def read(keys):
+    return sort_candidates(e for k in keys if k in postings for e in entries_of(postings[k]))
+found = match_names(sys.argv[1], filed_under(sys.argv[1], read)).candidates
+import pykakasi.kanji
+print(json.dumps({"ids": [e.id for e in found],
+                  "dictionary": pykakasi.kanji.Kanwa._shared_state["_jisyo_table"] is not None}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "dictionary"),
+    [
+        ("佐藤さん", ["user:ksato"], False),  # written so in the directory: its reading was stored
+        ("田中さん", ["user:ttanaka", "user:atanaka"], False),  # 田中 is someone's name: the Latin Tanaka too
+        ("さとう", ["user:ksato"], False),  # kana needs no dictionary
+        ("Sato", ["user:ksato"], False),
+        ("鈴木", ["user:bsuzuki"], True),  # kanji nobody's name is written with: read with the dictionary
+    ],
+)
+def test_a_request_reads_kanji_with_the_readings_apply_stored(
+    query: str, expected: list[str], dictionary: bool
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    # Given the directory filed at apply (a kanji name, a Latin Tanaka, a 田中 in kanji, a Latin Suzuki)
+    people = [
+        User("ksato", "佐藤 健", reading="さとう けん"),
+        User("atanaka", "Alice Tanaka"),
+        User("ttanaka", "田中 太郎"),
+        User("bsuzuki", "Bob Suzuki"),
+    ]
+    postings = json.dumps(directory_postings(people), ensure_ascii=False)
+
+    # When a fresh process looks the name up as a request does
+    done = subprocess.run(
+        [sys.executable, "-c", READ_IN_A_FRESH_PROCESS, query],
+        input=postings,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(done.stdout)
+
+    # Then it finds whom the whole directory's matching finds, loading the kanji dictionary only when it must
+    assert found["ids"] == expected and found["dictionary"] is dictionary

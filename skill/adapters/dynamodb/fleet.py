@@ -259,8 +259,7 @@ class DynamoFleetStore:
             every = [fleet_index.directory_entry(party) for party in parties]
             return [entry for entry in every if name_keys(entry) & keys]
         found = self._docs_by_key(("namekey", k) for k in sorted(keys))
-        filed = (fleet_index.entry_from_doc(entry) for doc in found.values() for entry in doc["entries"])
-        return fleet_index.sort_candidates(filed)
+        return fleet_index.sort_candidates(entry for doc in found.values() for entry in fleet_index.entries_of(doc))
 
     def calling(self) -> CallingPolicy:
         doc = self.get_doc("calling", SINGLETON_ID)
