@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from skill.domain.calendar import FeedFetch, FeedState, ParsedFeed
     from skill.domain.calls import CallRecord
     from skill.domain.directory import DirectoryEntry
-    from skill.domain.fleet_index import DocKey, SiteNames
+    from skill.domain.fleet_index import DocKey, Put, SiteNames
     from skill.domain.model import (
         Booking,
         BusyInterval,
@@ -110,12 +110,7 @@ class FleetStore(Protocol):
         """The digest of every stored derived document, by (kind, id)."""
         ...
 
-    def write(
-        self,
-        puts: Sequence[tuple[str, str, Mapping[str, Any]]],
-        deletes: Sequence[DocKey] = (),
-        progress: Progress | None = None,
-    ) -> None:
+    def write(self, puts: Sequence[Put], deletes: Sequence[DocKey] = (), progress: Progress | None = None) -> None:
         """Store (kind, id, doc) documents and delete (kind, id) ones, in bulk; `progress(done, total)`."""
         ...
 

@@ -22,7 +22,7 @@ from skill.domain.calls import CallRecord, CallStatus
 from skill.domain.dialing import DialerError
 from skill.domain.directory import DirectoryEntry
 from skill.domain.errors import RoomTakenError
-from skill.domain.fleet_index import SiteNames
+from skill.domain.fleet_index import DocKey, Put, SiteNames
 from skill.domain.model import (
     DEFAULT_SITE,
     Booking,
@@ -50,7 +50,7 @@ from skill.domain.reception import (
     Stage,
     Visit,
 )
-from skill.ports import ChannelSender
+from skill.ports import ChannelSender, Progress
 
 # ---------------------------------------------------------------- clock
 
@@ -181,12 +181,7 @@ class InMemoryFleetStore:
     def derived_digests(self) -> dict[tuple[str, str], str]:
         return {k: fleet_index.digest(doc) for k, doc in self.derived.items()}
 
-    def write(
-        self,
-        puts: Sequence[tuple[str, str, Mapping[str, Any]]],
-        deletes: Sequence[tuple[str, str]] = (),
-        progress: Callable[[int, int], None] | None = None,
-    ) -> None:
+    def write(self, puts: Sequence[Put], deletes: Sequence[DocKey] = (), progress: Progress | None = None) -> None:
         total = len(puts) + len(deletes)
         for done, (kind, entity_id, doc) in enumerate(puts, start=1):
             self._put(kind, entity_id, doc)

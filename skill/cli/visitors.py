@@ -106,12 +106,7 @@ def visitors_forget(ctx: Context) -> None:
     ctx.result(f"erased {erased} visit record(s)", {"erased": erased})
 
 
-@command(
-    "notifications",
-    "list",
-    summary="host notifications: who was told, on which channel, how it went",
-    configure=site_arg,
-)
+@command("notifications", "list", summary="host notifications: who was told, on which channel, how", configure=site_arg)
 def notifications_list(ctx: Context) -> None:
     rows = [
         {

@@ -34,6 +34,7 @@ MAX_KEY_ENTRIES = 1000  # entries kept under one name key; a key shared by more 
 DERIVED_KINDS = ("alexauser", "person", "names", "siterooms", "namekey")
 
 DocKey = tuple[str, str]  # (kind, id)
+Put = tuple[str, str, Mapping[str, Any]]  # (kind, id, document)
 
 
 @dataclass(frozen=True)

@@ -292,13 +292,6 @@ class RoomService:
         live = [b for b in bookings if b.status.is_live and b.interval.overlaps(window)]
         return min(live, key=lambda b: b.start, default=None), day
 
-    def extend_current(self, caller: Caller, by: timedelta, now: datetime) -> ExtendOutcome | None:
-        """Extend the current booking (see `extend`); None when there is none. On a shared device the room's
-        day read to find the booking also answers whether the room is free after it, when the extension
-        ends that day: one Query and one transaction."""
-        booking, day = self._current(caller, now)
-        return None if booking is None else self.extend(caller, booking, by, now, day=day)
-
     def check_in(self, caller: Caller, booking: Booking, now: datetime) -> Booking:
         """Mark a booking checked in (the sweeper then keeps it); one already checked in stays as it is."""
         if booking.status is BookingStatus.CHECKED_IN:
@@ -306,6 +299,13 @@ class RoomService:
         checked = self.bookings.check_in(booking, now, caller.timezone)
         logger.info("booking checked in", extra={"booking_id": booking.id})
         return checked
+
+    def extend_current(self, caller: Caller, by: timedelta, now: datetime) -> ExtendOutcome | None:
+        """Extend the current booking (see `extend`); None when there is none. On a shared device the room's
+        day read to find the booking also answers whether the room is free after it, when the extension
+        ends that day: one Query and one transaction."""
+        booking, day = self._current(caller, now)
+        return None if booking is None else self.extend(caller, booking, by, now, day=day)
 
     def extend(
         self,

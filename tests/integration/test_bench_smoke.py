@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import __main__ as suite
-from bench import cold, contention, local, office, package, refresh, warm
+from bench import cold, contention, local, office, package, refresh, scale, warm
 from bench.feed import build_feed
 
 
@@ -146,3 +146,23 @@ def test_the_backup_comparison_runs_moto_s_own_but_on_the_largest_fleet() -> Non
     ]
     assert all(row["exactly_one_winner"] for row in figures["rows"])
     assert "touched items only" in suite.render_backup(figures)
+
+
+def test_the_scale_benchmark_measures_every_fleet_in_both_modes() -> None:
+    # When two small generated fleets are measured once each, on the embedded server and through the proxy
+    figures = scale.run(n=1, sizes=(20, 40), cold_runs=1)
+
+    # Then each has its apply times (the second writing nothing), cold launches (two round trips through the
+    # proxy), warm requests with their round trips, and peak memory; and the cold launch ratio is reported
+    assert [(row["mode"], row["people"]) for row in figures["rows"]] == [
+        ("embedded", 20),
+        ("embedded", 40),
+        ("proxy", 20),
+        ("proxy", 40),
+    ]
+    assert all(_numbers(row, "apply_s", "noop_s", "cold_ms", "peak_mib") for row in figures["rows"])
+    assert all(row["noop_writes"] == 0 for row in figures["rows"])
+    assert [row["cold_round_trips"] for row in figures["rows"]] == [None, None, 2, 2]
+    assert all((row["status_round_trips"], row["call_round_trips"]) == (1, 2) for row in figures["rows"])
+    assert set(figures["cold_ratio"]) == {"embedded", "proxy"}
+    assert "| proxy | 40 |" in suite.render_scale(figures)

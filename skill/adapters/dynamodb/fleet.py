@@ -34,7 +34,7 @@ from skill.adapters.dynamodb.table import Table, key, to_attrs
 from skill.domain import fleet as codec
 from skill.domain import fleet_index
 from skill.domain.directory import DirectoryEntry, name_keys
-from skill.domain.fleet_index import DocKey, SiteNames
+from skill.domain.fleet_index import DocKey, Put, SiteNames
 from skill.domain.model import DEFAULT_SITE, CallingPolicy, Contact, Device, Fleet, Room, Site, SkillGroup, User
 
 if TYPE_CHECKING:
@@ -339,12 +339,7 @@ class DynamoFleetStore:
 
     # ------------------------------------------------------------ writes
 
-    def write(
-        self,
-        puts: Sequence[tuple[str, str, Mapping[str, Any]]],
-        deletes: Sequence[DocKey] = (),
-        progress: Progress | None = None,
-    ) -> None:
+    def write(self, puts: Sequence[Put], deletes: Sequence[DocKey] = (), progress: Progress | None = None) -> None:
         """Documents put and deleted with BatchWriteItem (see `Table.batch_write`); "legacy" deletes the
         earlier layout's site item."""
         total, done = len(puts) + len(deletes), 0
