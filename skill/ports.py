@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from skill.domain.calendar import FeedFetch, FeedState, ParsedFeed
     from skill.domain.calls import CallRecord
+    from skill.domain.limits import Quota
     from skill.domain.model import (
         Booking,
         BusyInterval,
@@ -25,7 +26,15 @@ if TYPE_CHECKING:
         SkillGroup,
         User,
     )
-    from skill.domain.reception import Attempt, AttemptStatus, ExpectedVisit, Message, NotificationRecord, Visit
+    from skill.domain.reception import (
+        Attempt,
+        AttemptStatus,
+        Digest,
+        ExpectedVisit,
+        Message,
+        NotificationRecord,
+        Visit,
+    )
 
 
 class Clock(Protocol):
@@ -137,8 +146,9 @@ class FeedParser(Protocol):
 
 
 class CallLog(Protocol):
-    def start(self, call: CallRecord) -> bool:
-        """Record a new attempt; False (writing nothing) when a call with this id exists already."""
+    def start(self, call: CallRecord, quota: Quota | None = None) -> bool:
+        """Record a new attempt, taking a unit of `quota` (when given) in the same write; False (writing nothing)
+        when a call with this id exists already, LimitReached (writing nothing) when the quota is spent."""
         ...
 
     def get(self, call_id: str) -> CallRecord | None: ...
@@ -153,7 +163,10 @@ class CallLog(Protocol):
 class VisitStore(Protocol):
     """Visits, expected visitors and notification attempts."""
 
-    def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None: ...
+    def add_visit(self, visit: Visit, tz: str, expires_at: int, quota: Quota | None = None) -> None:
+        """Store a new visit, taking a unit of `quota` (when given) in the same write; LimitReached (writing
+        nothing) when the quota is spent."""
+        ...
 
     def visit_in_stream_record(self, record: Mapping[str, Any]) -> Visit | None:
         """The visit a change-stream record inserted; None for any other record."""
@@ -174,6 +187,20 @@ class VisitStore(Protocol):
     def add_expected(self, expected: ExpectedVisit, tz: str, expires_at: int) -> None: ...
 
     def expected_on(self, day: date) -> list[ExpectedVisit]: ...
+
+    def claim_notification(self, quota: Quota, visit_id: str) -> bool:
+        """Take a unit of the host's notification counter for `visit_id` (once per visit); False when spent."""
+        ...
+
+    def hold_for_digest(self, quota: Quota, visit: Visit, tz: str) -> bool:
+        """Keep `visit` for the digest of the counter's hour; False when that digest has gone out already."""
+        ...
+
+    def due_digests(self, now: datetime) -> list[Digest]:
+        """The digests whose hour is over and that have not gone out, with their visits still stored."""
+        ...
+
+    def settle_digest(self, digest: Digest, status: str, *, count_round: bool = False) -> None: ...
 
     def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None: ...
 
@@ -209,7 +236,10 @@ class BookingStore(Protocol):
 
     def live_bookings_since(self, room_ids: Sequence[str], day: date, until: date | None = None) -> list[Booking]: ...
 
-    def add_booking(self, booking: Booking, tz: str) -> None: ...
+    def add_booking(self, booking: Booking, tz: str, quota: Quota | None = None) -> None:
+        """Store a new booking and its slots, taking a unit of `quota` (when given) in the same write;
+        RoomTakenError or LimitReached, writing nothing."""
+        ...
 
     def extend_booking(
         self, booking: Booking, new_end: datetime, tz: str, *, checked_in_at: datetime | None = None

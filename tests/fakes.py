@@ -20,6 +20,7 @@ from skill.domain.calendar import FeedFetch, FeedState
 from skill.domain.calls import CallRecord, CallStatus
 from skill.domain.dialing import DialerError
 from skill.domain.errors import RoomTakenError
+from skill.domain.limits import Quota, hourly, user_subject
 from skill.domain.model import (
     Booking,
     BookingStatus,
@@ -38,6 +39,7 @@ from skill.domain.reception import (
     Attempt,
     AttemptStatus,
     DeliveryOutcome,
+    Digest,
     ExpectedVisit,
     Message,
     NotificationRecord,
@@ -47,7 +49,7 @@ from skill.domain.reception import (
 )
 from skill.ports import ChannelSender
 
-# ---------------------------------------------------------------- clock
+# ---------------------------------------------------------------- clock and counters
 
 
 @dataclass
@@ -56,6 +58,22 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.at
+
+
+@dataclass
+class Counters:
+    """The counters of limited actions, as the table keeps them: units taken per action, subject and window."""
+
+    taken: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def take(self, quota: Quota | None) -> None:
+        """Take a unit of `quota`; LimitReached (taking nothing) when it is spent."""
+        if quota is None:
+            return
+        counter = (quota.action, quota.subject, quota.window)
+        if self.taken.get(counter, 0) >= quota.limit:
+            raise quota.reached()
+        self.taken[counter] = self.taken.get(counter, 0) + 1
 
 
 # ---------------------------------------------------------------- fleet
@@ -223,6 +241,7 @@ class InMemoryBookings:
     feed_writes: int = 0
     reads: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # busy time asked for, in order
     unreachable: bool = False  # every busy-time read fails, as a table that cannot be reached
+    counters: Counters = field(default_factory=Counters)
 
     def _busy(self, owner: str) -> list[BusyInterval]:
         live = [b.busy for b in self.bookings.values() if b.room_id == owner and b.status.is_live]
@@ -262,8 +281,9 @@ class InMemoryBookings:
     def live_bookings_since(self, room_ids: Sequence[str], day: date, until: date | None = None) -> list[Booking]:
         return [b for b in self.bookings.values() if b.room_id in room_ids and b.status.is_live]
 
-    def add_booking(self, booking: Booking, tz: str) -> None:
+    def add_booking(self, booking: Booking, tz: str, quota: Quota | None = None) -> None:
         self._claim(booking, booking.start, booking.end)
+        self.counters.take(quota)
         self.bookings[booking.id] = booking
 
     def _claim(self, booking: Booking, start: datetime, end: datetime) -> None:
@@ -395,10 +415,12 @@ class FeedServer:
 class InMemoryCallLog:
     calls: dict[str, CallRecord] = field(default_factory=dict)
     unreachable: bool = False  # status updates fail, as a table that cannot be reached
+    counters: Counters = field(default_factory=Counters)
 
-    def start(self, call: CallRecord) -> bool:
+    def start(self, call: CallRecord, quota: Quota | None = None) -> bool:
         if call.id in self.calls:
             return False
+        self.counters.take(quota)
         self.calls[call.id] = call
         return True
 
@@ -460,8 +482,13 @@ class InMemoryVisits:
     attempts: dict[str, Attempt] = field(default_factory=dict)
     history: list[Attempt] = field(default_factory=list)  # every attempt recorded, in order
     zones: dict[str, str] = field(default_factory=dict)  # the site zone each visit was stored in
+    counters: Counters = field(default_factory=Counters)
+    claimed: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # visits told, per host counter
+    held: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # visits kept for the digest
+    digests: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (status, rounds) per digest
 
-    def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None:
+    def add_visit(self, visit: Visit, tz: str, expires_at: int, quota: Quota | None = None) -> None:
+        self.counters.take(quota)
         self.visits[visit.id] = visit
         self.status[visit.id] = ("pending", 0)
         self.zones[visit.id] = tz
@@ -497,6 +524,34 @@ class InMemoryVisits:
     def expected_on(self, day: date) -> list[ExpectedVisit]:
         return list(self.expected)
 
+    def claim_notification(self, quota: Quota, visit_id: str) -> bool:
+        claimed = self.claimed.setdefault((quota.subject, quota.window), set())
+        if visit_id not in claimed and len(claimed) >= quota.limit:
+            return False
+        claimed.add(visit_id)
+        return True
+
+    def hold_for_digest(self, quota: Quota, visit: Visit, tz: str) -> bool:
+        counter = (quota.subject.removeprefix("user:"), _utc_start(quota.start))
+        if self.digests.get(counter, ("pending", 0))[0] != "pending":
+            return False
+        self.held.setdefault(counter, []).append(visit.id)
+        self.digests.setdefault(counter, ("pending", 0))
+        return True
+
+    def due_digests(self, now: datetime) -> list[Digest]:
+        due = []
+        for (host, start), (status, rounds) in sorted(self.digests.items()):
+            window = hourly("notifications", user_subject(host), 0, datetime.fromisoformat(start))
+            if status == "pending" and window.end <= now:
+                visits = tuple(self.visits[v] for v in self.held[(host, start)] if v in self.visits)
+                due.append(Digest(f"digest-{window.window}-{host}", host, window.start, window.end, visits, rounds))
+        return due
+
+    def settle_digest(self, digest: Digest, status: str, *, count_round: bool = False) -> None:
+        counter = (digest.host_id, _utc_start(digest.start))
+        self.digests[counter] = (status, self.digests[counter][1] + int(count_round))
+
     def record_attempt(self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime) -> None:
         self.attempts[attempt.key] = attempt
         self.history.append(attempt)
@@ -523,6 +578,10 @@ class InMemoryVisits:
         for visit_id in gone:
             del self.visits[visit_id]
         return len(gone)
+
+
+def _utc_start(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass

@@ -121,6 +121,7 @@ def build_skill(services: Services) -> CustomSkill:
         sb.add_request_handler(handler)
     for capability in CAPABILITY_HANDLERS:
         sb.add_exception_handler(CapabilityErrorHandler(capability))
+    sb.add_exception_handler(basics.LimitReachedHandler())
     sb.add_exception_handler(basics.CatchAllExceptionHandler())
     skill: CustomSkill = sb.create()
     return skill

@@ -68,7 +68,7 @@ def apply(ctx: Context) -> int:
 
 def _change_line(change: Change) -> str:
     line = f"{SYMBOL[change.action]} {KIND_NAME.get(change.kind, change.kind)}"
-    if change.kind not in ("site", "calling"):
+    if change.kind not in ("site", "calling", "limits"):
         line += f" {change.id}"
     if change.action == "update":
         line += f" ({', '.join(change.changed_fields)})"

@@ -23,6 +23,7 @@ from skill.domain.model import (
     Device,
     DeviceKind,
     Fleet,
+    Limits,
     NotifyTarget,
     Room,
     Site,
@@ -139,6 +140,10 @@ def calling_to_doc(policy: CallingPolicy) -> dict[str, Any]:
     return doc
 
 
+def limits_to_doc(limits: Limits) -> dict[str, Any]:
+    return {name: getattr(limits, name) for name in LIMIT_FIELDS}
+
+
 def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
     """The fleet as a fleet-file document (what `office-admin export` prints)."""
     return {
@@ -149,6 +154,7 @@ def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
         "users": [user_to_doc(u) for u in fleet.users],
         "contacts": [contact_to_doc(c) for c in fleet.contacts],
         "calling": calling_to_doc(fleet.calling),
+        "limits": limits_to_doc(fleet.limits),
     }
 
 
@@ -359,7 +365,13 @@ USER_FIELDS = (
 )
 CONTACT_FIELDS = ("id", "name", "reading", "aliases", "phones")
 CALLING_FIELDS = ("shared_may_call", "blocked_prefixes", "allowed_countries")
-TOP_FIELDS = ("site", "rooms", "skill_groups", "devices", "users", "contacts", "calling")
+LIMIT_FIELDS = (
+    "calls_per_device_per_hour",
+    "checkins_per_device_per_hour",
+    "notifications_per_host_per_hour",
+    "bookings_per_user_per_day",
+)
+TOP_FIELDS = ("site", "rooms", "skill_groups", "devices", "users", "contacts", "calling", "limits")
 
 
 def _read_site(r: _Reader, doc: Mapping[str, Any]) -> Site:
@@ -545,6 +557,13 @@ def _read_calling(r: _Reader, doc: Mapping[str, Any]) -> CallingPolicy:
     return CallingPolicy(shared_may_call=may_call, blocked_prefixes=prefixes, allowed_countries=countries)
 
 
+def _read_limits(r: _Reader, doc: Mapping[str, Any]) -> Limits:
+    """Each limit a whole number from 1 to 100,000; one not given keeps its default."""
+    r.unknown_keys(doc, LIMIT_FIELDS, "limits")
+    given = {name: r.integer(doc, name, "limits", minimum=1, maximum=100_000) for name in LIMIT_FIELDS}
+    return Limits(**{name: value for name, value in given.items() if value is not None})
+
+
 def _read_list(
     r: _Reader, doc: Mapping[str, Any], name: str, read: Callable[[_Reader, Mapping[str, Any], str], T | None]
 ) -> list[tuple[str, T]]:
@@ -584,6 +603,7 @@ def parse_fleet(doc: Any, *, egress: EgressPolicy | None = None) -> Fleet:
     users = _read_list(r, doc, "users", _read_user)
     contacts = _read_list(r, doc, "contacts", _read_contact)
     calling = _read_calling(r, r.mapping(doc.get("calling"), "calling"))
+    limits = _read_limits(r, r.mapping(doc.get("limits"), "limits"))
 
     room_ids = {room.id for _, room in rooms}
     group_ids = {group.id for _, group in groups}
@@ -619,6 +639,7 @@ def parse_fleet(doc: Any, *, egress: EgressPolicy | None = None) -> Fleet:
         users=tuple(u for _, u in users),
         contacts=tuple(c for _, c in contacts),
         calling=calling,
+        limits=limits,
     )
 
 
@@ -702,14 +723,15 @@ def profile_from_docs(
 
 
 def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Fleet:
-    """The fleet from stored documents by kind and id ("site" and "calling" under the id "site"), each list
-    in order of id."""
+    """The fleet from stored documents by kind and id ("site", "calling" and "limits" under the id "site"), each
+    list in order of id."""
 
     def each(kind: str) -> list[Mapping[str, Any]]:
         return [doc for _, doc in sorted(docs.get(kind, {}).items())]
 
     site = docs.get("site", {}).get("site")
     calling = docs.get("calling", {}).get("site")
+    limits = docs.get("limits", {}).get("site")
     return Fleet(
         site=site_from_doc(site) if site else Site(),
         rooms=tuple(room_from_doc(d) for d in each("room")),
@@ -718,6 +740,7 @@ def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Flee
         users=tuple(user_from_doc(d) for d in each("user")),
         contacts=tuple(contact_from_doc(d) for d in each("contact")),
         calling=calling_from_doc(calling) if calling else CallingPolicy(),
+        limits=limits_from_doc(limits),
     )
 
 
@@ -731,3 +754,9 @@ def calling_from_doc(doc: Mapping[str, Any]) -> CallingPolicy:
         blocked_prefixes=tuple(doc.get("blocked_prefixes") or ()),
         allowed_countries=tuple(doc.get("allowed_countries") or ()),
     )
+
+
+def limits_from_doc(doc: Mapping[str, Any] | None) -> Limits:
+    """The stored limits; the defaults for any not stored (a fleet applied before limits existed)."""
+    stored = doc or {}
+    return Limits(**{name: stored[name] for name in LIMIT_FIELDS if name in stored})

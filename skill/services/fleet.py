@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 Action = Literal["create", "update", "delete"]
 SINGLETON_ID = "site"
 # Order of creates and updates: what a device or user refers to exists before it.
-PUT_ORDER = ("site", "calling", "group", "room", "user", "contact", "device")
+PUT_ORDER = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
 Progress = Callable[[int, int], None]
 
 
@@ -75,6 +75,7 @@ def desired_docs(fleet: Fleet) -> dict[str, dict[str, dict[str, Any]]]:
     return {
         "site": {SINGLETON_ID: codec.site_to_doc(fleet.site)},
         "calling": {SINGLETON_ID: codec.calling_to_doc(fleet.calling)},
+        "limits": {SINGLETON_ID: codec.limits_to_doc(fleet.limits)},
         "group": {g.id: codec.group_to_doc(g) for g in fleet.skill_groups},
         "room": {r.id: codec.room_to_doc(r) for r in fleet.rooms},
         "user": {u.id: codec.user_to_doc(u) for u in fleet.users},

@@ -19,8 +19,10 @@ from skill.domain import booking as rules
 from skill.domain.booking import BookingRequest
 from skill.domain.calendar import feed_freshness, local_midnight, user_owner
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
+from skill.domain.limits import booking_quota
 from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Interval, Room
 from skill.observability import correlated, count, logger
+from skill.services.limits import fleet_limits, refused
 
 if TYPE_CHECKING:
     from skill.ports import BookingStore, FeedStateStore, FleetStore
@@ -209,9 +211,11 @@ class RoomService:
     def book(
         self, caller: Caller, room: Room, request: BookingRequest, now: datetime, request_id: str | None
     ) -> Booking:
-        """Book `room`: one Query for its busy time, one transaction for the booking and its slots.
+        """Book `room`: one Query for its busy time, one transaction for the booking, its slots and a unit of the
+        daily booking limit of the person it is for (of the device when nobody was recognised on a shared one).
 
-        A booking that starts now from the room's own device is checked in at once.
+        A booking that starts now from the room's own device is checked in at once. LimitReached, writing
+        nothing, once the day's bookings are spent.
         """
         interval = self.check(caller, room, request, now)
         owner = caller.owner
@@ -228,8 +232,10 @@ class RoomService:
             created_at=now,
             checked_in_at=now if in_room_now else None,
         )
+        quota = booking_quota(caller, fleet_limits(self.fleet), now)
         try:
-            self.bookings.add_booking(booking, caller.timezone)
+            with refused():
+                self.bookings.add_booking(booking, caller.timezone, quota)
         except RoomTakenError:
             count("BookingConflict")
             raise

@@ -55,6 +55,7 @@ def test_an_empty_store_plans_a_create_for_every_entity() -> None:
     assert {(c.kind, c.id) for c in result.changes} == {
         ("site", "site"),
         ("calling", "site"),
+        ("limits", "site"),
         ("group", "lobby"),
         ("room", "fuji"),
         ("room", "aso"),
@@ -65,7 +66,7 @@ def test_an_empty_store_plans_a_create_for_every_entity() -> None:
         ("device", "amzn1.ask.device.ALICE"),
     }
     assert all(c.action == "create" and c.old_doc is None for c in result.changes)
-    assert result.summary == "10 to create, 0 to update, 0 to delete"
+    assert result.summary == "11 to create, 0 to update, 0 to delete"
     assert store.log == []
 
 
@@ -194,7 +195,7 @@ def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user
 
 
 def test_apply_reports_progress_after_each_change() -> None:
-    # Given a plan of ten changes
+    # Given a plan of eleven changes
     store = IndexedFleetStore()
     the_plan = service(store).plan(fleet(), prune=False)
     seen: list[tuple[int, int]] = []
@@ -203,7 +204,7 @@ def test_apply_reports_progress_after_each_change() -> None:
     service(store).apply(the_plan, progress=lambda done, total: seen.append((done, total)))
 
     # Then every step is reported, ending at the total
-    assert seen == [(i, 10) for i in range(1, 11)]
+    assert seen == [(i, 11) for i in range(1, 12)]
 
 
 def test_export_applies_back_as_an_empty_plan() -> None:

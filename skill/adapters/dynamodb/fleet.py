@@ -22,10 +22,11 @@ from skill.domain.model import Contact, Device, Fleet, Room, Site, SkillGroup, U
 
 META = "META"
 FLEET_INDEX = "FLEET"
-# kind -> key prefix; "site" and "calling" are singletons stored under the id "site".
+# kind -> key prefix; "site", "calling" and "limits" are singletons stored under the id "site".
 PREFIX = {
     "site": "SITE#",
     "calling": "CALLING#",
+    "limits": "LIMITS#",
     "room": "ROOM#",
     "group": "GROUP#",
     "device": "DEVICE#",
@@ -33,6 +34,7 @@ PREFIX = {
     "contact": "CONTACT#",
 }
 SINGLETON_ID = "site"
+SINGLETONS = ("site", "calling", "limits")
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ class DynamoFleetStore:
     # ------------------------------------------------------------ whole-fleet reads (admin, jobs)
 
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
-        """Every stored document of one kind, by id ("site" and "calling" under the id "site")."""
+        """Every stored document of one kind, by id (the singletons under the id "site")."""
         return dict(self._snapshot().get(kind, {}))
 
     def _snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
@@ -172,7 +174,7 @@ class DynamoFleetStore:
             kind = item.get("kind")
             if kind in by_kind:
                 doc = _doc(item)
-                by_kind[kind][SINGLETON_ID if kind in ("site", "calling") else doc["id"]] = doc
+                by_kind[kind][SINGLETON_ID if kind in SINGLETONS else doc["id"]] = doc
         self._fleet = (now + self._cache.ttl, by_kind)
         return by_kind
 
