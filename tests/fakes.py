@@ -66,14 +66,17 @@ class Counters:
 
     taken: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
+    def check(self, quota: Quota | None) -> None:
+        """LimitReached when `quota` is spent."""
+        if quota is not None and self.taken.get((quota.action, quota.subject, quota.window), 0) >= quota.limit:
+            raise quota.reached()
+
     def take(self, quota: Quota | None) -> None:
         """Take a unit of `quota`; LimitReached (taking nothing) when it is spent."""
-        if quota is None:
-            return
-        counter = (quota.action, quota.subject, quota.window)
-        if self.taken.get(counter, 0) >= quota.limit:
-            raise quota.reached()
-        self.taken[counter] = self.taken.get(counter, 0) + 1
+        self.check(quota)
+        if quota is not None:
+            counter = (quota.action, quota.subject, quota.window)
+            self.taken[counter] = self.taken.get(counter, 0) + 1
 
 
 # ---------------------------------------------------------------- fleet
@@ -282,6 +285,7 @@ class InMemoryBookings:
         return [b for b in self.bookings.values() if b.room_id in room_ids and b.status.is_live]
 
     def add_booking(self, booking: Booking, tz: str, quota: Quota | None = None) -> None:
+        self.counters.check(quota)  # the table's transaction finds a spent counter before a taken slot
         self._claim(booking, booking.start, booking.end)
         self.counters.take(quota)
         self.bookings[booking.id] = booking
@@ -456,18 +460,21 @@ class DialledCall:
 
 @dataclass
 class RecordingDialer:
-    """A dialer that records each call asked of it, and raises `failure` (a DialerError) when one is set."""
+    """A dialer that records each call asked of it, and raises `failure` (a DialerError) when one is set; the
+    errors in `failures` are raised first, one per call."""
 
     failure: DialerError | None = None
     calls: list[DialledCall] = field(default_factory=list)
+    failures: list[DialerError] = field(default_factory=list)
 
     def place_call(
         self, call_id: str, from_room_phone: str, to: str, digits: str | None, *, request_id: str | None = None
     ) -> str:
         placed = DialledCall(call_id, from_room_phone, to, digits, request_id, f"tx-{len(self.calls) + 1}")
         self.calls.append(placed)
-        if self.failure is not None:
-            raise self.failure
+        failure = self.failures.pop(0) if self.failures else self.failure
+        if failure is not None:
+            raise failure
         return placed.transaction_id
 
 

@@ -252,20 +252,19 @@ def digest_message(digest: Digest, host: User, role: str, tz: str, locale: str =
 
 _DIGEST_TEXTS: Mapping[str, Mapping[str, str]] = {
     "en": {
-        "subject": "Visitors at reception: {count} more between {start} and {end}",
-        "host": "{count} more visitors came to reception to see you between {start} and {end}: {visitors}.",
+        "subject": "Visitors at reception between {start} and {end}: {count} more",
+        "host": "Also at reception to see you between {start} and {end}: {visitors}.",
         "other": (
-            "{count} more visitors came to reception to see {host} between {start} and {end}, and {host} could not "
-            "be reached: {visitors}."
+            "Also at reception to see {host} between {start} and {end}, and {host} could not be reached: {visitors}."
         ),
         "separator": ", ",
         "more": " and {count} more",
     },
     "ja": {
         "subject": "受付にお客様: {start}〜{end}にさらに{count}名",
-        "host": "{start}〜{end}に、さらに{count}名のお客様が受付にいらっしゃいました: {visitors}",
-        "other": "{start}〜{end}に、{host}さんを訪ねてさらに{count}名のお客様が受付にいらっしゃいました。"
-        "{host}さんに連絡がつきませんでした: {visitors}",
+        "host": "{start}〜{end}に受付にいらっしゃった他のお客様: {visitors}",
+        "other": "{start}〜{end}に{host}さんを訪ねて受付にいらっしゃった他のお客様: {visitors}。"
+        "{host}さんに連絡がつきませんでした。",
         "separator": "、",
         "more": "、ほか{count}名",
     },
@@ -348,12 +347,15 @@ def named_in_full(said: str, on_site: Sequence[Visit]) -> Visit | None:
     """
     from rapidfuzz import fuzz, utils
 
-    wanted = utils.default_process(said)
+    def words(text: str) -> str:
+        return " ".join(utils.default_process(text).split())
+
+    wanted = words(said)
     if not wanted:
         return None
     scored: list[tuple[float, str, Visit]] = []
     for visit in on_site:
-        name = utils.default_process(visit.visitor_name)
+        name = words(visit.visitor_name)
         score = max(
             fuzz.token_sort_ratio(wanted, name),
             fuzz.ratio(wanted.replace(" ", ""), name.replace(" ", "")),

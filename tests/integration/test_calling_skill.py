@@ -307,6 +307,7 @@ def test_the_dialer_is_the_chime_sdk_one_when_settings_name_ssm_parameters(
     import boto3
 
     from skill.adapters.chime_dialer import ChimeDialer
+    from skill.adapters.pacing import PacedDialer
     from skill.bootstrap import build
     from skill.config import Settings
 
@@ -324,7 +325,9 @@ def test_the_dialer_is_the_chime_sdk_one_when_settings_name_ssm_parameters(
     # When the container builds its dialer
     dialer = build(settings).dialer
 
-    # Then it places calls through the Chime SDK from that number, its ids read from SSM
-    assert isinstance(dialer, ChimeDialer)
-    assert dialer.ids == ("sma-123", "+12065550199")
+    # Then it places calls through the Chime SDK from that number, its ids read from SSM, at the telephony API's
+    # calls per second
+    assert isinstance(dialer, PacedDialer) and isinstance(dialer.dialer, ChimeDialer)
+    assert dialer.dialer.ids == ("sma-123", "+12065550199")
+    assert dialer.tokens.rate == settings.calls_per_second == 1.0
     assert build(settings).dialer_provider == "chime" and build(Settings(skill_id=APP)).dialer_provider == "local"

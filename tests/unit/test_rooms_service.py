@@ -1,8 +1,10 @@
-"""Room use cases with an in-memory bookings store: resolving rooms, status, booking, extending, the next meeting."""
+"""Room use cases with an in-memory bookings store: resolving rooms, status, booking and its daily limit,
+extending, the next meeting."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +16,19 @@ from support import RoomTimeMachine
 from skill.domain.booking import BookingRequest
 from skill.domain.calendar import user_owner
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
-from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, CallerKind, Fleet, Room, Site, User
+from skill.domain.limits import LimitReached
+from skill.domain.model import (
+    Booking,
+    BookingStatus,
+    BusyInterval,
+    Caller,
+    CallerKind,
+    Fleet,
+    Limits,
+    Room,
+    Site,
+    User,
+)
 from skill.services import rooms
 from skill.services.rooms import RoomService
 
@@ -124,6 +138,49 @@ def test_extend_into_a_taken_slot_stops_there_and_offers_the_nearest_free_room(
     # Then it ends at 10:45 and Everest (same floor) is offered for 10:45-11:30
     assert outcome.extended and outcome.booking.end == at(10, 45)
     assert (outcome.taken_from, outcome.wanted_end, outcome.alternative) == (at(10, 45), at(11, 30), EVEREST)
+
+
+def test_bookings_beyond_a_persons_daily_limit_are_refused_and_written_nowhere(store: InMemoryBookings) -> None:
+    # Given a fleet allowing two bookings a day, and Alice who booked two today from her desk
+    service = RoomService(
+        store,
+        InMemoryFeeds(),
+        InMemoryFleetStore.of(replace(FLEET, limits=Limits(bookings_per_user_per_day=2))),
+        stale_after=timedelta(minutes=15),
+    )
+    book(service, EVEREST, at(11), 30, PERSONAL)
+    book(service, EVEREST, at(12), 30, PERSONAL)
+
+    # When she books a third, from her desk and then as a recognised voice in Fuji
+    in_fuji = replace(SHARED, person=ALICE)
+    refused = []
+    for caller in (PERSONAL, in_fuji):
+        with pytest.raises(LimitReached) as limit:
+            book(service, ASO, at(13), 30, caller)
+        refused.append(limit.value.reason)
+
+    # Then both are refused, Aso stays free, and the room device's own bookings (nobody recognised) still go
+    assert refused == ["bookings", "bookings"]
+    assert [b.room_id for b in store.bookings.values()] == ["everest", "everest"]
+    assert book(service, FUJI, at(14), 30, SHARED).room_id == "fuji"
+
+
+def test_a_shared_device_that_recognises_nobody_has_the_daily_limit_of_its_own(store: InMemoryBookings) -> None:
+    # Given a room device that may book one meeting a day for people it does not recognise
+    limits = Limits(bookings_per_user_per_day=1)
+    fleet = InMemoryFleetStore.of(replace(FLEET, limits=limits))
+    service = RoomService(store, InMemoryFeeds(), fleet, stale_after=timedelta(minutes=15))
+    book(service, FUJI, at(11), 30, SHARED)
+
+    # When someone unrecognised books again there today, and again tomorrow
+    with pytest.raises(LimitReached):
+        book(service, FUJI, at(12), 30, SHARED)
+    tomorrow = service.book(
+        SHARED, FUJI, BookingRequest(at(12) + timedelta(days=1), timedelta(minutes=30)), NOW + timedelta(days=1), "req"
+    )
+
+    # Then today's second is refused, and tomorrow is a new day
+    assert tomorrow.organizer is None and len(store.bookings) == 2
 
 
 def test_personal_next_meeting_is_the_earlier_of_bookings_and_calendar_events(
