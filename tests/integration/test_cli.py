@@ -60,12 +60,13 @@ def test_apply_prints_the_plan_and_writes_it(admin: Admin) -> None:
     lines = result.out.splitlines()
     assert {
         "+ site",
+        "+ limits",
         "+ room fuji",
         "+ skill-group meeting-rooms",
         "+ device amzn1.ask.device.FUJI",
         "+ user bob",
     } <= set(lines)
-    assert "11 to create, 0 to update, 0 to delete" in lines
+    assert "12 to create, 0 to update, 0 to delete" in lines
     assert ids(admin("--json", "rooms", "list")) == ["fuji", "kitchen"]
 
 
@@ -156,7 +157,7 @@ def test_apply_with_json_reports_the_changes(admin: Admin) -> None:
 
     # Then stdout is one JSON object with the changes and the counts
     report = result.json()
-    assert (report["create"], report["update"], report["delete"], report["applied"]) == (11, 0, 0, True)
+    assert (report["create"], report["update"], report["delete"], report["applied"]) == (12, 0, 0, True)
     assert ("create", "skill-group", "meeting-rooms") in {(c["action"], c["kind"], c["id"]) for c in report["changes"]}
     assert ids(admin("--json", "skill-groups", "list")) == ["meeting-rooms"]
 
@@ -177,7 +178,7 @@ def test_apply_shows_progress_on_a_terminal(
 
     # Then progress is counted on stderr, and not on stdout
     assert code == 0
-    assert "applying 11/11" in terminal.getvalue()
+    assert "applying 12/12" in terminal.getvalue()
     assert "applying" not in capsys.readouterr().out
 
 
@@ -378,7 +379,7 @@ def test_the_office_admin_script_applies_and_exports(aws_endpoint: str, table: s
 
     # Then both succeed and the export holds the rooms
     assert applied.returncode == 0, applied.stderr
-    assert "11 to create" in applied.stdout
+    assert "12 to create" in applied.stdout
     assert [r["id"] for r in json.loads(exported.stdout)["rooms"]] == ["fuji", "kitchen"]
 
 
