@@ -59,8 +59,12 @@ class Settings:
 
 
 def _rate(env: Mapping[str, str], name: str) -> float:
-    """A positive rate per second from `name`; 1 when unset."""
-    rate = float(env.get(name) or "1")
-    if not rate > 0:
-        raise ValueError(f"{name} must be a positive number of sends per second, got {rate}")
+    """A positive number of sends per second from `name`; 1 when unset."""
+    text = env.get(name) or "1"
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = float("nan")
+    if not 0 < rate < float("inf"):
+        raise ValueError(f"{name} must be a positive number of sends per second, got {text!r}")
     return rate
