@@ -14,19 +14,20 @@ if TYPE_CHECKING:
     from skill.domain.model import Limits
     from skill.ports import FleetStore
 
-METRICS: dict[str, MetricName] = {
-    "calls": "CallLimitReached",
-    "checkins": "CheckInLimitReached",
-    "bookings": "BookingLimitReached",
-    "notifications": "NotificationLimitReached",
-}
-
 
 def fleet_limits(fleet: FleetStore) -> Limits:
     """The limits the fleet file set (the defaults for any it did not), from the fleet snapshot."""
     from skill.domain.fleet import limits_from_doc
 
     return limits_from_doc(fleet.docs("limits").get("site"))
+
+
+METRICS: dict[str, MetricName] = {
+    "calls": "CallLimitReached",
+    "checkins": "CheckInLimitReached",
+    "bookings": "BookingLimitReached",
+    "notifications": "NotificationLimitReached",
+}
 
 
 def note_limit(error: LimitReached) -> None:

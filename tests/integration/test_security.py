@@ -30,7 +30,7 @@ import pytest
 import yaml
 from admin_cli import CliResult
 from alexa_ca import AlexaCA
-from fakes import FixedClock
+from fakes import FixedClock, RecordingSender
 from support import Canned, Conversation, lambda_context, serving, sma_event, sma_leg, speech
 
 from skill import app
@@ -49,17 +49,6 @@ LOBBY = {"application_id": LOCAL_SKILL_ID, "device_id": "amzn1.ask.device.TESTLO
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 Admin = Callable[..., CliResult]
 Start = Callable[[dict[str, tuple[int, dict[str, str], bytes]]], Canned]
-
-
-class Outbox:
-    """A channel sender that keeps what it was asked to send."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def send(self, address: str, message: Any, *, idempotency_key: str) -> str:
-        self.sent.append((address, message.text))
-        return f"message-{len(self.sent)}"
 
 
 def dialled(container: Container) -> list[str]:
@@ -196,7 +185,7 @@ def test_a_host_flooded_with_visitors_gets_ten_messages_and_one_digest(
 ) -> None:
     # Given twelve visitors checked in for Alice within one hour (her limit is 10 messages an hour)
     container.clock = FixedClock()
-    outbox = Outbox()
+    outbox = RecordingSender()
     container.senders = {"email": outbox}  # type: ignore[misc]
     for n in range(12):
         invoke(confirmed("VisitorCheckInIntent", {"visitorName": f"Guest {n:02d}", "host": "Alice Tanaka"}, LOBBY))
