@@ -3,9 +3,9 @@
 One `ChannelSender` per channel turns a `Message` into one provider request and every failure into a
 `NotifyError` that says whether trying again can help (`Throttled` when the provider was too busy to take
 it), or an `OutcomeUnknown` when the request went out and no answer came back (it may have been delivered).
-Senders never send twice themselves: their AWS
-clients make one attempt (`skill.adapters.aws`, kind `send_once`) and a webhook is posted once; retries,
-backoff and escalation are the delivery policy's (`skill.services.delivery`).
+Senders never send twice themselves: their AWS clients make one attempt (`skill.adapters.aws`, kind
+`send_once`) and a webhook is posted once; retries, backoff and escalation are the delivery policy's
+(`skill.services.delivery`), pacing to the provider's rate is `skill.adapters.pacing`'s.
 
 Logs carry the channel and the reason only: never an address, a name or a message text.
 """

@@ -36,7 +36,7 @@ from skill.domain.reception import (
 )
 from skill.observability import correlated, count, logger
 from skill.services.delivery import deliver
-from skill.services.limits import fleet_limits
+from skill.services.limits import fleet_limits, note_limit
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -123,7 +123,7 @@ class NotificationService:
         while not self.visits.hold_for_digest(quota, visit, site.timezone):
             quota = hourly(quota.action, quota.subject, quota.limit, quota.end)
         self.visits.set_notify_status(visit, site.timezone, "digest")
-        count("NotificationLimitReached")
+        note_limit(quota.reached())
         logger.info("visitor kept for the host's digest", extra={"visit": visit.id, "window": quota.window})
         return NotifyResult("digest")
 

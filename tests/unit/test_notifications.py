@@ -3,6 +3,7 @@ a busy provider, and the visit's correlation id on every line the notifier and i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -96,7 +97,9 @@ def crowded(limit: int, clock: FixedClock, sender: RecordingSender) -> tuple[Not
     return NotificationService(fleet, store, {"email": sender}, clock, sleep=lambda _: None), store
 
 
-def test_visitors_beyond_the_hosts_hourly_limit_are_told_in_one_digest_once_the_hour_is_over() -> None:
+def test_visitors_beyond_the_hosts_hourly_limit_are_told_in_one_digest_once_the_hour_is_over(
+    counted: Callable[[str], int],
+) -> None:
     # Given a host who may be told of two visitors an hour, and four visitors for him between 10:00 and 10:40
     clock, sender = FixedClock(NOW), RecordingSender()
     service, store = crowded(2, clock, sender)
@@ -121,6 +124,7 @@ def test_visitors_beyond_the_hosts_hourly_limit_are_told_in_one_digest_once_the_
     ]
     # And a visit kept for the digest is never told on its own, whatever redelivers it
     assert service.notify(arrivals[2]).status == "skipped"
+    assert (counted("NotificationLimitReached"), counted("NotificationDigestSent")) == (2, 1)
 
 
 def test_a_visit_tried_again_within_the_hour_takes_no_second_place_under_the_limit() -> None:

@@ -3,6 +3,8 @@ answers every capability shares: a limit reached, and the apology for anything e
 
 from __future__ import annotations
 
+from typing import cast
+
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
@@ -118,8 +120,7 @@ class LimitReachedHandler(ErrorHandler):
     error = LimitReached
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext, error: Exception) -> Response:
-        reason = error.reason if isinstance(error, LimitReached) else "calls"
-        return tell(handler_input, message(ctx.locale, f"limit.{reason}"))
+        return tell(handler_input, message(ctx.locale, f"limit.{cast(LimitReached, error).reason}"))
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):
