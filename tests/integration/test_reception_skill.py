@@ -108,7 +108,7 @@ def test_check_out_asks_for_the_whole_name_then_confirms_it_as_said(lobby, conta
     # When a visitor says "I'm leaving", then their name, then yes
     who = lobby.say("VisitorCheckOutIntent")
     question = lobby.say("VisitorCheckOutIntent", visitorName="sato ken")
-    on_site_while_asked = [v.visitor_name for v in container.visits.on_site()]
+    on_site_while_asked = sorted(v.visitor_name for v in container.visits.on_site())
     bye = lobby.say("VisitorCheckOutIntent", "CONFIRMED", visitorName="sato ken")
 
     # Then the lobby asks for the full name, confirms it in the words said, and only then checks Ken out
