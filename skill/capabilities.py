@@ -20,6 +20,8 @@ class Capability:
     catalog: str  # a module with MESSAGES: {locale: {key: template}}
     features: tuple[str, ...]  # feature names of the fleet file, in the order hints are spoken
     by_default: tuple[str, ...] = ()  # features a device with no skill group has
+    # Makes offers (skill/alexa/offers.py): answers AMAZON.YesIntent and AMAZON.NoIntent while one is pending.
+    offers: bool = False
 
 
 CAPABILITIES: tuple[Capability, ...] = (
@@ -35,14 +37,13 @@ CAPABILITIES: tuple[Capability, ...] = (
                 "EndMeetingIntent",
                 "MeetingCheckInIntent",
                 "CancelBookingIntent",
-                "AMAZON.YesIntent",
-                "AMAZON.NoIntent",
             }
         ),
         handlers="skill.alexa.handlers.rooms",
         catalog="skill.alexa.catalog.rooms",
         features=("booking",),
         by_default=("booking",),
+        offers=True,
     ),
     Capability(
         name="calling",
@@ -51,6 +52,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         catalog="skill.alexa.catalog.calling",
         features=("calling", "join-meeting"),
         by_default=("calling", "join-meeting"),
+        offers=True,
     ),
     Capability(
         name="reception",

@@ -10,6 +10,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
+from skill.alexa import offers
 from skill.alexa.context import RequestContext, context
 from skill.alexa.messages import message
 
@@ -40,6 +41,14 @@ class IntentHandler(AbstractRequestHandler):
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
         raise NotImplementedError
+
+
+class OfferAnswerHandler(IntentHandler):
+    """Yes or no to an offer this capability made (skill/alexa/offers.py): the builder hands AMAZON.YesIntent and
+    AMAZON.NoIntent to the capability only while its offer is pending."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and offers.pending(handler_input) is not None
 
 
 class ErrorHandler(AbstractExceptionHandler):
