@@ -118,15 +118,21 @@ def _near_floor(caller: Caller) -> int | None:
 
 
 def _nearest(
-    caller: Caller, rooms: Sequence[Room], busy: dict[str, list[BusyInterval]], wanted: Interval, horizon: datetime
+    caller: Caller,
+    rooms: Sequence[Room],
+    busy: dict[str, list[BusyInterval]],
+    wanted: Interval,
+    length: timedelta,
+    horizon: datetime,
 ) -> Alternative | None:
     """The nearest of `rooms` free for `wanted` (the others free then to offer next), else the one free soonest
-    after its start for as long, ending by `horizon`."""
+    after its start for `length` (the length asked: a time from now also covers the quarter hour begun),
+    ending by `horizon`."""
     near_floor = _near_floor(caller)
     free = rules.rank_free(rooms, busy, wanted, near_floor=near_floor)
     if free:
         return Alternative(free[0], wanted, wanted, tuple(room.id for room in free[1:]))
-    soonest = rules.earliest_free(rooms, busy, wanted.duration, wanted.start, horizon, near_floor=near_floor)
+    soonest = rules.earliest_free(rooms, busy, length, wanted.start, horizon, near_floor=near_floor)
     return None if soonest is None else Alternative(soonest[0], soonest[1], wanted)
 
 
@@ -280,11 +286,12 @@ class RoomService:
         wanted = rules.on_grid(request.start, request.duration, now)
         horizon = max(wanted.end, _day_end(wanted.start, caller.timezone))
         rooms = rules.rooms_that_fit(self.all(), request.attendees, features, exclude)
-        return _nearest(caller, rooms, self._busy_of(caller, rooms, wanted.start, horizon), wanted, horizon)
+        busy = self._busy_of(caller, rooms, wanted.start, horizon)
+        return _nearest(caller, rooms, busy, wanted, request.duration, horizon)
 
     def instead(self, caller: Caller, room: Room, request: BookingRequest, now: datetime) -> Alternative | None:
         """What comes nearest when `room` is taken for the request: the free start of that time in the room;
-        else the room's next free time of the same length that day; else another room, as `find` offers it.
+        else the room's next free time of the length asked that day; else another room, as `find` offers it.
         One round trip reads the busy time of the room and of every room that could take the meeting."""
         wanted = rules.check_booking(
             room, Interval(request.start, request.start + request.duration), now, request.attendees
@@ -293,10 +300,11 @@ class RoomService:
         others = rules.rooms_that_fit(self.all(), request.attendees, (), exclude={room.id})
         busy = self._busy_of(caller, [room, *others], wanted.start, horizon)
         here = busy.get(room.id, [])
-        same_room = rules.free_start(here, wanted) or rules.next_free(here, wanted.duration, wanted.start, horizon)
+        length = min(request.duration, wanted.duration)  # as asked, within the room's longest booking
+        same_room = rules.free_start(here, wanted) or rules.next_free(here, length, wanted.start, horizon)
         if same_room is not None:
             return Alternative(room, same_room, wanted)
-        return _nearest(caller, others, busy, wanted, horizon)
+        return _nearest(caller, others, busy, wanted, length, horizon)
 
     def _busy_of(
         self, caller: Caller, rooms: Sequence[Room], start: datetime, end: datetime

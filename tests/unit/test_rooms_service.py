@@ -180,6 +180,20 @@ def test_a_room_busy_now_is_offered_from_its_next_free_time_of_the_same_length(
     assert found is not None and (found.room, found.interval) == (FUJI, Interval(at(11), at(11, 30)))
 
 
+def test_a_time_from_now_is_offered_later_for_the_length_asked_not_the_quarter_hour_begun(
+    service: RoomService,
+) -> None:
+    # Given Fuji booked 10:00-10:30, and a request at 10:07 for 30 minutes from now (10:00-10:45 on the grid)
+    book(service, FUJI, NOW, 30, PERSONAL)
+    now = at(10, 7)
+
+    # When what comes nearest is asked
+    found = service.instead(SHARED, FUJI, BookingRequest(now, timedelta(minutes=30)), now)
+
+    # Then Fuji is offered for half an hour from 10:30
+    assert found is not None and (found.room, found.interval) == (FUJI, Interval(at(10, 30), at(11)))
+
+
 def test_a_room_taken_for_the_rest_of_the_day_offers_another_room_for_the_whole_time(
     service: RoomService, store: InMemoryBookings
 ) -> None:
