@@ -27,6 +27,7 @@ class Capability:
 CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         name="rooms",
+        offers=True,
         intents=frozenset(
             {
                 "RoomStatusIntent",
@@ -43,16 +44,15 @@ CAPABILITIES: tuple[Capability, ...] = (
         catalog="skill.alexa.catalog.rooms",
         features=("booking",),
         by_default=("booking",),
-        offers=True,
     ),
     Capability(
         name="calling",
+        offers=True,
         intents=frozenset({"CallContactIntent", "DialNumberIntent", "JoinMeetingIntent"}),
         handlers="skill.alexa.handlers.calling",
         catalog="skill.alexa.catalog.calling",
         features=("calling", "join-meeting"),
         by_default=("calling", "join-meeting"),
-        offers=True,
     ),
     Capability(
         name="reception",

@@ -154,9 +154,21 @@ def test_yes_and_no_belong_to_the_capability_whose_offer_is_pending(capability: 
         {"capability": "rooms", "terms": "fuji"},
         {"capability": "rooms", "terms": {**OFFERS["rooms"]["terms"], "start": "tomorrow"}},  # type: ignore[dict-item]
         {"capability": "rooms", "terms": {**OFFERS["rooms"]["terms"], "end": "2026-12-01T09:00:00+09:00"}},  # type: ignore[dict-item]
+        {"capability": "rooms", "terms": {**OFFERS["rooms"]["terms"], "room": "ROOM#fuji" * 300}},  # type: ignore[dict-item]
+        {"capability": "rooms", "terms": {**OFFERS["rooms"]["terms"], "attendees": True}},  # type: ignore[dict-item]
         {"capability": "calling", "terms": {"callee": ["user:bob"], "phoneType": "mobile"}},
     ],
-    ids=["none", "not-an-offer", "not-a-maker", "terms-not-a-map", "bad-time", "ends-before-it-starts", "bad-callee"],
+    ids=[
+        "none",
+        "not-an-offer",
+        "not-a-maker",
+        "terms-not-a-map",
+        "bad-time",
+        "ends-before-it-starts",
+        "not-a-room-id",
+        "attendees-not-a-number",
+        "bad-callee",
+    ],
 )
 def test_yes_without_a_well_formed_pending_offer_is_the_fallback(offer: object) -> None:
     for caller in CALLERS.values():

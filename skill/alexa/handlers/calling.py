@@ -13,6 +13,7 @@ shared device numbers and PINs are never spoken, only names, and the session end
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -100,15 +101,6 @@ def _offer_other_phone(handler_input: HandlerInput, ctx: RequestContext, found: 
     )
     offer = offers.Offer(CAPABILITY, {"callee": other.id, "phoneType": other.phone_type})
     return offers.make(handler_input, offer, said, message(ctx.locale, "call.confirm", name=other.name, phone=phone))
-
-
-def _pending_callee(handler_input: HandlerInput) -> tuple[str, str] | None:
-    """(directory id, phone type) of the call this capability offered in its last answer."""
-    offer = offers.pending(handler_input)
-    if offer is None or offer.capability != CAPABILITY:
-        return None
-    callee, phone_type = offer.terms.get("callee"), offer.terms.get("phoneType")
-    return (callee, phone_type) if isinstance(callee, str) and isinstance(phone_type, str) else None
 
 
 def _log_outcome(outcome: CallOutcome) -> None:
@@ -219,32 +211,35 @@ class DialNumberIntentHandler(IntentHandler):
         return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input))
 
 
-class CallOfferYesHandler(OfferAnswerHandler):
+class CallOfferAnswer(OfferAnswerHandler[tuple[str, str]]):
+    """An answer to a call on offer: its terms are (directory id, phone type)."""
+
+    capability = CAPABILITY
+    feature = "calling"
+
+    @staticmethod
+    def read(terms: Mapping[str, Any]) -> tuple[str, str] | None:
+        callee, phone_type = terms.get("callee"), terms.get("phoneType")
+        return (callee, phone_type) if isinstance(callee, str) and isinstance(phone_type, str) else None
+
+
+class CallOfferYesHandler(CallOfferAnswer):
     """ "yes" to a call on offer (someone's other phone): placed, as a confirmed call is."""
 
     intent = offers.YES
-    feature = "calling"
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return super().can_handle(handler_input) and _pending_callee(handler_input) is not None
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        pending = _pending_callee(handler_input)
-        assert pending is not None
-        callee = ctx.services.calling.callee(None, pending[1], ctx.caller, chosen=pending[0])
+        callee_id, phone_type = self.offered(handler_input)
+        callee = ctx.services.calling.callee(None, phone_type, ctx.caller, chosen=callee_id)
         if not isinstance(callee, Callee):
             return tell(handler_input, message(ctx.locale, "call.nobody_heard"))
         return _placed(handler_input, ctx, callee)
 
 
-class CallOfferNoHandler(OfferAnswerHandler):
+class CallOfferNoHandler(CallOfferAnswer):
     """ "no" to a call on offer: nothing is dialled."""
 
     intent = offers.NO
-    feature = "calling"
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return super().can_handle(handler_input) and _pending_callee(handler_input) is not None
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
         return tell(handler_input, message(ctx.locale, "call.denied"))

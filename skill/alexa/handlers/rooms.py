@@ -31,6 +31,7 @@ from skill.alexa.handlers.base import ErrorHandler, IntentHandler, OfferAnswerHa
 from skill.alexa.messages import Ssml, message
 from skill.domain.booking import BookingRequest, parse_duration
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
+from skill.domain.fleet import ID_RE
 from skill.domain.model import Booking, BookingStatus, Interval, Room
 from skill.services import rooms
 from skill.services.rooms import Alternative
@@ -114,11 +115,11 @@ class RoomOffer:
             room, attendees, others = terms["room"], terms.get("attendees"), terms.get("others") or []
         except (KeyError, TypeError, ValueError):
             return None
-        if not isinstance(room, str) or not (start < end and wanted.start < wanted.end):
+        if not _is_room_id(room) or not (start < end and wanted.start < wanted.end):
             return None
         if attendees is not None and (type(attendees) is not int or attendees < 1):
             return None
-        if not isinstance(others, list) or len(others) > MOST_OTHERS or not all(isinstance(o, str) for o in others):
+        if not isinstance(others, list) or len(others) > MOST_OTHERS or not all(map(_is_room_id, others)):
             return None
         return cls(room, start, end, wanted, attendees, tuple(others))
 
@@ -129,17 +130,15 @@ class RoomOffer:
         return RoomOffer(self.others[0], self.start, self.end, self.wanted, self.attendees, self.others[1:])
 
 
+def _is_room_id(value: object) -> bool:
+    return isinstance(value, str) and ID_RE.match(value) is not None
+
+
 def _moment(value: object) -> datetime:
     moment = datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         raise ValueError("a moment without its offset")
     return moment
-
-
-def _pending(handler_input: HandlerInput) -> RoomOffer | None:
-    """The room this capability offered in its last answer, when this request may answer it."""
-    offer = offers.pending(handler_input)
-    return RoomOffer.read(offer.terms) if offer is not None and offer.capability == CAPABILITY else None
 
 
 def _make(handler_input: HandlerInput, offer: RoomOffer, said: str, question: str) -> Response:
@@ -279,7 +278,7 @@ class FindRoomIntentHandler(RoomIntentHandler):
         said_duration = dialog.slot_value(handler_input, "duration")
         duration = parse_duration(said_duration) if said_duration else rooms.DEFAULT_FIND_DURATION
         request = _request(handler_input, ctx, duration)
-        answering, exclude = _pending(handler_input), set[str]()
+        answering, exclude = RoomOfferAnswer.pending(handler_input), set[str]()
         if answering is not None and not any(dialog.slot_value(handler_input, s) for s in ("date", "startTime")):
             start = max(answering.wanted.start, ctx.now)
             length = answering.wanted.end - start if said_duration is None else duration
@@ -293,17 +292,20 @@ class FindRoomIntentHandler(RoomIntentHandler):
         return _offer_found(handler_input, ctx, RoomOffer.of(found, request.attendees))
 
 
-class YesHandler(RoomIntentHandler, OfferAnswerHandler):
+class RoomOfferAnswer(RoomIntentHandler, OfferAnswerHandler[RoomOffer]):
+    """An answer to a room on offer (`RoomOffer`)."""
+
+    capability = CAPABILITY
+    read = staticmethod(RoomOffer.read)
+
+
+class YesHandler(RoomOfferAnswer):
     """ "yes" to a room on offer: booked for the time offered (taken meanwhile: the next free room is offered)."""
 
     intent = offers.YES
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return super().can_handle(handler_input) and _pending(handler_input) is not None
-
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        offer = _pending(handler_input)
-        assert offer is not None
+        offer = self.offered(handler_input)
         room = ctx.services.rooms.get(offer.room)
         start = max(offer.start, ctx.now)
         if room is not None:
@@ -321,17 +323,13 @@ class YesHandler(RoomIntentHandler, OfferAnswerHandler):
         return _offer_found(handler_input, ctx, following, ("find.taken_offer", name))
 
 
-class NoHandler(RoomIntentHandler, OfferAnswerHandler):
+class NoHandler(RoomOfferAnswer):
     """ "no" to a room on offer: the next free room a search found, or nothing booked."""
 
     intent = offers.NO
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return super().can_handle(handler_input) and _pending(handler_input) is not None
-
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        offer = _pending(handler_input)
-        following = offer.next() if offer is not None else None
+        following = self.offered(handler_input).next()
         if following is None:
             return tell(handler_input, message(ctx.locale, "book.denied"))
         return _offer_found(handler_input, ctx, following)
