@@ -133,17 +133,18 @@ def test_personal_device_books_a_named_room_tomorrow_after_confirming(
 
 @pytest.fixture(scope="module")
 def more_rooms(skill_server: Any, office: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[Any, Any]:
-    """Rooms on floor 9 (ids unique to this run), each with its own shared device whose skill group has booking
-    and not join-meeting: for each locale tested, one to offer (`("offer", locale)`) and one to start a meeting in
-    (`("start", locale)`); returned once the server knows them. Erin's desk device (`office`) books them."""
+    """Rooms on floor 9 (ids unique to this run, names no other e2e office uses), each with its own shared device
+    whose skill group has booking and not join-meeting: for each locale tested, one to offer (`("offer", locale)`)
+    and one to start a meeting in (`("start", locale)`); returned once the server knows them. Erin's desk device
+    (`office`) books them."""
     tag = uuid.uuid4().hex[:8]
     rooms = {
         (use, locale): (f"e2e-{name.lower()}-{tag}", name, f"amzn1.ask.device.E2E{name.upper()}{tag.upper()}")
         for (use, locale), name in {
-            ("offer", "en-US"): "Matterhorn",
-            ("offer", "ja-JP"): "Eiger",
-            ("start", "en-US"): "Olympus",
-            ("start", "ja-JP"): "Etna",
+            ("offer", "en-US"): "Tateyama",
+            ("offer", "ja-JP"): "Norikura",
+            ("start", "en-US"): "Chokai",
+            ("start", "ja-JP"): "Gassan",
         }.items()
     }
     fleet = {
@@ -157,14 +158,14 @@ def more_rooms(skill_server: Any, office: dict[str, str], tmp_path_factory: pyte
     }
     path = tmp_path_factory.mktemp("offers") / "fleet.yaml"
     path.write_text(yaml.safe_dump(fleet))
-    etna = intent_request(
+    gassan = intent_request(
         "RoomStatusIntent",
-        {"room": "etna"},
+        {"room": "gassan"},
         application_id=skill_server.skill_id,
         device_id=office["desk_device"],
         user_id="amzn1.ask.account.E2EDESK",
     )
-    skill_server.apply(path, seen=lambda: "Etna is" in skill_server.said(etna))
+    skill_server.apply(path, seen=lambda: "Gassan is" in skill_server.said(gassan))
     return {**rooms, "desk": office["desk_device"]}
 
 
