@@ -400,7 +400,7 @@ def test_extend_into_a_taken_slot_extends_until_then_and_offers_another_room(
     # When the meeting is extended by 30 minutes
     answer = room.say("ExtendMeetingIntent", duration="PT30M")
     # Then it runs until 10:45, and Everest is offered for the rest, in two sentences
-    assert speech(answer) == "I extended it until 10:45 AM, when Fuji is taken. Shall I book Everest until 11:00 AM?"
+    assert speech(answer) == "It now ends at 10:45 AM, when Fuji is taken. Shall I book Everest until 11:00 AM?"
     assert reprompt(answer) == "Shall I book Everest until 11:00 AM?"
     [booking] = bookings(container)
     assert booking.end == tokyo(10, 45)

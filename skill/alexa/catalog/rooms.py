@@ -76,10 +76,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "extend.done": "Done. The meeting now ends at {until}.",
         "extend.partly": "I extended the meeting until {until}; {room} is taken after that.",
         "extend.none": "{room} is taken from {until}, so I can't extend the meeting.",
-        "extend.partly_offer": (
-            "I extended it until {until}, when {room} is taken. Shall I book {other} until {wanted}?"
-        ),
-        "extend.none_offer": "{room} is taken from {until}, so I can't extend. Shall I book {other} until {wanted}?",
+        "extend.partly_offer": "It now ends at {until}, when {room} is taken. Shall I book {other} until {wanted}?",
+        "extend.none_offer": "{room} is taken from {until}. Shall I book {other} until {wanted} instead?",
         "extend.offer.again": "Shall I book {other} until {wanted}?",
         "end.done": "Thanks. {room} is free again.",
         "end.cancelled": "I've cancelled the booking; it hadn't started.",
