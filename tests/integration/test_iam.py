@@ -114,8 +114,10 @@ def room_feed(now: datetime, *, with_later_meeting: bool) -> bytes:
 
 
 def office(feeds: str) -> dict[str, Any]:
-    """The test office, with Alice told by email, SMS and a webhook kept in SSM, and calendars on `feeds`."""
+    """The test office, with Alice told by email, SMS and a webhook kept in SSM, calendars on `feeds`, and Kita, a
+    room with no device (joining Fuji's meeting from its room would check a booking there in)."""
     doc: dict[str, Any] = yaml.safe_load((FIXTURES / "office.yaml").read_text(encoding="utf-8"))
+    doc["rooms"].append({"id": "kita", "name": "Kita", "floor": 3, "capacity": 6})
     alice = next(user for user in doc["users"] if user["id"] == "alice")
     alice["notify"] = [
         {"email": "alice@example.com"},
@@ -189,7 +191,7 @@ def run(aws_endpoint: str, transformed: dict[str, Any]) -> Iterator[Run]:
             EmailIdentity=SENDER
         )
         # Two visitors still on site since yesterday, one for a host who has left the fleet since; one who came to
-        # see Bob last hour beyond his hourly limit, kept for that hour's digest; and a booking in Fuji nobody came
+        # see Bob last hour beyond his hourly limit, kept for that hour's digest; and a booking in Kita nobody came
         # to, started half an hour ago
         expires = int((now + timedelta(days=30)).timestamp())
         visits, yesterday, last_hour = DynamoVisitStore(table), now - timedelta(days=1), now - timedelta(hours=1)
@@ -201,7 +203,7 @@ def run(aws_endpoint: str, transformed: dict[str, Any]) -> Iterator[Run]:
         visits.set_notify_status(crowd, "Asia/Tokyo", "digest")
         start = now.replace(minute=(now.minute // 15) * 15, second=0, microsecond=0) - timedelta(minutes=30)
         DynamoBookingStore(table).add_booking(
-            Booking("no-show", "fuji", start, start + timedelta(hours=1), organizer="bob", created_at=start),
+            Booking("no-show", "kita", start, start + timedelta(hours=1), organizer="bob", created_at=start),
             "Asia/Tokyo",
         )
 

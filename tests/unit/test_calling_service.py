@@ -87,7 +87,7 @@ def test_a_phone_type_picks_that_number_and_a_missing_one_is_named() -> None:
         "user:alice", "user:alice", "Alice Tanaka", "employees", "office", "+81312345678"
     )
     assert calling.resolve_callee("Alice Tanaka", "home", SHARED, FLEET) == NotFound(
-        "no_such_phone", "Alice Tanaka", "home"
+        "no_such_phone", "Alice Tanaka", "home", "user:alice"
     )
 
 
