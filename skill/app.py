@@ -190,11 +190,16 @@ def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 @metrics.log_metrics
 def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
-    """Host notifications from the table's DynamoDB Stream (visit inserts); reports partial failures."""
+    """Host notifications from the table's DynamoDB Stream (visit inserts), reporting partial failures; on its
+    schedule, the digests of hours that are over (the visitors beyond a host's hourly limit)."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
     notifications = services("jobs").notifications
+    if "Records" not in event:
+        results = notifications.send_digests()
+        count("NotificationFailed", sum(1 for r in results if r.status == "failed"))
+        return {"digests": len(results), "delivered": sum(1 for r in results if r.status == "delivered")}
 
     def handle(record: DynamoDBRecord) -> None:
         notifications.notify_record(record.raw_event)

@@ -39,6 +39,12 @@ if TYPE_CHECKING:
     from skill.services.sma import CallFlow
 
 
+# How long a send waits for its provider's pace before it is left for a later run (notifications, off the voice
+# path), and a call before the caller hears that the line is busy (on the voice path).
+SEND_MAX_WAIT_SECONDS = 5.0
+DIAL_MAX_WAIT_SECONDS = 1.0
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -115,30 +121,37 @@ class Container:
 
     @cached_property
     def dialer(self) -> Dialer:
-        """The Chime SDK dialer (its ids read from SSM on the first call), or the local dialer."""
+        """The Chime SDK dialer (its ids read from SSM on the first call) at the telephony API's calls per second,
+        or the local dialer."""
         if self.dialer_provider == "local":
             from skill.adapters.local_dialer import LocalDialer
 
             return LocalDialer()
         from skill.adapters.chime_dialer import ChimeDialer
+        from skill.adapters.pacing import PacedDialer, bucket
 
-        return ChimeDialer(
+        chime = ChimeDialer(
             self.parameters, self.settings.sma_id_parameter or "", self.settings.from_number_parameter or ""
         )
+        return PacedDialer(chime, bucket("telephony", self.settings.calls_per_second), DIAL_MAX_WAIT_SECONDS)
 
     @cached_property
     def senders(self) -> dict[str, ChannelSender]:
-        """Host-notification channels; email only when a sender address is configured."""
+        """Host-notification channels, email and SMS at their providers' rates; email only when a sender address
+        is configured."""
         from skill.adapters.notify import SesEmailSender, SnsSmsSender, WebhookSender
+        from skill.adapters.pacing import PacedSender, bucket
         from skill.adapters.parameters import ParameterAddressSender
         from skill.observability import logger
 
+        sms = bucket("sns-sms", self.settings.sms_per_second)
         senders: dict[str, ChannelSender] = {
-            "sms": SnsSmsSender(),
+            "sms": PacedSender(SnsSmsSender(), sms, SEND_MAX_WAIT_SECONDS),
             "webhook": ParameterAddressSender(WebhookSender(egress=self.egress), self.parameters),
         }
         if self.settings.sender_email:
-            senders["email"] = SesEmailSender(self.settings.sender_email)
+            email = bucket("ses", self.settings.email_per_second)
+            senders["email"] = PacedSender(SesEmailSender(self.settings.sender_email), email, SEND_MAX_WAIT_SECONDS)
         else:
             logger.warning("no sender address (OFFICE_SENDER_EMAIL): email notifications are skipped")
         return senders

@@ -20,11 +20,14 @@ class Capability:
     catalog: str  # a module with MESSAGES: {locale: {key: template}}
     features: tuple[str, ...]  # feature names of the fleet file, in the order hints are spoken
     by_default: tuple[str, ...] = ()  # features a device with no skill group has
+    # Makes offers (skill/alexa/offers.py): answers AMAZON.YesIntent and AMAZON.NoIntent while one is pending.
+    offers: bool = False
 
 
 CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         name="rooms",
+        offers=True,
         intents=frozenset(
             {
                 "RoomStatusIntent",
@@ -35,8 +38,6 @@ CAPABILITIES: tuple[Capability, ...] = (
                 "EndMeetingIntent",
                 "MeetingCheckInIntent",
                 "CancelBookingIntent",
-                "AMAZON.YesIntent",
-                "AMAZON.NoIntent",
             }
         ),
         handlers="skill.alexa.handlers.rooms",
@@ -46,6 +47,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability(
         name="calling",
+        offers=True,
         intents=frozenset({"CallContactIntent", "DialNumberIntent", "JoinMeetingIntent"}),
         handlers="skill.alexa.handlers.calling",
         catalog="skill.alexa.catalog.calling",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 LOCAL_SKILL_ID = "amzn1.ask.skill.office-assistant-local"
@@ -25,10 +26,15 @@ class Settings:
     deadline_cap_ms: int = 6500  # the voice answer's budget, well inside Alexa's 8 seconds
     tracing: bool = False  # X-Ray through Powertools Tracer: off by default, it costs cold start
     allow_loopback_urls: bool = False  # feeds and webhooks on 127.0.0.0/8 or ::1 (see skill.adapters.egress)
+    # What the providers accept, per second and per process (skill.adapters.pacing): SES's sending rate (1 in
+    # the SES sandbox), SNS's SMS throughput (1 a second for a long code), the telephony API's calls per second.
+    email_per_second: float = 1.0
+    sms_per_second: float = 1.0
+    calls_per_second: float = 1.0
     in_lambda: bool = False
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, *, local: bool = False) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, local: bool = False) -> Settings:
         e = os.environ if env is None else env
         return cls(
             skill_id=e.get("SKILL_ID") or (LOCAL_SKILL_ID if local else None),
@@ -45,5 +51,20 @@ class Settings:
             deadline_cap_ms=int(e.get("OFFICE_DEADLINE_CAP_MS", "6500")),
             tracing=e.get("OFFICE_TRACING", "").lower() == "true",
             allow_loopback_urls=e.get("OFFICE_ALLOW_LOOPBACK_URLS") == "1",
+            email_per_second=_rate(e, "OFFICE_EMAIL_PER_SECOND"),
+            sms_per_second=_rate(e, "OFFICE_SMS_PER_SECOND"),
+            calls_per_second=_rate(e, "OFFICE_CALLS_PER_SECOND"),
             in_lambda=bool(e.get("AWS_LAMBDA_FUNCTION_NAME")),
         )
+
+
+def _rate(env: Mapping[str, str], name: str) -> float:
+    """A positive number of sends per second from `name`; 1 when unset."""
+    text = env.get(name) or "1"
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = float("nan")
+    if not 0 < rate < float("inf"):
+        raise ValueError(f"{name} must be a positive number of sends per second, got {text!r}")
+    return rate

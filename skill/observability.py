@@ -38,6 +38,11 @@ MetricName = Literal[
     "DeadlineFallback",
     "CallPlaced",
     "CallRefused",
+    "CallLimitReached",
+    "CheckInLimitReached",
+    "BookingLimitReached",
+    "NotificationLimitReached",
+    "NotificationDigestSent",
 ]
 
 

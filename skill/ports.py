@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from skill.domain.calls import CallRecord
     from skill.domain.directory import DirectoryEntry
     from skill.domain.fleet_index import DocKey, Put, SiteNames
+    from skill.domain.limits import Quota
     from skill.domain.model import (
         Booking,
         BusyInterval,
@@ -22,13 +23,22 @@ if TYPE_CHECKING:
         Contact,
         Device,
         Fleet,
+        Limits,
         Room,
         RoomDay,
         Site,
         SkillGroup,
         User,
     )
-    from skill.domain.reception import Attempt, AttemptStatus, ExpectedVisit, Message, NotificationRecord, Visit
+    from skill.domain.reception import (
+        Attempt,
+        AttemptStatus,
+        Digest,
+        ExpectedVisit,
+        Message,
+        NotificationRecord,
+        Visit,
+    )
 
 
 class Clock(Protocol):
@@ -77,6 +87,8 @@ class FleetStore(Protocol):
     def calling(self) -> CallingPolicy:
         """The fleet's calling policy (a site's own, when it has one, is on the Site)."""
         ...
+
+    def limits(self) -> Limits: ...
 
     def get_site(self, site_id: str) -> Site | None: ...
 
@@ -184,8 +196,9 @@ class FeedParser(Protocol):
 
 
 class CallLog(Protocol):
-    def start(self, call: CallRecord) -> bool:
-        """Record a new attempt; False (writing nothing) when a call with this id exists already."""
+    def start(self, call: CallRecord, quota: Quota | None = None) -> bool:
+        """Record a new attempt, taking a unit of `quota` (when given) in the same write; False (writing nothing)
+        when a call with this id exists already, LimitReached (writing nothing) when the quota is spent."""
         ...
 
     def get(self, call_id: str) -> CallRecord | None: ...
@@ -200,7 +213,10 @@ class CallLog(Protocol):
 class VisitStore(Protocol):
     """Visits, expected visitors and notification attempts."""
 
-    def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None: ...
+    def add_visit(self, visit: Visit, tz: str, expires_at: int, quota: Quota | None = None) -> None:
+        """Store a new visit, taking a unit of `quota` (when given) in the same write; LimitReached (writing
+        nothing) when the quota is spent."""
+        ...
 
     def visit_in_stream_record(self, record: Mapping[str, Any]) -> Visit | None:
         """The visit a change-stream record inserted; None for any other record."""
@@ -221,6 +237,20 @@ class VisitStore(Protocol):
     def add_expected(self, expected: ExpectedVisit, tz: str, expires_at: int) -> None: ...
 
     def expected_on(self, day: date) -> list[ExpectedVisit]: ...
+
+    def claim_notification(self, quota: Quota, visit_id: str) -> bool:
+        """Take a unit of the host's notification counter for `visit_id` (once per visit); False when spent."""
+        ...
+
+    def hold_for_digest(self, quota: Quota, visit: Visit, tz: str) -> bool:
+        """Keep `visit` for the digest of the counter's hour; False when that digest has gone out already."""
+        ...
+
+    def due_digests(self, now: datetime) -> list[Digest]:
+        """The digests whose hour is over and that have not gone out, with their visits still stored."""
+        ...
+
+    def settle_digest(self, digest: Digest, status: str, *, count_round: bool = False) -> None: ...
 
     def record_attempt(
         self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime, *, site: str = ...
@@ -258,7 +288,10 @@ class BookingStore(Protocol):
 
     def live_bookings_since(self, room_ids: Sequence[str], day: date, until: date | None = None) -> list[Booking]: ...
 
-    def add_booking(self, booking: Booking, tz: str) -> None: ...
+    def add_booking(self, booking: Booking, tz: str, quota: Quota | None = None) -> None:
+        """Store a new booking and its slots, taking a unit of `quota` (when given) in the same write;
+        RoomTakenError or LimitReached, writing nothing."""
+        ...
 
     def extend_booking(
         self, booking: Booking, new_end: datetime, tz: str, *, checked_in_at: datetime | None = None

@@ -136,6 +136,20 @@ def log_lines():  # type: ignore[no-untyped-def]
         logger.removeHandler(handler)
 
 
+@pytest.fixture
+def counted():  # type: ignore[no-untyped-def]
+    """The total a metric was counted up by during the test, as Powertools Metrics holds it to publish."""
+    from skill.observability import metrics
+
+    metrics.clear_metrics()
+
+    def total(name: str) -> int:
+        return int(sum(metrics.metric_set.get(name, {}).get("Value", [])))
+
+    yield total
+    metrics.clear_metrics()
+
+
 @pytest.fixture(scope="session")
 def alexa_ca():  # type: ignore[no-untyped-def]
     """The tests' own certificate authority signing Alexa requests (tests/alexa_ca.py)."""

@@ -23,6 +23,7 @@ from skill.domain.dialing import DialerError
 from skill.domain.directory import DirectoryEntry
 from skill.domain.errors import RoomTakenError
 from skill.domain.fleet_index import DocKey, Put, SiteNames
+from skill.domain.limits import Quota, hourly, user_subject
 from skill.domain.model import (
     DEFAULT_SITE,
     Booking,
@@ -33,6 +34,7 @@ from skill.domain.model import (
     Device,
     Fleet,
     Interval,
+    Limits,
     Room,
     RoomDay,
     Site,
@@ -43,6 +45,7 @@ from skill.domain.reception import (
     Attempt,
     AttemptStatus,
     DeliveryOutcome,
+    Digest,
     ExpectedVisit,
     Message,
     NotificationRecord,
@@ -52,7 +55,7 @@ from skill.domain.reception import (
 )
 from skill.ports import ChannelSender, Progress
 
-# ---------------------------------------------------------------- clock
+# ---------------------------------------------------------------- clock and counters
 
 
 @dataclass
@@ -61,6 +64,25 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.at
+
+
+@dataclass
+class Counters:
+    """The counters of limited actions, as the table keeps them: units taken per action, subject and window."""
+
+    taken: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def check(self, quota: Quota | None) -> None:
+        """LimitReached when `quota` is spent."""
+        if quota is not None and self.taken.get((quota.action, quota.subject, quota.window), 0) >= quota.limit:
+            raise quota.reached()
+
+    def take(self, quota: Quota | None) -> None:
+        """Take a unit of `quota`; LimitReached (taking nothing) when it is spent."""
+        self.check(quota)
+        if quota is not None:
+            counter = (quota.action, quota.subject, quota.window)
+            self.taken[counter] = self.taken.get(counter, 0) + 1
 
 
 # ---------------------------------------------------------------- fleet
@@ -141,6 +163,9 @@ class InMemoryFleetStore:
     def calling(self) -> CallingPolicy:
         doc = self._doc("calling", "site")
         return codec.calling_from_doc(doc) if doc else CallingPolicy()
+
+    def limits(self) -> Limits:
+        return codec.limits_from_doc(self._doc("limits", "site"))
 
     def get_site(self, site_id: str) -> Site | None:
         doc = self._doc("site", site_id)
@@ -266,6 +291,7 @@ class InMemoryBookings:
     feed_writes: int = 0
     reads: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # busy time asked for, in order
     unreachable: bool = False  # every busy-time read fails, as a table that cannot be reached
+    counters: Counters = field(default_factory=Counters)
 
     def _busy(self, owner: str) -> list[BusyInterval]:
         live = [b.busy for b in self.bookings.values() if b.room_id == owner and b.status.is_live]
@@ -305,8 +331,10 @@ class InMemoryBookings:
     def live_bookings_since(self, room_ids: Sequence[str], day: date, until: date | None = None) -> list[Booking]:
         return [b for b in self.bookings.values() if b.room_id in room_ids and b.status.is_live]
 
-    def add_booking(self, booking: Booking, tz: str) -> None:
+    def add_booking(self, booking: Booking, tz: str, quota: Quota | None = None) -> None:
+        self.counters.check(quota)  # the table's transaction finds a spent counter before a taken slot
         self._claim(booking, booking.start, booking.end)
+        self.counters.take(quota)
         self.bookings[booking.id] = booking
 
     def _claim(self, booking: Booking, start: datetime, end: datetime) -> None:
@@ -438,10 +466,12 @@ class FeedServer:
 class InMemoryCallLog:
     calls: dict[str, CallRecord] = field(default_factory=dict)
     unreachable: bool = False  # status updates fail, as a table that cannot be reached
+    counters: Counters = field(default_factory=Counters)
 
-    def start(self, call: CallRecord) -> bool:
+    def start(self, call: CallRecord, quota: Quota | None = None) -> bool:
         if call.id in self.calls:
             return False
+        self.counters.take(quota)
         self.calls[call.id] = call
         return True
 
@@ -478,18 +508,21 @@ class DialledCall:
 
 @dataclass
 class RecordingDialer:
-    """A dialer that records each call asked of it, and raises `failure` (a DialerError) when one is set."""
+    """A dialer that records each call asked of it, and raises `failure` (a DialerError) when one is set; the
+    errors in `failures` are raised first, one per call."""
 
     failure: DialerError | None = None
     calls: list[DialledCall] = field(default_factory=list)
+    failures: list[DialerError] = field(default_factory=list)
 
     def place_call(
         self, call_id: str, from_room_phone: str, to: str, digits: str | None, *, request_id: str | None = None
     ) -> str:
         placed = DialledCall(call_id, from_room_phone, to, digits, request_id, f"tx-{len(self.calls) + 1}")
         self.calls.append(placed)
-        if self.failure is not None:
-            raise self.failure
+        failure = self.failures.pop(0) if self.failures else self.failure
+        if failure is not None:
+            raise failure
         return placed.transaction_id
 
 
@@ -505,8 +538,13 @@ class InMemoryVisits:
     history: list[Attempt] = field(default_factory=list)  # every attempt recorded, in order
     zones: dict[str, str] = field(default_factory=dict)  # the site zone each visit was stored in
     sites: dict[str, str] = field(default_factory=dict)  # the site of each attempt's visit, by attempt key
+    counters: Counters = field(default_factory=Counters)
+    claimed: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # visits told, per host counter
+    held: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # visits kept for the digest
+    digests: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (status, rounds) per digest
 
-    def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None:
+    def add_visit(self, visit: Visit, tz: str, expires_at: int, quota: Quota | None = None) -> None:
+        self.counters.take(quota)
         self.visits[visit.id] = visit
         self.status[visit.id] = ("pending", 0)
         self.zones[visit.id] = tz
@@ -542,6 +580,34 @@ class InMemoryVisits:
     def expected_on(self, day: date) -> list[ExpectedVisit]:
         return list(self.expected)
 
+    def claim_notification(self, quota: Quota, visit_id: str) -> bool:
+        claimed = self.claimed.setdefault((quota.subject, quota.window), set())
+        if visit_id not in claimed and len(claimed) >= quota.limit:
+            return False
+        claimed.add(visit_id)
+        return True
+
+    def hold_for_digest(self, quota: Quota, visit: Visit, tz: str) -> bool:
+        counter = (quota.subject.removeprefix("user:"), _utc_start(quota.start))
+        if self.digests.get(counter, ("pending", 0))[0] != "pending":
+            return False
+        self.held.setdefault(counter, []).append(visit.id)
+        self.digests.setdefault(counter, ("pending", 0))
+        return True
+
+    def due_digests(self, now: datetime) -> list[Digest]:
+        due = []
+        for (host, start), (status, rounds) in sorted(self.digests.items()):
+            window = hourly("notifications", user_subject(host), 0, datetime.fromisoformat(start))
+            if status == "pending" and window.end <= now:
+                visits = tuple(self.visits[v] for v in self.held[(host, start)] if v in self.visits)
+                due.append(Digest(f"digest-{window.window}-{host}", host, window.start, window.end, visits, rounds))
+        return due
+
+    def settle_digest(self, digest: Digest, status: str, *, count_round: bool = False) -> None:
+        counter = (digest.host_id, _utc_start(digest.start))
+        self.digests[counter] = (status, self.digests[counter][1] + int(count_round))
+
     def record_attempt(
         self, visit_id: str, attempt: Attempt, expires_at: int, now: datetime, *, site: str = DEFAULT_SITE
     ) -> None:
@@ -571,6 +637,10 @@ class InMemoryVisits:
         for visit_id in gone:
             del self.visits[visit_id]
         return len(gone)
+
+
+def _utc_start(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass

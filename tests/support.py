@@ -71,6 +71,7 @@ class Conversation:
     user: str = "amzn1.ask.account.SOMEONE"
     person: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    locale: str = "en-US"
 
     def say(self, intent: str, confirmation: str = "NONE", **slots: str | None) -> dict[str, Any]:
         envelope = intent_request(
@@ -81,6 +82,7 @@ class Conversation:
             device_id=self.device,
             user_id=self.user,
             person_id=self.person,
+            locale=self.locale,
             session_attributes=self.attributes,
             new_session=not self.attributes,
         )

@@ -1,10 +1,11 @@
 """Telling a host that a visitor has arrived: email (SES v2), SMS (SNS), webhooks (Slack, Teams).
 
 One `ChannelSender` per channel turns a `Message` into one provider request and every failure into a
-`NotifyError` that says whether trying again can help, or an `OutcomeUnknown` when the request went out
-and no answer came back (it may have been delivered). Senders never send twice themselves: their AWS
-clients make one attempt (`skill.adapters.aws`, kind `send_once`) and a webhook is posted once; retries,
-backoff and escalation are the delivery policy's (`skill.services.delivery`).
+`NotifyError` that says whether trying again can help (`Throttled` when the provider was too busy to take
+it), or an `OutcomeUnknown` when the request went out and no answer came back (it may have been delivered).
+Senders never send twice themselves: their AWS clients make one attempt (`skill.adapters.aws`, kind
+`send_once`) and a webhook is posted once; retries, backoff and escalation are the delivery policy's
+(`skill.services.delivery`), pacing to the provider's rate is `skill.adapters.pacing`'s.
 
 Logs carry the channel and the reason only: never an address, a name or a message text.
 """
@@ -25,14 +26,14 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedErro
 from skill.adapters import aws
 from skill.adapters.egress import build_opener, policy_from_env
 from skill.domain.egress import EgressPolicy, EgressRefused
-from skill.domain.reception import Message, NotifyError, OutcomeUnknown
+from skill.domain.reception import Message, NotifyError, OutcomeUnknown, Throttled
 from skill.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
-# Error codes that mean "too busy right now" rather than "this request is wrong".
-_RETRYABLE_CODES = frozenset(
+# Error codes that mean "too many requests right now": nothing was sent, a later attempt may go through.
+_THROTTLED_CODES = frozenset(
     {
         "Throttling",
         "ThrottlingException",
@@ -42,6 +43,12 @@ _RETRYABLE_CODES = frozenset(
         "RequestLimitExceeded",
         "KMSThrottling",
         "KMSThrottlingException",
+        "MaxSendingRateExceeded",
+    }
+)
+# Error codes that mean "not now" rather than "this request is wrong".
+_RETRYABLE_CODES = _THROTTLED_CODES | frozenset(
+    {
         "RequestTimeout",
         "RequestTimeoutException",
         "ServiceUnavailable",
@@ -59,7 +66,9 @@ def boto_error(error: Exception) -> NotifyError:
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code") or "ClientError")
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        return NotifyError(code, code in _RETRYABLE_CODES or status == 429 or status >= 500)
+        if code in _THROTTLED_CODES or status == 429:
+            return Throttled(code)
+        return NotifyError(code, code in _RETRYABLE_CODES or status >= 500)
     if isinstance(error, ReadTimeoutError | ConnectionClosedError):
         return OutcomeUnknown(type(error).__name__)
     return NotifyError(type(error).__name__, isinstance(error, BotoCoreError))
@@ -181,8 +190,9 @@ class WebhookSender:
                 return str(response.headers.get("X-Request-Id") or uuid.uuid4().hex)
         except urllib.error.HTTPError as error:
             error.close()
-            retryable = error.code in (408, 429) or error.code >= 500
-            raise NotifyError(f"http_{error.code}", retryable) from None
+            if error.code == 429:
+                raise Throttled("http_429") from None
+            raise NotifyError(f"http_{error.code}", error.code == 408 or error.code >= 500) from None
         except EgressRefused:
             raise NotifyError("refused_address", False) from None
         except urllib.error.URLError as error:  # urllib wraps what fails before the request is sent

@@ -13,6 +13,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 from ask_sdk_model import IntentRequest, Response
 
+from skill.alexa import offers
 from skill.alexa.entities import DynamicEntitiesInterceptor
 from skill.alexa.handlers import basics
 from skill.alexa.interceptors import CallerInterceptor, OutcomeLogInterceptor
@@ -53,7 +54,12 @@ class CapabilityHandler(AbstractRequestHandler):
         return errors
 
     def answers(self, handler_input: HandlerInput) -> bool:
-        return _intent(handler_input) in self.capability.intents
+        """The capability's own intents, and yes or no to the offer it made (skill/alexa/offers.py)."""
+        intent = _intent(handler_input)
+        if intent in offers.ANSWERS:
+            offer = offers.pending(handler_input)
+            return offer is not None and offer.capability == self.capability.name
+        return intent in self.capability.intents
 
     def _matching(self, handler_input: HandlerInput) -> AbstractRequestHandler | None:
         if not self.answers(handler_input):
@@ -115,12 +121,14 @@ def build_skill(services: Services) -> CustomSkill:
     # The application id is verified on the raw event by skill.app.check_envelope, which also copes with
     # envelopes that have no `context` (the SDK's own check would fail on those).
     sb.add_global_request_interceptor(CallerInterceptor(services))
+    sb.add_global_request_interceptor(offers.PendingOfferInterceptor())
     sb.add_global_response_interceptor(DynamicEntitiesInterceptor())
     sb.add_global_response_interceptor(OutcomeLogInterceptor())
     for handler in request_handlers():
         sb.add_request_handler(handler)
     for capability in CAPABILITY_HANDLERS:
         sb.add_exception_handler(CapabilityErrorHandler(capability))
+    sb.add_exception_handler(basics.LimitReachedHandler())
     sb.add_exception_handler(basics.CatchAllExceptionHandler())
     skill: CustomSkill = sb.create()
     return skill

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from skill.alexa.messages import Ssml, message
 from skill.capabilities import FEATURES
-from skill.domain.model import BusyInterval, Caller, CallerKind, Room
+from skill.domain.model import Booking, BusyInterval, Caller, CallerKind, Room
 
 if TYPE_CHECKING:
     from skill.services.rooms import NextMeeting, RoomStatus
@@ -144,6 +144,11 @@ def room_status(caller: Caller, status: RoomStatus, locale: str) -> str:
     if status.stale_minutes is not None:
         text += message(locale, "status.stale", minutes=status.stale_minutes)
     return text
+
+
+def checked_in(caller: Caller, booking: Booking, room: Room, locale: str) -> str:
+    """A booking checked in, by "check in" or by starting the meeting: whose room it is until when."""
+    return message(locale, "room.checked_in", room=room.name, until=clock_words(booking.end, caller.timezone, locale))
 
 
 def room_card(caller: Caller, status: RoomStatus, locale: str) -> tuple[str, str, str]:

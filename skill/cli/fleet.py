@@ -75,7 +75,7 @@ def apply(ctx: Context) -> int:
 
 def _change_line(change: Change) -> str:
     line = f"{SYMBOL[change.action]} {KIND_NAME.get(change.kind, change.kind)}"
-    if change.kind != "calling":
+    if change.kind not in ("calling", "limits"):
         line += f" {change.id}"
     if change.action == "update":
         line += f" ({', '.join(change.changed_fields)})"

@@ -325,6 +325,31 @@ def merge(busy: Sequence[BusyInterval]) -> list[Interval]:
     return merged
 
 
+def free_start(busy: Sequence[BusyInterval], wanted: Interval) -> Interval | None:
+    """The free beginning of `wanted` when it is free at its start but taken later on: from its start to the
+    quarter hour the first busy time starts in; None when it is taken from the start, free for less than a
+    quarter hour, or not taken at all."""
+    conflict = first_conflict(busy, wanted)
+    if conflict is None:
+        return None
+    end = floor_slot(conflict.start)
+    return Interval(wanted.start, end) if end > wanted.start else None
+
+
+def next_free(busy: Sequence[BusyInterval], length: timedelta, after: datetime, horizon: datetime) -> Interval | None:
+    """The first time from `after` that is free for `length` (in whole quarter hours, on the grid) and ends by
+    `horizon`; None when there is none."""
+    slots = -(-length // SLOT) * SLOT
+    start = ceil_slot(after)
+    for block in merge(busy):
+        if block.end <= start:
+            continue
+        if block.start >= start + slots:
+            break
+        start = ceil_slot(block.end)
+    return Interval(start, start + slots) if start + slots <= horizon else None
+
+
 def extension_limit(booking: Booking, busy: Sequence[BusyInterval], wanted_end: datetime) -> datetime:
     """How far `booking` can be extended towards `wanted_end` before other busy time (never below its end)."""
     others = [b for b in busy if not (b.source == "booking" and b.ref == booking.id)]
@@ -351,16 +376,34 @@ def rank_free(
     *,
     near_floor: int | None,
 ) -> list[Room]:
-    """The rooms free for `interval`, nearest first.
-
-    Order: the asking room's floor, then floor distance, then the smallest room, then name.
-    """
-
-    def nearness(room: Room) -> tuple[int, int, str]:
-        unknown = 10_000  # rooms with no floor or capacity on record come last
-        distance = 0 if near_floor is None else unknown if room.floor is None else abs(room.floor - near_floor)
-        capacity = room.capacity if room.capacity is not None else unknown
-        return (distance, capacity, room.name.casefold())
-
+    """The rooms free for `interval`, nearest first (`nearness`)."""
     free = [room for room in rooms if first_conflict(busy_by_room.get(room.id, ()), interval) is None]
-    return sorted(free, key=nearness)
+    return sorted(free, key=lambda room: nearness(room, near_floor))
+
+
+def earliest_free(
+    rooms: Sequence[Room],
+    busy_by_room: Mapping[str, Sequence[BusyInterval]],
+    length: timedelta,
+    after: datetime,
+    horizon: datetime,
+    *,
+    near_floor: int | None,
+) -> tuple[Room, Interval] | None:
+    """The room free soonest after `after` for `length` (`next_free`, ending by `horizon`), the nearest of
+    those free equally soon; None when no room is."""
+    found = [
+        (room, free)
+        for room in rooms
+        if (free := next_free(busy_by_room.get(room.id, ()), length, after, horizon)) is not None
+    ]
+    return min(found, key=lambda pair: (pair[1].start, nearness(pair[0], near_floor)), default=None)
+
+
+def nearness(room: Room, near_floor: int | None) -> tuple[int, int, str]:
+    """How near a room is, to rank it: the asking room's floor, then floor distance, then the smallest room,
+    then name."""
+    unknown = 10_000  # rooms with no floor or capacity on record come last
+    distance = 0 if near_floor is None else unknown if room.floor is None else abs(room.floor - near_floor)
+    capacity = room.capacity if room.capacity is not None else unknown
+    return (distance, capacity, room.name.casefold())

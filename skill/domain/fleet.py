@@ -28,6 +28,7 @@ from skill.domain.model import (
     Device,
     DeviceKind,
     Fleet,
+    Limits,
     NotifyTarget,
     OpenHours,
     Room,
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from skill.domain.egress import EgressPolicy
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-SINGLETON_ID = "site"  # the id the fleet's calling policy is stored under
+SINGLETON_ID = "site"  # the id the fleet's calling policy and limits are stored under
 PHONE_TYPES = ("mobile", "office", "home")
 PHONE_TYPE_SYNONYMS = {"cell": "mobile", "cellphone": "mobile", "work": "office", "desk": "office"}
 SHARED_MAY_CALL = ("employees", "contacts", "numbers")
@@ -159,6 +160,10 @@ def calling_to_doc(policy: CallingPolicy) -> dict[str, Any]:
     return doc
 
 
+def limits_to_doc(limits: Limits) -> dict[str, Any]:
+    return {name: getattr(limits, name) for name in LIMIT_FIELDS}
+
+
 def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
     """The fleet as a fleet-file document (what `office-admin export` prints): `sites` when it has several
     (or rooms naming theirs), `site` (without its id) when it has one."""
@@ -174,6 +179,7 @@ def fleet_to_doc(fleet: Fleet) -> dict[str, Any]:
         "users": [user_to_doc(u) for u in fleet.users],
         "contacts": [contact_to_doc(c) for c in fleet.contacts],
         "calling": calling_to_doc(fleet.calling),
+        "limits": limits_to_doc(fleet.limits),
     }
 
 
@@ -412,7 +418,13 @@ USER_FIELDS = (
 )
 CONTACT_FIELDS = ("id", "name", "reading", "aliases", "phones")
 CALLING_FIELDS = ("shared_may_call", "blocked_prefixes", "allowed_countries")
-TOP_FIELDS = ("site", "sites", "rooms", "skill_groups", "devices", "users", "contacts", "calling")
+LIMIT_FIELDS = (
+    "calls_per_device_per_hour",
+    "checkins_per_device_per_hour",
+    "notifications_per_host_per_hour",
+    "bookings_per_user_per_day",
+)
+TOP_FIELDS = ("site", "sites", "rooms", "skill_groups", "devices", "users", "contacts", "calling", "limits")
 
 
 def _read_site(r: _Reader, doc: Mapping[str, Any], path: str, site_id: str | None = DEFAULT_SITE) -> Site | None:
@@ -673,6 +685,13 @@ def _read_calling(r: _Reader, doc: Mapping[str, Any], path: str = "calling") -> 
     return CallingPolicy(shared_may_call=may_call, blocked_prefixes=prefixes, allowed_countries=countries)
 
 
+def _read_limits(r: _Reader, doc: Mapping[str, Any]) -> Limits:
+    """Each limit a whole number from 1 to 100,000; one not given keeps its default."""
+    r.unknown_keys(doc, LIMIT_FIELDS, "limits")
+    given = {name: r.integer(doc, name, "limits", minimum=1, maximum=100_000) for name in LIMIT_FIELDS}
+    return Limits(**{name: value for name, value in given.items() if value is not None})
+
+
 def _read_list(
     r: _Reader, doc: Mapping[str, Any], name: str, read: Callable[[_Reader, Mapping[str, Any], str], T | None]
 ) -> list[tuple[str, T]]:
@@ -712,6 +731,7 @@ def parse_fleet(doc: Any, *, egress: EgressPolicy | None = None) -> Fleet:
     users = _read_list(r, doc, "users", _read_user)
     contacts = _read_list(r, doc, "contacts", _read_contact)
     calling = _read_calling(r, r.mapping(doc.get("calling"), "calling"))
+    limits = _read_limits(r, r.mapping(doc.get("limits"), "limits"))
 
     room_ids = {room.id for _, room in rooms}
     group_ids = {group.id for _, group in groups}
@@ -748,6 +768,7 @@ def parse_fleet(doc: Any, *, egress: EgressPolicy | None = None) -> Fleet:
         users=tuple(u for _, u in users),
         contacts=tuple(c for _, c in contacts),
         calling=calling,
+        limits=limits,
         sites=tuple(site for _, site in sites) if r.multi_site else (),
     )
 
@@ -858,15 +879,16 @@ def sites_from_docs(docs: Mapping[str, Mapping[str, Any]]) -> list[Site]:
 
 
 def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Fleet:
-    """The fleet from stored documents by kind and id (the calling policy under the id "site"), each list
-    in order of id but the sites, in the order the file listed them. It is of the one-site form when its
-    only site is `main` and no room or user names a site."""
+    """The fleet from stored documents by kind and id (the calling policy and the limits under the id
+    "site"), each list in order of id but the sites, in the order the file listed them. It is of the one-site
+    form when its only site is `main` and no room or user names a site."""
 
     def each(kind: str) -> list[Mapping[str, Any]]:
         return [doc for _, doc in sorted(docs.get(kind, {}).items())]
 
     sites = sites_from_docs(docs.get("site", {}))
     calling = docs.get("calling", {}).get(SINGLETON_ID)
+    limits = docs.get("limits", {}).get(SINGLETON_ID)
     rooms = tuple(room_from_doc(d) for d in each("room"))
     users = tuple(user_from_doc(d) for d in each("user"))
     named = any(room.site for room in rooms) or any(user.site for user in users)
@@ -879,6 +901,7 @@ def fleet_from_docs(docs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Flee
         users=users,
         contacts=tuple(contact_from_doc(d) for d in each("contact")),
         calling=calling_from_doc(calling) if calling else CallingPolicy(),
+        limits=limits_from_doc(limits),
         sites=() if one_site else tuple(sites),
     )
 
@@ -893,3 +916,9 @@ def calling_from_doc(doc: Mapping[str, Any]) -> CallingPolicy:
         blocked_prefixes=tuple(doc.get("blocked_prefixes") or ()),
         allowed_countries=tuple(doc.get("allowed_countries") or ()),
     )
+
+
+def limits_from_doc(doc: Mapping[str, Any] | None) -> Limits:
+    """The stored limits; the defaults for any not stored (a fleet applied before limits existed)."""
+    stored = doc or {}
+    return Limits(**{name: stored[name] for name in LIMIT_FIELDS if name in stored})

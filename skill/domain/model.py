@@ -180,6 +180,16 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much one device or one person may do (the fleet file's `limits:`; see skill/domain/limits.py)."""
+
+    calls_per_device_per_hour: int = 20
+    checkins_per_device_per_hour: int = 30
+    notifications_per_host_per_hour: int = 10
+    bookings_per_user_per_day: int = 10
+
+
+@dataclass(frozen=True)
 class Fleet:
     """Everything the fleet file declares: one `site`, or several `sites` (then `site` is the first)."""
 
@@ -190,6 +200,7 @@ class Fleet:
     users: tuple[User, ...] = ()
     contacts: tuple[Contact, ...] = ()
     calling: CallingPolicy = field(default_factory=CallingPolicy)
+    limits: Limits = field(default_factory=Limits)
     sites: tuple[Site, ...] = ()  # the form `sites:`; empty for a fleet written with `site:`
 
     def __post_init__(self) -> None:

@@ -2,8 +2,9 @@
 
 Pure rules for the lobby: the escalation plan (host, then delegate, then the site's reception), the
 backoff between delivery attempts, the per-target key that keeps a message from being sent twice, the
-text sent to the person told, matching a visitor who checks in to one announced in advance, the
-end-of-day check-out and the visit's retention.
+text sent to the person told (one visitor, or the digest of those beyond the host's hourly limit), what a
+delivery run leaves to the next, matching a visitor who checks in to one announced in advance, who is leaving
+at check-out, the end-of-day check-out and the visit's retention.
 """
 
 from __future__ import annotations
@@ -22,16 +23,20 @@ from skill.domain.model import DEFAULT_SITE, NotifyTarget, Site, User
 
 Role = Literal["host", "delegate", "reception"]
 # "sending" is stored before a message goes out, so a run that dies while sending leaves a mark; "unknown"
-# is a send whose answer never came (it may have been delivered). Neither is ever sent again.
+# is a send whose answer never came (it may have been delivered). Neither is ever sent again. "retrying" is
+# a send refused before it went out (the provider was busy): a later attempt or run sends it.
 AttemptStatus = Literal["sending", "sent", "retrying", "failed", "unknown"]
 UNSETTLED: frozenset[str] = frozenset({"sending", "unknown"})
 
 MAX_ATTEMPTS_PER_TARGET = 3
+MAX_NOTIFY_ROUNDS = 3  # deliveries tried (each with its own retries) before a visit or digest is marked failed
+DIGEST_NAMES = 20  # visitors a digest names; it counts the rest
 RETRY_BASE_SECONDS = 2.0
 RETRY_CAP_SECONDS = 30.0
 
 MATCH_WINDOW = timedelta(hours=4)
 MATCH_MIN_SCORE = 85.0
+FULL_NAME_MIN_SCORE = 90.0
 
 
 class VisitStatus(StrEnum):
@@ -89,6 +94,14 @@ class NotifyError(ReasonError):
         self.retryable = retryable
 
 
+class Throttled(NotifyError):
+    """The provider (or our own pacing of it) refused the message before it went out because too many are being
+    sent: nothing was delivered, and a later attempt may go through."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, retryable=True)
+
+
 class OutcomeUnknown(NotifyError):
     """The message went out but no answer came back (a timeout while waiting for it): it may have been
     delivered, so it is never sent to the same target again."""
@@ -115,6 +128,20 @@ class DeliveryOutcome:
     recipient_id: str | None  # who got it, when someone did
     role: str | None
     attempts: tuple[Attempt, ...]
+    throttled: bool = False  # stopped at a target its provider was too busy for: the rest is left to a later run
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The visitors a host was not told about one by one, their hourly notification limit being reached: told in
+    one message once the hour [start, end) is over."""
+
+    id: str  # the stable key of its delivery (see `target_key`)
+    host_id: str
+    start: datetime
+    end: datetime
+    visits: tuple[Visit, ...]
+    rounds: int = 0  # delivery runs tried so far
 
 
 @dataclass(frozen=True)
@@ -201,14 +228,77 @@ _TEXTS: Mapping[str, Mapping[str, str]] = {
 def host_message(visit: Visit, host: User, role: str, locale: str = "en-US") -> Message:
     """What the person told about `visit` reads; `host` is the person the visitor came to see."""
     texts = _TEXTS.get(locale.split("-")[0].lower(), _TEXTS["en"])
-    if visit.company:
-        visitor = texts["visitor_company"].format(name=visit.visitor_name, company=visit.company)
-    elif locale.lower().startswith("ja"):
-        visitor = f"{visit.visitor_name}様"
-    else:
-        visitor = visit.visitor_name
+    visitor = _visitor(visit, locale)
     body = texts["host" if role == "host" else "other"].format(visitor=visitor, host=host.name)
     return Message(subject=texts["subject"].format(visitor=visitor), text=body)
+
+
+def digest_message(digest: Digest, host: User, role: str, tz: str, locale: str = "en-US") -> Message:
+    """One message naming the visitors of `digest` (the first DIGEST_NAMES, then how many more), with the hour
+    they came in, in the site's time zone."""
+    texts = _DIGEST_TEXTS.get(locale.split("-")[0].lower(), _DIGEST_TEXTS["en"])
+    zone = ZoneInfo(tz)
+    named = [_visitor(visit, locale) for visit in digest.visits[:DIGEST_NAMES]]
+    rest = len(digest.visits) - len(named)
+    visitors = texts["separator"].join(named) + (texts["more"].format(count=rest) if rest else "")
+    values = {
+        "count": len(digest.visits),
+        "start": digest.start.astimezone(zone).strftime("%H:%M"),
+        "end": digest.end.astimezone(zone).strftime("%H:%M"),
+        "visitors": visitors,
+        "host": host.name,
+    }
+    body = texts["host" if role == "host" else "other"].format(**values)
+    return Message(subject=texts["subject"].format(**values), text=body)
+
+
+_DIGEST_TEXTS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "subject": "Visitors at reception between {start} and {end}: {count} more",
+        "host": "Also at reception to see you between {start} and {end}: {visitors}.",
+        "other": (
+            "Also at reception to see {host} between {start} and {end}, and {host} could not be reached: {visitors}."
+        ),
+        "separator": ", ",
+        "more": " and {count} more",
+    },
+    "ja": {
+        "subject": "受付にお客様: {start}〜{end}にさらに{count}名",
+        "host": "{start}〜{end}に受付にいらっしゃった他のお客様: {visitors}",
+        "other": "{start}〜{end}に{host}さんを訪ねて受付にいらっしゃった他のお客様: {visitors}。"
+        "{host}さんに連絡がつきませんでした。",
+        "separator": "、",
+        "more": "、ほか{count}名",
+    },
+}
+
+
+def _visitor(visit: Visit, locale: str) -> str:
+    texts = _TEXTS.get(locale.split("-")[0].lower(), _TEXTS["en"])
+    if visit.company:
+        return texts["visitor_company"].format(name=visit.visitor_name, company=visit.company)
+    return f"{visit.visitor_name}様" if locale.lower().startswith("ja") else visit.visitor_name
+
+
+SettledStatus = Literal["delivered", "pending", "failed"]
+
+
+def settle(outcome: DeliveryOutcome, rounds_before: int) -> tuple[SettledStatus, bool]:
+    """What one delivery run leaves: delivered; pending (a later run tries again); or failed. And whether the run
+    counts as one of the MAX_NOTIFY_ROUNDS.
+
+    A run stopped by a busy provider counts no round: nothing failed, it is only later. A target that failed on
+    its last allowed attempt kept failing in a way that may pass (a 5xx, a refused connection): worth another
+    run, up to MAX_NOTIFY_ROUNDS runs.
+    """
+    if outcome.delivered:
+        return "delivered", False
+    if outcome.throttled:
+        return "pending", False
+    may_pass = any(a.status == "failed" and a.attempts >= MAX_ATTEMPTS_PER_TARGET for a in outcome.attempts)
+    if may_pass and rounds_before + 1 < MAX_NOTIFY_ROUNDS:
+        return "pending", True
+    return "failed", True
 
 
 def match_expected(
@@ -246,6 +336,41 @@ def match_expected(
         if best is None or rank > best:
             best, found = rank, visit
     return found
+
+
+def named_in_full(said: str, on_site: Sequence[Visit]) -> Visit | None:
+    """The visitor on site whose whole name `said` is, or None.
+
+    Check-out speaks back only what the speaker said, so it never completes a name: the words said must be
+    the visitor's name as given at check-in, all of it, in any order and as a voice may spell it (a score of
+    FULL_NAME_MIN_SCORE or more, with or without the spaces), not a family or given name alone. The closest
+    name wins; visitors under the same name are one answer (the first to arrive leaves first); two different
+    names that fit equally well are no answer.
+    """
+    from rapidfuzz import fuzz, utils
+
+    def words(text: str) -> str:
+        return " ".join(utils.default_process(text).split())
+
+    wanted = words(said)
+    if not wanted:
+        return None
+    scored: list[tuple[float, str, Visit]] = []
+    for visit in on_site:
+        name = words(visit.visitor_name)
+        score = max(
+            fuzz.token_sort_ratio(wanted, name),
+            fuzz.ratio(wanted.replace(" ", ""), name.replace(" ", "")),
+        )
+        if score >= FULL_NAME_MIN_SCORE:
+            scored.append((score, name, visit))
+    if not scored:
+        return None
+    best = max(score for score, _, _ in scored)
+    closest = [(name, visit) for score, name, visit in scored if score == best]
+    if len({name for name, _ in closest}) > 1:
+        return None
+    return min((visit for _, visit in closest), key=lambda visit: visit.checked_in_at)
 
 
 def checkout_due(visits: Iterable[Visit], site_end_of_day: time, tz: tzinfo | str, now: datetime) -> list[Visit]:

@@ -4,12 +4,16 @@ The phone that rings first is the room's speakerphone (shared device) or the use
 device); the telephony provider bridges it to the callee. Every attempt that gets as far as a number lands
 in the call log under an id derived from the request, so a retried request never dials twice; a call whose
 provider did not answer in time is logged with an unknown outcome and reported as requested, never
-requested again.
+requested again. Logging a call takes a unit of the device's hourly call limit in the same write, so a device
+over its limit dials nothing; a call the provider turns away as too busy (it was not placed) is asked again
+after a short backoff while the voice budget allows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -28,8 +32,10 @@ from skill.domain.dialing import (
 )
 from skill.domain.directory import DirectoryEntry, MatchResult, filed_under, match_names, pick
 from skill.domain.errors import DomainError
+from skill.domain.limits import call_quota
 from skill.domain.model import BusyInterval, Caller, CallingPolicy, Contact, Site, User
 from skill.observability import count, logger
+from skill.services.limits import fleet_limits, refused
 
 if TYPE_CHECKING:
     from skill.ports import BookingStore, CallLog, Dialer, FleetStore
@@ -58,6 +64,9 @@ RECEPTION_ID = "reception"
 RECEPTION_ALIASES = ("front desk", "reception desk", "the front desk", "the reception")
 JOIN_LEAD = timedelta(minutes=15)
 BUSY_LOOKUP_SLACK = timedelta(minutes=1)  # a meeting starting just past the lead still counts
+DIAL_ATTEMPTS = 3  # a call the provider throttled is asked again, at most this many times in all
+DIAL_BACKOFF_SECONDS = 0.2  # the wait before the second attempt; doubled before the third
+DIAL_RETRY_WITHIN_SECONDS = 1.0  # no new attempt once this long has passed since the first
 
 
 class NoPhoneToRing(DomainError):
@@ -98,6 +107,7 @@ class NotFound:
     reason: str  # "nobody" | "no_number" | "no_such_phone"
     name: str | None = None
     phone_type: str | None = None
+    id: str | None = None  # the directory entry found without that phone ("no_such_phone")
 
 
 @dataclass(frozen=True)
@@ -169,7 +179,7 @@ def callee_of(party: Party, phone_type: str | None) -> Callee | NotFound:
     if wanted is not None:
         label = next((t for t in phones if t == wanted or t.startswith(wanted + "-")), None)
         if label is None:
-            return NotFound("no_such_phone", name, wanted)
+            return NotFound("no_such_phone", name, wanted, party.entry.id)
     else:
         ordered = [t for t in DEFAULT_PHONE_ORDER if t in phones] + [t for t in phones if t not in DEFAULT_PHONE_ORDER]
         if not ordered:
@@ -258,6 +268,7 @@ class CallingService:
     dialer: Dialer
     provider: str = field(kw_only=True)  # "chime" or "local", as the call log records it
     bookings: BookingStore = field(kw_only=True)
+    sleep: Callable[[float], None] = field(default=time.sleep, kw_only=True)
 
     def policy(self, caller: Caller) -> CallingPolicy:
         """The calling policy of the caller's site: its own, or the fleet's."""
@@ -329,7 +340,8 @@ class CallingService:
         return CallOutcome("ready")
 
     def place(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
-        """Check, log and dial; a request that already placed this call gets its earlier outcome again."""
+        """Check, log and dial; a request that already placed this call gets its earlier outcome again.
+        LimitReached, dialling and logging nothing, once the device has placed as many calls as it may this hour."""
         try:
             plan = plan_call(caller, target, self.policy(caller))
         except (DialingError, NoPhoneToRing) as error:
@@ -338,15 +350,15 @@ class CallingService:
         record = self._record(
             caller, CallStatus.PLACING, to=plan.dial.to, contact=plan.contact, request_id=request_id, now=now
         )
-        if not self.calls.start(record):
+        with refused():
+            new = self.calls.start(record, call_quota(caller, fleet_limits(self.fleet), now))
+        if not new:
             earlier = self.calls.get(record.id)
             status = earlier.status if earlier is not None else CallStatus.PLACING
             result = {CallStatus.FAILED: "failed", CallStatus.UNKNOWN: "requested"}.get(status, "placed")
             return CallOutcome(result, "unreachable" if result == "failed" else None, record.id, True, meeting)
         try:
-            provider_id = self.dialer.place_call(
-                record.id, plan.ring_first, plan.dial.to, plan.dial.digits, request_id=request_id or None
-            )
+            provider_id = self._dial(record.id, plan, request_id)
         except CallOutcomeUnknown as error:
             self.calls.update_status(record.id, CallStatus.UNKNOWN)
             count("CallPlaced")
@@ -357,6 +369,22 @@ class CallingService:
         self.calls.update_status(record.id, CallStatus.PLACING, provider_id=provider_id)
         count("CallPlaced")
         return CallOutcome("placed", call_id=record.id, meeting=meeting)
+
+    def _dial(self, call_id: str, plan: CallPlan, request_id: str) -> str:
+        """The provider's id for the call; one the provider throttled (not placed) is asked again with backoff."""
+        started = time.monotonic()
+        for attempt in range(1, DIAL_ATTEMPTS + 1):
+            try:
+                return self.dialer.place_call(
+                    call_id, plan.ring_first, plan.dial.to, plan.dial.digits, request_id=request_id or None
+                )
+            except DialerError as error:
+                late = time.monotonic() - started >= DIAL_RETRY_WITHIN_SECONDS
+                if error.reason != "throttled" or attempt == DIAL_ATTEMPTS or late:
+                    raise
+                logger.info("call throttled, asking again", extra={"call_id": call_id, "attempt": attempt})
+                self.sleep(DIAL_BACKOFF_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.0))  # noqa: S311
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def log(self, limit: int = 100, *, site: str | None = None) -> list[CallRecord]:
         """The latest dial attempts, newest first: `limit` of them, of one site or of all (a call logged

@@ -5,7 +5,9 @@ recorded as "sending", then as what came of it, so a later run knows what happen
 died half way. A target already "sent" counts as reached; one left "sending" or "unknown" (the message
 went out and no answer came back) may have been delivered and is never sent again. A failure that may
 pass (throttling, a 5xx, a refused connection) is tried again with backoff, up to
-MAX_ATTEMPTS_PER_TARGET times; anything else moves on to the next target, then to the next stage.
+MAX_ATTEMPTS_PER_TARGET times; anything else moves on to the next target, then to the next stage. A target
+still throttled after its last attempt (the provider, or our pacing of it, is too busy) stops the plan: it
+is left "retrying" for a later run, and nobody further down the plan is bothered because a provider was busy.
 
 Logs carry the key, channel, role and status only: never an address, a name or a message text.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from skill.domain.model import NotifyTarget
 from skill.domain.reception import (
@@ -27,6 +29,7 @@ from skill.domain.reception import (
     NotifyError,
     OutcomeUnknown,
     Stage,
+    Throttled,
     retry_delays,
     target_key,
 )
@@ -68,14 +71,16 @@ def deliver(
     for index in range(first, len(stages)):
         stage = stages[index]
         message = message_for(stage)
-        reached = "sent" in before[index]
-        for target, target_id, status in zip(stage.targets, keys[index], before[index], strict=True):
-            if status == "sent" or status in UNSETTLED:
-                continue
-            sender = senders.get(target.channel)
-            reached |= _send_with_retries(stage, target, target_id, message, sender, sleep, note)
-        if reached:
+        results = [
+            _send_with_retries(stage, target, target_id, message, senders.get(target.channel), sleep, note)
+            for target, target_id, status in zip(stage.targets, keys[index], before[index], strict=True)
+            if status != "sent" and status not in UNSETTLED
+        ]
+        if "sent" in before[index] or "sent" in results:
             return DeliveryOutcome(True, stage.recipient_id, stage.role, tuple(attempts))
+        if "throttled" in results:
+            logger.warning("notification left for a later run", extra={"key": key, "role": stage.role})
+            return DeliveryOutcome(False, None, None, tuple(attempts), throttled=True)
     logger.warning("notification not delivered", extra={"key": key, "stages": len(stages)})
     return DeliveryOutcome(False, None, None, tuple(attempts))
 
@@ -88,7 +93,7 @@ def _send_with_retries(
     sender: ChannelSender | None,
     sleep: Callable[[float], None],
     note: Callable[[Attempt], None],
-) -> bool:
+) -> Literal["sent", "failed", "throttled"]:
     def attempt(
         status: AttemptStatus, number: int, reason: str | None = None, provider_id: str | None = None
     ) -> Attempt:
@@ -96,21 +101,25 @@ def _send_with_retries(
 
     if sender is None:
         note(attempt("failed", 1, "unsupported_channel"))
-        return False
+        return "failed"
     for number in range(1, MAX_ATTEMPTS_PER_TARGET + 1):
         note(attempt("sending", number))
         try:
             provider_id = sender.send(target.address, message, idempotency_key=target_id)
         except OutcomeUnknown as error:
             note(attempt("unknown", number, error.reason))
-            return False
+            return "failed"
         except NotifyError as error:
-            if error.retryable and number < MAX_ATTEMPTS_PER_TARGET:
+            last = number == MAX_ATTEMPTS_PER_TARGET
+            if isinstance(error, Throttled) and last:
+                note(attempt("retrying", number, error.reason))
+                return "throttled"
+            if error.retryable and not last:
                 note(attempt("retrying", number, error.reason))
                 sleep(retry_delays(number))
                 continue
             note(attempt("failed", number, error.reason))
-            return False
+            return "failed"
         note(attempt("sent", number, provider_id=provider_id))
-        return True
-    return False
+        return "sent"
+    return "failed"

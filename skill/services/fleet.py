@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Action = Literal["create", "update", "delete"]
 SINGLETON_ID = codec.SINGLETON_ID
 # Order of creates and updates: what a device or user refers to exists before it.
-PUT_ORDER = ("site", "calling", "group", "room", "user", "contact", "device")
+PUT_ORDER = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
 Progress = Callable[[int, int], None]
 
 
@@ -96,6 +96,7 @@ def entries(fleet: Fleet) -> dict[str, dict[str, dict[str, Any]]]:
     return {
         "site": {s.id: {**codec.site_to_doc(s), "position": n} for n, s in enumerate(fleet.every_site)},
         "calling": {SINGLETON_ID: codec.calling_to_doc(fleet.calling)},
+        "limits": {SINGLETON_ID: codec.limits_to_doc(fleet.limits)},
         "group": {g.id: codec.group_to_doc(g) for g in fleet.skill_groups},
         "room": {r.id: codec.room_to_doc(r) for r in fleet.rooms},
         "user": {u.id: codec.user_to_doc(u) for u in fleet.users},

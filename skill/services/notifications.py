@@ -5,6 +5,10 @@ visit, under the correlation id of the request that checked the visitor in. Safe
 visit: nobody already told is told again, and nothing whose outcome is unknown is sent twice
 (`skill.services.delivery`).
 
+A host is told about at most `notifications_per_host_per_hour` visitors one by one in a clock hour; the
+visitors beyond that are kept for one digest, sent by the first run after the hour is over (in AWS the
+notifier's schedule, every 5 minutes; locally the outbox loop).
+
 Logs carry ids and statuses only: never a visitor's or a host's name.
 """
 
@@ -15,30 +19,36 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from skill.domain.model import Site, User
+from skill.domain.limits import Quota, hourly, notification_quota
+from skill.domain.model import DEFAULT_SITE, Site, User
 from skill.domain.reception import (
-    MAX_ATTEMPTS_PER_TARGET,
     Attempt,
+    DeliveryOutcome,
+    Digest,
+    Message,
+    Stage,
     Visit,
+    digest_message,
     escalation_plan,
     host_message,
+    settle,
     visit_expires_at,
 )
-from skill.observability import correlated, logger
+from skill.observability import correlated, count, logger
 from skill.services.delivery import deliver
+from skill.services.limits import fleet_limits, note_limit
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from skill.ports import ChannelSender, Clock, FleetStore, VisitStore
 
-MAX_NOTIFY_ROUNDS = 3  # deliveries tried (each with its own retries) before a visit is marked failed
 NOTIFY_LOCALE = "en-US"
 
 
 @dataclass(frozen=True)
 class NotifyResult:
-    status: Literal["delivered", "failed", "pending", "skipped"]
+    status: Literal["delivered", "failed", "pending", "skipped", "digest"]
     recipient_id: str | None = None
     role: str | None = None
 
@@ -71,70 +81,123 @@ class NotificationService:
         return result
 
     def deliver_pending(self) -> list[NotifyResult]:
-        """The outbox loop's round: notify for every visit still pending."""
-        return [self.notify(visit) for visit in self.visits.pending_notifications()]
+        """The outbox loop's round: notify for every visit still pending, then send the digests due."""
+        results = [self.notify(visit) for visit in self.visits.pending_notifications()]
+        return results + self.send_digests()
 
     def notify(self, visit: Visit) -> NotifyResult:
         """Tell the host (then the delegate, then reception) that `visit`'s visitor has arrived.
 
-        Returns "skipped" for a visit already delivered or no longer stored (erased, expired), "pending"
-        when nobody was reached but a later run may succeed (the caller tries again), "failed" when nobody
-        can be reached (or MAX_NOTIFY_ROUNDS runs did not reach anyone).
+        Returns "skipped" for a visit already delivered, kept for a digest or no longer stored (erased,
+        expired), "digest" when the host's hourly limit keeps it for the hour's digest, "pending" when nobody
+        was reached but a later run may succeed (the caller tries again), "failed" when nobody can be reached
+        (or MAX_NOTIFY_ROUNDS runs did not reach anyone).
         """
         with correlated(visit.request_id):
             return self._notify(visit)
 
     def _notify(self, visit: Visit) -> NotifyResult:
-        site, host, users = self._people(visit)
+        site, host, users = self._people(visit.host_id, visit.site)
         state = self.visits.notify_state(visit, site.timezone)
-        if state is None or state[0] == "delivered":
+        if state is None or state[0] in ("delivered", "digest"):
             return NotifyResult("skipped")
-        rounds_before = state[1]
         if host is None:
             logger.warning("visit host not in the fleet", extra={"visit": visit.id})
             self.visits.set_notify_status(visit, site.timezone, "failed")
             return NotifyResult("failed")
+        quota = notification_quota(host.id, fleet_limits(self.fleet), self._now())
+        if not self.visits.claim_notification(quota, visit.id):
+            return self._hold(visit, quota, site)
         expires_at = visit_expires_at(visit.checked_in_at, site.retention_days)
-        failures: list[Attempt] = []
+        outcome = self._deliver(
+            visit.id, host, users, site, expires_at, lambda stage: host_message(visit, host, stage.role, NOTIFY_LOCALE)
+        )
+        status, count_round = settle(outcome, state[1])
+        self.visits.set_notify_status(visit, site.timezone, status, count_round=count_round)
+        self._log(status, outcome, {"visit": visit.id})
+        return NotifyResult(status, outcome.recipient_id, outcome.role)
+
+    def _hold(self, visit: Visit, quota: Quota, site: Site) -> NotifyResult:
+        """Keep a visit beyond the host's hourly limit for the hour's digest (the next hour's, should this one's
+        have gone out meanwhile)."""
+        while not self.visits.hold_for_digest(quota, visit, site.timezone):
+            quota = hourly(quota.action, quota.subject, quota.limit, quota.end)
+        self.visits.set_notify_status(visit, site.timezone, "digest")
+        note_limit(quota.reached())
+        logger.info("visitor kept for the host's digest", extra={"visit": visit.id, "window": quota.window})
+        return NotifyResult("digest")
+
+    # --- digests ------------------------------------------------------------------------------------
+
+    def send_digests(self) -> list[NotifyResult]:
+        """Send every digest whose hour is over: one message per host and hour naming the visitors kept."""
+        return [self._send_digest(digest) for digest in self.visits.due_digests(self._now())]
+
+    def _send_digest(self, digest: Digest) -> NotifyResult:
+        site, host, users = self._people(digest.host_id, digest.visits[0].site if digest.visits else DEFAULT_SITE)
+        if host is None or not digest.visits:  # the host left the fleet, or every visit was erased since
+            self.visits.settle_digest(digest, "failed" if digest.visits else "delivered")
+            return NotifyResult("skipped")
+        expires_at = visit_expires_at(digest.end, site.retention_days)
+        outcome = self._deliver(
+            digest.id,
+            host,
+            users,
+            site,
+            expires_at,
+            lambda stage: digest_message(digest, host, stage.role, site.timezone, NOTIFY_LOCALE),
+        )
+        status, count_round = settle(outcome, digest.rounds)
+        self.visits.settle_digest(digest, status, count_round=count_round)
+        self._log(status, outcome, {"digest": digest.id, "visits": len(digest.visits)})
+        if status == "delivered":
+            count("NotificationDigestSent")
+        return NotifyResult(status, outcome.recipient_id, outcome.role)
+
+    # --- shared -------------------------------------------------------------------------------------
+
+    def _deliver(
+        self,
+        key: str,
+        host: User,
+        users: dict[str, User],
+        site: Site,
+        expires_at: int,
+        message_for: Callable[[Stage], Message],
+    ) -> DeliveryOutcome:
+        """One message along the host's escalation plan, every attempt recorded under `key` before it is sent."""
 
         def record(attempt: Attempt) -> None:
-            self.visits.record_attempt(visit.id, attempt, expires_at, self._now(), site=visit.site)
-            if attempt.status == "failed":
-                failures.append(attempt)
+            self.visits.record_attempt(key, attempt, expires_at, self._now(), site=site.id)
 
-        outcome = deliver(
+        return deliver(
             escalation_plan(host, users, site),
-            lambda stage: host_message(visit, host, stage.role, NOTIFY_LOCALE),
+            message_for,
             self.senders,
-            key=visit.id,
-            status_of=lambda target: self.visits.attempt_status(visit.id, target),
+            key=key,
+            status_of=lambda target: self.visits.attempt_status(key, target),
             record=record,
             sleep=self.sleep,
         )
-        if outcome.delivered:
-            self.visits.set_notify_status(visit, site.timezone, "delivered")
-            logger.info("host notified", extra={"visit": visit.id, "role": outcome.role})
-            return NotifyResult("delivered", outcome.recipient_id, outcome.role)
-        # A target that failed on its last allowed attempt kept failing in a way that may pass (throttling,
-        # a 5xx, a refused connection): worth another run later, up to MAX_NOTIFY_ROUNDS runs.
-        may_pass = any(a.attempts >= MAX_ATTEMPTS_PER_TARGET for a in failures)
-        if may_pass and rounds_before + 1 < MAX_NOTIFY_ROUNDS:
-            self.visits.set_notify_status(visit, site.timezone, "pending", count_round=True)
-            logger.warning("host not reached yet", extra={"visit": visit.id})
-            return NotifyResult("pending")
-        self.visits.set_notify_status(visit, site.timezone, "failed", count_round=True)
-        logger.error("host could not be notified", extra={"visit": visit.id})
-        return NotifyResult("failed")
+
+    @staticmethod
+    def _log(status: str, outcome: DeliveryOutcome, ids: dict[str, Any]) -> None:
+        if status == "delivered":
+            logger.info("host notified", extra={**ids, "role": outcome.role})
+        elif status == "pending":
+            logger.warning("host not reached yet", extra={**ids, "throttled": outcome.throttled})
+        else:
+            logger.error("host could not be notified", extra=ids)
 
     def _now(self) -> datetime:
         return self.clock.now()
 
-    def _people(self, visit: Visit) -> tuple[Site, User | None, dict[str, User]]:
-        """The visit's site, the host, and everyone the escalation plan may reach (host, delegate, the site's
-        reception), read by key."""
-        site, _, _, users = self.fleet.profile(visit.site, None, None, [visit.host_id])
-        host = users.get(visit.host_id)
+    def _people(self, host_id: str, site_id: str) -> tuple[Site, User | None, dict[str, User]]:
+        """The site the visitor waits at, the host, and everyone the escalation plan may reach (host, delegate,
+        the site's reception), read by key."""
+        site, _, _, users = self.fleet.profile(site_id, None, None, [host_id])
+        host = users.get(host_id)
         others = [uid for uid in (host.delegate if host else None, site.reception) if uid]
         if others:
-            users.update(self.fleet.profile(visit.site, None, None, others)[3])
+            users.update(self.fleet.profile(site_id, None, None, others)[3])
         return site, host, users

@@ -1,7 +1,9 @@
 """Reception use cases: check a visitor in and out, expect one, close the day, the visitor log.
 
-Check-in writes one visit and returns; telling the host happens afterwards, off the voice path
-(`skill.services.notifications`, run by the DynamoDB Stream notifier in AWS and by the outbox loop locally).
+Check-in writes one visit and returns, counted against the lobby device's hourly limit in the same write;
+telling the host happens afterwards, off the voice path (`skill.services.notifications`, run by the DynamoDB
+Stream notifier in AWS and by the outbox loop locally). Check-out goes only by a visitor's whole name
+(`named_in_full`), and the lobby says back only what the speaker said.
 
 Logs carry ids and statuses only: never a visitor's or a host's name.
 """
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from skill.domain.directory import DirectoryEntry, MatchResult, filed_under, match_names
+from skill.domain.limits import checkin_quota
 from skill.domain.model import Caller, Site, User
 from skill.domain.reception import (
     ExpectedVisit,
@@ -24,15 +27,18 @@ from skill.domain.reception import (
     Visit,
     checkout_due,
     match_expected,
+    named_in_full,
     visit_expires_at,
 )
 from skill.observability import count, logger
+from skill.services.limits import fleet_limits, refused
 
 if TYPE_CHECKING:
     from skill.ports import FleetStore, VisitStore
 
 CheckInStatus = Literal["checked_in", "ambiguous", "no_match"]
-CheckOutStatus = Literal["checked_out", "need_name", "ambiguous", "not_found"]
+# "found": the whole name of a visitor on site was said (ask before checking out); "unclear": anything else.
+CheckOutStatus = Literal["found", "checked_out", "need_name", "unclear"]
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ class ReceptionService:
     ) -> CheckInOutcome:
         """Check a visitor in to see the employee `host_query` names (or `host_id`, already chosen).
 
-        Writes one visit item when the host is clear; otherwise writes nothing and says why.
+        Writes one visit item when the host is clear; otherwise writes nothing and says why. LimitReached, writing
+        nothing, when the device has checked in as many visitors as it may this hour.
         """
         host = self.fleet.get_user(host_id) if host_id else None
         chosen = employee_directory([host])[0] if host else None
@@ -122,31 +129,32 @@ class ReceptionService:
             device=caller.device_id,
             site=site.id,
         )
-        self.visits.add_visit(visit, site.timezone, visit_expires_at(now, site.retention_days))
+        quota = checkin_quota(caller, fleet_limits(self.fleet), now)
+        with refused():
+            self.visits.add_visit(visit, site.timezone, visit_expires_at(now, site.retention_days), quota)
         count("VisitorCheckedIn")
         logger.info("visitor checked in", extra={"visit": visit.id, "expected": announced is not None})
         return CheckInOutcome("checked_in", visit=visit, host=chosen, expected=announced)
 
+    def leaving(self, name: str | None, site: str | None = None) -> CheckOutOutcome:
+        """Who "check out `name`" is: the visitor on site (at `site`, when given) whose whole name was said
+        ("found"), nobody said ("need_name"), or "unclear" for anything else (part of a name, a name nobody on
+        site has, two visitors it fits equally), which never tells whether a visitor by part of that name is on
+        site."""
+        if not name or not name.strip():
+            return CheckOutOutcome("need_name")
+        visit = named_in_full(name, self.on_site(site))
+        return CheckOutOutcome("unclear") if visit is None else CheckOutOutcome("found", visit)
+
     def check_out(self, name: str | None, caller: Caller, now: datetime) -> CheckOutOutcome:
-        """Check out the on-site visitor `name` names (among those of the caller's site); with no name, the only
-        visitor this device checked in."""
-        on_site = self.on_site(caller.site.id)
-        if name and name.strip():
-            entries = [DirectoryEntry(v.id, v.visitor_name, kind="visitor") for v in on_site]
-            found = match_names(name, entries)
-            if found.is_ambiguous:
-                return CheckOutOutcome("ambiguous")
-            if found.match is None:
-                return CheckOutOutcome("not_found")
-            visit = next(v for v in on_site if v.id == found.match.id)
-        else:
-            device = caller.device_id
-            mine = [v for v in on_site if device is not None and v.device == device]
-            if len(mine) != 1:
-                return CheckOutOutcome("need_name")
-            visit = mine[0]
+        """Check out the visitor on site at the caller's site whose whole name `name` is (see `leaving`), once
+        they confirmed it."""
+        found = self.leaving(name, caller.site.id)
+        visit = found.visit
+        if visit is None:
+            return found
         if not self.visits.check_out(visit, caller.site.timezone, now):
-            return CheckOutOutcome("not_found")
+            return CheckOutOutcome("unclear")
         logger.info("visitor checked out", extra={"visit": visit.id})
         return CheckOutOutcome("checked_out", replace(visit, checked_out_at=now))
 

@@ -19,8 +19,10 @@ from skill.domain import booking as rules
 from skill.domain.booking import BookingRequest
 from skill.domain.calendar import feed_freshness, local_midnight, user_owner
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
+from skill.domain.limits import booking_quota
 from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Interval, Room, RoomDay, Site
 from skill.observability import correlated, count, logger
+from skill.services.limits import fleet_limits, refused
 
 if TYPE_CHECKING:
     from skill.ports import BookingStore, FeedStateStore, FleetStore
@@ -66,6 +68,17 @@ class ExtendOutcome:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """What comes nearest to a booking that cannot be made as asked: `room` for `interval` rather than `wanted`
+    (the time asked for, on the grid); `others` are further rooms free for the same time, to offer next."""
+
+    room: Room
+    interval: Interval
+    wanted: Interval
+    others: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class NextMeeting:
     busy: BusyInterval
     room: str | None  # the room id of a voice booking; None for a calendar event
@@ -99,6 +112,30 @@ def match_room(said: str, rooms: Sequence[Room]) -> Room | None:
 def _day_end(moment: datetime, tz: str) -> datetime:
     day = moment.astimezone(ZoneInfo(tz)).date()
     return local_midnight(day + timedelta(days=1), tz).astimezone(UTC)
+
+
+def _near_floor(caller: Caller) -> int | None:
+    """The floor rooms are ranked from: the asking room's on a shared device."""
+    return caller.room.floor if caller.is_shared and caller.room else None
+
+
+def _nearest(
+    caller: Caller,
+    rooms: Sequence[Room],
+    busy: dict[str, list[BusyInterval]],
+    wanted: Interval,
+    length: timedelta,
+    horizon: datetime,
+) -> Alternative | None:
+    """The nearest of `rooms` free for `wanted` (the others free then to offer next), else the one free soonest
+    after its start for `length` (the length asked: a time from now also covers the quarter hour begun),
+    ending by `horizon`."""
+    near_floor = _near_floor(caller)
+    free = rules.rank_free(rooms, busy, wanted, near_floor=near_floor)
+    if free:
+        return Alternative(free[0], wanted, wanted, tuple(room.id for room in free[1:]))
+    soonest = rules.earliest_free(rooms, busy, length, wanted.start, horizon, near_floor=near_floor)
+    return None if soonest is None else Alternative(soonest[0], soonest[1], wanted)
 
 
 @dataclass(frozen=True)
@@ -214,9 +251,11 @@ class RoomService:
     def book(
         self, caller: Caller, room: Room, request: BookingRequest, now: datetime, request_id: str | None
     ) -> Booking:
-        """Book `room`: one Query for its busy time, one transaction for the booking and its slots.
+        """Book `room`: one Query for its busy time, one transaction for the booking, its slots and a unit of the
+        daily booking limit of the person it is for (of the device when nobody was recognised on a shared one).
 
-        A booking that starts now from the room's own device is checked in at once.
+        A booking that starts now from the room's own device is checked in at once. LimitReached, writing
+        nothing, once the day's bookings are spent.
         """
         interval = self.check(caller, room, request, now)
         owner = caller.owner
@@ -233,37 +272,56 @@ class RoomService:
             created_at=now,
             checked_in_at=now if in_room_now else None,
         )
+        quota = booking_quota(caller, fleet_limits(self.fleet), now)
         try:
-            self.bookings.add_booking(booking, caller.timezone)
+            with refused():
+                self.bookings.add_booking(booking, caller.timezone, quota)
         except RoomTakenError:
             count("BookingConflict")
             raise
         logger.info("room booked", extra={"booking_id": booking.id, "room": room.id})
         return booking
 
-    def find(self, caller: Caller, request: BookingRequest, features: Collection[str], now: datetime) -> list[Room]:
-        """Rooms free for the request with the seats and features asked for, nearest the asking room first.
-
-        Busy time is only read for rooms that could qualify.
-        """
-        return self._free_rooms(
-            caller, rules.on_grid(request.start, request.duration, now), request.attendees, features
-        )
-
-    def _free_rooms(
+    def find(
         self,
         caller: Caller,
-        interval: Interval,
-        attendees: int | None,
+        request: BookingRequest,
         features: Collection[str],
+        now: datetime,
+        *,
         exclude: Collection[str] = (),
-    ) -> list[Room]:
-        candidates = rules.rooms_that_fit(self.of_site(caller), attendees, features, exclude)
-        busy = self.bookings.busy_by_room(
-            [room.id for room in candidates], interval.start, interval.end, caller.timezone
+    ) -> Alternative | None:
+        """The nearest room free for the request with the seats and features asked for (the others free then to
+        offer next); when none is, the room free soonest after that start for as long, the same day. Busy time is
+        only read for rooms that could qualify, in one round trip."""
+        wanted = rules.on_grid(request.start, request.duration, now)
+        horizon = max(wanted.end, _day_end(wanted.start, caller.timezone))
+        rooms = rules.rooms_that_fit(self.of_site(caller), request.attendees, features, exclude)
+        busy = self._busy_of(caller, rooms, wanted.start, horizon)
+        return _nearest(caller, rooms, busy, wanted, request.duration, horizon)
+
+    def instead(self, caller: Caller, room: Room, request: BookingRequest, now: datetime) -> Alternative | None:
+        """What comes nearest when `room` is taken for the request: the free start of that time in the room;
+        else the room's next free time of the length asked that day; else another room, as `find` offers it.
+        One round trip reads the busy time of the room and of every room that could take the meeting."""
+        wanted = rules.check_booking(
+            room, Interval(request.start, request.start + request.duration), now, request.attendees
         )
-        near_floor = caller.room.floor if caller.is_shared and caller.room else None
-        return rules.rank_free(candidates, busy, interval, near_floor=near_floor)
+        horizon = max(wanted.end, _day_end(wanted.start, caller.timezone))
+        others = rules.rooms_that_fit(self.of_site(caller), request.attendees, (), exclude={room.id})
+        busy = self._busy_of(caller, [room, *others], wanted.start, horizon)
+        here = busy.get(room.id, [])
+        length = min(request.duration, wanted.duration)  # as asked, within the room's longest booking
+        same_room = rules.free_start(here, wanted) or rules.next_free(here, length, wanted.start, horizon)
+        if same_room is not None:
+            return Alternative(room, same_room, wanted)
+        return _nearest(caller, others, busy, wanted, length, horizon)
+
+    def _busy_of(
+        self, caller: Caller, rooms: Sequence[Room], start: datetime, end: datetime
+    ) -> dict[str, list[BusyInterval]]:
+        """The busy time of `rooms` that overlaps [start, end), read side by side."""
+        return self.bookings.busy_by_room([room.id for room in rooms], start, end, caller.timezone)
 
     # --- the meeting on now -----------------------------------------------------------------------
 
@@ -299,6 +357,14 @@ class RoomService:
         checked = self.bookings.check_in(booking, now, caller.timezone)
         logger.info("booking checked in", extra={"booking_id": booking.id})
         return checked
+
+    def check_in_here(self, caller: Caller, now: datetime) -> Booking | None:
+        """Starting the meeting from a room's own device checks in the room's current booking: that booking,
+        checked in, or None when the room has none (or the device stands in no room)."""
+        if not caller.is_shared or caller.room is None:
+            return None
+        booking = self.current(caller, now)
+        return None if booking is None else self.check_in(caller, booking, now)
 
     def extend_current(self, caller: Caller, by: timedelta, now: datetime) -> ExtendOutcome | None:
         """Extend the current booking (see `extend`); None when there is none. On a shared device the room's
@@ -353,7 +419,10 @@ class RoomService:
             logger.info("booking extended", extra={"booking_id": booking.id})
             return ExtendOutcome(current, booking.end, wanted_end, None, None)
         rest = Interval(current.end, wanted_end)
-        found = self._free_rooms(caller, rest, None, (), exclude={booking.room_id})
+        others = rules.rooms_that_fit(self.of_site(caller), None, (), exclude={booking.room_id})
+        found = rules.rank_free(
+            others, self._busy_of(caller, others, rest.start, rest.end), rest, near_floor=_near_floor(caller)
+        )
         return ExtendOutcome(current, booking.end, wanted_end, taken_from, found[0] if found else None)
 
     def end(self, caller: Caller, booking: Booking, now: datetime) -> Booking:

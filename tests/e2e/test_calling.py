@@ -235,7 +235,7 @@ def test_shared_device_may_not_dial_numbers_and_never_speaks_them(
 
     # Then it refuses, points to a phone, and no digits are spoken
     said = speech(refused)
-    assert said == "This device isn't allowed to make that call. Try your own phone."
+    assert said == "Dialling numbers isn't allowed from here. You can dial it from your own phone."
     assert not any(char.isdigit() for char in said)
 
     # And the attempt is logged as refused, and the dialer never saw it

@@ -194,15 +194,21 @@ def test_visitors_who_are_leaving_are_checked_out(
     check_in(alexa, lobby["lobby_device"], "Otto Brandt", "Greta Lindholm")
     assert len(on_site(skill_server, "Lena Vogt")) == len(on_site(skill_server, "Otto Brandt")) == 1
 
-    # When Lena says only that she is leaving, she is asked her name, and answering checks her out
+    # When Lena says only that she is leaving, she is asked her full name, and confirming it checks her out
     leaving = alexa(device_id=lobby["lobby_device"])
     asked = leaving.say("i'm leaving")
-    assert speech(asked) == "Sure. What's your name?"
-    done = leaving.intend("VisitorCheckOutIntent", {"visitorName": "Lena Vogt"})
+    assert speech(asked) == "Sure. What's your full name?"
+    question = leaving.intend("VisitorCheckOutIntent", {"visitorName": "Lena Vogt"})
+    assert speech(question) == "Check out Lena Vogt?"
+    assert len(on_site(skill_server, "Lena Vogt")) == 1
+    done = leaving.intend("VisitorCheckOutIntent", {"visitorName": "Lena Vogt"}, confirmation="CONFIRMED")
     assert speech(done) == "Goodbye, Lena. Thanks for visiting."
     assert on_site(skill_server, "Lena Vogt") == []
 
-    # When Otto says his name as he leaves, he is checked out at once
-    done = alexa(device_id=lobby["lobby_device"]).say("i'm Otto Brandt and i'm leaving")
+    # When Otto says his name as he leaves, he is asked to confirm it, and his yes checks him out
+    otto = alexa(device_id=lobby["lobby_device"])
+    question = otto.say("i'm Otto Brandt and i'm leaving")
+    assert speech(question).lower() == "check out otto brandt?"
+    done = otto.intend("VisitorCheckOutIntent", {"visitorName": "Otto Brandt"}, confirmation="CONFIRMED")
     assert speech(done) == "Goodbye, Otto. Thanks for visiting."
     assert on_site(skill_server, "Otto Brandt") == []

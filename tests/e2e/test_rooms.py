@@ -1,7 +1,9 @@
 """Meeting rooms end to end: `office-skill serve` spoken to through virtual-alexa, on a small office of its own.
 
 On the room's shared device: book now, extend, end, find a room and book it with "yes". On a personal
-device: book a named room tomorrow, confirmed first. Durations go in as Alexa sends them (PT30M).
+device: book a named room tomorrow, confirmed first. A room taken later in the time asked is offered until
+then: "yes" books that part, "no" ends politely; "start the meeting" on a room device that may not join calls
+checks the booking in; both in English and in Japanese. Durations go in as Alexa sends them (PT30M).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from skill.alexa.speech import clock_words
 from skill.local.envelopes import intent_request
 
 pytestmark = pytest.mark.e2e
@@ -126,3 +129,117 @@ def test_personal_device_books_a_named_room_tomorrow_after_confirming(
     assert speech(done) == "Done. Denali is booked tomorrow at 10:00 AM, until 11:00 AM."
     [row] = [r for r in bookings(skill_server, office["other"]) if r["start"].startswith(tomorrow.isoformat())]
     assert (row["start"], row["organizer"]) == (f"{tomorrow.isoformat()}T10:00:00+09:00", office["user"])
+
+
+@pytest.fixture(scope="module")
+def more_rooms(skill_server: Any, office: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[Any, Any]:
+    """Rooms on floor 9 (ids unique to this run, names no other e2e office uses), each with its own shared device
+    whose skill group has booking and not join-meeting: for each locale tested, one to offer (`("offer", locale)`)
+    and one to start a meeting in (`("start", locale)`); returned once the server knows them. Erin's desk device
+    (`office`) books them."""
+    tag = uuid.uuid4().hex[:8]
+    rooms = {
+        (use, locale): (f"e2e-{name.lower()}-{tag}", name, f"amzn1.ask.device.E2E{name.upper()}{tag.upper()}")
+        for (use, locale), name in {
+            ("offer", "en-US"): "Tateyama",
+            ("offer", "ja-JP"): "Norikura",
+            ("start", "en-US"): "Chokai",
+            ("start", "ja-JP"): "Gassan",
+        }.items()
+    }
+    fleet = {
+        "site": {"name": "E2E HQ", "timezone": TZ, "country": "JP"},
+        "rooms": [{"id": rid, "name": name, "floor": 9, "capacity": 6} for rid, name, _ in rooms.values()],
+        "skill_groups": [{"id": f"book-only-{tag}", "features": ["booking"]}],
+        "devices": [
+            {"id": device, "kind": "shared", "room": rid, "skill_group": f"book-only-{tag}"}
+            for rid, _, device in rooms.values()
+        ],
+    }
+    path = tmp_path_factory.mktemp("offers") / "fleet.yaml"
+    path.write_text(yaml.safe_dump(fleet))
+    gassan = intent_request(
+        "RoomStatusIntent",
+        {"room": "gassan"},
+        application_id=skill_server.skill_id,
+        device_id=office["desk_device"],
+        user_id="amzn1.ask.account.E2EDESK",
+    )
+    skill_server.apply(path, seen=lambda: "Gassan is" in skill_server.said(gassan))
+    return {**rooms, "desk": office["desk_device"]}
+
+
+OFFERED = {
+    "en-US": "{room} is free until {until}. Shall I book it until then, or find another room?",
+    "ja-JP": "{room}は{until}まで空いています。それまで予約するか、別の部屋を探しますか?",
+}
+BUSY_NOW = {"en-US": "{room} is busy now", "ja-JP": "{room}は今使用中です"}
+DECLINED = {"en-US": "OK, I haven't booked anything.", "ja-JP": "かしこまりました。予約はしていません。"}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ja-JP"])
+def test_a_room_taken_later_is_offered_until_then_yes_books_that_part_and_no_ends_politely(
+    alexa: Callable[..., Any], skill_server: Any, speech: Speech, more_rooms: dict[Any, Any], locale: str
+) -> None:
+    room_id, name, device = more_rooms["offer", locale]
+
+    # Given the room booked from Erin's desk for half an hour, from half an hour after this quarter hour
+    now = datetime.now(ZoneInfo(TZ))
+    taken = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0) + timedelta(minutes=30)
+    slots = {"room": name.lower(), "date": taken.date().isoformat(), "startTime": f"{taken:%H:%M}", "duration": "PT30M"}
+    alexa(device_id=more_rooms["desk"]).intend("BookRoomIntent", slots, confirmation="CONFIRMED")
+    assert [row["start"] for row in bookings(skill_server, room_id)] == [taken.isoformat()]
+
+    # When the room's own device is asked for an hour from now
+    room = alexa(device_id=device, locale=locale)
+    offered = room.intend("BookRoomIntent", {"duration": "PT1H"})
+
+    # Then the room is offered until the desk booking starts, and the session waits for the answer
+    until = clock_words(taken, TZ, locale)
+    assert speech(offered) == OFFERED[locale].format(room=name, until=until)
+    assert offered["response"]["shouldEndSession"] is False
+
+    # When the answer is yes, the free part is booked, checked in, and the session ends
+    done = room.say("yes") if locale == "en-US" else room.intend("AMAZON.YesIntent")
+    assert until in speech(done)
+    assert done["response"]["shouldEndSession"] is True
+    mine = [row for row in bookings(skill_server, room_id) if row["device"] == device]
+    assert [(row["end"], row["status"]) for row in mine] == [(taken.isoformat(), "checked_in")]
+
+    # When half an hour is asked for again, the room is busy now and something else is offered
+    again = alexa(device_id=device, locale=locale)
+    assert speech(again.intend("BookRoomIntent", {"duration": "PT30M"})).startswith(BUSY_NOW[locale].format(room=name))
+
+    # Then "no" ends politely, booking nothing more
+    declined = again.say("no") if locale == "en-US" else again.intend("AMAZON.NoIntent")
+    assert speech(declined) == DECLINED[locale]
+    assert declined["response"]["shouldEndSession"] is True
+    assert len(bookings(skill_server, room_id)) == 2
+
+
+CHECKED_IN = {
+    "en-US": "You're checked in. {room} is yours until {until}.",
+    "ja-JP": "チェックインしました。{room}は{until}までご利用いただけます。",
+}
+START = {"en-US": "start the meeting", "ja-JP": "会議を始めて"}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ja-JP"])
+def test_starting_the_meeting_on_a_room_device_without_join_meeting_checks_the_booking_in(
+    alexa: Callable[..., Any], skill_server: Any, speech: Speech, more_rooms: dict[Any, Any], locale: str
+) -> None:
+    room_id, name, device = more_rooms["start", locale]
+
+    # Given Erin's booking of the room from now, made at her desk and not checked in
+    booked = alexa(device_id=more_rooms["desk"]).intend("BookRoomIntent", {"room": name.lower(), "duration": "PT30M"})
+    assert speech(booked).startswith(f"Done. {name} is booked")
+    [row] = bookings(skill_server, room_id)
+    assert row["status"] == "booked"
+
+    # When "start the meeting" is said in the room, whose device may not join calls
+    answer = alexa(device_id=device, locale=locale).say(START[locale])
+
+    # Then the booking is checked in, and that is the answer
+    until = clock_words(datetime.fromisoformat(row["end"]), TZ, locale)
+    assert speech(answer) == CHECKED_IN[locale].format(room=name, until=until)
+    assert [row["status"] for row in bookings(skill_server, room_id)] == ["checked_in"]

@@ -121,7 +121,7 @@ def test_an_unmatched_request_gets_the_fallback_with_how_to_hear_what_can_be_sai
         (DESK, ALICE, ["dial a number", "call a number"], "What number should I call?"),
         (ROOM, None, ["join the meeting", "join the call", "connect to the meeting"], "I can't see a meeting"),
         (LOBBY, None, ["check in a visitor", "i'm a visitor", "visitor check in"], "Welcome. What's your name?"),
-        (LOBBY, None, ["check out", "i'm leaving", "sign me out"], "Sure. What's your name?"),
+        (LOBBY, None, ["check out", "i'm leaving", "sign me out"], "Sure. What's your full name?"),
     ],
 )
 def test_each_capability_is_reached_by_several_phrasings(

@@ -21,7 +21,17 @@ from skill.alexa.speech import clock_words
 from skill.bootstrap import Container, Services
 from skill.domain import fleet as codec
 from skill.domain.calls import CallStatus
-from skill.domain.model import BusyInterval, CallingPolicy, Fleet, User
+from skill.domain.model import (
+    Booking,
+    BookingStatus,
+    BusyInterval,
+    CallingPolicy,
+    Device,
+    DeviceKind,
+    Fleet,
+    SkillGroup,
+    User,
+)
 from skill.local.envelopes import intent_request
 from skill.local.nlu import SlotValue, load_model
 
@@ -48,6 +58,10 @@ def alexa(invoke: Invoke) -> Invoke:
 
 def speech(response: dict[str, Any]) -> str:
     return str(response["response"]["outputSpeech"]["ssml"])
+
+
+def plain(response: dict[str, Any]) -> str:
+    return re.sub(r"<[^>]+>", "", speech(response))
 
 
 def directive(response: dict[str, Any]) -> dict[str, Any]:
@@ -230,9 +244,81 @@ def test_a_shared_device_may_not_call_numbers_and_never_speaks_them(
     alexa: Invoke, container: Container, event: Callable[[str], dict[str, Any]]
 ) -> None:
     refused = alexa(event("call_number_room.json"))
-    assert "isn't allowed to make that call" in speech(refused)
+    assert plain(refused) == "Dialling numbers isn't allowed from here. You can dial it from your own phone."
     assert not re.search(r"\d", speech(refused))
     assert dialled(container) == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en-US", "Calls outside the company aren't allowed from here. You can call Acme Support from your own phone."),
+        ("ja-JP", "ここから社外へは電話できません。Acme Supportさんにはご自分の電話からおかけください。"),
+    ],
+)
+def test_a_contact_a_room_may_not_call_is_pointed_to_the_callers_own_phone(
+    alexa: Invoke, container: Container, locale: str, expected: str
+) -> None:
+    # Given a site whose rooms may call employees only
+    policy = CallingPolicy(shared_may_call=("employees",), allowed_countries=("JP", "US"))
+    container.fleet.put_doc("calling", codec.calling_to_doc(policy))
+
+    # When the room is asked to call Acme Support
+    refused = alexa(
+        intent_request("CallContactIntent", {"contact": contact("Acme Support", "acme")}, **ROOM, locale=locale)
+    )
+
+    # Then it says why and what works instead, with no number, and ends; nothing is dialled
+    assert plain(refused) == expected and ended(refused)
+    assert dialled(container) == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "offered", "again", "placed"),
+    [
+        (
+            "en-US",
+            "Bob Chen has no office phone number on record. Shall I call their mobile?",
+            "Call Bob Chen's mobile?",
+            "Calling Bob Chen.",
+        ),
+        (
+            "ja-JP",
+            "Bob Chenさんの会社の電話の番号は登録されていません。携帯電話にかけますか?",
+            "Bob Chenさんの携帯電話に電話しますか?",
+            "Bob Chenさんに電話します。",
+        ),
+    ],
+)
+def test_a_phone_someone_lacks_is_offered_on_the_one_they_have_and_yes_calls_it(
+    alexa: Invoke, container: Container, locale: str, offered: str, again: str, placed: str
+) -> None:
+    # Given "call Bob on his office phone" in the room; Bob has a mobile only
+    slots = {"contact": contact("Bob Chen", "bob"), "phoneType": "office"}
+    asked = alexa(intent_request("CallContactIntent", slots, **ROOM, locale=locale))
+
+    # Then his mobile is offered, the question kept open, nothing dialled yet
+    assert plain(asked) == offered and not ended(asked)
+    assert re.sub(r"<[^>]+>", "", asked["response"]["reprompt"]["outputSpeech"]["ssml"]) == again
+    assert dialled(container) == []
+
+    # When the answer is yes, the room phone rings Bob's mobile
+    yes = intent_request(
+        "AMAZON.YesIntent", {}, session_attributes=asked["sessionAttributes"], new_session=False, **ROOM, locale=locale
+    )
+    done = alexa(yes)
+    assert plain(done).startswith(placed) and ended(done)
+    assert dialled(container) == [(ROOM_PHONE, "+819022223333", None)]
+
+
+def test_no_to_a_phone_on_offer_dials_nothing(alexa: Invoke, container: Container) -> None:
+    asked = alexa(
+        intent_request("CallContactIntent", {"contact": contact("Bob Chen", "bob"), "phoneType": "home"}, **ROOM)
+    )
+    no = intent_request("AMAZON.NoIntent", {}, session_attributes=asked["sessionAttributes"], new_session=False, **ROOM)
+    declined = alexa(no)
+    assert plain(declined) == "OK, I won't call." and ended(declined)
+    assert dialled(container) == [] and container.calls.list_calls() == []
 
 
 def test_a_shared_device_allowed_numbers_never_hears_the_digits(alexa: Invoke, container: Container) -> None:
@@ -301,6 +387,83 @@ def test_join_without_a_meeting_says_so(alexa: Invoke, container: Container) -> 
     assert dialled(container) == []
 
 
+def _book_from_the_desk(alexa: Invoke, container: Container) -> Booking:
+    """Alice's booking of Fuji from now for half an hour, made at her desk (not checked in)."""
+    alexa(intent_request("BookRoomIntent", {"room": "Fuji", "duration": "PT30M"}, **DESK))
+    [booking] = _fuji_bookings(container)
+    assert booking.status is BookingStatus.BOOKED
+    return booking
+
+
+def _fuji_bookings(container: Container) -> list[Booking]:
+    now = datetime.now(UTC)
+    return container.bookings.list_bookings("fuji", now - timedelta(hours=1), now + timedelta(hours=2), "Asia/Tokyo")
+
+
+def _checked_in(booking: Booking, locale: str) -> str:
+    until = clock_words(booking.end, "Asia/Tokyo", locale)
+    return {
+        "en-US": f"You're checked in. Fuji is yours until {until}.",
+        "ja-JP": f"チェックインしました。Fujiは{until}までご利用いただけます。",
+    }[locale]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ja-JP"])
+def test_starting_the_meeting_in_a_booked_room_without_a_call_checks_the_booking_in(
+    alexa: Invoke, container: Container, locale: str
+) -> None:
+    # Given Alice's desk booking of Fuji now, and no meeting with a dial-in on Fuji's calendar
+    booking = _book_from_the_desk(alexa, container)
+
+    # When the room hears "start the meeting"
+    answer = alexa(intent_request("JoinMeetingIntent", {}, **ROOM, locale=locale))
+
+    # Then the booking is checked in and that is the answer; nothing is dialled
+    assert plain(answer) == _checked_in(booking, locale) and ended(answer)
+    assert [b.status for b in _fuji_bookings(container)] == [BookingStatus.CHECKED_IN]
+    assert dialled(container) == []
+
+
+def test_joining_a_call_from_the_room_checks_its_booking_in_too(alexa: Invoke, container: Container) -> None:
+    # Given Alice's desk booking of Fuji now and a Zoom meeting on Fuji's calendar
+    _book_from_the_desk(alexa, container)
+    _store_meeting(container, "fuji", (INVITES / "zoom-en-us.txt").read_text(encoding="utf-8"))
+
+    # When the room hears "connect me to the conference call"
+    asked = alexa(intent_request("JoinMeetingIntent", {}, **ROOM))
+
+    # Then the join is asked first, as before, and the booking is already checked in
+    assert directive(asked)["type"] == "Dialog.ConfirmIntent" and "Join the" in speech(asked)
+    assert [b.status for b in _fuji_bookings(container)] == [BookingStatus.CHECKED_IN]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ja-JP"])
+def test_a_room_without_join_meeting_checks_in_rather_than_refuse(
+    alexa: Invoke, container: Container, locale: str
+) -> None:
+    # Given a second device in Fuji whose skill group has booking but not join-meeting
+    container.fleet.put_doc("group", codec.group_to_doc(SkillGroup("book-only", ("booking",))))
+    device = Device("amzn1.ask.device.BOOKONLY", DeviceKind.SHARED, room="fuji", skill_group="book-only")
+    container.fleet.put_doc("device", codec.device_to_doc(device))
+    there = {**ROOM, "device_id": device.id, "locale": locale}
+
+    # When "start the meeting" is said there with nothing booked, it is not available
+    assert (
+        plain(alexa(intent_request("JoinMeetingIntent", {}, **there)))
+        == {
+            "en-US": "That isn't available on this device.",
+            "ja-JP": "その機能はこのデバイスでは使えません。",
+        }[locale]
+    )
+
+    # When it is said once Alice has booked the room, the booking is checked in
+    booking = _book_from_the_desk(alexa, container)
+    answer = alexa(intent_request("JoinMeetingIntent", {}, **there))
+    assert plain(answer) == _checked_in(booking, locale)
+    assert [b.status for b in _fuji_bookings(container)] == [BookingStatus.CHECKED_IN]
+    assert dialled(container) == [] and container.calls.list_calls() == []
+
+
 def test_the_dialer_is_the_chime_sdk_one_when_settings_name_ssm_parameters(
     aws_endpoint: str, table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -308,6 +471,7 @@ def test_the_dialer_is_the_chime_sdk_one_when_settings_name_ssm_parameters(
     import boto3
 
     from skill.adapters.chime_dialer import ChimeDialer
+    from skill.adapters.pacing import PacedDialer
     from skill.bootstrap import build
     from skill.config import Settings
 
@@ -325,7 +489,9 @@ def test_the_dialer_is_the_chime_sdk_one_when_settings_name_ssm_parameters(
     # When the container builds its dialer
     dialer = build(settings).dialer
 
-    # Then it places calls through the Chime SDK from that number, its ids read from SSM
-    assert isinstance(dialer, ChimeDialer)
-    assert dialer.ids == ("sma-123", "+12065550199")
+    # Then it places calls through the Chime SDK from that number, its ids read from SSM, at the telephony API's
+    # calls per second
+    assert isinstance(dialer, PacedDialer) and isinstance(dialer.dialer, ChimeDialer)
+    assert dialer.dialer.ids == ("sma-123", "+12065550199")
+    assert dialer.tokens.rate == settings.calls_per_second == 1.0
     assert build(settings).dialer_provider == "chime" and build(Settings(skill_id=APP)).dialer_provider == "local"

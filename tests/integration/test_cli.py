@@ -61,12 +61,13 @@ def test_apply_prints_the_plan_and_writes_it(admin: Admin) -> None:
     lines = result.out.splitlines()
     assert {
         "+ site main",
+        "+ limits",
         "+ room fuji",
         "+ skill-group meeting-rooms",
         "+ device amzn1.ask.device.FUJI",
         "+ user bob",
     } <= set(lines)
-    assert [line for line in lines if line.startswith("11 to create, 0 to update, 0 to delete; index: ")]
+    assert [line for line in lines if line.startswith("12 to create, 0 to update, 0 to delete; index: ")]
     assert ids(admin("--json", "rooms", "list")) == ["fuji", "kitchen"]
 
 
@@ -155,7 +156,7 @@ def test_apply_with_json_reports_the_changes(admin: Admin) -> None:
 
     # Then stdout is one JSON object with the changes and the counts
     report = result.json()
-    assert (report["create"], report["update"], report["delete"], report["applied"]) == (11, 0, 0, True)
+    assert (report["create"], report["update"], report["delete"], report["applied"]) == (12, 0, 0, True)
     assert ("create", "skill-group", "meeting-rooms") in {(c["action"], c["kind"], c["id"]) for c in report["changes"]}
     assert ids(admin("--json", "skill-groups", "list")) == ["meeting-rooms"]
 
@@ -378,7 +379,7 @@ def test_the_office_admin_script_applies_and_exports(aws_endpoint: str, table: s
 
     # Then both succeed and the export holds the rooms
     assert applied.returncode == 0, applied.stderr
-    assert "11 to create" in applied.stdout
+    assert "12 to create" in applied.stdout
     assert [r["id"] for r in json.loads(exported.stdout)["rooms"]] == ["fuji", "kitchen"]
 
 

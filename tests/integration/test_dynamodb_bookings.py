@@ -1,4 +1,5 @@
-"""DynamoBookingStore against moto's DynamoDB server: slots, status changes, feed busy time, races."""
+"""DynamoBookingStore against moto's DynamoDB server: slots, the daily limit, status changes, feed busy time,
+races."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, 
 from support import RoomTimeMachine
 
 from skill.adapters.dynamodb.bookings import DynamoBookingStore
+from skill.adapters.dynamodb.counters import counter_key
 from skill.adapters.dynamodb.schema import ensure_table
 from skill.adapters.dynamodb.table import Table
 from skill.domain.booking import SLOT, held_slots, slot_starts
 from skill.domain.errors import BookingRuleError, RoomTakenError
+from skill.domain.limits import LimitReached, daily
 from skill.domain.model import Booking, BookingStatus, BusyInterval, Interval
 
 TOKYO = "Asia/Tokyo"
@@ -99,6 +102,27 @@ def test_an_overlapping_booking_is_refused_and_changes_nothing(store: DynamoBook
     assert taken.value.busy_from == tokyo(10, 30)
     assert [b.id for b in store.room_day("fuji", DAY).bookings] == [first.id]
     assert {item["booking_id"] for item in slot_items(db, "fuji", DAY)} == {first.id}
+
+
+def test_a_booking_beyond_the_daily_limit_writes_neither_booking_nor_slots(
+    store: DynamoBookingStore, db: Table
+) -> None:
+    # Given Alice's daily limit of two bookings, both taken
+    quota = daily("bookings", "user:alice", 2, tokyo(9), TOKYO)
+    first, second = booking(tokyo(10), tokyo(11)), booking(tokyo(11), tokyo(12))
+    for meeting in (first, second):
+        store.add_booking(meeting, TOKYO, quota)
+
+    # When she books a third that day, in a free hour (and one over a taken slot)
+    with pytest.raises(LimitReached):
+        store.add_booking(booking(tokyo(14), tokyo(15)), TOKYO, quota)
+    with pytest.raises(LimitReached):
+        store.add_booking(booking(tokyo(10), tokyo(11)), TOKYO, quota)
+
+    # Then only the first two and their slots are stored, and the counter says two
+    assert [b.id for b in store.room_day("fuji", DAY).bookings] == [first.id, second.id]
+    assert {item["booking_id"] for item in slot_items(db, "fuji", DAY)} == {first.id, second.id}
+    assert db.get(*counter_key(quota), consistent=True)["n"] == 2  # type: ignore[index]
 
 
 def test_back_to_back_bookings_both_succeed(store: DynamoBookingStore) -> None:

@@ -1,4 +1,5 @@
-"""The call log on moto's DynamoDB: idempotent start, forward-only status, newest-first listing."""
+"""The call log on moto's DynamoDB: idempotent start, the device's hourly limit, forward-only status, newest-first
+listing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from support import lambda_context, serving, sma_event, sma_leg
 from skill.adapters.dynamodb.calls import DynamoCallLog
 from skill.adapters.dynamodb.table import Table
 from skill.domain.calls import CallRecord, CallStatus, call_id
+from skill.domain.limits import LimitReached, hourly
 
 AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
@@ -47,6 +49,21 @@ def test_start_writes_the_call_once_per_request_and_number(log: DynamoCallLog) -
     assert again is False
     stored = log.get(call_id("req-1", "+81312345678"))
     assert stored == record()
+
+
+def test_a_call_beyond_the_devices_hourly_limit_is_not_logged(log: DynamoCallLog) -> None:
+    # Given a device that may place one call an hour, and has
+    quota = hourly("calls", "device:amzn1.ask.device.ROOM", 1, AT)
+    assert log.start(record("req-1"), quota) is True
+
+    # When its next request starts a call, and the first request comes again
+    with pytest.raises(LimitReached):
+        log.start(record("req-2"), quota)
+    again = log.start(record("req-1"), quota)
+
+    # Then the second call is not logged, and the repeated request finds its own call (not the limit)
+    assert log.get(call_id("req-2", "+81312345678")) is None
+    assert again is False
 
 
 def test_status_moves_forward_only_and_keeps_the_provider_id(log: DynamoCallLog) -> None:

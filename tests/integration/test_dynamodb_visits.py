@@ -1,5 +1,5 @@
-"""The visits store against moto's DynamoDB: keys, the on-site index, TTL filtering, notification
-records and erasure."""
+"""The visits store against moto's DynamoDB: keys, the on-site index, TTL filtering, the lobby's hourly limit,
+notification records, the host's notification counter and digest, and erasure."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from skill.adapters.dynamodb.table import Table
 from skill.adapters.dynamodb.visits import DynamoVisitStore, visit_key
+from skill.domain.limits import LimitReached, hourly
 from skill.domain.reception import Attempt, ExpectedVisit, Visit
 
 TZ = "Asia/Tokyo"
@@ -100,3 +101,60 @@ def test_forget_user_erases_hosted_visits_and_notifications_addressed_to_them(st
     assert [v.id for v in store.on_site()] == ["v1"]
     assert store.notifications() == []
     assert store.forget_user("alice") == 1 and store.on_site() == []
+
+
+def test_a_check_in_beyond_the_devices_hourly_limit_stores_no_visit(store):
+    quota = hourly("checkins", "device:amzn1.ask.device.LOBBY", 1, ARRIVAL)
+    store.add_visit(visit("v1"), TZ, LATER, quota)
+    with pytest.raises(LimitReached):
+        store.add_visit(visit("v2", "Mia Wong"), TZ, LATER, quota)
+    assert [v.id for v in store.on_site()] == ["v1"]
+
+
+def test_a_hosts_counter_takes_each_visit_once_up_to_the_limit(store):
+    # Given Alice's notification counter of two this hour
+    quota = hourly("notifications", "user:alice", 2, datetime.now(UTC))
+
+    # When three visits claim it, the first twice (a retried run)
+    claims = [store.claim_notification(quota, visit_id) for visit_id in ("v1", "v1", "v2", "v3")]
+
+    # Then the first two visits are told, once each counted, and the third is not
+    assert claims == [True, True, True, False]
+
+
+def test_visits_kept_for_a_digest_come_out_together_once_the_hour_is_over(store):
+    # Given two of last hour's visits (one erased since) kept for Alice's digest, and one of this hour
+    now = datetime.now(UTC)
+    last_hour, this_hour = (hourly("notifications", "user:alice", 10, at) for at in (now - timedelta(hours=1), now))
+    kept = [visit("v1", at=last_hour.start), visit("v2", "Mia Wong", at=last_hour.start + timedelta(minutes=5))]
+    for arrival in [*kept, visit("gone", "Ivo Berg", at=last_hour.start)]:
+        store.add_visit(arrival, TZ, LATER)
+        assert store.hold_for_digest(last_hour, arrival, TZ) is True
+    store.forget_visitor("Ivo Berg")
+    store.add_visit(visit("v3", at=this_hour.start), TZ, LATER)
+    store.hold_for_digest(this_hour, visit("v3", at=this_hour.start), TZ)
+
+    # When the digests due now are read, then last hour's is settled as delivered
+    [due] = store.due_digests(now)
+    store.settle_digest(due, "delivered")
+
+    # Then last hour's digest held its two stored visits in order of arrival, and once delivered it is not due
+    # again nor takes more visits; this hour's is not due before the hour is over
+    assert (due.host_id, due.start, due.end) == ("alice", last_hour.start, last_hour.end)
+    assert [v.id for v in due.visits] == ["v1", "v2"]
+    assert store.due_digests(now) == []
+    assert store.hold_for_digest(last_hour, visit("v4", at=last_hour.start), TZ) is False
+    assert [d.id for d in store.due_digests(this_hour.end)] == [f"digest-{this_hour.window}-alice"]
+
+
+def test_a_digest_left_pending_stays_due_and_counts_its_rounds(store):
+    last_hour = hourly("notifications", "user:bob", 10, datetime.now(UTC) - timedelta(hours=1))
+    store.add_visit(visit("v1", host="bob", at=last_hour.start), TZ, LATER)
+    store.hold_for_digest(last_hour, visit("v1", host="bob", at=last_hour.start), TZ)
+    [due] = store.due_digests(datetime.now(UTC))
+    store.settle_digest(due, "pending", count_round=True)
+    store.settle_digest(due, "pending")  # a busy provider: no round
+    [again] = store.due_digests(datetime.now(UTC))
+    assert again.rounds == 1
+    store.settle_digest(again, "failed", count_round=True)
+    assert store.due_digests(datetime.now(UTC)) == []

@@ -85,7 +85,7 @@ def test_a_throttled_call_is_placed_once_and_its_retry_does_not_dial_again(
     answer: Answer, faulty: Container, proxy: FaultProxy, event: Callable[[str], dict[str, Any]]
 ) -> None:
     # Given DynamoDB throttling the call log's write once
-    proxy.operations = {"PutItem"}
+    proxy.operations = {"TransactWriteItems"}
     proxy.fail_next("throttle")
     # When "call Bob" is confirmed
     placed = answer(event("call_contact_room_confirmed.json"))
@@ -105,7 +105,7 @@ def test_a_call_whose_log_write_fails_beyond_the_retry_dials_nobody_until_alexa_
     answer: Answer, faulty: Container, proxy: FaultProxy, event: Callable[[str], dict[str, Any]]
 ) -> None:
     # Given DynamoDB failing the call log's write on both of the voice client's attempts
-    proxy.operations = {"PutItem"}
+    proxy.operations = {"TransactWriteItems"}
     proxy.fail_next("error500", "provisioned")
     # When "call Bob" is confirmed / Then the listener is told to try again, and nobody is dialled
     assert speech(answer(event("call_contact_room_confirmed.json"))) == UNAVAILABLE
@@ -118,7 +118,7 @@ def test_a_call_whose_log_write_fails_beyond_the_retry_dials_nobody_until_alexa_
 def test_a_call_whose_log_write_answer_is_lost_is_still_dialled_once(
     answer: Answer, faulty: Container, proxy: FaultProxy, event: Callable[[str], dict[str, Any]]
 ) -> None:
-    proxy.operations = {"PutItem"}
+    proxy.operations = {"TransactWriteItems"}
     proxy.fail_next("lost")
     answer(event("call_contact_room_confirmed.json"))
     assert dialled(faulty) == ["+819022223333"]
@@ -133,7 +133,7 @@ def check_in_dialog(answer: Answer, proxy: FaultProxy, *faults: Any) -> dict[str
     response: dict[str, Any] = {}
     for confirmation, host in (("NONE", "Alice"), ("CONFIRMED", "Alice Tanaka")):
         if confirmation == "CONFIRMED":
-            proxy.operations = {"PutItem"}
+            proxy.operations = {"TransactWriteItems"}
             proxy.fail_next(*faults)
         envelope = intent_request(
             "VisitorCheckInIntent",

@@ -5,7 +5,8 @@ transformed template (actions, resources including `/index/…`, `dynamodb:Leadi
 
 The skill hears a day at the office (launch, status, booking, extending, ending, finding, cancelling, calls,
 joining a meeting, a visitor's check-in and check-out, expecting a visitor, a new device's enrolment and
-claim); the notifier gets the stream record of the visit the skill stored; the refresher reads a room's feed,
+claim); the notifier gets the stream record of the visit the skill stored, and on its schedule sends the
+digest of an hour's visitors beyond their host's limit; the refresher reads a room's feed,
 a changed feed and a failing one; the sweeper checks out yesterday's visitors and releases a no-show; the
 published feed is asked with a wrong and a right token; the SIP media handler follows the placed calls.
 """
@@ -113,8 +114,10 @@ def room_feed(now: datetime, *, with_later_meeting: bool) -> bytes:
 
 
 def office(feeds: str) -> dict[str, Any]:
-    """The test office, with Alice told by email, SMS and a webhook kept in SSM, and calendars on `feeds`."""
+    """The test office, with Alice told by email, SMS and a webhook kept in SSM, calendars on `feeds`, and Kita, a
+    room with no device (joining Fuji's meeting from its room would check a booking there in)."""
     doc: dict[str, Any] = yaml.safe_load((FIXTURES / "office.yaml").read_text(encoding="utf-8"))
+    doc["rooms"].append({"id": "kita", "name": "Kita", "floor": 3, "capacity": 6})
     alice = next(user for user in doc["users"] if user["id"] == "alice")
     alice["notify"] = [
         {"email": "alice@example.com"},
@@ -136,7 +139,8 @@ def run(aws_endpoint: str, transformed: dict[str, Any]) -> Iterator[Run]:
     from skill.adapters.dynamodb.visits import DynamoVisitStore
     from skill.adapters.egress import policy_from_env
     from skill.domain.fleet import parse_fleet
-    from skill.domain.model import Booking
+    from skill.domain.limits import notification_quota
+    from skill.domain.model import Booking, Limits
     from skill.domain.reception import Visit
     from skill.services.fleet import FleetService
 
@@ -186,15 +190,20 @@ def run(aws_endpoint: str, transformed: dict[str, Any]) -> Iterator[Run]:
         boto3.client("sesv2", endpoint_url=aws_endpoint, region_name="us-east-1").create_email_identity(
             EmailIdentity=SENDER
         )
-        # Two visitors still on site since yesterday, one for a host who has left the fleet since, and a booking
-        # in Fuji nobody came to, started half an hour ago
+        # Two visitors still on site since yesterday, one for a host who has left the fleet since; one who came to
+        # see Bob last hour beyond his hourly limit, kept for that hour's digest; and a booking in Kita nobody came
+        # to, started half an hour ago
         expires = int((now + timedelta(days=30)).timestamp())
-        visits, yesterday = DynamoVisitStore(table), now - timedelta(days=1)
+        visits, yesterday, last_hour = DynamoVisitStore(table), now - timedelta(days=1), now - timedelta(hours=1)
         visits.add_visit(Visit("v-yesterday", "Ivo Berg", None, "bob", yesterday), "Asia/Tokyo", expires)
         visits.add_visit(Visit("v-left", "Mia Wong", None, "someone-gone", yesterday), "Asia/Tokyo", expires)
+        crowd = Visit("v-crowd", "Ada Park", None, "bob", last_hour, checked_out_at=last_hour + timedelta(minutes=5))
+        visits.add_visit(crowd, "Asia/Tokyo", expires)
+        visits.hold_for_digest(notification_quota("bob", Limits(), last_hour), crowd, "Asia/Tokyo")
+        visits.set_notify_status(crowd, "Asia/Tokyo", "digest")
         start = now.replace(minute=(now.minute // 15) * 15, second=0, microsecond=0) - timedelta(minutes=30)
         DynamoBookingStore(table).add_booking(
-            Booking("no-show", "fuji", start, start + timedelta(hours=1), organizer="bob", created_at=start),
+            Booking("no-show", "kita", start, start + timedelta(hours=1), organizer="bob", created_at=start),
             "Asia/Tokyo",
         )
 
@@ -232,8 +241,10 @@ def run(aws_endpoint: str, transformed: dict[str, Any]) -> Iterator[Run]:
 
             visits = visit_inserts(admin, table_name)
             result.answers["notifier"] = function("NotifierFunction").invoke({"Records": visits})
+            result.answers["digests"] = function("NotifierFunction").invoke(scheduled_event())
             lobby = Conversation(skill, LOBBY, user="amzn1.ask.account.VISITOR")
-            result.heard["check out"] = speech(lobby.say("VisitorCheckOutIntent", visitorName="Ken Sato"))
+            result.heard["check out?"] = speech(lobby.say("VisitorCheckOutIntent", visitorName="Ken Sato"))
+            result.heard["check out"] = speech(lobby.say("VisitorCheckOutIntent", "CONFIRMED", visitorName="Ken Sato"))
 
             result.answers["sweeper"] = function("SweeperFunction").invoke(scheduled_event())
 
@@ -363,6 +374,10 @@ def test_what_the_functions_did_is_what_their_users_expect(run: Run) -> None:
     assert not [step for step, said in run.heard.items() if not said or UNAVAILABLE in said]
     assert run.heard["check-in"] == "Thanks, Ken. Alice knows you're here."
     assert run.heard["expect"] == "Done. Reception will greet Mia by name."
+    assert (run.heard["check out?"], run.heard["check out"]) == (
+        "Check out Ken Sato?",
+        "Goodbye, Ken. Thanks for visiting.",
+    )
     assert run.heard["claimed launch"].startswith("Everest here.")
     # Both calls went to the telephony provider, and the SIP media handler bridged each
     assert len(run.calls_placed) == 2
@@ -370,6 +385,8 @@ def test_what_the_functions_did_is_what_their_users_expect(run: Run) -> None:
     # The host was told through the webhook kept in SSM (and by email and SMS), with no failed record
     assert run.answers["notifier"] == {"batchItemFailures": []}
     assert b"Ken Sato (Acme) is at reception to see you." in b"".join(run.hooks)
+    # On its schedule the notifier sent Bob the digest of last hour's visitor beyond his limit
+    assert run.answers["digests"] == {"digests": 1, "delivered": 1}
     # The jobs did their work, the failing feed reported by id
     assert run.answers["refresh"]["failed_owners"] == ["user:alice"]
     assert run.answers["sweeper"] == {"visitors_checked_out": 2, "bookings_released": 1}

@@ -21,6 +21,7 @@ from skill.local.envelopes import intent_request, launch_request
 ROOT = Path(__file__).resolve().parents[2]
 NEW_DEVICE = "amzn1.ask.device.MY-NEW-ECHO"
 EVEREST_DEVICE = "amzn1.ask.device.EVEREST"
+ASO_DEVICE = "amzn1.ask.device.DEMO-ASO"  # the demo office's Aso (skill/data/demo-fleet.yaml): no calendar
 FLEET = {
     "site": {"name": "Durable HQ", "timezone": "Asia/Tokyo", "country": "JP"},
     "rooms": [
@@ -119,9 +120,9 @@ def test_the_console_shows_the_conversation_and_the_log_goes_to_the_data_directo
     run = Serve.start("--demo", "--console", "--data-dir", str(tmp_path), ready="Try:")
     assert run.process.stdin is not None
 
-    # When the newcomer types help, asks about the room, books it, and leaves
+    # When the newcomer types help, asks about the room, books it, books it again, says no, and leaves
     run.process.stdin.write(
-        "help\nis this room free\nbook this room for thirty minutes\nbook this room for thirty minutes\n"
+        "help\nis this room free\nbook this room for thirty minutes\nbook this room for thirty minutes\nno\n"
     )
     run.process.stdin.close()
     screen = run.rest()
@@ -129,12 +130,15 @@ def test_the_console_shows_the_conversation_and_the_log_goes_to_the_data_directo
     # Then the screen holds the conversation and where the log is, and not one JSON line
     assert not [line for line in screen if line.lstrip().startswith("{")]
     answers = [line.split("alexa> ", 1)[1] for line in screen if "alexa> " in line]
-    assert len(answers) == 4 and answers[0].startswith("You can say")
+    assert len(answers) == 5 and answers[0].startswith("You can say")
     # And the room the console speaks for was free, so the first booking was made
     room = re.search(r"the Echo in (\w+), which is free now", "\n".join(screen))
     assert room is not None
     assert answers[1].startswith(f"{room[1]} is free")
     assert answers[2].startswith(f"Done. {room[1]} is booked")
+    # And the second, the room being busy now, offers something else, which "no" declines
+    assert answers[3].startswith(f"{room[1]} is busy now") and answers[3].endswith("?")
+    assert answers[4] == "OK, I haven't booked anything."
     assert f"logs: {tmp_path.resolve() / 'office-skill.log'}" in screen
     # And the log holds the skill's JSON lines, the metric of the second (conflicting) booking among them
     logged = [
@@ -142,6 +146,26 @@ def test_the_console_shows_the_conversation_and_the_log_goes_to_the_data_directo
     ]
     assert any(entry.get("message") == "room booked" for entry in logged)
     assert any("BookingConflict" in entry for entry in logged)
+
+
+def test_in_a_busy_room_the_consoles_first_booking_offers_what_it_can_and_yes_books_it(tmp_path: Path) -> None:
+    # Given the demo office kept in a data directory, with Aso booked from now for half an hour
+    first = Serve.start("--demo", "--data-dir", str(tmp_path))
+    assert "Aso is booked" in speech(first.post(book_now(ASO_DEVICE)))
+    first.kill()  # what was acknowledged is kept
+
+    # When the console in Aso starts and the newcomer asks to book the room for thirty minutes, then says yes
+    run = Serve.start("--demo", "--console", "--device", ASO_DEVICE, "--data-dir", str(tmp_path), ready="Try:")
+    assert run.process.stdin is not None
+    run.process.stdin.write("book this room for thirty minutes\nyes\n")
+    run.process.stdin.close()
+    answers = [line.split("alexa> ", 1)[1] for line in run.rest() if "alexa> " in line]
+
+    # Then the first answer offers what can be booked (Aso later, or another room now), and yes books it
+    assert re.fullmatch(
+        r"Aso is busy now(\. Shall I book it from .+, or find another room|, but \w+ is free.*)\?", answers[0]
+    )
+    assert re.fullmatch(r"Done\. \w+ is booked at .+, until .+\.", answers[1]), answers
 
 
 def test_make_run_twice_keeps_the_booking_made_in_the_first(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Reception through the Lambda handler path against moto's DynamoDB: the lobby check-in dialog (missing
-slots, disambiguation, confirm and deny, expected visitor), check-out, and expecting a visitor."""
+slots, disambiguation, confirm and deny, expected visitor), check-out by a visitor's whole name, and expecting
+a visitor."""
 
 from __future__ import annotations
 
@@ -94,26 +95,67 @@ def test_an_expected_visitor_is_greeted_by_name(lobby, container, services):
     assert visit.expected_id is not None and visit.company == "Acme"
 
 
-def test_check_out_by_name_and_by_this_device(lobby, container):
-    for name in ("Ken Sato", "Mia Wong"):
+def check_in(lobby: Conversation, *names: str) -> None:
+    for name in names:
         lobby.attributes = {}
         lobby.say("VisitorCheckInIntent", visitorName=name, host="Alice")
         lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName=name, host="Alice Tanaka")
-    # "check out Ken Sato"
     lobby.attributes = {}
-    bye = lobby.say("VisitorCheckOutIntent", visitorName="Ken Sato")
-    assert speech(bye) == "Goodbye, Ken. Thanks for visiting."
-    assert [v.visitor_name for v in container.visits.on_site()] == ["Mia Wong"]
-    # "I'm leaving" with two visitors from this lobby earlier: the lobby asks who
-    lobby.say("VisitorCheckInIntent", visitorName="Ivo Berg", host="Bob")
-    lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName="Ivo Berg", host="Bob Chen")
-    lobby.attributes = {}
+
+
+def test_check_out_asks_for_the_whole_name_then_confirms_it_as_said(lobby, container):
+    # Given Ken Sato and Mia Wong on site
+    check_in(lobby, "Ken Sato", "Mia Wong")
+
+    # When a visitor says "I'm leaving", then their name, then yes
     who = lobby.say("VisitorCheckOutIntent")
-    assert directive(who)["slotToElicit"] == "visitorName"
-    assert speech(lobby.say("VisitorCheckOutIntent", visitorName="Mia")) == "Goodbye, Mia. Thanks for visiting."
-    # An unknown name changes nothing
-    assert "nothing changed" in speech(lobby.say("VisitorCheckOutIntent", visitorName="Nobody Here"))
-    assert [v.visitor_name for v in container.visits.on_site()] == ["Ivo Berg"]
+    question = lobby.say("VisitorCheckOutIntent", visitorName="sato ken")
+    on_site_while_asked = sorted(v.visitor_name for v in container.visits.on_site())
+    bye = lobby.say("VisitorCheckOutIntent", "CONFIRMED", visitorName="sato ken")
+
+    # Then the lobby asks for the full name, confirms it in the words said, and only then checks Ken out
+    assert directive(who)["slotToElicit"] == "visitorName" and speech(who) == "Sure. What's your full name?"
+    assert directive(question)["type"] == "Dialog.ConfirmIntent" and speech(question) == "Check out sato ken?"
+    assert on_site_while_asked == ["Ken Sato", "Mia Wong"]
+    assert speech(bye) == "Goodbye, sato. Thanks for visiting."
+    assert [v.visitor_name for v in container.visits.on_site()] == ["Mia Wong"]
+
+
+def test_no_at_check_out_changes_nothing(lobby, container):
+    check_in(lobby, "Ken Sato")
+    lobby.say("VisitorCheckOutIntent", visitorName="Ken Sato")
+    assert speech(lobby.say("VisitorCheckOutIntent", "DENIED", visitorName="Ken Sato")) == "Okay, nothing changed."
+    assert [v.visitor_name for v in container.visits.on_site()] == ["Ken Sato"]
+
+
+def test_part_of_a_name_is_asked_again_once_then_nothing_changes(lobby, container):
+    # Given Johanna Smith on site
+    check_in(lobby, "Johanna Smith")
+
+    # When someone says "check out Smith", then "Johanna"
+    surname = lobby.say("VisitorCheckOutIntent", visitorName="Smith")
+    given = lobby.say("VisitorCheckOutIntent", visitorName="Johanna")
+
+    # Then the lobby asks for the full name without saying any, then gives up, and she is still on site
+    assert directive(surname)["slotToElicit"] == "visitorName"
+    assert speech(surname) == "Please say your full name, as you gave it when you checked in."
+    assert speech(given) == "I couldn't find a visit under that name, so nothing changed."
+    assert [v.visitor_name for v in container.visits.on_site()] == ["Johanna Smith"]
+
+
+def test_two_visitors_sharing_a_surname_each_leave_by_their_own_name(lobby, container):
+    # Given Johanna Smith and John Smith on site
+    check_in(lobby, "Johanna Smith", "John Smith")
+
+    # When "Smith" is said, then "John Smith", and John confirms
+    surname = lobby.say("VisitorCheckOutIntent", visitorName="Smith")
+    question = lobby.say("VisitorCheckOutIntent", visitorName="John Smith")
+    lobby.say("VisitorCheckOutIntent", "CONFIRMED", visitorName="John Smith")
+
+    # Then "Smith" alone named nobody, the question named only John, and only John left
+    assert "Johanna" not in speech(surname) and "John" not in speech(surname)
+    assert speech(question) == "Check out John Smith?"
+    assert [v.visitor_name for v in container.visits.on_site()] == ["Johanna Smith"]
 
 
 def test_reception_intents_are_refused_on_a_meeting_room_device(invoke, container):

@@ -8,6 +8,7 @@ The clock stands at 10:00 in Tokyo on 1 December 2026.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -187,16 +188,185 @@ def test_a_later_booking_is_confirmed_first_and_a_denial_changes_nothing(
     assert (booking.organizer, booking.status) == ("alice", BookingStatus.BOOKED)
 
 
-def test_a_conflict_with_calendar_busy_time_says_until_when_it_is_free(
+def reprompt(response: dict[str, Any]) -> str:
+    return re.sub(r"<[^>]+>", "", response["response"]["reprompt"]["outputSpeech"]["ssml"])
+
+
+def test_a_room_free_now_but_taken_later_offers_the_free_part_and_yes_books_it(
     room: Conversation, container: Container
 ) -> None:
     # Given a calendar meeting in Fuji from 10:30
     feed_busy(container, tokyo(10, 30), tokyo(11, 30))
+
     # When the room is asked for an hour from now
-    answer = room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
-    # Then the answer says when it is taken and that it is free until then
-    assert speech(answer) == "Fuji is taken from 10:30 AM; it is free until then."
+    offered = room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
+
+    # Then Fuji is offered until then, as a question that stays open and is asked again if unanswered
+    assert speech(offered) == "Fuji is free until 10:30 AM. Shall I book it until then, or find another room?"
+    assert not ended(offered)
+    assert reprompt(offered) == "Shall I book Fuji until 10:30 AM, or find another room?"
     assert bookings(container) == []
+
+    # When the answer is yes, the free part is booked and the conversation ends
+    done = room.say("AMAZON.YesIntent")
+    assert speech(done) == "Done. Fuji is booked at 10:00 AM, until 10:30 AM."
+    assert ended(done)
+    [booking] = bookings(container)
+    assert (booking.start, booking.end, booking.status) == (tokyo(10), tokyo(10, 30), BookingStatus.CHECKED_IN)
+
+
+def test_no_to_an_offer_ends_politely_and_books_nothing(room: Conversation, container: Container) -> None:
+    # Given Fuji offered until 10:30 for an hour asked from now
+    feed_busy(container, tokyo(10, 30), tokyo(11, 30))
+    room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
+
+    # When the answer is no
+    declined = room.say("AMAZON.NoIntent")
+
+    # Then nothing is booked and the session ends
+    assert speech(declined) == "OK, I haven't booked anything."
+    assert ended(declined)
+    assert bookings(container) == [] and bookings(container, "everest") == []
+
+
+def test_find_another_room_in_answer_to_an_offer_searches_the_whole_time_asked(
+    room: Conversation, container: Container
+) -> None:
+    # Given Fuji offered until 10:30 for an hour asked from now
+    feed_busy(container, tokyo(10, 30), tokyo(11, 30))
+    room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
+
+    # When the answer is "find another room", then yes
+    other = room.say("FindRoomIntent")
+    assert speech(other) == "Everest is free on floor 5. Shall I book it?"
+    done = room.say("AMAZON.YesIntent")
+
+    # Then Everest is booked for the whole hour, and Fuji not at all
+    assert speech(done) == "Done. Everest is booked at 10:00 AM, until 11:00 AM."
+    [booking] = bookings(container, "everest")
+    assert (booking.start, booking.end) == (tokyo(10), tokyo(11))
+    assert bookings(container) == []
+
+
+def test_a_room_busy_now_offers_its_next_free_slot_of_the_length_asked(
+    room: Conversation, desk: Conversation, container: Container
+) -> None:
+    # Given Alice's desk booking of Fuji until 10:30, and a calendar meeting there 10:30-10:45
+    desk.say("BookRoomIntent", room="Fuji", duration="PT30M")
+    feed_busy(container, tokyo(10, 30), tokyo(10, 45))
+
+    # When the room is asked for half an hour now
+    offered = room.say("BookRoomIntent", duration="PT30M")
+
+    # Then Fuji is offered from 10:45, or another room
+    assert speech(offered) == "Fuji is busy now. Shall I book it from 10:45 AM, or find another room?"
+    assert reprompt(offered) == "Shall I book Fuji from 10:45 AM, or find another room?"
+
+    # When the answer is yes, 10:45 to 11:15 is booked
+    done = room.say("AMAZON.YesIntent")
+    assert speech(done) == "Done. Fuji is booked at 10:45 AM, until 11:15 AM."
+    assert [(b.start, b.end) for b in bookings(container) if b.organizer is None] == [(tokyo(10, 45), tokyo(11, 15))]
+
+
+def test_a_later_booking_taken_then_offers_the_room_from_its_next_free_time(
+    desk: Conversation, container: Container
+) -> None:
+    # Given Fuji booked tomorrow 10:00-10:30
+    slots = {"room": "Fuji", "date": "2026-12-02", "startTime": "10:00", "duration": "PT1H"}
+    Conversation(desk.invoke, ROOM).say("BookRoomIntent", "CONFIRMED", **{**slots, "duration": "PT30M"})
+
+    # When Alice asks for Fuji tomorrow at 10 for an hour
+    offered = desk.say("BookRoomIntent", **slots)
+
+    # Then Fuji is offered from 10:30 for the hour, before anything is confirmed
+    assert speech(offered) == "Fuji is taken then. Shall I book it from 10:30 AM, or find another room?"
+    done = desk.say("AMAZON.YesIntent")
+    assert speech(done) == "Done. Fuji is booked tomorrow at 10:30 AM, until 11:30 AM."
+    tomorrow = TODAY + timedelta(days=1)
+    mine = [(b.start, b.end) for b in bookings(container) if b.organizer == "alice"]
+    assert mine == [(tokyo(10, 30, day=tomorrow), tokyo(11, 30, day=tomorrow))]
+
+
+def test_a_room_taken_for_the_rest_of_the_day_offers_another_room(room: Conversation, container: Container) -> None:
+    # Given Fuji busy from now to midnight
+    feed_busy(container, tokyo(9), tokyo(23, 59))
+
+    # When the room is asked for half an hour now
+    offered = room.say("BookRoomIntent", duration="PT30M")
+
+    # Then Everest, free now, is offered instead, and yes books it
+    assert speech(offered) == "Fuji is busy now, but Everest is free on floor 5. Shall I book it?"
+    assert reprompt(offered) == "Shall I book Everest?"
+    assert speech(room.say("AMAZON.YesIntent")) == "Done. Everest is booked at 10:00 AM, until 10:30 AM."
+
+
+def test_find_with_nothing_free_offers_the_nearest_time_a_room_is(
+    room: Conversation, desk: Conversation, container: Container
+) -> None:
+    # Given Fuji busy all day, and Everest booked from the desk until 11:00
+    feed_busy(container, tokyo(9), tokyo(23, 59))
+    desk.say("BookRoomIntent", "CONFIRMED", room="Everest", duration="PT1H")
+
+    # When a room is looked for now
+    offered = room.say("FindRoomIntent")
+
+    # Then Everest is offered from 11:00, and yes books it for the half hour a search looks for
+    assert speech(offered) == "No room is free then, but Everest is free at 11:00 AM. Shall I book it?"
+    assert reprompt(offered) == "Shall I book Everest at 11:00 AM?"
+    assert speech(room.say("AMAZON.YesIntent")) == "Done. Everest is booked at 11:00 AM, until 11:30 AM."
+
+
+def test_a_room_taken_before_the_yes_is_said_offers_the_next_in_two_sentences(
+    room: Conversation, desk: Conversation, container: Container
+) -> None:
+    # Given Everest, then Fuji, offered for three people
+    offered = room.say("FindRoomIntent", attendees="3")
+    assert speech(offered) == "Everest is free on floor 5. Shall I book it?"
+
+    # When Alice books Everest from her desk before the room says yes
+    desk.say("BookRoomIntent", room="Everest", duration="PT30M")
+    answer = room.say("AMAZON.YesIntent")
+
+    # Then Fuji is offered instead, in two sentences
+    assert speech(answer) == "Everest was just taken, but Fuji is free on floor 5. Shall I book it?"
+    assert not ended(answer)
+    assert speech(room.say("AMAZON.YesIntent")) == "Done. Fuji is booked at 10:00 AM, until 10:30 AM."
+
+
+def test_an_offer_lapses_once_anything_else_is_asked(room: Conversation, container: Container) -> None:
+    # Given Fuji offered until 10:30
+    feed_busy(container, tokyo(10, 30), tokyo(11, 30))
+    room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
+
+    # When help is asked, then yes is said
+    room.say("AMAZON.HelpIntent")
+    answer = room.say("AMAZON.YesIntent")
+
+    # Then the yes answers nothing, and nothing is booked
+    assert "Sorry, I can't help with that" in speech(answer)
+    assert bookings(container) == []
+
+
+def test_the_same_offers_in_japanese(invoke: Any, clock: FixedClock, container: Container) -> None:
+    # Given Fuji's device speaking Japanese, and a calendar meeting there from 10:30
+    room = Conversation(invoke, ROOM, locale="ja-JP")
+    feed_busy(container, tokyo(10, 30), tokyo(11, 30))
+
+    # When the room is asked for an hour from now, Fuji is offered until 10:30
+    offered = room.say("BookRoomIntent", "CONFIRMED", duration="PT1H")
+    assert speech(offered) == "Fujiは午前10時半まで空いています。それまで予約するか、別の部屋を探しますか?"
+    assert reprompt(offered) == "Fujiを午前10時半まで予約するか、別の部屋を探しますか?"
+
+    # When the answer is yes, the free part is booked
+    done = room.say("AMAZON.YesIntent")
+    assert speech(done) == "Fujiを今日の午前10時から午前10時半まで予約しました。"
+    assert [(b.start, b.end) for b in bookings(container)] == [(tokyo(10), tokyo(10, 30))]
+
+    # When the room is asked again, it is busy now and offered from 11:30; no ends politely
+    again = room.say("BookRoomIntent", duration="PT30M")
+    assert speech(again) == "Fujiは今使用中です。午前11時半から予約するか、別の部屋を探しますか?"
+    declined = room.say("AMAZON.NoIntent")
+    assert speech(declined) == "かしこまりました。予約はしていません。" and ended(declined)
 
 
 def test_find_offers_the_nearest_fitting_room_and_yes_books_it(room: Conversation, container: Container) -> None:
@@ -229,11 +399,9 @@ def test_extend_into_a_taken_slot_extends_until_then_and_offers_another_room(
     feed_busy(container, tokyo(10, 45), tokyo(11, 30))
     # When the meeting is extended by 30 minutes
     answer = room.say("ExtendMeetingIntent", duration="PT30M")
-    # Then it runs until 10:45, and Everest is offered for the rest
-    assert speech(answer) == (
-        "I extended the meeting until 10:45 AM; Fuji is taken after that. Everest is free until 11:00 AM. "
-        "Shall I book it?"
-    )
+    # Then it runs until 10:45, and Everest is offered for the rest, in two sentences
+    assert speech(answer) == "It now ends at 10:45 AM, when Fuji is taken. Shall I book Everest until 11:00 AM?"
+    assert reprompt(answer) == "Shall I book Everest until 11:00 AM?"
     [booking] = bookings(container)
     assert booking.end == tokyo(10, 45)
     # When the offer is taken, Everest is booked for the rest

@@ -2,6 +2,8 @@
 points (the skill's request path on moto's DynamoDB, `office-admin`, `office-skill serve`, the SIP media
 application's handler). One named case per rule of issue 15:
 
+- limits: a device or a person over its limit does nothing more, and a flooded host gets one digest;
+- lobby privacy: part of a name checks nobody out and says no visitor's name;
 - dialing: what calendar text and spoken numbers may make a room dial;
 - imports: a hostile address book changes nothing;
 - fail closed: no skill id, or no Alexa signature beyond loopback, is no answer;
@@ -28,7 +30,8 @@ import pytest
 import yaml
 from admin_cli import CliResult
 from alexa_ca import AlexaCA
-from support import Canned, lambda_context, serving, sma_event, sma_leg, speech
+from fakes import FixedClock, RecordingSender
+from support import Canned, Conversation, lambda_context, serving, sma_event, sma_leg, speech
 
 from skill import app
 from skill.bootstrap import Container, Services, build
@@ -42,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INVITES = ROOT / "tests" / "fixtures" / "invites"
 ROOM = {"application_id": LOCAL_SKILL_ID, "device_id": "amzn1.ask.device.TESTROOM", "user_id": "amzn1.ask.account.X"}
 DESK = {"application_id": LOCAL_SKILL_ID, "device_id": "amzn1.ask.device.TESTDESK", "user_id": "amzn1.ask.account.X"}
+LOBBY = {"application_id": LOCAL_SKILL_ID, "device_id": "amzn1.ask.device.TESTLOBBY", "user_id": "amzn1.ask.account.X"}
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 Admin = Callable[..., CliResult]
 Start = Callable[[dict[str, tuple[int, dict[str, str], bytes]]], Canned]
@@ -87,6 +91,146 @@ def template() -> dict[str, Any]:
 def admin(office_admin: Callable[..., CliResult], container: Container) -> Admin:
     """`office-admin` on the test office's table."""
     return lambda *argv: office_admin(container.settings.table, *argv)
+
+
+# ---------------------------------------------------------------- 1. limits
+
+
+def confirmed(intent: str, slots: dict[str, Any], device: dict[str, str], **extra: Any) -> dict[str, Any]:
+    """An intent request as a stranger can forge it: already confirmed, in a session of its own."""
+    return intent_request(intent, slots, confirmation="CONFIRMED", **device, **extra)
+
+
+def limit_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in lines if line.get("message") == "limit reached"]
+
+
+def test_a_lobby_visitor_cannot_check_in_an_endless_crowd(
+    invoke: Invoke, container: Container, counted: Callable[[str], int], log_lines: Callable[[], list[Any]]
+) -> None:
+    # Given the lobby device, which may check in 30 visitors an hour (the contract's default)
+    container.clock = FixedClock()
+
+    # When someone confirms 31 check-ins of made-up visitors for Alice within the hour
+    answers = [
+        speech(
+            invoke(confirmed("VisitorCheckInIntent", {"visitorName": f"Fake Guest {n}", "host": "Alice Tanaka"}, LOBBY))
+        )
+        for n in range(31)
+    ]
+
+    # Then the 31st is refused in a short sentence and stored nowhere: the host hears of 30 visitors at most
+    assert answers[:30] == ["Thanks, Fake. Alice knows you're here." for _ in range(30)]
+    assert answers[30] == "I can't check in more visitors from this device right now. Please ask a member of staff."
+    assert len(container.visits.on_site()) == 30
+    # And a metric counts it, with a log line that names the limit and the window, not the device or a name
+    assert counted("CheckInLimitReached") == 1
+    [line] = limit_lines(log_lines())
+    assert (line["limit"], line["counter"], line["window"], line["max"]) == ("checkins", "device", "2026-12-01T01Z", 30)
+    assert "Fake" not in json.dumps(line) and "TESTLOBBY" not in json.dumps(line)
+
+
+def test_a_room_cannot_be_made_to_place_endless_calls(
+    invoke: Invoke, container: Container, counted: Callable[[str], int]
+) -> None:
+    # Given Fuji's device, which may place 20 calls an hour
+    container.clock = FixedClock()
+    call_bob = {"calling": {"callee": "user:bob", "phoneType": "mobile"}}
+
+    # When 21 calls to Bob are confirmed from it within the hour
+    answers = [
+        speech(
+            invoke(
+                confirmed(
+                    "CallContactIntent", {"contact": "Bob Chen"}, ROOM, session_attributes=call_bob, new_session=False
+                )
+            )
+        )
+        for _ in range(21)
+    ]
+
+    # Then 20 are placed and the 21st is refused before anything is dialled or logged
+    assert answers[20] == "This device has reached its limit on calls for this hour. Please try again later."
+    assert all("Calling Bob Chen." in answer for answer in answers[:20])
+    assert len(dialled(container)) == 20 and len(container.calls.list_calls()) == 20
+    assert counted("CallLimitReached") == 1
+
+
+def test_a_room_that_recognises_nobody_cannot_book_all_day_and_a_known_voice_keeps_its_own_count(
+    invoke: Invoke, container: Container
+) -> None:
+    # Given Fuji's device, where bookings by nobody recognised count against the device: 10 a day
+    container.clock = FixedClock()  # 10:00 in Tokyo
+    tomorrow = "2026-12-02"
+
+    def book(start: str, **extra: Any) -> str:
+        slots = {"room": "this room", "date": tomorrow, "startTime": start, "duration": "PT15M"}
+        return speech(invoke(confirmed("BookRoomIntent", slots, ROOM, **extra)))
+
+    # When eleven quarter hours are booked from it by voices it does not know, then one by Alice's voice
+    starts = [f"{9 + n // 4:02d}:{15 * (n % 4):02d}" for n in range(12)]
+    answers = [book(start) for start in starts[:11]]
+    by_alice = book(starts[11], person_id="amzn1.ask.person.TESTALICE")
+
+    # Then the eleventh is refused and not stored; Alice, known by her voice, books on her own count
+    assert answers[10] == "Today's limit on bookings has been reached. Please try again tomorrow."
+    day = datetime(2026, 12, 2, tzinfo=ZoneInfo("Asia/Tokyo"))
+    stored = container.bookings.list_bookings("fuji", day, day + timedelta(days=1), "Asia/Tokyo")
+    assert [b.organizer for b in stored] == [None] * 10 + ["alice"]
+    assert not by_alice.startswith("Today's limit")
+
+
+def test_a_host_flooded_with_visitors_gets_ten_messages_and_one_digest(
+    invoke: Invoke, container: Container, services: Services
+) -> None:
+    # Given twelve visitors checked in for Alice within one hour (her limit is 10 messages an hour)
+    container.clock = FixedClock()
+    outbox = RecordingSender()
+    container.senders = {"email": outbox}  # type: ignore[misc]
+    for n in range(12):
+        invoke(confirmed("VisitorCheckInIntent", {"visitorName": f"Guest {n:02d}", "host": "Alice Tanaka"}, LOBBY))
+
+    # When the outbox loop runs during the hour, then after it, then again
+    during = [result.status for result in services.notifications.deliver_pending()]
+    container.clock = FixedClock(FixedClock().at + timedelta(hours=1))
+    after = [result.status for result in services.notifications.deliver_pending()]
+    again = services.notifications.deliver_pending()
+
+    # Then Alice got ten messages, one per visitor, then one digest naming the two others, and nothing more
+    assert sorted(during) == ["delivered"] * 10 + ["digest"] * 2
+    assert (after, again) == (["delivered"], [])
+    assert len(outbox.sent) == 11 and {address for address, _ in outbox.sent} == {"alice@example.com"}
+    told = {text.split(" is at reception")[0] for _, text in outbox.sent[:10]}
+    digest = outbox.sent[10][1]
+    assert digest.startswith("Also at reception to see you between 10:00 and 11:00: ")
+    kept = set(digest.removeprefix("Also at reception to see you between 10:00 and 11:00: ").rstrip(".").split(", "))
+    assert len(kept) == 2 and told | kept == {f"Guest {n:02d}" for n in range(12)}
+
+
+# ---------------------------------------------------------------- 2. lobby privacy
+
+
+def test_check_out_smith_checks_nobody_out_and_speaks_no_visitors_name(invoke: Invoke, container: Container) -> None:
+    # Given Johanna Smith and John Smith on site
+    for name in ("Johanna Smith", "John Smith"):
+        invoke(confirmed("VisitorCheckInIntent", {"visitorName": name, "host": "Alice Tanaka"}, LOBBY))
+    lobby = Conversation(invoke, LOBBY["device_id"], user="amzn1.ask.account.STRANGER")
+
+    # When a stranger at the lobby says "check out Smith", then "check out Johanna"
+    surname = speech(lobby.say("VisitorCheckOutIntent", visitorName="Smith"))
+    given = speech(lobby.say("VisitorCheckOutIntent", visitorName="Johanna"))
+
+    # Then nobody is checked out, and no name the stranger did not say is spoken
+    assert surname == "Please say your full name, as you gave it when you checked in."
+    assert given == "I couldn't find a visit under that name, so nothing changed."
+    assert sorted(v.visitor_name for v in container.visits.on_site()) == ["Johanna Smith", "John Smith"]
+
+    # And only the whole name, confirmed, checks one of them out, spoken back as it was said
+    leaving = Conversation(invoke, LOBBY["device_id"], user="amzn1.ask.account.JOHANNA")
+    asked = speech(leaving.say("VisitorCheckOutIntent", visitorName="johanna smith"))
+    leaving.say("VisitorCheckOutIntent", "CONFIRMED", visitorName="johanna smith")
+    assert asked == "Check out johanna smith?"
+    assert [v.visitor_name for v in container.visits.on_site()] == ["John Smith"]
 
 
 # ---------------------------------------------------------------- 3. dialing

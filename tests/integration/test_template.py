@@ -103,7 +103,17 @@ def test_the_skill_writes_only_what_voice_requests_create(transformed: dict[str,
     skill = [s for role, s in role_statements(transformed) if role == "SkillFunctionRole"]
     writing = [s for s in skill if s["Effect"] == "Allow" and "dynamodb:PutItem" in s["Action"]]
     assert [s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] for s in writing] == [
-        ["ROOMDAY#*", "VISITDAY#*", "EXPECTED#*", "CALL#*", "CLAIM#*", "CLAIMDEV#*"]
+        [
+            "ROOMDAY#*",
+            "VISITDAY#*",
+            "EXPECTED#*",
+            "CALL#*",
+            "CLAIM#*",
+            "CLAIMDEV#*",
+            "COUNT#calls#*",
+            "COUNT#checkins#*",
+            "COUNT#bookings#*",
+        ]
     ]
     assert any(s["Effect"] == "Deny" and "SITE#feed-secret" in json.dumps(s) for s in skill)
     assert not any("dynamodb:Scan" in as_list(s["Action"]) for s in skill)

@@ -10,12 +10,15 @@ import pytest
 from skill.domain.booking import (
     busy_at,
     check_booking,
+    earliest_free,
     extension_limit,
     first_conflict,
+    free_start,
     free_until,
     local_days,
     merge,
     next_busy,
+    next_free,
     no_show_due,
     parse_duration,
     rank_free,
@@ -273,6 +276,52 @@ def test_an_extension_stops_at_the_next_busy_time_and_ignores_the_booking_itself
     assert extension_limit(meeting, room_busy, ELEVEN) == utc(2026, 12, 1, 10, 30)
     assert extension_limit(meeting, room_busy[:1], ELEVEN) == ELEVEN
     assert extension_limit(meeting, [*room_busy, busy(utc(2026, 12, 1, 9, 30), NOON)], ELEVEN) == TEN
+
+
+def test_the_free_start_of_a_time_ends_at_the_quarter_hour_the_next_busy_time_starts_in() -> None:
+    # Given busy time from 10:33
+    later = [busy(utc(2026, 12, 1, 10, 33), NOON)]
+
+    # Then from ten to eleven, ten to half past is free; not so when busy from the start, or barely free
+    assert free_start(later, Interval(TEN, ELEVEN)) == Interval(TEN, utc(2026, 12, 1, 10, 30))
+    assert free_start(later, Interval(utc(2026, 12, 1, 10, 30), ELEVEN)) is None
+    assert free_start([busy(utc(2026, 12, 1, 10, 5), NOON)], Interval(TEN, ELEVEN)) is None
+    assert free_start(DAY_BUSY, Interval(TEN, ELEVEN)) is None
+    assert free_start(later, Interval(NINE, TEN)) is None  # not taken at all
+
+
+def test_the_next_free_time_fits_the_whole_length_on_the_grid() -> None:
+    # Given busy 9-10, 10:50-11:05 and 11:30-12
+    day = [
+        busy(NINE, TEN),
+        busy(utc(2026, 12, 1, 10, 50), utc(2026, 12, 1, 11, 5)),
+        busy(utc(2026, 12, 1, 11, 30), NOON),
+    ]
+    half_hour = timedelta(minutes=30)
+
+    # Then half an hour from 9:00 is first free at 10:00; 55 minutes (a whole hour on the grid) only at noon
+    assert next_free(day, half_hour, NINE, utc(2026, 12, 1, 20)) == Interval(TEN, utc(2026, 12, 1, 10, 30))
+    assert next_free(day, timedelta(minutes=55), NINE, utc(2026, 12, 1, 20)) == Interval(NOON, utc(2026, 12, 1, 13))
+    # And an hour from 10:20 ends past the horizon at 12:30
+    assert next_free(day, timedelta(hours=1), utc(2026, 12, 1, 10, 20), utc(2026, 12, 1, 12, 30)) is None
+
+
+def test_the_room_free_soonest_is_the_nearest_of_those_free_equally_soon() -> None:
+    # Given three rooms busy until 10:30, 10:15 and 10:15, the last two on floors 3 and 5
+    rooms = [Room("a", "A", floor=5), Room("b", "B", floor=3), Room("c", "C", floor=5, capacity=4)]
+    quarter_past = utc(2026, 12, 1, 10, 15)
+    taken = {
+        "a": [busy(NINE, utc(2026, 12, 1, 10, 30))],
+        "b": [busy(NINE, quarter_past)],
+        "c": [busy(NINE, quarter_past)],
+    }
+
+    # When half an hour is wanted from 10:00, asked on floor 5
+    found = earliest_free(rooms, taken, timedelta(minutes=30), TEN, NOON, near_floor=5)
+
+    # Then C, on the asking floor, is free from 10:15
+    assert found == (rooms[2], Interval(quarter_past, utc(2026, 12, 1, 10, 45)))
+    assert earliest_free(rooms, taken, timedelta(hours=3), TEN, NOON, near_floor=5) is None
 
 
 # --- finding a room ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Calling use cases with fakes: directory look-up, policy refusals, the call log and the dialer."""
+"""Calling use cases with fakes: directory look-up, policy refusals, the device's hourly limit, the call log and
+the dialer (a throttled call asked again)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fakes import InMemoryBookings, InMemoryCallLog, InMemoryFleetStore, Recordi
 
 from skill.domain.calls import CallStatus
 from skill.domain.dialing import CallOutcomeUnknown, DialerError
+from skill.domain.limits import LimitReached
 from skill.domain.model import (
     BusyInterval,
     Caller,
@@ -20,6 +22,7 @@ from skill.domain.model import (
     CallingPolicy,
     Contact,
     Fleet,
+    Limits,
     Room,
     Site,
     User,
@@ -55,10 +58,15 @@ def dialer() -> RecordingDialer:
 
 
 def service(
-    log: InMemoryCallLog, dialer: RecordingDialer, bookings: InMemoryBookings | None = None, fleet: Fleet = FLEET
+    log: InMemoryCallLog,
+    dialer: RecordingDialer,
+    bookings: InMemoryBookings | None = None,
+    fleet: Fleet = FLEET,
+    waits: list[float] | None = None,
 ) -> CallingService:
     store = InMemoryFleetStore.of(fleet)
-    return CallingService(store, log, dialer, provider="local", bookings=bookings or InMemoryBookings())
+    sleep = (waits if waits is not None else []).append
+    return CallingService(store, log, dialer, provider="local", bookings=bookings or InMemoryBookings(), sleep=sleep)
 
 
 def place(
@@ -84,7 +92,7 @@ def test_a_phone_type_picks_that_number_and_a_missing_one_is_named() -> None:
     assert callee("Alice Tanaka", "work", SHARED) == Callee(
         "user:alice", "user:alice", "Alice Tanaka", "employees", "office", "+81312345678"
     )
-    assert callee("Alice Tanaka", "home", SHARED) == NotFound("no_such_phone", "Alice Tanaka", "home")
+    assert callee("Alice Tanaka", "home", SHARED) == NotFound("no_such_phone", "Alice Tanaka", "home", "user:alice")
 
 
 def test_two_close_names_are_ambiguous_and_the_answer_picks_one() -> None:
@@ -214,6 +222,58 @@ def test_a_dialer_error_marks_the_call_failed(log: InMemoryCallLog) -> None:
     outcome = place(PERSONAL, "03 1234 5678", log, RecordingDialer(DialerError("throttled", retryable=True)))
     assert (outcome.result, outcome.reason) == ("failed", "throttled")
     assert log.calls[outcome.call_id or ""].status is CallStatus.FAILED
+
+
+def test_a_call_the_provider_throttled_is_asked_again_after_a_short_wait(log: InMemoryCallLog) -> None:
+    # Given a provider that turns the first request away as too busy (the call is not placed)
+    dialer = RecordingDialer(failures=[DialerError("throttled", retryable=True)])
+    waits: list[float] = []
+
+    # When the call is placed
+    outcome = service(log, dialer, waits=waits).place(PERSONAL, "03 1234 5678", request_id="req-t", now=NOW)
+
+    # Then it was asked again after a wait of a fraction of a second, and placed once, under one call id
+    assert outcome.result == "placed"
+    assert len(waits) == 1 and 0.1 <= waits[0] <= 0.2
+    assert [call.call_id for call in dialer.calls] == [outcome.call_id, outcome.call_id]
+    assert log.calls[outcome.call_id or ""].provider_id == "tx-2"
+
+
+def test_a_call_the_provider_keeps_throttling_fails_after_three_requests(log: InMemoryCallLog) -> None:
+    dialer = RecordingDialer(DialerError("throttled", retryable=True))
+    waits: list[float] = []
+    outcome = service(log, dialer, waits=waits).place(PERSONAL, "03 1234 5678", request_id="req-t", now=NOW)
+    assert (outcome.result, outcome.reason, len(dialer.calls), len(waits)) == ("failed", "throttled", 3, 2)
+    assert waits[1] > waits[0] / 2 and waits[1] <= 0.4
+
+
+def test_a_call_the_provider_refused_for_another_reason_is_not_asked_again(log: InMemoryCallLog) -> None:
+    dialer = RecordingDialer(DialerError("rejected", retryable=False))
+    assert service(log, dialer).place(PERSONAL, "03 1234 5678", request_id="r", now=NOW).result == "failed"
+    assert len(dialer.calls) == 1
+
+
+def test_a_device_over_its_hourly_call_limit_dials_and_logs_nothing(
+    log: InMemoryCallLog, dialer: RecordingDialer
+) -> None:
+    # Given a room device that may place two calls an hour, and has placed two (and had a number refused)
+    calls = service(log, dialer, fleet=replace(FLEET, limits=Limits(calls_per_device_per_hour=2)))
+    bob = Callee("user:bob", "user:bob", "Bob Marley", "employees", "mobile", "+819022223333")
+    for request in ("req-1", "req-2"):
+        assert calls.place(SHARED, bob, request_id=request, now=NOW).result == "placed"
+    assert calls.place(SHARED, "911", request_id="req-3", now=NOW).result == "refused"
+
+    # When it places a third within the hour, and the second request comes again
+    with pytest.raises(LimitReached) as refused:
+        calls.place(SHARED, replace(bob, number="+819022224444"), request_id="req-4", now=NOW + timedelta(minutes=59))
+    again = calls.place(SHARED, bob, request_id="req-2", now=NOW)
+
+    # Then nothing is dialled or logged for the third, and the repeated request still gets its own call's outcome
+    assert refused.value.reason == "calls"
+    assert len(dialer.calls) == 2 and len(log.calls) == 3
+    assert (again.result, again.repeated) == ("placed", True)
+    # And the next hour the device calls again
+    assert calls.place(SHARED, bob, request_id="req-5", now=NOW + timedelta(hours=1)).result == "placed"
 
 
 def test_a_call_the_provider_did_not_answer_in_time_is_requested_once_and_logged_as_unknown(

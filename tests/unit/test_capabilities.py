@@ -15,7 +15,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from skill.alexa import builder
+from skill.alexa import builder, offers
 from skill.alexa.context import KEY, RequestContext
 from skill.alexa.handlers import basics
 from skill.capabilities import BASICS_CATALOG, CAPABILITIES, DEFAULT_FEATURES, FEATURES, Capability
@@ -35,11 +35,16 @@ CALLERS = {
 ids = [capability.name for capability in CAPABILITIES]
 
 
-def handler_for(intent: str, caller: Caller) -> object:
-    envelope = envelopes.intent_request(intent, {}, application_id="a", device_id="d", user_id="u")
+def handler_for(intent: str, caller: Caller, offer: object = None) -> object:
+    """The first handler that takes `intent` from `caller`, with `offer` pending in the session."""
+    session = {offers.SESSION_KEY: offer} if offer is not None else {}
+    envelope = envelopes.intent_request(
+        intent, {}, application_id="a", device_id="d", user_id="u", session_attributes=session, new_session=False
+    )
     request = DefaultSerializer().deserialize(json.dumps(envelope), RequestEnvelope)
     handler_input = HandlerInput(request_envelope=request, attributes_manager=AttributesManager(request))
     handler_input.attributes_manager.request_attributes[KEY] = RequestContext(caller, None, None, "en-US", "r")  # type: ignore[arg-type]
+    offers.PendingOfferInterceptor().process(handler_input)
     return next(h for h in builder.request_handlers() if h.can_handle(handler_input))
 
 
@@ -105,7 +110,69 @@ def test_every_handled_intent_is_in_the_model(model: Path) -> None:
 
 @pytest.mark.parametrize("capability", CAPABILITIES, ids=ids)
 def test_each_capability_declares_exactly_the_intents_its_handlers_answer(capability: Capability) -> None:
-    assert {h.intent for h in handlers_of(capability)} == capability.intents  # type: ignore[attr-defined]
+    answers = offers.ANSWERS if capability.offers else frozenset()
+    assert {h.intent for h in handlers_of(capability)} == capability.intents | answers  # type: ignore[attr-defined]
+
+
+# A well-formed pending offer of each capability that makes offers, as its handlers write them.
+OFFERS = {
+    "rooms": {
+        "capability": "rooms",
+        "terms": {
+            "room": "fuji",
+            "start": "2026-12-01T10:00:00+09:00",
+            "end": "2026-12-01T10:30:00+09:00",
+            "wanted": ["2026-12-01T10:00:00+09:00", "2026-12-01T11:00:00+09:00"],
+            "attendees": None,
+            "others": [],
+        },
+    },
+    "calling": {"capability": "calling", "terms": {"callee": "user:bob", "phoneType": "mobile"}},
+}
+
+
+@pytest.mark.parametrize("answer", sorted(offers.ANSWERS))
+@pytest.mark.parametrize("capability", [c for c in CAPABILITIES if c.offers], ids=lambda c: c.name)
+def test_yes_and_no_belong_to_the_capability_whose_offer_is_pending(capability: Capability, answer: str) -> None:
+    # Given an offer of the capability pending in the session
+    offer = OFFERS[capability.name]
+
+    # When yes or no is said, on a shared and on a personal device
+    for caller in CALLERS.values():
+        taken_by = handler_for(answer, caller, offer)
+
+        # Then that capability answers it
+        assert isinstance(taken_by, builder.CapabilityHandler) and taken_by.capability is capability
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        None,
+        "rooms",
+        {"capability": "reception", "terms": {}},
+        {"capability": "rooms", "terms": "fuji"},
+        {"capability": "rooms", "terms": {**OFFERS["rooms"]["terms"], "start": "tomorrow"}},  # type: ignore[dict-item]
+        {"capability": "rooms", "terms": {**OFFERS["rooms"]["terms"], "end": "2026-12-01T09:00:00+09:00"}},  # type: ignore[dict-item]
+        {"capability": "rooms", "terms": {**OFFERS["rooms"]["terms"], "room": "ROOM#fuji" * 300}},  # type: ignore[dict-item]
+        {"capability": "rooms", "terms": {**OFFERS["rooms"]["terms"], "attendees": True}},  # type: ignore[dict-item]
+        {"capability": "calling", "terms": {"callee": ["user:bob"], "phoneType": "mobile"}},
+    ],
+    ids=[
+        "none",
+        "not-an-offer",
+        "not-a-maker",
+        "terms-not-a-map",
+        "bad-time",
+        "ends-before-it-starts",
+        "not-a-room-id",
+        "attendees-not-a-number",
+        "bad-callee",
+    ],
+)
+def test_yes_without_a_well_formed_pending_offer_is_the_fallback(offer: object) -> None:
+    for caller in CALLERS.values():
+        assert isinstance(handler_for(offers.YES, caller, offer), basics.FallbackHandler)
 
 
 def test_no_intent_belongs_to_two_capabilities() -> None:

@@ -1,12 +1,21 @@
 """The delivery policy with recording senders: each attempt recorded before it is sent, retries with
-backoff for failures that may pass, never a second send of a message that may have been delivered."""
+backoff for failures that may pass, a busy provider's message left for a later run, never a second send of
+a message that may have been delivered."""
 
 from __future__ import annotations
 
 from fakes import AttemptLedger, RecordingSender
 
 from skill.domain.model import NotifyTarget
-from skill.domain.reception import DeliveryOutcome, Message, NotifyError, OutcomeUnknown, Stage, target_key
+from skill.domain.reception import (
+    DeliveryOutcome,
+    Message,
+    NotifyError,
+    OutcomeUnknown,
+    Stage,
+    Throttled,
+    target_key,
+)
 
 MESSAGE = Message("Visitor at reception", "Ken Sato is at reception.")
 HOST = Stage("alice", (NotifyTarget("webhook", "https://hooks.example/alice"),), "host")
@@ -63,3 +72,19 @@ def test_a_send_left_in_flight_by_a_run_that_died_is_not_sent_again() -> None:
     outcome = run(ledger, sender)
     # Then the host is not sent it a second time; the delegate is told
     assert outcome.role == "delegate" and [address for address, _ in sender.sent] == ["https://hooks.example/bob"]
+
+
+def test_a_provider_still_busy_after_the_last_attempt_leaves_the_message_for_a_later_run() -> None:
+    # Given a host whose channel keeps answering "too many requests" (nothing goes out)
+    busy = RecordingSender(fail=lambda address: Throttled("TooManyRequestsException"))
+    ledger = AttemptLedger()
+
+    # When the message is delivered, then delivered again once the provider takes it
+    first = run(ledger, busy)
+    again = run(ledger, RecordingSender())
+
+    # Then the first run stops at the host without bothering the delegate, and the next run tells the host
+    assert (first.delivered, first.throttled) == (False, True)
+    assert ledger.statuses("bob") == []
+    assert [a.status for a in first.attempts if a.status != "sending"] == ["retrying", "retrying", "retrying"]
+    assert (again.delivered, again.role) == (True, "host")

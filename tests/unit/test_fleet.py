@@ -13,7 +13,7 @@ import yaml
 from skill.domain.egress import LOCAL
 from skill.domain.errors import FleetValidationError
 from skill.domain.fleet import fleet_to_doc, parse_fleet
-from skill.domain.model import DeviceKind, NotifyTarget
+from skill.domain.model import DeviceKind, Limits, NotifyTarget
 
 DEMO = Path(__file__).resolve().parents[2] / "skill" / "data" / "demo-fleet.yaml"
 
@@ -40,6 +40,7 @@ OFFICE: dict[str, Any] = {
     ],
     "contacts": [{"id": "acme", "name": "Acme", "reading": "アクメ", "phones": {"office": "+1 206 555 0100"}}],
     "calling": {"shared_may_call": ["employees"], "blocked_prefixes": ["+1900"]},
+    "limits": {"calls_per_device_per_hour": 5},
 }
 
 
@@ -167,6 +168,12 @@ def edit(path: str, value: Any) -> dict[str, Any]:
         ("calling.allowed_countries", ["XX"], "calling.allowed_countries[0]: expected a two-letter country"),
         ("calling.allowed_countries", "JP", "calling.allowed_countries: expected a list, got text"),
         ("visitors", [], "visitors: unknown field"),
+        ("limits.calls_per_device_per_hour", 0, "limits.calls_per_device_per_hour: must be between 1 and 100000"),
+        ("limits.bookings_per_user_per_day", "ten", "limits.bookings_per_user_per_day: expected a whole number"),
+        ("limits.checkins_per_device_per_hour", 2.5, "limits.checkins_per_device_per_hour: expected a whole number"),
+        ("limits.notifications_per_host_per_hour", True, "limits.notifications_per_host_per_hour: expected a whole"),
+        ("limits.calls_per_hour", 5, "limits.calls_per_hour: unknown field"),
+        ("limits", [10], "limits: expected a mapping, got a list"),
     ],
 )
 def test_a_bad_field_is_named_by_its_path(path: str, value: Any, problem: str) -> None:
@@ -192,6 +199,26 @@ def test_allowed_countries_are_read_upper_case_and_exported_only_when_given() ->
     assert given.calling.allowed_countries == ("JP", "US")
     assert given_doc["allowed_countries"] == ["JP", "US"] and parse_fleet({**office(), "calling": given_doc}) == given
     assert default.calling.allowed_countries == () and "allowed_countries" not in default_doc
+
+
+def test_limits_not_given_are_the_defaults_and_all_four_are_exported() -> None:
+    # Given a fleet that sets one limit, and one that sets none
+    given = parse_fleet(office())
+    default = parse_fleet({k: v for k, v in office().items() if k != "limits"})
+
+    # When they are exported
+    exported = fleet_to_doc(given)["limits"]
+
+    # Then the one set is kept, the others are the contract's defaults, and the export applies back as it was
+    assert given.limits == Limits(calls_per_device_per_hour=5)
+    assert default.limits == Limits() == Limits(20, 30, 10, 10)
+    assert exported == {
+        "calls_per_device_per_hour": 5,
+        "checkins_per_device_per_hour": 30,
+        "notifications_per_host_per_hour": 10,
+        "bookings_per_user_per_day": 10,
+    }
+    assert parse_fleet({**office(), "limits": exported}) == given
 
 
 @pytest.mark.parametrize(

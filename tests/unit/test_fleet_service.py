@@ -56,6 +56,7 @@ def test_an_empty_store_plans_a_create_for_every_entity() -> None:
     assert {(c.kind, c.id) for c in result.changes} == {
         ("site", "main"),
         ("calling", "site"),
+        ("limits", "site"),
         ("group", "lobby"),
         ("room", "fuji"),
         ("room", "aso"),
@@ -66,7 +67,7 @@ def test_an_empty_store_plans_a_create_for_every_entity() -> None:
         ("device", "amzn1.ask.device.ALICE"),
     }
     assert all(c.action == "create" and c.old_doc is None for c in result.changes)
-    assert result.summary.startswith("10 to create, 0 to update, 0 to delete; index: ")
+    assert result.summary.startswith("11 to create, 0 to update, 0 to delete; index: ")
     assert ("names", "main") in {(kind, i) for kind, i, _ in result.index_puts}
     assert store.log == []
 
@@ -197,7 +198,7 @@ def test_an_alexa_account_taken_over_from_a_pruned_user_resolves_to_the_new_user
 
 
 def test_apply_reports_progress_after_each_change() -> None:
-    # Given a plan of ten entity changes and their index documents
+    # Given a plan of eleven entity changes and their index documents
     store = InMemoryFleetStore()
     the_plan = service(store).plan(fleet(), prune=False)
     seen: list[tuple[int, int]] = []
@@ -206,7 +207,7 @@ def test_apply_reports_progress_after_each_change() -> None:
     service(store).apply(the_plan, progress=lambda done, total: seen.append((done, total)))
 
     # Then every write is reported, counting up to the total
-    total = 10 + len(the_plan.index_puts)
+    total = 11 + len(the_plan.index_puts)
     assert seen == [(i, total) for i in range(1, total + 1)]
 
 

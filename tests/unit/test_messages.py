@@ -49,7 +49,7 @@ LONG: dict[str, dict[str, str]] = {
     "en-US": {
         "room": "Kilimanjaro", "name": "Alexandra Tanaka-Smith", "visitor": "Kenji Watanabe", "host": "Alexandra",
         "hints": hints(MEETING_ROOM, "en-US"), "company": "Initech Corporation", "until": "11:45 AM",
-        "busy_from": "11:45 AM", "subject": "the budget review", "other": "Matterhorn", "wanted": "11:45 AM",
+        "start": "11:45 AM", "subject": "the budget review", "other": "Matterhorn", "wanted": "11:45 AM",
         "when": "tomorrow at 11:45 AM", "day": "Wednesday, December 2", "length": "2 hours and 45 minutes",
         "place": " in Kilimanjaro",
         "attendees": "12", "capacity": "8", "days": "30", "floor": "12", "hours": "2", "minutes": "45",
@@ -57,7 +57,7 @@ LONG: dict[str, dict[str, str]] = {
     "ja-JP": {
         "room": "キリマンジャロ", "name": "渡辺", "visitor": "渡辺", "host": "高橋",
         "hints": hints(MEETING_ROOM, "ja-JP"), "company": "アクメ商事", "until": "午前11時45分",
-        "busy_from": "午前11時45分", "subject": "予算会議", "other": "マッターホルン", "wanted": "午前11時45分",
+        "start": "午前11時45分", "subject": "予算会議", "other": "マッターホルン", "wanted": "午前11時45分",
         "when": "明日の午前11時45分", "day": "12月2日 水曜日", "length": "2時間45分", "place": "キリマンジャロで、",
         "attendees": "12", "capacity": "8", "days": "30", "floor": "12", "hours": "2", "minutes": "45",
     },

@@ -1,15 +1,17 @@
-"""Telling the host with in-memory fakes: once per visit, escalation, and the visit's correlation id on every
-line the notifier and its senders write."""
+"""Telling the host with in-memory fakes: once per visit, escalation, the host's hourly limit and its digest,
+a busy provider, and the visit's correlation id on every line the notifier and its senders write."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import FixedClock, InMemoryFleetStore, InMemoryVisits, RecordingSender
 
-from skill.domain.model import Fleet, NotifyTarget, Site, User
-from skill.domain.reception import NotifyError, OutcomeUnknown, Visit
+from skill.domain.model import Fleet, Limits, NotifyTarget, Site, User
+from skill.domain.reception import NotifyError, OutcomeUnknown, Throttled, Visit
 from skill.services.notifications import DeliveryPendingError, NotificationService
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
@@ -82,6 +84,88 @@ def test_every_line_of_a_notification_carries_the_check_in_requests_id(visits, l
     lines = log_lines()
     assert {line["message"] for line in lines} >= {"notification attempt", "host notified"}
     assert {line.get("correlation_id") for line in lines} == {"amzn1.echo-api.request.CHECKIN"}
+
+
+def visit(n: int, minutes: int = 0) -> Visit:
+    return Visit(f"v{n}", f"Visitor {n}", None, "bob", NOW + timedelta(minutes=minutes), request_id=f"req-{n}")
+
+
+def crowded(limit: int, clock: FixedClock, sender: RecordingSender) -> tuple[NotificationService, InMemoryVisits]:
+    """Bob's notifier, with the fleet's hourly limit per host at `limit`."""
+    store = InMemoryVisits()
+    fleet = InMemoryFleetStore.of(replace(FLEET, limits=Limits(notifications_per_host_per_hour=limit)))
+    return NotificationService(fleet, store, {"email": sender}, clock, sleep=lambda _: None), store
+
+
+def test_visitors_beyond_the_hosts_hourly_limit_are_told_in_one_digest_once_the_hour_is_over(
+    counted: Callable[[str], int],
+) -> None:
+    # Given a host who may be told of two visitors an hour, and four visitors for him between 10:00 and 10:40
+    clock, sender = FixedClock(NOW), RecordingSender()
+    service, store = crowded(2, clock, sender)
+    arrivals = [visit(n, minutes=10 * n) for n in range(1, 5)]
+    for arrival in arrivals:
+        store.add_visit(arrival, "Asia/Tokyo", 0)
+
+    # When each is notified as it arrives, and the digests are looked at during the hour and after it
+    results = [service.notify(arrival).status for arrival in arrivals]
+    during = service.send_digests()
+    clock.at = NOW + timedelta(hours=1)
+    after = [result.status for result in service.send_digests()]
+    later = service.send_digests()
+
+    # Then two were told one by one, the other two are kept for the hour's digest, sent once after 11:00
+    assert results == ["delivered", "delivered", "digest", "digest"]
+    assert (during, after, later) == ([], ["delivered"], [])
+    assert [text for _, text in sender.sent] == [
+        "Visitor 1 is at reception to see you.",
+        "Visitor 2 is at reception to see you.",
+        "Also at reception to see you between 10:00 and 11:00: Visitor 3, Visitor 4.",
+    ]
+    # And a visit kept for the digest is never told on its own, whatever redelivers it
+    assert service.notify(arrivals[2]).status == "skipped"
+    assert (counted("NotificationLimitReached"), counted("NotificationDigestSent")) == (2, 1)
+
+
+def test_a_visit_tried_again_within_the_hour_takes_no_second_place_under_the_limit() -> None:
+    # Given a host who may be told of two visitors an hour, whose first visitor's email the provider is too busy for
+    clock = FixedClock(NOW)
+    busy = RecordingSender(fail=lambda address: Throttled("Throttling"))
+    service, store = crowded(2, clock, busy)
+    for n in (1, 2):
+        store.add_visit(visit(n), "Asia/Tokyo", 0)
+    first = service.notify(visit(1))
+
+    # When the provider takes messages again and both visits are notified
+    taking = RecordingSender()
+    service = replace(service, senders={"email": taking})
+    results = [service.notify(visit(n)).status for n in (1, 2)]
+
+    # Then the busy run was no failure and counted no round, and both visitors were told one by one
+    assert (first.status, store.status["v1"]) == ("pending", ("delivered", 0))
+    assert results == ["delivered", "delivered"]
+    assert len(taking.sent) == 2
+
+
+def test_a_digest_for_a_host_who_cannot_be_reached_goes_to_the_delegate() -> None:
+    # Given a host who may be told of one visitor an hour and whose email bounces, and two visitors
+    clock = FixedClock(NOW)
+    bouncing = RecordingSender(fail=lambda a: NotifyError("MessageRejected", False) if "bob" in a else None)
+    service, store = crowded(1, clock, bouncing)
+    for n in (1, 2):
+        store.add_visit(visit(n), "Asia/Tokyo", 0)
+        service.notify(visit(n))
+
+    # When the hour is over
+    clock.at = NOW + timedelta(hours=1, minutes=5)
+    [digest] = service.send_digests()
+
+    # Then the delegate gets the digest, saying whom the visitors came to see
+    assert (digest.status, digest.recipient_id, digest.role) == ("delivered", "dan", "delegate")
+    assert bouncing.sent[-1] == (
+        "dan@example.com",
+        "Also at reception to see Bob Chen between 10:00 and 11:00, and Bob Chen could not be reached: Visitor 2.",
+    )
 
 
 def test_a_host_out_of_reach_escalates_to_the_reception_of_the_visits_site():

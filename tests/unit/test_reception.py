@@ -1,4 +1,5 @@
-"""Reception rules: escalation order, backoff, messages, expected visitors, end-of-day check-out, TTL."""
+"""Reception rules: escalation order, backoff, messages and digests, what a delivery run leaves, expected
+visitors, who is leaving at check-out, end-of-day check-out, TTL."""
 
 from __future__ import annotations
 
@@ -9,18 +10,26 @@ import pytest
 
 from skill.domain.model import NotifyTarget, Site, User
 from skill.domain.reception import (
+    DIGEST_NAMES,
     MAX_ATTEMPTS_PER_TARGET,
+    MAX_NOTIFY_ROUNDS,
     RETRY_CAP_SECONDS,
+    Attempt,
+    DeliveryOutcome,
+    Digest,
     ExpectedVisit,
     Message,
     Stage,
     Visit,
     VisitStatus,
     checkout_due,
+    digest_message,
     escalation_plan,
     host_message,
     match_expected,
+    named_in_full,
     retry_delays,
+    settle,
     visit_expires_at,
 )
 
@@ -160,6 +169,106 @@ def test_messages_in_japanese_and_unknown_locales() -> None:
         "AcmeのKen Sato様がAlice Tanakaさんを訪ねて受付でお待ちです。Alice Tanakaさんに連絡がつきませんでした。"
     )
     assert fallback.text == "Ken Sato (Acme) is at reception to see you."
+
+
+def test_a_digest_names_its_visitors_and_the_hour_in_the_sites_zone() -> None:
+    # Given a digest of three visitors who came to see Alice between 10:00 and 11:00 Tokyo time
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=TOKYO)
+    arrivals = (visit(id="v1"), visit(id="v2", visitor_name="Mia Wong", company=None), visit(id="v3", company=None))
+    digest = Digest("digest-1", "alice", start, start + timedelta(hours=1), arrivals)
+
+    # When its messages are written for the host, for the delegate, and in Japanese
+    host = digest_message(digest, ALICE, "host", "Asia/Tokyo")
+    delegate = digest_message(digest, ALICE, "delegate", "Asia/Tokyo")
+    japanese = digest_message(digest, ALICE, "host", "Asia/Tokyo", locale="ja-JP")
+
+    # Then each says who came in that hour, the delegate whom they came for
+    assert host == Message(
+        subject="Visitors at reception between 10:00 and 11:00: 3 more",
+        text="Also at reception to see you between 10:00 and 11:00: Ken Sato (Acme), Mia Wong, Ken Sato.",
+    )
+    assert delegate.text.startswith("Also at reception to see Alice Tanaka between 10:00 and 11:00, and Alice")
+    assert japanese.text == "10:00〜11:00に受付にいらっしゃった他のお客様: AcmeのKen Sato様、Mia Wong様、Ken Sato様"
+
+
+def test_a_long_digest_names_the_first_visitors_and_counts_the_rest() -> None:
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=TOKYO)
+    crowd = tuple(visit(id=f"v{n}", visitor_name=f"Visitor {n}", company=None) for n in range(DIGEST_NAMES + 5))
+    message = digest_message(Digest("d", "alice", start, start + timedelta(hours=1), crowd), ALICE, "host", "UTC")
+    assert message.text.endswith(f"Visitor {DIGEST_NAMES - 1} and 5 more.")
+    assert f"Visitor {DIGEST_NAMES}," not in message.text
+
+
+# --- what a delivery run leaves ---
+
+
+def attempt(status: str, attempts: int) -> Attempt:
+    return Attempt("k", "alice", "host", "email", status, attempts)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "rounds_before", "settled"),
+    [
+        (DeliveryOutcome(True, "alice", "host", ()), 0, ("delivered", False)),
+        (DeliveryOutcome(False, None, None, (attempt("retrying", 3),), throttled=True), 2, ("pending", False)),
+        (DeliveryOutcome(False, None, None, (attempt("failed", MAX_ATTEMPTS_PER_TARGET),)), 0, ("pending", True)),
+        (
+            DeliveryOutcome(False, None, None, (attempt("failed", MAX_ATTEMPTS_PER_TARGET),)),
+            MAX_NOTIFY_ROUNDS - 1,
+            ("failed", True),
+        ),
+        (DeliveryOutcome(False, None, None, (attempt("failed", 1),)), 0, ("failed", True)),
+    ],
+    ids=["delivered", "busy provider", "may pass", "rounds spent", "will not pass"],
+)
+def test_a_run_is_settled_as_delivered_pending_or_failed(
+    outcome: DeliveryOutcome, rounds_before: int, settled: tuple[str, bool]
+) -> None:
+    assert settle(outcome, rounds_before) == settled
+
+
+# --- who is leaving ---
+
+
+def on_site(*names: str) -> list[Visit]:
+    return [
+        visit(id=f"v{n}", visitor_name=name, checked_in_at=NOW + timedelta(minutes=n)) for n, name in enumerate(names)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("said", "names", "leaving"),
+    [
+        ("Johanna Smith", ("Johanna Smith",), "Johanna Smith"),
+        ("smith johanna", ("Johanna Smith",), "Johanna Smith"),
+        ("Joanna Smith", ("Johanna Smith",), "Johanna Smith"),
+        ("Smith", ("Johanna Smith",), None),
+        ("Johanna", ("Johanna Smith",), None),
+        ("Jo Smith", ("Johanna Smith",), None),
+        ("Anna Smith", ("Johanna Smith",), None),
+        ("Smith", ("Johanna Smith", "John Smith"), None),
+        ("John Smith", ("Johanna Smith", "John Smith"), "John Smith"),
+        ("Johanna Smith", ("Johanna Smith", "John Smith"), "Johanna Smith"),
+        ("Madonna", ("Madonna",), "Madonna"),
+        ("佐藤花子", ("佐藤 花子",), "佐藤 花子"),
+        ("佐藤", ("佐藤 花子",), None),
+        ("", ("Johanna Smith",), None),
+        ("!!", ("Johanna Smith",), None),
+    ],
+)
+def test_only_a_visitors_whole_name_says_who_is_leaving(said: str, names: tuple[str, ...], leaving: str | None) -> None:
+    found = named_in_full(said, on_site(*names))
+    assert (found.visitor_name if found else None) == leaving
+
+
+def test_of_two_visitors_under_one_name_the_first_to_arrive_leaves_first() -> None:
+    visitors = on_site("Ken Sato", "Mia Wong", "ken  sato")
+    found = named_in_full("Ken Sato", visitors)
+    assert found is not None and found.id == "v0"
+
+
+def test_two_different_names_that_fit_equally_are_no_answer() -> None:
+    assert named_in_full("Jon Smith", on_site("John Smith", "Jonn Smith")) is None
 
 
 # --- expected visitors ---

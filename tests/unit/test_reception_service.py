@@ -1,14 +1,16 @@
-"""Reception use cases with in-memory fakes: host matching, expected visitors, check-out, end-of-day
-check-out."""
+"""Reception use cases with in-memory fakes: host matching, expected visitors, the limit on check-ins,
+check-out by a visitor's whole name, end-of-day check-out."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import InMemoryFleetStore, InMemoryVisits
 
-from skill.domain.model import Caller, CallerKind, Contact, Fleet, NotifyTarget, Site, User
+from skill.domain.limits import LimitReached
+from skill.domain.model import Caller, CallerKind, Contact, Fleet, Limits, NotifyTarget, Site, User
 from skill.domain.reception import ExpectedVisit
 from skill.services.reception import ReceptionService
 
@@ -91,10 +93,80 @@ def test_an_expected_visitor_is_recognised(reception, visits):
     assert outcome.visit and (outcome.visit.expected_id, outcome.visit.company) == ("e1", "Acme")
 
 
-def test_check_out_by_name_or_the_only_visitor_of_this_device(reception):
+def test_check_out_goes_by_the_whole_name_only_once(reception):
+    # Given Ken Sato checked in at the lobby
     reception.check_in(LOBBY, "Ken Sato", "Bob", None, NOW, None)
-    assert reception.check_out(None, LOBBY, NOW).status == "checked_out"
-    assert reception.check_out("Ken Sato", LOBBY, NOW).status == "not_found"
+
+    # When nobody is named, then his whole name in another order, then again
+    nameless = reception.check_out(None, LOBBY, NOW)
+    leaving = reception.check_out("sato ken", LOBBY, NOW)
+    again = reception.check_out("Ken Sato", LOBBY, NOW)
+
+    # Then the name is asked for, he is checked out, and the second time nobody fits
+    assert (nameless.status, leaving.status, again.status) == ("need_name", "checked_out", "unclear")
+    assert leaving.visit is not None and leaving.visit.checked_out_at == NOW
+
+
+def test_a_surname_that_fits_one_visitor_is_no_answer_and_checks_nobody_out(reception, visits):
+    # Given Johanna Smith on site
+    reception.check_in(LOBBY, "Johanna Smith", "Bob", None, NOW, None)
+
+    # When someone says only "Smith", or only "Johanna"
+    outcomes = [reception.check_out(name, LOBBY, NOW) for name in ("Smith", "Johanna")]
+
+    # Then neither names her in full: the same answer as for a name nobody has, and she is still on site
+    assert [(o.status, o.visit) for o in outcomes] == [("unclear", None), ("unclear", None)]
+    assert reception.leaving("Zebediah Quux").status == "unclear"
+    assert [v.visitor_name for v in visits.on_site()] == ["Johanna Smith"]
+
+
+def test_two_visitors_sharing_a_surname_are_each_checked_out_by_their_whole_name(reception, visits):
+    # Given Johanna and John Smith on site
+    reception.check_in(LOBBY, "Johanna Smith", "Bob", None, NOW, None)
+    reception.check_in(LOBBY, "John Smith", "Alice Tanaka", None, NOW, None)
+
+    # When "Smith" is said, then "John Smith"
+    surname = reception.leaving("Smith")
+    john = reception.check_out("John Smith", LOBBY, NOW)
+
+    # Then the surname fits nobody in full, and only John leaves
+    assert surname.status == "unclear"
+    assert john.status == "checked_out" and john.visit and john.visit.visitor_name == "John Smith"
+    assert [v.visitor_name for v in visits.on_site()] == ["Johanna Smith"]
+
+
+def test_the_thirty_first_check_in_of_the_hour_from_one_device_is_refused_and_writes_nothing(reception, visits):
+    # Given a lobby device that checked in 30 visitors this hour (the default limit)
+    for n in range(30):
+        assert reception.check_in(LOBBY, f"Visitor {n}", "Bob", None, NOW, None).status == "checked_in"
+
+    # When a 31st is checked in from it, and one from another device
+    with pytest.raises(LimitReached) as refused:
+        reception.check_in(LOBBY, "Visitor 30", "Bob", None, NOW + timedelta(minutes=59), None)
+    other = replace(LOBBY, device_id="amzn1.ask.device.LOBBY2")
+    elsewhere = reception.check_in(other, "Visitor 31", "Bob", None, NOW, None)
+
+    # Then that one is refused, nothing stored for it, and the other device is not held back
+    assert refused.value.reason == "checkins"
+    assert "Visitor 30" not in {v.visitor_name for v in visits.visits.values()}
+    assert elsewhere.status == "checked_in"
+    # And the next hour the device checks visitors in again
+    assert reception.check_in(LOBBY, "Visitor 32", "Bob", None, NOW + timedelta(hours=1), None).status == "checked_in"
+
+
+def test_the_fleet_files_limit_on_check_ins_is_the_one_kept(visits):
+    # Given a fleet allowing a device two check-ins an hour
+    reception = ReceptionService(
+        InMemoryFleetStore.of(replace(FLEET, limits=Limits(checkins_per_device_per_hour=2))), visits
+    )
+
+    # When three are checked in
+    for name in ("Ken Sato", "Mia Wong"):
+        reception.check_in(LOBBY, name, "Bob", None, NOW, None)
+
+    # Then the third is refused
+    with pytest.raises(LimitReached):
+        reception.check_in(LOBBY, "Ivo Berg", "Bob", None, NOW, None)
 
 
 def test_visitors_left_at_the_end_of_day_are_checked_out(reception, visits):

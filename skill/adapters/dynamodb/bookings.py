@@ -15,25 +15,23 @@ sequence and status the caller read, so a booking and its slots never disagree a
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from botocore.exceptions import ClientError
-
+from skill.adapters.dynamodb import counters
 from skill.adapters.dynamodb.table import Table, key, to_attrs
 from skill.domain.booking import held_slots, local_days, slot_key, slot_starts
 from skill.domain.errors import BookingRuleError, RoomTakenError
+from skill.domain.limits import Quota
 from skill.domain.model import Booking, BookingStatus, BusyInterval, RoomDay
 
 FEED_SK = "FEED"
 MAX_TRANSACTION_ITEMS = 100
 # Bookings are looked up by start; one that started this long before a window can still overlap it.
 LONGEST_BOOKING = timedelta(days=1)
-_CONFLICT_RETRIES = 2
 _LIVE = frozenset({BookingStatus.BOOKED, BookingStatus.CHECKED_IN})
 # Room reads sent at once by `busy_by_room`: within botocore's default pool of 10 connections.
 PARALLEL_READS = 8
@@ -49,6 +47,7 @@ class _Op:
     request: dict[str, Any]
     claims: datetime | None = None  # the slot start a Put claims
     on_booking: bool = False
+    quota: Quota | None = None  # the counter an Update takes a unit of
 
 
 class DynamoBookingStore:
@@ -145,13 +144,15 @@ class DynamoBookingStore:
 
     # --- booking changes -----------------------------------------------------------------------
 
-    def add_booking(self, booking: Booking, tz: str) -> None:
-        """Store a new booking and claim its slots; RoomTakenError when any slot is already held.
+    def add_booking(self, booking: Booking, tz: str, quota: Quota | None = None) -> None:
+        """Store a new booking and claim its slots, taking a unit of `quota` (when given) in the same transaction;
+        RoomTakenError when any slot is already held, LimitReached when the quota is spent.
 
         Busy time from calendar feeds holds no slots: the caller checks it (`busy_between`) first.
         """
         ops = [_put_booking(booking, day, first) for day, first in _booking_days(booking, tz)]
         ops += [_claim_slot(booking, start, tz) for start in slot_starts(booking.interval)]
+        ops += [_Op(counters.take(quota), quota=quota)] if quota is not None else []
         self._transact(ops, booking)
 
     def extend_booking(
@@ -202,34 +203,21 @@ class DynamoBookingStore:
         return closed
 
     def _transact(self, ops: list[_Op], booking: Booking) -> None:
-        """Run ops as one transaction; a failed condition becomes the domain error it stands for.
-
-        Each attempt has its own client request token, so the SDK's retries of that attempt are
-        idempotent (a retried booking never finds its own slots taken). A transaction cancelled only
-        because another one was touching the same items is tried again.
-        """
+        """Run ops as one transaction; a failed condition becomes the domain error it stands for."""
         if len(ops) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"booking {booking.id} needs {len(ops)} writes, more than one transaction holds")
-        writes: list[Any] = [
-            {kind: {"TableName": self._table.name, **body} for kind, body in op.request.items()} for op in ops
-        ]
-        for attempt in range(_CONFLICT_RETRIES + 1):
-            try:
-                self._table.client.transact_write_items(TransactItems=writes, ClientRequestToken=uuid.uuid4().hex)
-                return
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                reasons = error.response.get("CancellationReasons", [])
-                codes = [reason.get("Code", "None") for reason in reasons]
-                failed = [op for op, code in zip(ops, codes, strict=False) if code == "ConditionalCheckFailed"]
-                taken = [op.claims for op in failed if op.claims is not None]
-                if taken and not any(op.on_booking for op in failed):
-                    raise RoomTakenError(booking.room_id, min(taken), booking.start) from error
-                if failed:
-                    raise BookingRuleError("booking_changed", booking=booking.id) from error
-                if "TransactionConflict" not in codes or attempt == _CONFLICT_RETRIES:
-                    raise
+        writes = [{kind: {"TableName": self._table.name, **body} for kind, body in op.request.items()} for op in ops]
+        reasons = self._table.transact(writes)
+        if reasons is None:
+            return
+        failed = [op for op, reason in zip(ops, reasons, strict=False) if reason.get("Code") == counters.FAILED]
+        spent = next((op.quota for op in failed if op.quota is not None), None)
+        if spent is not None:
+            raise spent.reached()
+        taken = [op.claims for op in failed if op.claims is not None]
+        if taken and not any(op.on_booking for op in failed):
+            raise RoomTakenError(booking.room_id, min(taken), booking.start)
+        raise BookingRuleError("booking_changed", booking=booking.id)
 
     # --- erasure -------------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """The call log in the single table: one item `CALL#{id} / META` per dial attempt.
 
 `start` is a conditional put, so a retried Alexa request (same request id, same number, hence the same
-call id) finds its call already there and does not dial again. `GSI1PK = CALLS`, `GSI1SK = created_at`
-(UTC) lists attempts newest first. Status updates never move a call backwards (see `CallStatus.rank`).
+call id) finds its call already there and does not dial again; a call that counts against the device's
+limit takes its unit of the counter in the same write (skill/adapters/dynamodb/counters.py).
+`GSI1PK = CALLS`, `GSI1SK = created_at` (UTC) lists attempts newest first. Status updates never move a
+call backwards (see `CallStatus.rank`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, key
+from skill.adapters.dynamodb import counters
+from skill.adapters.dynamodb.table import Table, condition_failed, key
 from skill.domain.calls import CallRecord, CallStatus
+from skill.domain.limits import Quota
 from skill.domain.model import DEFAULT_SITE
 
 META = "META"
@@ -75,25 +79,16 @@ class DynamoCallLog:
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    def start(self, call: CallRecord) -> bool:
-        """Log a new call; False when the same call (same request and number) was logged before.
+    def start(self, call: CallRecord, quota: Quota | None = None) -> bool:
+        """Log a new call, taking a unit of `quota` (when given) in the same write; False when the same call
+        (same request and number) was logged before, LimitReached when the quota is spent.
 
         Each attempt carries its own marker, so when the SDK retries a put whose answer was lost, the
         condition failure that follows is recognised as this attempt's own write, not an earlier call's.
         """
         attempt = uuid.uuid4().hex
-        try:
-            self._table.put(
-                {**_item(call), "attempt": attempt},
-                ConditionExpression="attribute_not_exists(PK)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if condition_failed(error):
-                existing = from_attrs(error.response.get("Item") or {})  # type: ignore[arg-type]
-                return existing.get("attempt") == attempt
-            raise
-        return True
+        existing = counters.put_new(self._table, {**_item(call), "attempt": attempt}, quota)
+        return existing is None or existing.get("attempt") == attempt
 
     def get(self, call_id: str) -> CallRecord | None:
         item = self._table.get(_pk(call_id), META, consistent=True)

@@ -8,7 +8,7 @@ step, items it found being cached for a short time (bounded, so memory stays fla
 
 - `DEVICE#id`, `CLAIMDEV#id`, `ALEXAUSER#id`, `PERSON#id` / `META`: who is speaking (one round trip);
 - `SITE#site / META`, `ROOM#id`, `GROUP#id`, `USER#id`, `SITE#site / NAMES` (the site's names for Alexa),
-  `CALLING#site`: the request's profile (one round trip);
+  `CALLING#site`, `LIMITS#site`: the request's profile (one round trip);
 - `SITE#site / ROOMS#n`: the site's rooms, for "find a room";
 - `NAMEKEY#key / META`: the directory's entries filed under one name key.
 
@@ -35,7 +35,18 @@ from skill.domain import fleet as codec
 from skill.domain import fleet_index
 from skill.domain.directory import DirectoryEntry, name_keys
 from skill.domain.fleet_index import DocKey, Put, SiteNames
-from skill.domain.model import DEFAULT_SITE, CallingPolicy, Contact, Device, Fleet, Room, Site, SkillGroup, User
+from skill.domain.model import (
+    DEFAULT_SITE,
+    CallingPolicy,
+    Contact,
+    Device,
+    Fleet,
+    Limits,
+    Room,
+    Site,
+    SkillGroup,
+    User,
+)
 
 if TYPE_CHECKING:
     from skill.ports import Progress
@@ -44,10 +55,11 @@ META = "META"
 FLEET_INDEX = "FLEET"
 DERIVED_INDEX = "FLEETINDEX#"
 INDEX_SHARDS = 8  # derived items spread over this many index partitions, listed side by side
-# kind -> key prefix; the calling policy is a singleton stored under the id "site".
+# kind -> key prefix; the calling policy and the limits are singletons stored under the id "site".
 PREFIX = {
     "site": "SITE#",
     "calling": "CALLING#",
+    "limits": "LIMITS#",
     "room": "ROOM#",
     "group": "GROUP#",
     "device": "DEVICE#",
@@ -57,8 +69,9 @@ PREFIX = {
     "person": "PERSON#",
     "namekey": "NAMEKEY#",
 }
-ENTITY_KINDS = ("site", "calling", "group", "room", "user", "contact", "device")
+ENTITY_KINDS = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
 SINGLETON_ID = codec.SINGLETON_ID
+SINGLETONS = ("calling", "limits")
 LEGACY_SITE = ("SITE#site", META)  # the one site, as the version before sites stored it
 CACHE_ITEMS = 4096  # items a warm container keeps at most
 
@@ -187,10 +200,11 @@ class DynamoFleetStore:
         self, site_id: str | None, room_id: str | None, group_id: str | None, user_ids: Iterable[str]
     ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
         """The site, a room, a skill group and users, read by key in one BatchGetItem (none while cached),
-        with the site's names and the calling policy, which the launch and a call read next. Without a site
+        with the site's names, the calling policy and the limits, which the launch, a call or a booking read
+        next. Without a site
         (a device stored before sites), the site is the room's, and the earlier one-site item is read too."""
         user_ids = list(dict.fromkeys(user_ids))
-        wanted: list[DocKey] = [("calling", SINGLETON_ID)]
+        wanted: list[DocKey] = [("calling", SINGLETON_ID), ("limits", SINGLETON_ID)]
         wanted += [("room", room_id)] if room_id else []
         wanted += [("group", group_id)] if group_id else []
         wanted += [("user", uid) for uid in user_ids]
@@ -265,6 +279,10 @@ class DynamoFleetStore:
         doc = self.get_doc("calling", SINGLETON_ID)
         return codec.calling_from_doc(doc) if doc else CallingPolicy()
 
+    def limits(self) -> Limits:
+        """The fleet's limits (the defaults for a fleet applied before there were any), read by key."""
+        return codec.limits_from_doc(self.get_doc("limits", SINGLETON_ID))
+
     def get_site(self, site_id: str) -> Site | None:
         return self._site_of(site_id, None, {})
 
@@ -291,7 +309,8 @@ class DynamoFleetStore:
     # ------------------------------------------------------------ whole-fleet reads (admin, jobs)
 
     def docs(self, kind: str) -> dict[str, dict[str, Any]]:
-        """Every stored document of one entity kind, by id (the calling policy under the id "site")."""
+        """Every stored document of one entity kind, by id (the calling policy and the limits under the id
+        "site")."""
         return dict(self._snapshot()[0].get(kind, {}))
 
     def load_fleet(self) -> Fleet:
@@ -320,7 +339,7 @@ class DynamoFleetStore:
             if item["PK"] == LEGACY_SITE[0] and "id" not in doc:
                 legacy = doc
                 continue
-            by_kind[kind][SINGLETON_ID if kind == "calling" else doc["id"]] = doc
+            by_kind[kind][SINGLETON_ID if kind in SINGLETONS else doc["id"]] = doc
         if legacy is not None:
             by_kind["site"].setdefault(DEFAULT_SITE, legacy)
         self._fleet = (now + self._cache.ttl, by_kind, legacy is not None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,10 @@ def condition_failed(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+# A transaction cancelled only because another one was touching the same items is tried this many times more.
+CONFLICT_RETRIES = 2
+
+
 def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
@@ -81,6 +86,28 @@ class Table:
 
     def delete(self, pk: str, sk: str, **kwargs: Any) -> None:
         self.client.delete_item(TableName=self.name, Key=key(pk, sk), **kwargs)
+
+    def transact(self, writes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
+        """Run `writes` as one TransactWriteItems; None when it went through, the cancellation reasons (one per
+        write, in order) when a condition failed.
+
+        Each attempt has its own client request token, so the SDK's retries of that attempt are idempotent. A
+        transaction cancelled only because another one was touching the same items is tried again.
+        """
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self.client.transact_write_items(TransactItems=list(writes), ClientRequestToken=uuid.uuid4().hex)  # type: ignore[arg-type]
+                return None
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons: list[dict[str, Any]] = list(error.response.get("CancellationReasons", []))  # type: ignore[arg-type]
+                codes = [reason.get("Code", "None") for reason in reasons]
+                if "ConditionalCheckFailed" in codes:
+                    return reasons
+                if "TransactionConflict" not in codes or attempt == CONFLICT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Every item a Query returns, page after page."""

@@ -9,6 +9,11 @@ Items:
 - `EXPECTED#{local date} / VISIT#{expected_at UTC}#{id}`: a visitor announced in advance (TTL too).
 - `NOTIFY#{visit id} / {per-target key}`: the last attempt to tell one person on one channel (status,
   attempts, channel, recipient id; never the address), listed through `GSI1PK = NOTIFY`.
+- `COUNT#notifications#user:{host} / {hour}`: the host's hourly notification counter (skill/domain/limits.py):
+  `claimed`, the ids of the visits told one by one (a visit claims once, however often it is retried), and
+  `held`, the keys of the visits beyond the limit, for the hour's digest. While a digest waits it carries
+  `GSI1PK = DIGEST`, `GSI1SK = {hour's end UTC}#{host}`, so a run finds the digests due with one index query;
+  once it went out (or failed for good) `digest` says so and the index keys go.
 
 TTL deletion lags by up to days, so every read drops items whose `expires_at` has passed.
 """
@@ -24,13 +29,18 @@ from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
+from skill.adapters.dynamodb import counters
+from skill.adapters.dynamodb.counters import counter_key
 from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, key
+from skill.domain.limits import Quota, hourly, user_subject
 from skill.domain.model import DEFAULT_SITE
-from skill.domain.reception import Attempt, AttemptStatus, ExpectedVisit, NotificationRecord, Visit
+from skill.domain.reception import Attempt, AttemptStatus, Digest, ExpectedVisit, NotificationRecord, Visit
 
 ONSITE_INDEX = "ONSITE"
 NOTIFY_INDEX = "NOTIFY"
-NOTIFY_STATUSES = ("pending", "delivered", "failed")
+DIGEST_INDEX = "DIGEST"
+# "digest": held for the host's hourly digest, beyond their notification limit.
+NOTIFY_STATUSES = ("pending", "delivered", "failed", "digest")
 
 
 def _utc(moment: datetime) -> str:
@@ -86,6 +96,11 @@ def _live(item: Mapping[str, Any], now: float | None = None) -> bool:
     return expires is None or expires > (time.time() if now is None else now)
 
 
+def _digest_window(host_id: str, start: datetime) -> Quota:
+    """The notification counter of `host_id` for the hour starting at `start` (its limit plays no part here)."""
+    return hourly("notifications", user_subject(host_id), 0, start)
+
+
 def _same_name(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
@@ -96,8 +111,9 @@ class DynamoVisitStore:
 
     # --- visits --------------------------------------------------------------------------------
 
-    def add_visit(self, visit: Visit, tz: str, expires_at: int) -> None:
-        """Store a new visit (notify_status pending); the stream or the outbox loop notifies from it.
+    def add_visit(self, visit: Visit, tz: str, expires_at: int, quota: Quota | None = None) -> None:
+        """Store a new visit (notify_status pending), taking a unit of `quota` (when given) in the same write;
+        the stream or the outbox loop notifies from it. LimitReached when the quota is spent.
 
         The key holds the visit's own random id, so when the SDK retries a put whose answer was lost, the
         condition failure that follows is recognised as this visit's own write and taken as done: the
@@ -125,13 +141,9 @@ class DynamoVisitStore:
         if visit.checked_out_at is None:
             item["GSI1PK"] = ONSITE_INDEX
             item["GSI1SK"] = _utc(visit.checked_in_at)
-        try:
-            self._table.put(
-                item, ConditionExpression="attribute_not_exists(PK)", ReturnValuesOnConditionCheckFailure="ALL_OLD"
-            )
-        except ClientError as error:
-            if not condition_failed(error) or from_attrs(error.response.get("Item") or {}).get("id") != visit.id:  # type: ignore[arg-type]
-                raise
+        stored = counters.put_new(self._table, item, quota)
+        if stored is not None and stored.get("id") != visit.id:
+            raise KeyError(f"another item holds the key of visit {visit.id}")
 
     @staticmethod
     def visit_in_stream_record(record: Mapping[str, Any]) -> Visit | None:
@@ -200,6 +212,106 @@ class DynamoVisitStore:
         if item is None or not _live(item):
             return None
         return str(item.get("notify_status", "pending")), int(item.get("notify_rounds", 0))
+
+    # --- the host's notification limit and digest ----------------------------------------------
+
+    def claim_notification(self, quota: Quota, visit_id: str) -> bool:
+        """Take a unit of the host's notification counter for `visit_id` (once per visit, however often asked);
+        False when the counter is spent."""
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key(*counter_key(quota)),
+                UpdateExpression="SET expires_at = :expires ADD claimed :visits",
+                ConditionExpression=(
+                    "attribute_not_exists(claimed) OR size(claimed) < :limit OR contains(claimed, :visit)"
+                ),
+                ExpressionAttributeValues={
+                    ":expires": {"N": str(quota.expires_at)},
+                    ":visits": {"SS": [visit_id]},
+                    ":visit": {"S": visit_id},
+                    ":limit": {"N": str(quota.limit)},
+                },
+            )
+        except ClientError as error:
+            if not condition_failed(error):
+                raise
+            return False
+        return True
+
+    def hold_for_digest(self, quota: Quota, visit: Visit, tz: str) -> bool:
+        """Keep `visit` for the digest of the counter's hour; False when that digest has gone out already."""
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key(*counter_key(quota)),
+                UpdateExpression=(
+                    "SET expires_at = :expires, GSI1PK = :index, GSI1SK = :due, host = :host, starts = :starts "
+                    "ADD held :visit"
+                ),
+                ConditionExpression="attribute_not_exists(digest)",
+                ExpressionAttributeValues={
+                    ":expires": {"N": str(quota.expires_at)},
+                    ":index": {"S": DIGEST_INDEX},
+                    ":due": {"S": f"{_utc(quota.end)}#{quota.subject}"},
+                    ":host": {"S": quota.subject.removeprefix("user:")},
+                    ":starts": {"S": _utc(quota.start)},
+                    ":visit": {"SS": ["|".join(visit_key(visit, tz))]},
+                },
+            )
+        except ClientError as error:
+            if not condition_failed(error):
+                raise
+            return False
+        return True
+
+    def due_digests(self, now: datetime) -> list[Digest]:
+        """The digests whose hour is over and that have not gone out, each with its visits still stored."""
+        items = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk AND GSI1SK <= :now",
+            ExpressionAttributeValues={":pk": {"S": DIGEST_INDEX}, ":now": {"S": _utc(now) + "~"}},
+        )
+        digests = []
+        for item in items:
+            if not _live(item):
+                continue
+            held = [ref.split("|", 1) for ref in item.get("held", ())]
+            stored = self._table.batch_get([(pk, sk) for pk, sk in held], consistent=True)
+            visits = sorted((visit_from_item(i) for i in stored.values() if _live(i)), key=lambda v: v.checked_in_at)
+            window = _digest_window(item["host"], _parse(item["starts"]))
+            digests.append(
+                Digest(
+                    id=f"digest-{window.window}-{item['host']}",
+                    host_id=item["host"],
+                    start=window.start,
+                    end=window.end,
+                    visits=tuple(visits),
+                    rounds=int(item.get("digest_rounds", 0)),
+                )
+            )
+        return digests
+
+    def settle_digest(self, digest: Digest, status: str, *, count_round: bool = False) -> None:
+        """Record how sending `digest` went: "delivered" or "failed" takes it off the due list for good; "pending"
+        leaves it due, one more round run when `count_round`."""
+        if status not in NOTIFY_STATUSES:
+            raise ValueError(f"unknown notify status {status!r}")
+        values: dict[str, Any] = {}
+        expression = ""
+        if status != "pending":
+            expression = "SET digest = :status REMOVE GSI1PK, GSI1SK"
+            values[":status"] = {"S": status}
+        if count_round:
+            expression = f"ADD digest_rounds :one {expression}".strip()
+            values[":one"] = {"N": "1"}
+        if expression:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key(*counter_key(_digest_window(digest.host_id, digest.start))),
+                UpdateExpression=expression,
+                ExpressionAttributeValues=values,
+            )
 
     # --- expected visitors ---------------------------------------------------------------------
 

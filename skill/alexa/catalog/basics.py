@@ -1,4 +1,4 @@
-"""Messages of the skill basics: launch, help, enrolment, errors."""
+"""Messages of the skill basics: launch, help, enrolment, limits reached, errors."""
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en-US": {
@@ -28,6 +28,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "goodbye": "Goodbye.",
         "error": "Sorry, something went wrong. Please try again in a minute.",
         "unavailable": "I couldn't reach the booking system. Please try again in a minute.",
+        "limit.calls": "This device has reached its limit on calls for this hour. Please try again later.",
+        "limit.checkins": "I can't check in more visitors from this device right now. Please ask a member of staff.",
+        "limit.bookings": "Today's limit on bookings has been reached. Please try again tomorrow.",
     },
     "ja-JP": {
         "unknown.code": (
@@ -54,5 +57,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "goodbye": "失礼します。",
         "error": "すみません、問題が発生しました。少ししてからもう一度お試しください。",
         "unavailable": "予約システムに接続できませんでした。少ししてからもう一度お試しください。",
+        "limit.calls": "このデバイスから一時間にかけられる通話の上限に達しました。しばらくしてからお試しください。",
+        "limit.checkins": "この時間はこれ以上受付できません。お近くの係の者にお声がけください。",
+        "limit.bookings": "本日予約できる上限に達しました。明日もう一度お試しください。",
     },
 }

@@ -8,7 +8,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.nobody": "I couldn't find {name} in the directory.",
         "call.nobody_heard": "I didn't catch who to call. Please say their name.",
         "call.no_number": "I don't have a phone number for {name}.",
-        "call.no_such_phone": "I don't have a {phone} number for {name}.",
+        "call.no_such_phone": "{name} has no {phone} number on record.",
+        "call.other_phone": "{name} has no {phone} number on record. Shall I call their {other}?",
         "call.confirm": "Call {name}'s {phone}?",
         "call.phone.mobile": "mobile",
         "call.phone.office": "office phone",
@@ -37,7 +38,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.refused.number_type": "I can't call that kind of number.",
         "call.refused.country": "Calls to that country aren't allowed here.",
         "call.refused.blocked": "Calls to that number aren't allowed here.",
-        "call.refused.not_allowed_on_shared": ("This device isn't allowed to make that call. Try your own phone."),
+        "call.not_here.employees": (
+            "Calls to colleagues aren't allowed from here. You can call {name} from your own phone."
+        ),
+        "call.not_here.contacts": (
+            "Calls outside the company aren't allowed from here. You can call {name} from your own phone."
+        ),
+        "call.not_here.numbers": "Dialling numbers isn't allowed from here. You can dial it from your own phone.",
         "call.invalid": "That doesn't sound like a phone number I can dial.",
         "call.no_phone.room": "This room has no phone set up for calls. Ask your administrator to add one.",
         "call.no_phone.user": (
@@ -64,6 +71,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.nobody_heard": "どなたに電話するか聞き取れませんでした。お名前をお話しください。",
         "call.no_number": "{name}さんの電話番号が登録されていません。",
         "call.no_such_phone": "{name}さんの{phone}の番号が登録されていません。",
+        "call.other_phone": "{name}さんの{phone}の番号は登録されていません。{other}にかけますか?",
         "call.confirm": "{name}さんの{phone}に電話しますか?",
         "call.phone.mobile": "携帯電話",
         "call.phone.office": "会社の電話",
@@ -89,9 +97,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "call.refused.number_type": "その種類の番号には電話できません。",
         "call.refused.country": "その国への発信はここでは許可されていません。",
         "call.refused.blocked": "その番号への発信はここでは許可されていません。",
-        "call.refused.not_allowed_on_shared": (
-            "このデバイスからはその電話をかけられません。ご自分の電話をお使いください。"
-        ),
+        "call.not_here.employees": "ここから社内の方には電話できません。{name}さんにはご自分の電話からおかけください。",
+        "call.not_here.contacts": "ここから社外へは電話できません。{name}さんにはご自分の電話からおかけください。",
+        "call.not_here.numbers": "ここから番号には電話できません。ご自分の電話からおかけください。",
         "call.invalid": "かけられる電話番号ではないようです。",
         "call.no_phone.room": ("この部屋には発信用の電話が設定されていません。管理者に設定を依頼してください。"),
         "call.no_phone.user": ("発信用の携帯電話や会社の電話が設定されていません。管理者に設定を依頼してください。"),

@@ -1,7 +1,9 @@
 """Messages of the reception capability.
 
 The lobby speaks only first names back to the visitor, at most two candidate host names, and never a
-phone number or an email address. "No match" neither confirms nor denies that anyone works here.
+phone number or an email address. "No match" neither confirms nor denies that anyone works here. At
+check-out it speaks a visitor's name only as the speaker said it, and asks for a whole name in the same
+words whether or not a visitor by part of it is on site.
 """
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -17,8 +19,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "checkin.restart": "Let's start again. What's your name?",
         "checkin.done": "Thanks, {visitor}. {host} knows you're here.",
         "checkin.done_expected": "Welcome, {visitor}. {host} knows you're here.",
-        "checkout.ask_name": "Sure. What's your name?",
-        "checkout.full_name": "Please say your full name.",
+        "checkout.ask_name": "Sure. What's your full name?",
+        "checkout.full_name": "Please say your full name, as you gave it when you checked in.",
+        "checkout.confirm": "Check out {visitor}?",
+        "checkout.denied": "Okay, nothing changed.",
         "checkout.done": "Goodbye, {visitor}. Thanks for visiting.",
         "checkout.not_found": "I couldn't find a visit under that name, so nothing changed.",
         "expect.personal_only": "You can register visitors from your own device.",
@@ -44,8 +48,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "checkin.restart": "最初からやり直します。お名前を教えていただけますか?",
         "checkin.done": "{visitor}様、ありがとうございます。{host}さんにお知らせしました。",
         "checkin.done_expected": "{visitor}様、ようこそ。{host}さんにお知らせしました。",
-        "checkout.ask_name": "かしこまりました。お名前を教えていただけますか?",
-        "checkout.full_name": "フルネームでお話しください。",
+        "checkout.ask_name": "かしこまりました。フルネームを教えていただけますか?",
+        "checkout.full_name": "チェックインの際と同じく、フルネームでお話しください。",
+        "checkout.confirm": "{visitor}様のチェックアウトでよろしいですか?",
+        "checkout.denied": "かしこまりました。何も変更していません。",
         "checkout.done": "{visitor}様、ご来訪ありがとうございました。",
         "checkout.not_found": "そのお名前のご訪問が見つからなかったため、何も変更していません。",
         "expect.personal_only": "来客の登録はご自分のデバイスから行えます。",

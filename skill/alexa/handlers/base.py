@@ -3,15 +3,19 @@ feature, then answers from the request context; an error handler turns one kind 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
+from skill.alexa import offers
 from skill.alexa.context import RequestContext, context
 from skill.alexa.messages import message
+
+Terms = TypeVar("Terms")
 
 
 def ask(handler_input: HandlerInput, text: str, reprompt: str | None = None) -> Response:
@@ -39,6 +43,36 @@ class IntentHandler(AbstractRequestHandler):
         return self.answer(handler_input, ctx)
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        raise NotImplementedError
+
+
+class OfferAnswerHandler(IntentHandler, Generic[Terms]):
+    """Yes or no to an offer this capability made (skill/alexa/offers.py): the builder hands AMAZON.YesIntent and
+    AMAZON.NoIntent to the capability only while its offer is pending, and the handler takes them when it can read
+    the offer's terms."""
+
+    capability: ClassVar[str]
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and self.pending(handler_input) is not None
+
+    @classmethod
+    def pending(cls, handler_input: HandlerInput) -> Terms | None:
+        """What this capability offered in its last answer, read from the terms; None when it offered nothing."""
+        offer = offers.pending(handler_input)
+        return cls.read(offer.terms) if offer is not None and offer.capability == cls.capability else None
+
+    @classmethod
+    def offered(cls, handler_input: HandlerInput) -> Terms:
+        """The offer this request answers: there is one, or the handler would not have taken the request."""
+        terms = cls.pending(handler_input)
+        if terms is None:
+            raise LookupError("no offer of this capability is pending")
+        return terms
+
+    @staticmethod
+    def read(terms: Mapping[str, Any]) -> Terms | None:
+        """The offer `terms` hold, or None when they are not what this capability writes."""
         raise NotImplementedError
 
 

@@ -1,6 +1,9 @@
-"""Launch, help, stop, cancel, fallback, navigate home, session end, and the unknown-device answer."""
+"""Launch, help, stop, cancel, fallback, navigate home, session end, the unknown-device answer, and the
+answers every capability shares: a limit reached, and the apology for anything else that went wrong."""
 
 from __future__ import annotations
+
+from typing import cast
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -8,10 +11,11 @@ from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
 from skill.alexa import speech
-from skill.alexa.context import KEY, context
-from skill.alexa.handlers.base import ask, tell
+from skill.alexa.context import KEY, RequestContext, context
+from skill.alexa.handlers.base import ErrorHandler, ask, tell
 from skill.alexa.interceptors import request_name
 from skill.alexa.messages import message
+from skill.domain.limits import LimitReached
 from skill.observability import logger
 
 QUIT_INTENTS = ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
@@ -108,6 +112,15 @@ class UnhandledRequestHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         logger.info("request type not handled", extra={"request": request_name(handler_input)})
         return handler_input.response_builder.response
+
+
+class LimitReachedHandler(ErrorHandler):
+    """A call, check-in or booking over its limit: a short refusal (nothing was done; the use case logged it)."""
+
+    error = LimitReached
+
+    def answer(self, handler_input: HandlerInput, ctx: RequestContext, error: Exception) -> Response:
+        return tell(handler_input, message(ctx.locale, f"limit.{cast(LimitReached, error).reason}"))
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):

@@ -3,7 +3,9 @@ announcing a visitor from a personal device.
 
 The dialog is driven by the skill (`Dialog.ElicitSlot`, `Dialog.ConfirmIntent`): a missing slot is
 asked for, an unclear host is narrowed down to one of two names (their ids kept in the session), and
-nothing is written before the visitor confirms.
+nothing is written before the visitor confirms. Check-out asks for a visitor's whole name, asks once more
+when what was said is not one (the same words whether or not anyone by part of it is on site), confirms it
+("Check out Johanna Smith?") and speaks back only the name as the speaker said it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from skill.services import reception
 
 CANDIDATES = "reception.candidates"  # host ids offered by "A or B?"
 HOST = "reception.host"  # {"id": chosen host id, "query": the host slot value it was chosen for}
+CHECKOUT_TRIES = "reception.checkout_tries"  # names said at check-out that were not a visitor's whole name
+MAX_CHECKOUT_TRIES = 2
 CHECK_IN_SLOTS = ("visitorName", "host", "company")
 EXPECT_SLOTS = ("visitorName", "date", "startTime")
 PARTS_OF_DAY = {"MO": time(10, 0), "AF": time(14, 0), "EV": time(18, 0)}
@@ -113,16 +117,33 @@ class VisitorCheckOutIntentHandler(IntentHandler):
     feature = "reception"
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
+        session = dialog.session(handler_input)
+        confirmation = dialog.confirmation(handler_input)
+        if confirmation == "DENIED":
+            session.pop(CHECKOUT_TRIES, None)
+            return tell(handler_input, message(ctx.locale, "checkout.denied"))
         name = dialog.slot_value(handler_input, "visitorName")
-        outcome = ctx.services.reception.check_out(name, ctx.caller, ctx.now)
-        if outcome.status == "checked_out" and outcome.visit is not None:
-            visitor = _first_name(outcome.visit.visitor_name)
-            return tell(handler_input, message(ctx.locale, "checkout.done", visitor=visitor))
-        if outcome.status in ("need_name", "ambiguous"):
-            key = "checkout.ask_name" if outcome.status == "need_name" else "checkout.full_name"
-            slots = dialog.updated_intent(handler_input, ("visitorName",), visitorName=None)
-            return dialog.elicit(handler_input, message(ctx.locale, key), "visitorName", slots)
-        return tell(handler_input, message(ctx.locale, "checkout.not_found"))
+        service = ctx.services.reception
+        outcome = (
+            service.check_out(name, ctx.caller, ctx.now)
+            if confirmation == "CONFIRMED"
+            else service.leaving(name, ctx.caller.site.id)
+        )
+        said = " ".join((name or "").split())
+        if outcome.status == "found":
+            question = message(ctx.locale, "checkout.confirm", visitor=said)
+            return dialog.confirm(handler_input, question, dialog.updated_intent(handler_input, ("visitorName",)))
+        if outcome.status == "checked_out":
+            session.pop(CHECKOUT_TRIES, None)
+            return tell(handler_input, message(ctx.locale, "checkout.done", visitor=_first_name(said)))
+        tries = int(session.get(CHECKOUT_TRIES) or 0) + (outcome.status == "unclear")
+        if tries >= MAX_CHECKOUT_TRIES:
+            session.pop(CHECKOUT_TRIES, None)
+            return tell(handler_input, message(ctx.locale, "checkout.not_found"))
+        session[CHECKOUT_TRIES] = tries
+        key = "checkout.ask_name" if outcome.status == "need_name" else "checkout.full_name"
+        slots = dialog.updated_intent(handler_input, ("visitorName",), visitorName=None)
+        return dialog.elicit(handler_input, message(ctx.locale, key), "visitorName", slots)
 
 
 def _parse_date(value: str) -> date | None:

@@ -2,15 +2,20 @@
 
 On a shared device a request acts on the device's room (and its current booking); on a personal device
 on a named room or the user's own booking. A booking that starts later or lasts longer than a quick one
-is confirmed with `Dialog.ConfirmIntent` first. Found rooms (and the room offered for the rest of a
-meeting that could not be extended in full) are offered one at a time, kept in the session under
-OFFER; only then do AMAZON.YesIntent and AMAZON.NoIntent belong to this capability. A rule a request
-breaks, a room taken or unknown, is answered by this capability's exception handlers (ERRORS); on a
-shared device the session ends once something was done.
+is confirmed with `Dialog.ConfirmIntent` first. Nothing refused is a dead end: a room taken for the time asked
+is offered for the free start of that time, or for its next free time, or another room is (`RoomService.instead`);
+a search that finds nothing free offers the room free soonest after; a meeting that cannot be extended in full
+offers the nearest free room for the rest. Each is a `RoomOffer` in the session's one pending offer
+(skill/alexa/offers.py), which AMAZON.YesIntent takes, AMAZON.NoIntent declines (the next free room, when a
+search found several), and "find another room" (FindRoomIntent) answers with a search for the time first asked.
+A rule a request breaks, a room taken or unknown, is answered by this capability's exception handlers (ERRORS);
+on a shared device the session ends once something was done.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -19,17 +24,20 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill.alexa import dialog, speech
+from skill.alexa import dialog, offers, speech
 from skill.alexa.apl import room_card_directive, supports_apl
 from skill.alexa.context import RequestContext
-from skill.alexa.handlers.base import ErrorHandler, IntentHandler, ask, tell
+from skill.alexa.handlers.base import ErrorHandler, IntentHandler, OfferAnswerHandler, tell
 from skill.alexa.messages import Ssml, message
 from skill.domain.booking import BookingRequest, parse_duration
 from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
-from skill.domain.model import Booking, BookingStatus, Room
+from skill.domain.fleet import ID_RE
+from skill.domain.model import Booking, BookingStatus, Interval, Room
 from skill.services import rooms
+from skill.services.rooms import Alternative
 
-OFFER = "rooms.offer"  # {"rooms": [ids still to offer], "start": ISO, "minutes": n, "attendees": n | None}
+CAPABILITY = "rooms"
+MOST_OTHERS = 50  # rooms still to offer after a no, at most, as read back from the session
 BOOK_SLOTS = ("room", "date", "startTime", "duration", "attendees")
 CANCEL_SLOTS = ("room", "date", "startTime")
 CARD_ID = "room-card"  # the APL presentation token that names the room card
@@ -72,18 +80,117 @@ def _booked(ctx: RequestContext, booking: Booking, room: Room) -> str:
     return message(ctx.locale, "book.done", room=room.name, when=Ssml(when), until=until)
 
 
-def _offer(handler_input: HandlerInput, ctx: RequestContext, state: dict[str, Any], lead: str = "") -> Response:
-    """Offer the first room of `state` (kept in the session), or say there is none left."""
-    session = dialog.session(handler_input)
-    while state["rooms"]:
-        room = ctx.services.rooms.get(state["rooms"][0])
-        if room is not None:
-            session[OFFER] = state
-            floor = Ssml(message(ctx.locale, "find.floor", floor=room.floor)) if room.floor is not None else ""
-            return ask(handler_input, lead + message(ctx.locale, "find.offer", room=room.name, floor=floor))
-        state["rooms"] = state["rooms"][1:]
-    session.pop(OFFER, None)
-    return tell(handler_input, lead + message(ctx.locale, "find.no_more"))
+@dataclass(frozen=True)
+class RoomOffer:
+    """A room on offer: yes books `room` from `start` (or from now, once that has passed) until `end`; a no offers
+    `others` (rooms free for the same time) one by one; "find another room" searches `wanted`, the time asked."""
+
+    room: str
+    start: datetime
+    end: datetime
+    wanted: Interval
+    attendees: int | None = None
+    others: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, found: Alternative, attendees: int | None) -> RoomOffer:
+        return cls(found.room.id, found.interval.start, found.interval.end, found.wanted, attendees, found.others)
+
+    def terms(self) -> dict[str, Any]:
+        return {
+            "room": self.room,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "wanted": [self.wanted.start.isoformat(), self.wanted.end.isoformat()],
+            "attendees": self.attendees,
+            "others": list(self.others),
+        }
+
+    @classmethod
+    def read(cls, terms: Mapping[str, Any]) -> RoomOffer | None:
+        """The offer `terms` hold, or None when they are not what `terms()` writes."""
+        try:
+            start, end = _moment(terms["start"]), _moment(terms["end"])
+            wanted = Interval(*(_moment(moment) for moment in terms["wanted"]))
+            room, attendees, others = terms["room"], terms.get("attendees"), terms.get("others") or []
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not _is_room_id(room) or not (start < end and wanted.start < wanted.end):
+            return None
+        if attendees is not None and (type(attendees) is not int or attendees < 1):
+            return None
+        if not isinstance(others, list) or len(others) > MOST_OTHERS or not all(map(_is_room_id, others)):
+            return None
+        return cls(room, start, end, wanted, attendees, tuple(others))
+
+    def next(self) -> RoomOffer | None:
+        """The same time in the next of `others`, when there is one."""
+        if not self.others:
+            return None
+        return RoomOffer(self.others[0], self.start, self.end, self.wanted, self.attendees, self.others[1:])
+
+
+def _is_room_id(value: object) -> bool:
+    return isinstance(value, str) and ID_RE.match(value) is not None
+
+
+def _moment(value: object) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError("a moment without its offset")
+    return moment
+
+
+def _make(handler_input: HandlerInput, offer: RoomOffer, said: str, question: str) -> Response:
+    return offers.make(handler_input, offers.Offer(CAPABILITY, offer.terms()), said, question)
+
+
+def _floor(ctx: RequestContext, room: Room) -> str:
+    return Ssml(message(ctx.locale, "find.floor", floor=room.floor)) if room.floor is not None else ""
+
+
+def _offer_found(
+    handler_input: HandlerInput, ctx: RequestContext, offer: RoomOffer, taken: tuple[str, str] | None = None
+) -> Response:
+    """Offer what a search found: `offer.room` free for the time asked ("Everest is free on floor 5. Shall I
+    book it?"), or free from later on. `taken` is (message key, room name) for the room the listener asked for,
+    taken then, when the offer is of another room for the same time."""
+    room = ctx.services.rooms.get(offer.room)
+    while room is None and (following := offer.next()) is not None:
+        offer, room = following, ctx.services.rooms.get(following.room)
+    if room is None:
+        return tell(handler_input, message(ctx.locale, "find.none"))
+    tz, locale = ctx.caller.timezone, ctx.locale
+    if offer.start > offer.wanted.start:
+        when = Ssml(speech.when_words(offer.start, tz, ctx.now, locale))
+        said = message(locale, "find.later", room=room.name, when=when)
+        return _make(handler_input, offer, said, message(locale, "find.later.again", room=room.name, when=when))
+    question = message(locale, "find.offer.again", room=room.name)
+    if taken is not None:
+        said = message(locale, taken[0], room=taken[1], other=room.name, floor=_floor(ctx, room))
+    else:
+        said = message(locale, "find.offer", room=room.name, floor=_floor(ctx, room))
+    return _make(handler_input, offer, said, question)
+
+
+def _offer_instead(
+    handler_input: HandlerInput, ctx: RequestContext, room: Room, found: Alternative | None, attendees: int | None
+) -> Response:
+    """Offer what comes nearest to `room`, taken for the time asked: its free start, its next free time,
+    another room (or say there is nothing today)."""
+    if found is None:
+        return tell(handler_input, message(ctx.locale, "taken.none", room=room.name))
+    offer, now = RoomOffer.of(found, attendees), found.wanted.start <= ctx.now
+    if found.room.id != room.id:
+        return _offer_found(handler_input, ctx, offer, ("offer.elsewhere_now" if now else "offer.elsewhere", room.name))
+    tz, locale = ctx.caller.timezone, ctx.locale
+    if found.interval.start == found.wanted.start:
+        until = speech.clock_words(found.interval.end, tz, locale)
+        said = message(locale, "offer.until", room=room.name, until=until)
+        return _make(handler_input, offer, said, message(locale, "offer.until.again", room=room.name, until=until))
+    start = speech.clock_words(found.interval.start, tz, locale)
+    said = message(locale, "offer.later_now" if now else "offer.later", room=room.name, start=start)
+    return _make(handler_input, offer, said, message(locale, "offer.later.again", room=room.name, start=start))
 
 
 def _no_current(ctx: RequestContext) -> str:
@@ -93,15 +200,7 @@ def _no_current(ctx: RequestContext) -> str:
 
 
 class RoomIntentHandler(IntentHandler):
-    """A rooms intent: a pending offer lapses unless the intent answers it."""
-
     feature = "booking"
-    answers_offer: ClassVar[bool] = False
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        if not self.answers_offer:
-            dialog.session(handler_input).pop(OFFER, None)
-        return super().handle(handler_input)
 
 
 # ---------------------------------------------------------------- status and next meeting
@@ -170,7 +269,8 @@ class BookRoomIntentHandler(RoomIntentHandler):
 
 
 class FindRoomIntentHandler(RoomIntentHandler):
-    """ "find a room for six people with video": free rooms, nearest first, offered one at a time."""
+    """ "find a room for six people with video": free rooms, nearest first, offered one at a time; and "find
+    another room" in answer to a room on offer: a search for the time first asked, that room left out."""
 
     intent = "FindRoomIntent"
 
@@ -178,65 +278,61 @@ class FindRoomIntentHandler(RoomIntentHandler):
         said_duration = dialog.slot_value(handler_input, "duration")
         duration = parse_duration(said_duration) if said_duration else rooms.DEFAULT_FIND_DURATION
         request = _request(handler_input, ctx, duration)
+        answering, exclude = RoomOfferAnswer.pending(handler_input), set[str]()
+        if answering is not None and not any(dialog.slot_value(handler_input, s) for s in ("date", "startTime")):
+            start = max(answering.wanted.start, ctx.now)
+            length = answering.wanted.end - start if said_duration is None else duration
+            request = BookingRequest(start, length, request.attendees or answering.attendees)
+            exclude = {answering.room}
         feature = dialog.resolved_id(handler_input, "feature") or dialog.slot_value(handler_input, "feature")
-        found = ctx.services.rooms.find(ctx.caller, request, [feature.casefold()] if feature else [], ctx.now)
-        if not found:
+        features = [feature.casefold()] if feature else []
+        found = ctx.services.rooms.find(ctx.caller, request, features, ctx.now, exclude=exclude)
+        if found is None:
             return tell(handler_input, message(ctx.locale, "find.none"))
-        state = {
-            "rooms": [room.id for room in found],
-            "start": request.start.isoformat(),
-            "minutes": int(request.duration.total_seconds() // 60),
-            "attendees": request.attendees,
-        }
-        return _offer(handler_input, ctx, state)
+        return _offer_found(handler_input, ctx, RoomOffer.of(found, request.attendees))
 
 
-class OfferAnswerHandler(RoomIntentHandler):
-    """ "yes" or "no" to an offered room: only while a room is on offer."""
+class RoomOfferAnswer(RoomIntentHandler, OfferAnswerHandler[RoomOffer]):
+    """An answer to a room on offer (`RoomOffer`)."""
 
-    answers_offer = True
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        offered = (handler_input.attributes_manager.session_attributes or {}).get(OFFER)
-        return super().can_handle(handler_input) and bool(offered)
-
-    @staticmethod
-    def take_offer(handler_input: HandlerInput) -> tuple[str, dict[str, Any]]:
-        """The room on offer, and the offer without it (the rooms still to offer)."""
-        state: dict[str, Any] = dialog.session(handler_input).pop(OFFER)
-        first, state["rooms"] = state["rooms"][0], state["rooms"][1:]
-        return first, state
+    capability = CAPABILITY
+    read = staticmethod(RoomOffer.read)
 
 
-class YesHandler(OfferAnswerHandler):
-    """ "yes" to an offered room: book it for the time asked (a room taken meanwhile: offer the next)."""
+class YesHandler(RoomOfferAnswer):
+    """ "yes" to a room on offer: booked for the time offered (taken meanwhile: the next free room is offered)."""
 
-    intent = "AMAZON.YesIntent"
+    intent = offers.YES
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        room_id, state = self.take_offer(handler_input)
-        room = ctx.services.rooms.get(room_id)
-        if room is None:
-            return _offer(handler_input, ctx, state)
-        start = max(datetime.fromisoformat(state["start"]), ctx.now)
-        request = BookingRequest(start, timedelta(minutes=int(state["minutes"])), state.get("attendees"))
-        try:
-            booking = ctx.services.rooms.book(ctx.caller, room, request, ctx.now, ctx.request_id)
-        except RoomTakenError:  # taken since it was offered: the next one is offered instead
-            return _offer(handler_input, ctx, state, message(ctx.locale, "find.taken", room=room.name, next=""))
-        return tell(handler_input, _booked(ctx, booking, room))
+        offer = self.offered(handler_input)
+        room = ctx.services.rooms.get(offer.room)
+        start = max(offer.start, ctx.now)
+        if room is not None:
+            request = BookingRequest(start, offer.end - start, offer.attendees)
+            try:
+                booking = ctx.services.rooms.book(ctx.caller, room, request, ctx.now, ctx.request_id)
+            except RoomTakenError:  # taken since it was offered
+                pass
+            else:
+                return tell(handler_input, _booked(ctx, booking, room))
+        following = offer.next()
+        name = room.name if room else offer.room
+        if following is None:
+            return tell(handler_input, message(ctx.locale, "find.taken_none", room=name))
+        return _offer_found(handler_input, ctx, following, ("find.taken_offer", name))
 
 
-class NoHandler(OfferAnswerHandler):
-    """ "no" to an offered room: offer the next one."""
+class NoHandler(RoomOfferAnswer):
+    """ "no" to a room on offer: the next free room a search found, or nothing booked."""
 
-    intent = "AMAZON.NoIntent"
+    intent = offers.NO
 
     def answer(self, handler_input: HandlerInput, ctx: RequestContext) -> Response:
-        _, state = self.take_offer(handler_input)
-        if not state["rooms"]:
-            return tell(handler_input, message(ctx.locale, "offer.declined"))
-        return _offer(handler_input, ctx, state)
+        following = self.offered(handler_input).next()
+        if following is None:
+            return tell(handler_input, message(ctx.locale, "book.denied"))
+        return _offer_found(handler_input, ctx, following)
 
 
 # ---------------------------------------------------------------- the meeting on now
@@ -260,23 +356,16 @@ class ExtendMeetingIntentHandler(RoomIntentHandler):
             until = speech.clock_words(outcome.booking.end, tz, ctx.locale)
             return tell(handler_input, message(ctx.locale, "extend.done", until=until))
         room = ctx.services.rooms.of_booking(outcome.booking, ctx.caller)
-        if outcome.extended:
-            until = speech.clock_words(outcome.booking.end, tz, ctx.locale)
-            said = message(ctx.locale, "extend.partly", until=until, room=room.name)
-        else:
-            until = speech.clock_words(outcome.taken_from, tz, ctx.locale)
-            said = message(ctx.locale, "extend.none", until=until, room=room.name)
-        if outcome.alternative is None:
-            return tell(handler_input, said)
+        how = "partly" if outcome.extended else "none"
+        until = speech.clock_words(outcome.booking.end if outcome.extended else outcome.taken_from, tz, ctx.locale)
         other = outcome.alternative
+        if other is None:
+            return tell(handler_input, message(ctx.locale, f"extend.{how}", until=until, room=room.name))
         wanted = speech.clock_words(outcome.wanted_end, tz, ctx.locale)
-        dialog.session(handler_input)[OFFER] = {
-            "rooms": [other.id],
-            "start": outcome.booking.end.isoformat(),
-            "minutes": int((outcome.wanted_end - outcome.booking.end).total_seconds() // 60),
-            "attendees": None,
-        }
-        return ask(handler_input, said + message(ctx.locale, "extend.offer", other=other.name, wanted=wanted))
+        rest = Interval(outcome.booking.end, outcome.wanted_end)
+        said = message(ctx.locale, f"extend.{how}_offer", until=until, room=room.name, other=other.name, wanted=wanted)
+        question = message(ctx.locale, "extend.offer.again", other=other.name, wanted=wanted)
+        return _make(handler_input, RoomOffer(other.id, rest.start, rest.end, rest), said, question)
 
 
 class CurrentMeetingHandler(RoomIntentHandler):
@@ -312,9 +401,9 @@ class MeetingCheckInIntentHandler(CurrentMeetingHandler):
     intent = "MeetingCheckInIntent"
 
     def act(self, ctx: RequestContext, booking: Booking, room: Room) -> str:
-        checked = ctx.services.rooms.check_in(ctx.caller, booking, ctx.now)
-        until = speech.clock_words(checked.end, ctx.caller.timezone, ctx.locale)
-        return message(ctx.locale, "room.checked_in", room=room.name, until=until)
+        return speech.checked_in(
+            ctx.caller, ctx.services.rooms.check_in(ctx.caller, booking, ctx.now), room, ctx.locale
+        )
 
 
 # ---------------------------------------------------------------- cancel
@@ -385,18 +474,23 @@ class BookingRuleErrorHandler(ErrorHandler):
 
 
 class RoomTakenErrorHandler(ErrorHandler):
-    """The time asked for is taken: from when, and free until then when it is."""
+    """The room asked for is taken then: what comes nearest is offered (`_offer_instead`)."""
 
     error = RoomTakenError
 
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return super().can_handle(handler_input, exception) and is_intent_name(BookRoomIntentHandler.intent)(
+            handler_input
+        )
+
     def answer(self, handler_input: HandlerInput, ctx: RequestContext, error: Exception) -> Response:
         assert isinstance(error, RoomTakenError)
-        room, tz = _room_name(ctx, error.room_id), ctx.caller.timezone
-        if error.free_until is not None:
-            until = speech.clock_words(error.free_until, tz, ctx.locale)
-            return tell(handler_input, message(ctx.locale, "taken.until_then", room=room, busy_from=until))
-        busy_from = speech.clock_words(error.busy_from, tz, ctx.locale)
-        return tell(handler_input, message(ctx.locale, "taken.at", room=room, busy_from=busy_from))
+        room = _named_room(handler_input, ctx)
+        said_duration = dialog.slot_value(handler_input, "duration")
+        assert room is not None and said_duration is not None  # as BookRoomIntentHandler found them
+        request = _request(handler_input, ctx, parse_duration(said_duration))
+        found = ctx.services.rooms.instead(ctx.caller, room, request, ctx.now)
+        return _offer_instead(handler_input, ctx, room, found, request.attendees)
 
 
 class NotFoundErrorHandler(ErrorHandler):
