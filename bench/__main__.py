@@ -101,7 +101,7 @@ def render_warm(r: dict[str, Any]) -> str:
         "the same DynamoDB calls with a plain client (— when the request made none).\n\n"
         + latency
         + "\n\n### Round trips per intent\n\nCounted at the DynamoDB client (`before-send`). "
-        "Targets: launch ≤ 1, status and booking ≤ 2 warm.\n\n" + trips + skipped
+        "Targets warm: launch ≤ 1, status ≤ 1, booking, find and extend ≤ 2.\n\n" + trips + skipped
     )
 
 
