@@ -21,12 +21,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from skill.domain import readings
-from skill.domain.directory import DirectoryEntry, kanji_words, name_keys
 from skill.domain.fleet import room_to_doc
 from skill.domain.model import Contact, Device, DeviceKind, Fleet, Room, User
+
+if TYPE_CHECKING:
+    from skill.domain.directory import DirectoryEntry
+
+# The directory's name matching and readings are imported where names are filed or looked up, not by a launch.
 
 MAX_SLOT_VALUES = 100  # Alexa's limit of dynamic entity values per slot type
 ROOMS_PER_PART = 400  # rooms per stored part of a site's room list (each part far below 400 KB)
@@ -149,6 +152,8 @@ def room_parts_ids(site_id: str, parts: int) -> list[str]:
 
 def directory_entry(party: User | Contact) -> DirectoryEntry:
     """A user (`user:id`, an employee) or a contact (`contact:id`) as the directory lists them."""
+    from skill.domain.directory import DirectoryEntry
+
     if isinstance(party, User):
         return DirectoryEntry(f"user:{party.id}", party.name, party.aliases, "employee", party.reading)
     return DirectoryEntry(f"contact:{party.id}", party.name, party.aliases, "contact", party.reading)
@@ -156,6 +161,9 @@ def directory_entry(party: User | Contact) -> DirectoryEntry:
 
 def entry_to_doc(entry: DirectoryEntry) -> list[Any]:
     """An entry as its name keys list it, with the readings of its words in kanji (read once, at apply)."""
+    from skill.domain import readings
+    from skill.domain.directory import kanji_words
+
     doc: list[Any] = [entry.id, entry.name, list(entry.aliases), entry.kind, entry.reading]
     read = {word: readings.romanised(word) for word in sorted(kanji_words(entry))}
     return [*doc, read] if read else doc
@@ -163,6 +171,9 @@ def entry_to_doc(entry: DirectoryEntry) -> list[Any]:
 
 def entry_from_doc(doc: Sequence[Any]) -> DirectoryEntry:
     """An entry from its document, learning the readings of its words in kanji (`skill.domain.readings`)."""
+    from skill.domain import readings
+    from skill.domain.directory import DirectoryEntry
+
     for word, spoken in (doc[5] if len(doc) > 5 else {}).items():
         readings.learn(word, spoken)
     return DirectoryEntry(doc[0], doc[1], tuple(doc[2]), doc[3], doc[4])
@@ -171,6 +182,8 @@ def entry_from_doc(doc: Sequence[Any]) -> DirectoryEntry:
 def entries_of(doc: Mapping[str, Any]) -> list[DirectoryEntry]:
     """The entries a name key's document lists; a key that is a word in kanji teaches its reading."""
     if "word" in doc:
+        from skill.domain import readings
+
         readings.learn(doc["word"], doc["reading"])
     return [entry_from_doc(entry) for entry in doc["entries"]]
 
@@ -179,6 +192,9 @@ def directory_postings(parties: Iterable[User | Contact]) -> dict[str, dict[str,
     """Per name key, the document listing the entries filed under it (in order of id, at most
     MAX_KEY_ENTRIES). A word in kanji keeps its reading, and lists also those filed under that reading in
     Latin letters, so a name heard in kanji finds "Alice Tanaka" under 田中 with no dictionary at hand."""
+    from skill.domain import readings
+    from skill.domain.directory import kanji_words, name_keys
+
     filed: dict[str, dict[str, list[Any]]] = {}
     words: set[str] = set()
     for party in parties:

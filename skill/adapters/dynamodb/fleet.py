@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 from skill.adapters.dynamodb.table import Table, key, to_attrs
 from skill.domain import fleet as codec
 from skill.domain import fleet_index
-from skill.domain.directory import DirectoryEntry, name_keys
 from skill.domain.fleet_index import DocKey, Put, SiteNames
 from skill.domain.model import (
     DEFAULT_SITE,
@@ -49,6 +48,7 @@ from skill.domain.model import (
 )
 
 if TYPE_CHECKING:
+    from skill.domain.directory import DirectoryEntry
     from skill.ports import Progress
 
 META = "META"
@@ -201,8 +201,8 @@ class DynamoFleetStore:
     ) -> tuple[Site, Room | None, SkillGroup | None, dict[str, User]]:
         """The site, a room, a skill group and users, read by key in one BatchGetItem (none while cached),
         with the site's names, the calling policy and the limits, which the launch, a call or a booking read
-        next. Without a site
-        (a device stored before sites), the site is the room's, and the earlier one-site item is read too."""
+        next. Without a site (a device stored before sites), the site is the room's, and the earlier one-site
+        item is read too."""
         user_ids = list(dict.fromkeys(user_ids))
         wanted: list[DocKey] = [("calling", SINGLETON_ID), ("limits", SINGLETON_ID)]
         wanted += [("room", room_id)] if room_id else []
@@ -268,6 +268,8 @@ class DynamoFleetStore:
         layout, those of the whole fleet whose names have one of the keys."""
         keys = set(keys)
         if self._legacy():
+            from skill.domain.directory import name_keys
+
             fleet = self.load_fleet()
             parties: list[User | Contact] = [*fleet.users, *fleet.contacts]
             every = [fleet_index.directory_entry(party) for party in parties]
