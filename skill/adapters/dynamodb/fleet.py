@@ -34,21 +34,11 @@ from skill.adapters.dynamodb.table import Table, key, to_attrs
 from skill.domain import fleet as codec
 from skill.domain import fleet_index
 from skill.domain.fleet_index import DocKey, Put, SiteNames
-from skill.domain.model import (
-    DEFAULT_SITE,
-    CallingPolicy,
-    Contact,
-    Device,
-    Fleet,
-    Limits,
-    Room,
-    Site,
-    SkillGroup,
-    User,
-)
+from skill.domain.model import DEFAULT_SITE, CallingPolicy, Site
 
 if TYPE_CHECKING:
     from skill.domain.directory import DirectoryEntry
+    from skill.domain.model import Contact, Device, Fleet, Limits, Room, SkillGroup, User
     from skill.ports import Progress
 
 META = "META"
