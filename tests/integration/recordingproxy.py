@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from faultproxy import QuietHandler, forward
+from skill.local.faultproxy import QuietHandler, forward
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

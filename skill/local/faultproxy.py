@@ -1,14 +1,18 @@
-"""A fault-injecting HTTP proxy on 127.0.0.1 for the AWS JSON protocol (DynamoDB): in front of moto's server
-it answers chosen requests with throttling errors or 500s, resets their connection, stalls them, or
-forwards them and then loses the answer (the write happened, the client never hears of it).
+"""A fault-injecting HTTP proxy on 127.0.0.1 for the AWS JSON protocol (DynamoDB), in front of the embedded
+server, for the fault tests and the fault benchmark: it answers chosen requests with throttling errors or
+500s, resets their connection, stalls them (no answer until the client gives up), forwards them and answers
+late, or forwards them and then loses the answer (the write happened, the client never hears of it).
 
-Faults come from a plan: `fail_next(...)` for the next requests in order, or `fail_randomly(...)` with a
-probability and a seeded generator. Both are bounded by a count, and `stop()` releases every stall, so a
-test can never hang on the proxy.
+Faults come from a plan: `fail_next(...)` for the next requests in order, `fail_randomly(...)` with a
+probability and a seeded generator (both bounded by a count), or `fail_attempts(...)`, which chooses by the
+attempt of a request (an SDK's retry sends the same body again). `stop()` releases every stall and late
+answer, so nothing can hang on the proxy.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import http.client
 import json
 import random
@@ -16,12 +20,15 @@ import socket
 import struct
 import threading
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
-Fault = Literal["throttle", "provisioned", "error500", "reset", "stall", "lost"]
-STALL_SECONDS = 10.0
+Fault = Literal["throttle", "provisioned", "error500", "reset", "stall", "slow", "lost"]
+Chooser = Callable[[str, int], Fault | None]  # (operation, attempt) -> the fault, or None to forward
+STALL_SECONDS = 10.0  # longer than any client waits for an answer
+SLOW_SECONDS = 1.5
 _ERRORS: dict[str, tuple[int, str, str]] = {
     "throttle": (400, "ThrottlingException", "Rate of requests exceeds the allowed throughput."),
     "provisioned": (
@@ -58,18 +65,22 @@ def forward(
 class FaultProxy:
     """Forwards to `upstream` (http://host:port) except where the plan says otherwise."""
 
-    def __init__(self, upstream: str, operations: set[str] | None = None) -> None:
+    def __init__(self, upstream: str, operations: set[str] | None = None, slow_seconds: float = SLOW_SECONDS) -> None:
         self.upstream = urlsplit(upstream)
         self.operations = operations  # X-Amz-Target operations that may fail (None: every one)
+        self.slow_seconds = slow_seconds  # how late a "slow" answer comes
         self.seen: Counter[str] = Counter()  # requests per operation, faulted ones included
         self.injected: Counter[str] = Counter()  # faults per kind
         self._plan: list[Fault] = []
         self._random: tuple[random.Random, float, list[Fault], int] | None = None
+        self._chooser: Chooser | None = None
+        self._attempts: Counter[bytes] = Counter()  # sends of each request body since the plan was set
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self._connections: set[socket.socket] = set()  # kept alive by clients, closed by stop()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -84,6 +95,11 @@ class FaultProxy:
         self._stopped.set()
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:  # their threads wait for a next request that will not come
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> FaultProxy:
         return self.start()
@@ -99,20 +115,35 @@ class FaultProxy:
     def fail_randomly(self, faults: list[Fault], probability: float, *, limit: int, seed: int = 7) -> None:
         """Each matching request meets one of `faults` with `probability`, at most `limit` times in all."""
         with self._lock:
-            self._random = (random.Random(seed), probability, faults, limit)
+            self._random = (random.Random(seed), probability, faults, limit)  # noqa: S311 - a repeatable plan
+
+    def fail_attempts(self, choose: Chooser) -> None:
+        """Each matching request meets `choose(operation, attempt)`: `attempt` is 1 the first time a body is
+        sent from now on, 2 when the same body comes again (an SDK's retry), and so on."""
+        with self._lock:
+            self._chooser = choose
+            self._attempts.clear()
 
     def clear(self) -> None:
         with self._lock:
             self._plan.clear()
             self._random = None
+            self._chooser = None
 
-    def _next_fault(self, operation: str) -> Fault | None:
+    def _next_fault(self, operation: str, body: bytes) -> Fault | None:
         with self._lock:
             self.seen[operation] += 1
             if self.operations is not None and operation not in self.operations:
                 return None
             if self._plan:
                 fault = self._plan.pop(0)
+            elif self._chooser is not None:
+                digest = hashlib.sha256(body).digest()
+                self._attempts[digest] += 1
+                chosen = self._chooser(operation, self._attempts[digest])
+                if chosen is None:
+                    return None
+                fault = chosen
             elif self._random is not None:
                 rng, probability, faults, limit = self._random
                 if limit <= 0 or rng.random() >= probability:
@@ -128,10 +159,20 @@ class FaultProxy:
         proxy = self
 
         class Handler(QuietHandler):
+            def setup(self) -> None:
+                super().setup()
+                with proxy._lock:
+                    proxy._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with proxy._lock:
+                    proxy._connections.discard(self.connection)
+                super().finish()
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
-                fault = proxy._next_fault(operation)
+                fault = proxy._next_fault(operation, body)
                 if fault in _ERRORS:
                     status, code, text = _ERRORS[fault]
                     self._answer(
@@ -152,6 +193,8 @@ class FaultProxy:
                 if fault == "lost":
                     self._reset()
                     return
+                if fault == "slow":
+                    proxy._stopped.wait(proxy.slow_seconds)
                 self._answer(status, response_headers, payload)
 
             def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
