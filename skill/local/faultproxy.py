@@ -22,7 +22,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Literal
+from typing import Any, Literal, Self
 from urllib.parse import SplitResult, urlsplit
 
 Fault = Literal["throttle", "provisioned", "error500", "reset", "stall", "slow", "lost"]
@@ -62,11 +62,72 @@ def forward(
         connection.close()
 
 
-class FaultProxy:
-    """Forwards to `upstream` (http://host:port) except where the plan says otherwise."""
+class _Server(ThreadingHTTPServer):
+    """A thread per connection; it keeps the connections open, so that `end_connections` can end those that
+    clients keep alive (their threads would wait for a next request)."""
+
+    daemon_threads = True
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def end_connections(self) -> None:
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class LoopbackProxy:
+    """An HTTP server on 127.0.0.1, on a thread of its own, in front of `upstream` (http://host:port); each
+    connection is served by the class `_handler_class()` makes."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = urlsplit(upstream)
+        self._lock = threading.Lock()
+        self._server = _Server(self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._server.end_connections()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+
+class FaultProxy(LoopbackProxy):
+    """Forwards to `upstream` except where the plan says otherwise."""
 
     def __init__(self, upstream: str, operations: set[str] | None = None, slow_seconds: float = SLOW_SECONDS) -> None:
-        self.upstream = urlsplit(upstream)
         self.operations = operations  # X-Amz-Target operations that may fail (None: every one)
         self.slow_seconds = slow_seconds  # how late a "slow" answer comes
         self.seen: Counter[str] = Counter()  # requests per operation, faulted ones included
@@ -75,37 +136,12 @@ class FaultProxy:
         self._random: tuple[random.Random, float, list[Fault], int] | None = None
         self._chooser: Chooser | None = None
         self._attempts: Counter[bytes] = Counter()  # sends of each request body since the plan was set
-        self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._connections: set[socket.socket] = set()  # kept alive by clients, closed by stop()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        port = self._server.server_address[1]
-        return f"http://127.0.0.1:{port}"
-
-    def start(self) -> FaultProxy:
-        self._thread.start()
-        return self
+        super().__init__(upstream)
 
     def stop(self) -> None:
-        self._stopped.set()
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:  # their threads wait for a next request that will not come
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> FaultProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self._stopped.set()  # releases stalls and late answers
+        super().stop()
 
     def fail_next(self, *faults: Fault) -> None:
         """The next matching requests meet these faults, one each, in order."""
@@ -159,16 +195,6 @@ class FaultProxy:
         proxy = self
 
         class Handler(QuietHandler):
-            def setup(self) -> None:
-                super().setup()
-                with proxy._lock:
-                    proxy._connections.add(self.connection)
-
-            def finish(self) -> None:
-                with proxy._lock:
-                    proxy._connections.discard(self.connection)
-                super().finish()
-
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
