@@ -1,6 +1,6 @@
-"""`python -m bench [cold] [warm] [contention] [refresh] [package] [burst] [datadir] [backup] [scale]`: run the
-benchmarks (all by default) against one moto server (the local ones and scale start their own servers) and
-write their tables into bench/results.md, keeping the sections not run."""
+"""`python -m bench [cold] [warm] [faults] [contention] [refresh] [package] [burst] [datadir] [backup] [scale]`:
+run the benchmarks (all by default) against one moto server (the local ones, faults and scale start their own
+servers) and write their tables into bench/results.md, keeping the sections not run."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from bench import cold, contention, local, office, package, refresh, scale, warm
+from bench import cold, contention, faults, local, office, package, refresh, scale, warm
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 HEAVY_NOTE = "icalendar, recurring_ical_events, phonenumbers, rapidfuzz, aws_xray_sdk, pykakasi"
@@ -102,6 +102,34 @@ def render_warm(r: dict[str, Any]) -> str:
         + latency
         + "\n\n### Round trips per intent\n\nCounted at the DynamoDB client (`before-send`). "
         "Targets warm: launch ≤ 1, status ≤ 1, booking, find and extend ≤ 2.\n\n" + trips + skipped
+    )
+
+
+def render_faults(r: dict[str, Any]) -> str:
+    faulted = ", ".join(r["faults"])
+    heard = list(faults.HEARD)
+    rows = [
+        [x["scenario"], x["turns"], x["requests_per_turn"], x["faults_per_turn"], x["p50_s"], x["p99_s"], x["max_s"]]
+        + [x[name] for name in heard]
+        for x in r["rows"]
+    ]
+    within = "within it" if r["p99_within_budget"] else "**over it**"
+    alexa = "within it" if r["max_within_alexa"] else "**over it**"
+    return (
+        f"{r['containers']} warm containers of the skill function side by side, {r['n']} turns of each request in "
+        "each, every turn through `lambda_handler` with cold caches and production's `voice` DynamoDB client, "
+        f"with a Lambda context of the function's {r['timeout_s']:.0f} s timeout: the deadline guard's budget is "
+        f"{r['budget_s']} s. In every turn the first attempt of every DynamoDB request meets a fault drawn evenly "
+        f"from {faulted} (a stall never answers; a slow answer comes {r['slow_s']} s late, just inside the "
+        f"client's read timeout), and its retry meets one too with probability {r['twice']}. Seconds from the "
+        'envelope handed to the handler to its answer; what the listener heard: the answer, "try again" once '
+        'the retry failed too, the deadline guard\'s "try again" at the budget, or the apology for an error.\n\n'
+        + table(
+            ["request", "turns", "requests", "faults", "p50 s", "p99 s", "max s", *heard],
+            rows,
+        )
+        + f"\n\np99 of every turn: **{r['p99_s']} s** against the {r['budget_s']} s budget ({within}); the longest "
+        f"turn {r['max_s']} s against Alexa's 8 s limit ({alexa}). Requests and faults are per turn, retries included."
     )
 
 
@@ -347,6 +375,7 @@ def run_cold(n: int, endpoint: str) -> dict[str, Any]:
 BENCHMARKS: dict[str, tuple[str, Callable[[int, str], dict[str, Any]], Callable[[dict[str, Any]], str], int]] = {
     "cold": ("Cold start", run_cold, render_cold, 15),
     "warm": ("Warm latency per intent", lambda n, e: warm.run(n, e), render_warm, 50),
+    "faults": ("Worst-case voice latency with DynamoDB faults", lambda n, e: faults.run(n, e), render_faults, 8),
     "contention": (
         "Contention: 50 concurrent bookings of one room",
         lambda n, e: contention.run(n, e),

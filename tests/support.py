@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -228,6 +229,47 @@ class WebhookReceiver:
 
 
 # ---------------------------------------------------------------- room time
+
+
+class HangingFeed:
+    """A calendar server on 127.0.0.1 that takes every request and never finishes answering it: silent, or
+    (`trickle`) sending the headers of a large body and then a byte a second, so that no read timeout ends the
+    fetch before its overall time cap does. `asked` is set once a request came; `hang_up()` ends it all."""
+
+    def __init__(self, *, trickle: bool = False) -> None:
+        self.trickle = trickle
+        self.asked = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._held: list[socket.socket] = []
+        self._closed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}{path}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            self._held.append(connection)
+            self.asked.set()
+            if self.trickle:
+                threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
+
+    def _drip(self, connection: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nContent-Length: 1000000\r\n\r\n")
+            while not self._closed.wait(1.0):
+                connection.sendall(b"X")
+
+    def hang_up(self) -> None:
+        self._closed.set()
+        self._listener.close()
+        for connection in self._held:
+            connection.close()
 
 
 class RoomTimeMachine(RuleBasedStateMachine):

@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from skill.observability import logger
 
 if TYPE_CHECKING:
     from skill.local.datadir import DataDir, Restored
@@ -63,7 +66,9 @@ class EmbeddedAws:
         except BaseException:
             self._close_store()
             raise
-        self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="embedded-aws", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -82,14 +87,17 @@ class EmbeddedAws:
         EmbeddedAws._durable_running = True
         return store.middleware(app)
 
-    def _close_store(self) -> None:
+    def _close_store(self, timeout: float | None = None) -> None:
         if self._store is not None:
-            self._store.close()
+            if not self._store.close(timeout):
+                logger.warning("stopped before the last snapshot was written; the journal holds every write")
             self._store = None
             EmbeddedAws._durable_running = False
 
-    def stop(self) -> None:
-        """Stops serving; a data directory gets a last snapshot and is let go."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stops serving; a data directory gets a last snapshot (skipped when it would take longer than
+        `timeout` seconds: the journal holds every acknowledged write) and is let go."""
+        started = time.monotonic()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -97,4 +105,4 @@ class EmbeddedAws:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-        self._close_store()
+        self._close_store(None if timeout is None else max(0.0, timeout - (time.monotonic() - started)))

@@ -7,30 +7,93 @@ import os
 import signal
 import sys
 import tempfile
-import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 if TYPE_CHECKING:
     from skill.bootstrap import Services
     from skill.domain.model import Fleet
+    from skill.local.awsserver import EmbeddedAws
+    from skill.local.jobs import JobLoop
+    from skill.local.server import SkillServer
 
 DEMO_FLEET = Path(__file__).resolve().parents[1] / "data" / "demo-fleet.yaml"
 DEFAULT_ENDPOINT = "http://127.0.0.1:9000/"
 DEMO_DEVICE = "amzn1.ask.device.DEMO-FUJI"
 LOG_FILE = "office-skill.log"
 FIRST_TRY = timedelta(minutes=30)  # what the console suggests booking first
+# A polite stop (SIGTERM, Ctrl-C, the console's end) takes about this long at most, whatever the clients and the
+# jobs are doing: the requests being answered get up to ENDPOINT_GRACE of it, the jobs JOBS_GRACE, and the
+# embedded server's last snapshot what is left (without it, the next start replays the journal).
+STOP_SECONDS = 5.0
+ENDPOINT_GRACE = 2.0
+JOBS_GRACE = 0.5
 
 
 class _Stop(BaseException):
     """SIGINT or SIGTERM: leave whatever the main thread is doing (the console's prompt too) and stop."""
 
 
-def _stop(*_: Any) -> None:
+def _ignore_signals() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)  # the second signal must not interrupt the stopping
+        signal.signal(sig, signal.SIG_IGN)  # a second signal must not interrupt the stopping
+
+
+def _stop(*_: Any) -> None:
+    _ignore_signals()
     raise _Stop
+
+
+@contextmanager
+def _threads_without_signals() -> Iterator[None]:
+    """Threads started in the block (and every thread they start) never take SIGINT or SIGTERM, so the
+    kernel gives these to the main thread. Python runs a handler in the main thread only: a signal taken by
+    another thread waits until the main thread wakes up, which a main thread waiting for a signal never does."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # one that came meanwhile is handled now
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+@dataclass
+class _Running:
+    """What `serve` started, stopped in order by a deadline: the endpoint first (the requests it is answering
+    still need the store), then the jobs, then the embedded server and its data directory."""
+
+    embedded: EmbeddedAws | None = None
+    server: SkillServer | None = None
+    jobs: JobLoop | None = None
+
+    def stop(self, deadline: float) -> None:
+        if self.server is not None:
+            self.server.stop(grace=min(ENDPOINT_GRACE, _left(deadline)))
+        if self.jobs is not None:
+            self.jobs.stop(timeout=min(JOBS_GRACE, _left(deadline)))
+        if self.embedded is not None:
+            self.embedded.stop(timeout=_left(deadline))
+
+
+def _end(code: int) -> NoReturn:
+    """Ends the process once serve has stopped. The interpreter's own exit would first wait for every worker
+    thread still busy (a feed still being fetched, a request whose connection was cut), however long that
+    takes; nothing is lost by not waiting: the embedded server's journal, closed by then, holds every write it
+    acknowledged."""
+    import logging
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _log_destination(args: argparse.Namespace) -> tuple[TextIO, str]:
@@ -72,29 +135,37 @@ def _serve(args: argparse.Namespace) -> int:
     route_logs(destination)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stop)
-    embedded = None
+    running = _Running()
     try:
         if not external:
             from skill.local.awsserver import EmbeddedAws
             from skill.local.datadir import DataDirError
 
             data_dir = Path(args.data_dir) if args.data_dir else None
+            running.embedded = EmbeddedAws(port=args.db_port, data_dir=data_dir, fresh=args.fresh)
             try:
-                embedded = EmbeddedAws(port=args.db_port, data_dir=data_dir, fresh=args.fresh).start()
+                with _threads_without_signals():
+                    running.embedded.start()
             except DataDirError as error:
                 print(f"office-skill: {error}", file=sys.stderr)
                 return 1
             # One embedded server answers DynamoDB, SES v2, SNS and SSM: point every client at it.
-            os.environ["AWS_ENDPOINT_URL"] = embedded.endpoint
-        return _run(args, embedded, where)
+            os.environ["AWS_ENDPOINT_URL"] = running.embedded.endpoint
+        code = _run(args, running, where)
     except _Stop:
-        return 0
+        code = 0
+    except Exception:
+        import traceback
+
+        traceback.print_exc()  # as the interpreter would, but the stop below still bounds the exit
+        code = 1
     finally:
-        if embedded is not None:
-            embedded.stop()
+        _ignore_signals()
+        running.stop(time.monotonic() + STOP_SECONDS)
+    _end(code)
 
 
-def _run(args: argparse.Namespace, embedded: Any, where: str) -> int:
+def _run(args: argparse.Namespace, running: _Running, where: str) -> int:
     from skill import app
     from skill.adapters import aws
     from skill.adapters.dynamodb.schema import ensure_table
@@ -114,39 +185,38 @@ def _run(args: argparse.Namespace, embedded: Any, where: str) -> int:
     except OSError as error:
         print(f"office-skill: cannot serve on {args.host}:{args.port} ({error.strerror}); try --port", file=sys.stderr)
         return 1
-    serve_in_thread(server)
+    with _threads_without_signals():
+        serve_in_thread(server)
+        running.server = server  # only once it serves: stopping a server that never served would wait forever
+    host, port = str(server.server_address[0]), int(server.server_address[1])
+    print(f"skill endpoint: http://{host}:{port}/", flush=True)
+    print(f"dynamodb endpoint: {db_endpoint}", flush=True)
+    print(f"skill id: {settings.skill_id}  table: {settings.table}", flush=True)
+    embedded = running.embedded
+    if embedded is not None and embedded.data_dir is not None:
+        print(f"data: {embedded.data_dir.resolve()}{_restored(embedded.restored)}", flush=True)
+    print(f"logs: {where}", flush=True)
     jobs = JobLoop(background, every=args.refresh_every)
-    try:
-        host, port = str(server.server_address[0]), int(server.server_address[1])
-        print(f"skill endpoint: http://{host}:{port}/", flush=True)
-        print(f"dynamodb endpoint: {db_endpoint}", flush=True)
-        print(f"skill id: {settings.skill_id}  table: {settings.table}", flush=True)
-        if embedded is not None and embedded.data_dir is not None:
-            print(f"data: {embedded.data_dir.resolve()}{_restored(embedded.restored)}", flush=True)
-        print(f"logs: {where}", flush=True)
-        if not args.console:
-            jobs.start()
-            threading.Event().wait()
-            return 0
-        from skill.local.chat import run_chat
-
-        device, hint = args.device, None
-        if device is None and demo is not None:
-            jobs.run_once()  # the demo's calendars first: the console starts in a room that is free now
-            device, hint = _free_demo_room(background, demo)
+    with _threads_without_signals():
         jobs.start()
-        return run_chat(
-            endpoint=f"http://{host}:{port}/",
-            device_id=device or DEMO_DEVICE,
-            user_id=None,
-            person_id=None,
-            locale="en-US",
-            hint=hint,
-        )
-    finally:
-        jobs.stop()
-        server.shutdown()
-        server.server_close()
+        running.jobs = jobs
+    if not args.console:
+        while True:  # until SIGINT or SIGTERM raises _Stop here
+            time.sleep(1.0)
+    from skill.local.chat import run_chat
+
+    device, hint = args.device, None
+    if device is None and demo is not None:
+        jobs.first_round.wait()  # the demo's calendars first: the console starts in a room that is free now
+        device, hint = _free_demo_room(background, demo)
+    return run_chat(
+        endpoint=f"http://{host}:{port}/",
+        device_id=device or DEMO_DEVICE,
+        user_id=None,
+        person_id=None,
+        locale="en-US",
+        hint=hint,
+    )
 
 
 def _restored(restored: Any) -> str:

@@ -329,6 +329,7 @@ class DataDir:
     _since_snapshot: int = 0
     _bytes_since_snapshot: int = 0
     _broken: str | None = None
+    _closed: bool = False
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
     _sync_lock: threading.Lock = field(default_factory=threading.Lock)
     _snapshot_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -481,9 +482,9 @@ class DataDir:
             request = Request.from_environ(environ, body)
             if not request.writes:
                 return app(environ, start_response)
-            if self._broken is not None:
-                return _refuse(start_response, 503, self._broken)
             with self._write_lock:
+                if self._broken is not None:  # checked under the lock: the journal may be closing
+                    return _refuse(start_response, 503, self._broken)
                 status, headers, chunks = _run(app, environ)
                 accepted = 200 <= int(status.split(" ", 1)[0]) < 300
                 position = self._append(request) if accepted else None
@@ -550,6 +551,8 @@ class DataDir:
         """A snapshot of the state so far; then the journals and snapshots before it are removed."""
         with self._snapshot_lock:
             with self._write_lock:
+                if self._closed:  # a background snapshot that waited for the last one
+                    return
                 seq = self._seq + 1
                 lines = [_line(request.to_json()) for request in self.dump()] + list(self._kept)
                 self._open_journal(seq)
@@ -584,16 +587,46 @@ class DataDir:
         self._journal_fd, self._seq = fd, seq
         self._since_snapshot = self._bytes_since_snapshot = 0
 
-    def close(self) -> None:
-        """A last snapshot when something was written since the one before, then the lock is let go."""
+    def close(self, timeout: float | None = None) -> bool:
+        """A last snapshot when something was written since the one before, then writes are refused, the
+        journal is closed and the lock is let go. With a `timeout`, it returns after that many seconds
+        whatever the snapshot is doing, and the closing finishes on its own (a process that exits meanwhile
+        loses nothing: the journal holds every acknowledged write and a snapshot is whole or ignored).
+        Whether it finished."""
+        if timeout is None:
+            self._close()
+            return True
+        closing = threading.Thread(target=self._close, name="data-close", daemon=True)
+        closing.start()
+        closing.join(timeout)
+        return not closing.is_alive()
+
+    def _close(self) -> None:
         try:
             if self._journal_fd >= 0 and self._since_snapshot and self._broken is None:
                 self._snapshot_now()
+        except Exception:
+            logger.exception("last data directory snapshot failed; the journal keeps every write")
+        try:
+            self._close_journal()
         finally:
-            if self._journal_fd >= 0:
-                os.close(self._journal_fd)
-                self._journal_fd = -1
             self._unlock()
+
+    def _close_journal(self) -> None:
+        """Writes are refused from now on; the journal is synced (a writer waiting for it is acknowledged) and
+        closed."""
+        with self._write_lock, self._sync_lock:
+            self._closed = True
+            self._broken = self._broken or "the embedded server is stopping"
+            fd, self._journal_fd = self._journal_fd, -1
+            if fd >= 0:
+                try:
+                    os.fsync(fd)
+                    self._synced = self._written
+                except OSError:  # a writer still waiting for this sync is not acknowledged
+                    logger.exception("the journal could not be synced at the stop")
+                finally:
+                    os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -2,12 +2,15 @@
 the same use cases the Lambda entry points in `skill.app` call.
 
 Host notifications have a loop of their own, every `NOTIFY_EVERY` seconds: a visitor's host hears
-within moments, however long a calendar refresh takes and whatever `--refresh-every` says.
+within moments, however long a calendar refresh takes and whatever `--refresh-every` says. Both loops run on
+daemon threads: `stop` waits a moment for them, and a job still busy then (a feed that never answers) is left
+to end with the process.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -35,6 +38,8 @@ class JobLoop:
         self.every = every
         self.notify_every = min(every, notify_every)
         self._stop = threading.Event()
+        self.first_round = threading.Event()  # set once the first round of jobs is done
+        self._running: dict[str, str] = {}  # the job each loop is running, by the loop's thread name
         self._threads = [
             threading.Thread(target=self._run, name="jobs", daemon=True),
             threading.Thread(target=self._notify, name="outbox", daemon=True),
@@ -44,24 +49,37 @@ class JobLoop:
         for thread in self._threads:
             thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """No job starts any more; waits at most `timeout` seconds in all for the ones running."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout=5)
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        busy = sorted(self._running.get(t.name, "?") for t in self._threads if t.is_alive())
+        if busy:
+            logger.warning("jobs still running at the stop are left to end with the process", extra={"jobs": busy})
 
     def run_once(self) -> None:
         for name, job in scheduled_jobs(self.services):
+            if self._stop.is_set():
+                return
             self._run_job(name, job)
 
     def _run_job(self, name: str, job: Job) -> None:
+        loop = threading.current_thread().name
+        self._running[loop] = name
         try:
             job()
         except Exception:
             logger.exception("job failed", extra={"job": name})
+        finally:
+            self._running.pop(loop, None)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.run_once()
+            self.first_round.set()
             self._stop.wait(self.every)
 
     def _notify(self) -> None:

@@ -4,16 +4,19 @@ A development server on loopback, not a production host. It holds bursts: the ke
 `LISTEN_BACKLOG` connections, `WORKERS` threads answer them, up to `WAITING` more wait their turn, and
 only beyond that does a connection get a quick 503 with `Retry-After`. A body it cannot take (over
 `MAX_BODY`, not JSON, nested deeper than `MAX_DEPTH`, not an object) gets a 400 and the server goes on.
-Beyond loopback every request must carry Alexa's signature (skill.local.signature).
+Beyond loopback every request must carry Alexa's signature (skill.local.signature). `stop(grace)` ends it
+within `grace` seconds however busy its clients keep it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -94,7 +97,7 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        if self.close_connection or self.server.crowded():
+        if self.close_connection or self.server.crowded() or self.server.stopping:
             self.send_header("Connection", "close")  # let a waiting connection have this worker
         self.end_headers()
         self.wfile.write(body)
@@ -102,7 +105,16 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
     def _error(self, status: HTTPStatus, message: str) -> None:
         self._send(status, json.dumps({"error": message}).encode())
 
+    def _refused_while_stopping(self) -> bool:
+        """The server is stopping: a request read now is refused rather than started."""
+        if self.server.stopping:
+            self.close_connection = True
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, "the skill is stopping")
+        return self.server.stopping
+
     def do_GET(self) -> None:
+        if self._refused_while_stopping():
+            return
         path = self.path.split("?", 1)[0]
         if path == "/healthz":
             self._send(HTTPStatus.OK, b'{"status": "ok"}')
@@ -161,6 +173,8 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         from skill.app import EnvelopeError, ForeignSkillError, lambda_handler
 
+        if self._refused_while_stopping():
+            return
         if self.path.split("?", 1)[0] != "/":
             self.close_connection = True  # its body, if any, is left unread
             self._error(HTTPStatus.NOT_FOUND, "not found")
@@ -206,20 +220,51 @@ class SkillServer(HTTPServer):
         self._workers = workers
         self._admitted = threading.BoundedSemaphore(workers + waiting)
         self._count_lock = threading.Lock()
+        self._all_done = threading.Condition(self._count_lock)
         self._in_flight = 0
+        self._open: set[socket.socket] = set()  # connections taken and not yet closed
+        self._stopping = threading.Event()
         super().__init__(address, SkillRequestHandler)  # binds: a port in use raises OSError here
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     def crowded(self) -> bool:
         """More connections are in than workers to serve them."""
         return self._in_flight > self._workers
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._admitted.acquire(blocking=False):
+        admitted = self._admitted.acquire(blocking=False)
+        with self._count_lock:
+            self._open.add(request)
+            if admitted:
+                self._in_flight += 1
+        if not admitted:
             self._refusals.submit(self._refuse, request)
             return
-        with self._count_lock:
-            self._in_flight += 1
         self._pool.submit(self._serve, request, client_address)
+
+    def stop(self, grace: float) -> None:
+        """Stops within about `grace` seconds, whatever the clients do: no connection is taken any more, a
+        request that arrives now is refused (503), a kept-alive connection closes once the answer in progress
+        has left, and a request still being answered when `grace` runs out has its connection cut (what it
+        wrote is kept or not as with any lost answer: each write is one conditional put or one transaction)."""
+        deadline = time.monotonic() + grace
+        self._stopping.set()
+        self.shutdown()
+        with self._all_done:
+            self._shut(socket.SHUT_RD)  # a worker waiting for a next request reads the end of it
+            while self._in_flight and (left := deadline - time.monotonic()) > 0:
+                self._all_done.wait(left)
+            self._shut(socket.SHUT_RDWR)
+        self.server_close()
+
+    def _shut(self, how: int) -> None:
+        """Shuts one direction or both of every open connection (its worker sees the end, or an error)."""
+        for connection in self._open:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                connection.shutdown(how)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away is no error of the server's; anything else is logged, not printed."""
@@ -235,6 +280,8 @@ class SkillServer(HTTPServer):
             self.shutdown_request(request)
             with self._count_lock:
                 self._in_flight -= 1
+                self._open.discard(request)
+                self._all_done.notify_all()
             self._admitted.release()
 
     def _refuse(self, request: socket.socket) -> None:
@@ -263,6 +310,8 @@ class SkillServer(HTTPServer):
             pass
         finally:
             self.shutdown_request(request)
+            with self._count_lock:
+                self._open.discard(request)
 
     def server_close(self) -> None:
         super().server_close()

@@ -113,9 +113,15 @@ class Serve:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    def terminate(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=60)
+    def terminate(self, within: float = 60.0, how: signal.Signals = signal.SIGTERM) -> int:
+        """SIGTERM (or `how`: SIGINT is Ctrl-C), and its exit status once it is gone; fails (killing it) when it
+        has not exited `within` seconds."""
+        self.process.send_signal(how)
+        try:
+            return self.process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"still running {within:.0f} s after {how.name}") from None
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from faultproxy import QuietHandler, forward
+from skill.local.faultproxy import LoopbackProxy, QuietHandler, forward
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -47,30 +46,11 @@ class Check:
         return f"{self.action} on {self.resource}{keys} (by {self.operation})"
 
 
-@dataclass
-class RecordingProxy:
-    upstream: str
-    checks: list[Check] = field(default_factory=list)
-    calls_placed: list[dict[str, Any]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._target = urlsplit(self.upstream)
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> RecordingProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+class RecordingProxy(LoopbackProxy):
+    def __init__(self, upstream: str) -> None:
+        self.checks: list[Check] = []
+        self.calls_placed: list[dict[str, Any]] = []
+        super().__init__(upstream)
 
     def _record(self, checks: list[Check]) -> None:
         with self._lock:
@@ -89,7 +69,7 @@ class RecordingProxy:
                     self._answer_call(body)
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                status, response_headers, payload = forward(proxy._target, self.command, self.path, headers, body)
+                status, response_headers, payload = forward(proxy.upstream, self.command, self.path, headers, body)
                 self.send_response(status)
                 for name, value in response_headers:
                     if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import __main__ as suite
-from bench import cold, contention, local, office, package, refresh, scale, warm
+from bench import cold, contention, faults, local, office, package, refresh, scale, warm
 from bench.feed import build_feed
 
 
@@ -61,6 +61,23 @@ def test_warm_latency_has_a_row_per_available_intent_with_round_trips(endpoint: 
     assert len(labels) + len(figures["skipped"]) == len(warm.scenarios())
     assert all(_numbers(row, "p50_ms", "p99_ms", "round_trips_first", "round_trips_warm") for row in figures["rows"])
     assert "| launch |" in suite.render_warm(figures)
+
+
+def test_voice_turns_under_dynamodb_faults_report_their_latency_and_what_the_listener_heard(endpoint: str) -> None:
+    # When a launch and a booking run once in each of two containers, every DynamoDB request faulted
+    figures = faults.run(1, endpoint, containers=2, scenarios=("launch", "book"))
+
+    # Then each request has a row and so do all turns together, every turn met a fault, each turn was heard as
+    # exactly one of the outcomes, and the guard's budget is the one the template's 10 s timeout gives
+    rows = {row["scenario"]: row for row in figures["rows"]}
+    assert list(rows) == ["launch", "book", "every turn"]
+    assert [row["turns"] for row in rows.values()] == [2, 2, 4]
+    assert all(
+        row["faults_per_turn"] >= 1 and row["requests_per_turn"] >= row["faults_per_turn"] for row in rows.values()
+    )
+    assert all(sum(row[heard] for heard in faults.HEARD) == row["turns"] for row in rows.values())
+    assert (figures["timeout_s"], figures["budget_s"]) == (10.0, 6.5)
+    assert _numbers(figures, "p99_s", "max_s") and "| every turn | 4 |" in suite.render_faults(figures)
 
 
 def test_one_contended_booking_has_one_winner(endpoint: str) -> None:

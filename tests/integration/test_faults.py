@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from fakes import FixedClock
-from faultproxy import FaultProxy
 from streams import visit_inserts
 from support import lambda_context, serving, speech
 
@@ -31,6 +30,7 @@ from skill.domain.errors import BookingRuleError, RoomTakenError
 from skill.domain.model import Booking, Interval
 from skill.domain.reception import Message
 from skill.local.envelopes import intent_request
+from skill.local.faultproxy import FaultProxy
 
 BUDGET_S = 2.5
 SLACK_S = 1.0

@@ -19,7 +19,6 @@ import boto3
 import pytest
 import yaml
 from fakes import FixedClock, read_no_contacts
-from faultproxy import FaultProxy
 from support import Conversation, serving, speech
 
 from skill.adapters.dynamodb import table as table_module
@@ -33,6 +32,7 @@ from skill.domain import fleet as codec
 from skill.domain.directory import query_keys
 from skill.domain.fleet import parse_fleet
 from skill.domain.model import Fleet
+from skill.local.faultproxy import FaultProxy
 from skill.services.fleet import FleetService
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,16 +4,24 @@ screen holds the conversation only."""
 
 from __future__ import annotations
 
+import http.client
+import itertools
 import json
 import re
+import signal
 import subprocess
+import threading
 import time
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from local_serve import SKILL_ID, Serve, script
+from support import HangingFeed
 
 from skill.local.awsserver import free_port
 from skill.local.envelopes import intent_request, launch_request
@@ -34,6 +42,17 @@ FLEET = {
 
 def launch(device: str) -> dict[str, Any]:
     return launch_request(application_id=SKILL_ID, device_id=device, user_id="amzn1.ask.account.TEST")
+
+
+def book_at(device: str, start: datetime) -> dict[str, Any]:
+    return intent_request(
+        "BookRoomIntent",
+        {"date": start.date().isoformat(), "startTime": start.strftime("%H:%M"), "duration": "PT15M"},
+        confirmation="CONFIRMED",
+        application_id=SKILL_ID,
+        device_id=device,
+        user_id="amzn1.ask.account.TEST",
+    )
 
 
 def book_now(device: str) -> dict[str, Any]:
@@ -86,6 +105,153 @@ def test_the_office_survives_sigterm_and_sigkill(tmp_path: Path) -> None:
     third = Serve.start("--data-dir", str(data))
     assert booked_rooms(third) == ["everest", "kita"]
     assert third.terminate() == 0
+
+
+STOPPED_WITHIN = 15.0  # a polite stop takes 5 s at most; one stuck feed fetch alone may take 30
+DAYS = 5  # the burst books up to forty quarter hours a day in each room for this many days
+
+
+def test_sigterm_while_feeds_never_answer_stops_within_seconds_and_keeps_the_booking(tmp_path: Path) -> None:
+    data, fleet = tmp_path / "data", tmp_path / "fleet.yaml"
+    # Given serve on a data directory, refreshing calendars every second: Kita's feed never answers, and
+    # Everest's sends a byte a second and never ends
+    silent, trickling = HangingFeed(), HangingFeed(trickle=True)
+    kita, everest = FLEET["rooms"]
+    rooms = [{**kita, "calendar": silent.url("/kita.ics")}, {**everest, "calendar": trickling.url("/everest.ics")}]
+    fleet.write_text(yaml.safe_dump({**FLEET, "rooms": rooms}))
+    first = Serve.start("--data-dir", str(data), "--refresh-every", "1")
+    try:
+        assert first.admin("apply", str(fleet)).returncode == 0
+        assert silent.asked.wait(30) and trickling.asked.wait(30)
+        # And a booking acknowledged while both fetches hang
+        assert "Everest is booked" in speech(first.post(book_now(EVEREST_DEVICE)))
+
+        # When it gets SIGTERM / Then it exits, and soon
+        assert first.terminate(within=STOPPED_WITHIN) == 0
+    finally:
+        silent.hang_up()
+        trickling.hang_up()
+
+    # And the next start has the booking
+    second = Serve.start("--data-dir", str(data))
+    assert booked_rooms(second) == ["everest"]
+    assert second.terminate() == 0
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_a_signal_during_a_burst_of_bookings_and_a_stuck_refresh_stops_soon_and_keeps_every_one_acknowledged(
+    tmp_path: Path, how: signal.Signals
+) -> None:
+    data, fleet = tmp_path / "data", tmp_path / "fleet.yaml"
+    rooms = ["kita", "everest", "fuji", "aso"]
+
+    def device(room: str) -> str:
+        return f"amzn1.ask.device.{room.upper()}"
+
+    # Given serve on a data directory, refreshing calendars every second, stuck on a feed that sends a byte a
+    # second and never ends (a room of its own, with no device)
+    feed = HangingFeed(trickle=True)
+    booked = [{"id": room, "name": room.title(), "floor": 3, "capacity": 4} for room in rooms]
+    fleet.write_text(
+        yaml.safe_dump(
+            {
+                **FLEET,
+                "rooms": [*booked, {"id": "hotaka", "name": "Hotaka", "calendar": feed.url("/hotaka.ics")}],
+                "devices": [{"id": device(room), "kind": "shared", "room": room} for room in rooms],
+                "limits": {"bookings_per_user_per_day": 100_000},
+            }
+        )
+    )
+    serve = Serve.start("--data-dir", str(data), "--refresh-every", "1")
+    tomorrow = datetime.now(ZoneInfo("Asia/Tokyo")).date() + timedelta(days=1)
+    acknowledged: list[tuple[str, datetime]] = []
+    ended: list[str] = []
+    running = threading.Barrier(len(rooms) + 1)
+
+    # And a client per room on its own kept-alive connection, booking quarter hour after quarter hour from
+    # tomorrow on (then asking again for those taken), for as long as it is answered
+    def client(room: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", serve.port, timeout=30)
+        give_up = time.monotonic() + 2 * STOPPED_WITHIN
+        try:
+            for k in itertools.count():
+                if time.monotonic() > give_up:
+                    ended.append("still answered")
+                    return
+                day, quarter = divmod(k % (40 * DAYS), 40)
+                start = datetime.combine(tomorrow + timedelta(days=day), dt_time(9), ZoneInfo("Asia/Tokyo"))
+                start += timedelta(minutes=15 * quarter)
+                conn.request("POST", "/", body=json.dumps(book_at(device(room), start)).encode())
+                answer = conn.getresponse()
+                said = json.loads(answer.read())
+                if answer.status != 200:
+                    ended.append(f"{answer.status} {said.get('error')}")
+                    return
+                if "is booked" in speech(said):
+                    acknowledged.append((room, start))
+                if k == 4:
+                    running.wait()
+        except (OSError, http.client.HTTPException):
+            ended.append("connection closed")
+        finally:
+            conn.close()
+
+    clients = [threading.Thread(target=client, args=(room,)) for room in rooms]
+    try:
+        assert serve.admin("apply", str(fleet)).returncode == 0
+        assert feed.asked.wait(30)
+        for thread in clients:
+            thread.start()
+        running.wait(60)
+
+        # When it gets the signal while they book / Then it exits, and soon, having told every client it stops
+        assert serve.terminate(within=STOPPED_WITHIN, how=how) == 0
+        for thread in clients:
+            thread.join(2 * STOPPED_WITHIN)
+    finally:
+        feed.hang_up()
+    assert len(ended) == len(rooms) and set(ended) <= {"503 the skill is stopping", "connection closed"}
+    # And its log says it left the refresh still waiting for the feed
+    logged = [json.loads(line) for line in (data / "office-skill.log").read_text().splitlines() if line.startswith("{")]
+    assert [line["jobs"] for line in logged if line["message"].startswith("jobs still running")] == [
+        ["calendar refresh"]
+    ]
+
+    # And the next start has every booking whose answer said so
+    again = Serve.start("--data-dir", str(data))
+    stored = {
+        (row["room"], datetime.fromisoformat(row["start"]))
+        for row in again.admin_json(
+            "bookings", "list", "--from", tomorrow.isoformat(), "--to", (tomorrow + timedelta(days=DAYS)).isoformat()
+        )
+        if row["status"] != "cancelled"
+    }
+    assert len(acknowledged) >= 5 * len(rooms)
+    assert set(acknowledged) <= stored
+    assert again.terminate() == 0
+
+
+def test_the_threads_serve_starts_leave_sigterm_and_sigint_to_the_main_thread() -> None:
+    from skill.local.cli import _threads_without_signals
+
+    # Given a thread started the way serve starts its servers and loops, which starts a thread of its own
+    masks: dict[str, set[signal.Signals]] = {}
+
+    def started(name: str, then: str | None = None) -> None:
+        masks[name] = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+        if then is not None:
+            child = threading.Thread(target=started, args=(then,))
+            child.start()
+            child.join()
+
+    with _threads_without_signals():
+        parent = threading.Thread(target=started, args=("server", "worker"))
+        parent.start()
+    parent.join()
+
+    # Then neither can take SIGINT or SIGTERM, so the kernel gives them to the main thread, which still can
+    assert {signal.SIGINT, signal.SIGTERM} <= masks["server"] and {signal.SIGINT, signal.SIGTERM} <= masks["worker"]
+    assert not {signal.SIGINT, signal.SIGTERM} & signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
 def test_a_data_directory_it_cannot_trust_stops_the_start_with_the_reason(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -393,3 +395,62 @@ def test_a_write_that_cannot_reach_the_disk_is_not_acknowledged(
     store.close()
     assert (failed, later, read) == ("500 Internal Server Error", "503 Service Unavailable", "200 OK")
     assert applied == ["DynamoDB_20120810.PutItem", "DynamoDB_20120810.GetItem"]
+
+
+def test_a_stop_that_cannot_wait_for_the_last_snapshot_keeps_every_write_and_refuses_later_ones(
+    tmp_path: Path,
+) -> None:
+    import io
+
+    from skill.local.datadir import DataDir, DataDirError
+
+    # Given a data directory in front of a server that accepts everything, whose last snapshot will be slow
+    applied: list[str] = []
+    slow, release = threading.Event(), threading.Event()
+
+    def server(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        applied.append(environ.get("HTTP_X_AMZ_TARGET", environ["REQUEST_METHOD"]))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    def dump() -> list[Any]:
+        if slow.is_set():
+            release.wait(30)
+        return []
+
+    def send(app: Any, target: str) -> str:
+        statuses: list[str] = []
+        request = environ(target, CONTENT_LENGTH="2")
+        request["wsgi.input"] = io.BytesIO(b"{}")
+        b"".join(app(request, lambda status, headers, exc=None: statuses.append(status)))
+        return statuses[0]
+
+    store = DataDir.open(tmp_path, dump)
+    store.restore(server)
+    app = store.middleware(server)
+    assert send(app, "AmazonSSM.PutParameter") == "200 OK"
+
+    # When it is closed with a fifth of a second to spare while the snapshot cannot be written
+    slow.set()
+    started = time.monotonic()
+    finished = store.close(timeout=0.2)
+    waited = time.monotonic() - started
+
+    # Then the close comes back unfinished rather than waiting for the snapshot
+    assert (finished, waited < 5) == (False, True)
+    # And once the snapshot can go on, the closing ends by itself and lets the directory go
+    release.set()
+    again = None
+    deadline = time.monotonic() + 10
+    while again is None and time.monotonic() < deadline:
+        try:
+            again = DataDir.open(tmp_path, lambda: [])
+        except DataDirError:
+            time.sleep(0.05)
+    assert again is not None
+    # And a write that comes after is refused, never applied, while the one acknowledged before is kept
+    assert send(app, "AmazonSSM.PutParameter") == "503 Service Unavailable"
+    applied.clear()
+    again.restore(server)
+    again.close()
+    assert applied == ["AmazonSSM.PutParameter"]

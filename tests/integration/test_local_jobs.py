@@ -1,17 +1,16 @@
 """The local job loop on moto's server: a visitor's host is told within seconds of the check-in, while the
-calendar refresh of the same loop is stuck on a feed that never answers."""
+calendar refresh of the same loop is stuck on a feed that never answers; and stopping the loop does not wait
+for such a refresh."""
 
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from support import WebhookReceiver
+from support import HangingFeed, WebhookReceiver
 
 from skill.bootstrap import Container, Services
 from skill.config import LOCAL_SKILL_ID
@@ -19,35 +18,17 @@ from skill.local.envelopes import intent_request
 from skill.local.jobs import JobLoop
 
 NOTIFIED_WITHIN = 5.0
+STOP_SLACK = 5.0  # far above the half second asked for, far below the 30 s a stuck fetch may take
 
 
 @pytest.fixture
-def silent_feed() -> Iterator[tuple[str, threading.Event, Callable[[], None]]]:
-    """A calendar URL whose server takes the request and never answers: the URL, an event set once asked,
-    and a function that hangs up (so the refresh ends)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    asked = threading.Event()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            held.append(connection)
-            asked.set()
-
-    def hang_up() -> None:
-        listener.close()
-        for connection in held:
-            connection.close()
-
-    threading.Thread(target=accept, daemon=True).start()
+def silent_feed() -> Iterator[HangingFeed]:
+    """A calendar server that takes the request and never answers."""
+    feed = HangingFeed()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/fuji.ics", asked, hang_up
+        yield feed
     finally:
-        hang_up()
+        feed.hang_up()
 
 
 def test_the_host_is_told_within_seconds_while_the_calendar_refresh_hangs(
@@ -55,19 +36,18 @@ def test_the_host_is_told_within_seconds_while_the_calendar_refresh_hangs(
     services: Services,
     invoke: Callable[[dict[str, Any]], dict[str, Any]],
     webhook: WebhookReceiver,
-    silent_feed: tuple[str, threading.Event, Callable[[], None]],
+    silent_feed: HangingFeed,
 ) -> None:
-    feed, asked, hang_up = silent_feed
     # Given Alice is told of visitors on a chat webhook, and Fuji's calendar feed never answers
     alice = container.fleet.docs("user")["alice"]
     container.fleet.put_doc("user", {**alice, "notify": [{"webhook": webhook.url("/hooks/alice")}]})
     fuji = container.fleet.docs("room")["fuji"]
-    container.fleet.put_doc("room", {**fuji, "calendar": feed})
+    container.fleet.put_doc("room", {**fuji, "calendar": silent_feed.url("/fuji.ics")})
     # And the job loop runs, its calendar refresh once an hour, now stuck on that feed
     loop = JobLoop(services, every=3600)
     loop.start()
     try:
-        assert asked.wait(10)
+        assert silent_feed.asked.wait(10)
 
         # When a visitor checks in at the lobby to see Alice
         checked_in = invoke(
@@ -88,5 +68,31 @@ def test_the_host_is_told_within_seconds_while_the_calendar_refresh_hangs(
             time.sleep(0.05)
         assert webhook.bodies("/hooks/alice"), "the host was not told within five seconds"
     finally:
-        hang_up()
+        silent_feed.hang_up()
         loop.stop()
+
+
+def test_stop_waits_no_longer_than_its_timeout_for_a_refresh_stuck_on_a_feed_and_says_so(
+    container: Container, services: Services, log_lines: Callable[[], list[dict[str, Any]]]
+) -> None:
+    # Given the job loop's calendar refresh stuck on a feed that sends a byte a second and never ends
+    feed = HangingFeed(trickle=True)
+    fuji = container.fleet.docs("room")["fuji"]
+    container.fleet.put_doc("room", {**fuji, "calendar": feed.url("/fuji.ics")})
+    loop = JobLoop(services, every=3600)
+    loop.start()
+    try:
+        assert feed.asked.wait(10)
+
+        # When the loop is stopped with half a second to spare
+        started = time.monotonic()
+        loop.stop(timeout=0.5)
+        waited = time.monotonic() - started
+        left = [line for line in log_lines() if line["message"].startswith("jobs still running")]
+    finally:
+        feed.hang_up()
+        loop.stop(timeout=10)  # the refresh it left ends now that the feed hung up
+
+    # Then it came back without waiting for the feed (whose fetch may take half a minute), naming the job it left
+    assert waited < STOP_SLACK
+    assert [line["jobs"] for line in left] == [["calendar refresh"]]

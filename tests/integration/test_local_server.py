@@ -137,3 +137,46 @@ def test_beyond_its_workers_and_waiting_room_a_connection_gets_503_with_retry_af
     server.shutdown()
     server.server_close()
     assert statuses[-1] == 200
+
+
+def test_stop_ends_connections_kept_busy_by_their_clients_and_its_workers_end(skill_on: None, event: Event) -> None:
+    # Given four clients each sending envelope after envelope on its own kept-alive connection
+    running_before = set(threading.enumerate())
+    server = SkillServer(("127.0.0.1", 0))
+    url = start(server)
+    parts = urlsplit(url)
+    body = json.dumps(event("launch_room.json")).encode()
+    answered = threading.Barrier(5)
+    ends: list[str] = []
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        status, answer = post(url, body, conn)
+        answered.wait()
+        try:
+            while status == 200:
+                status, answer = post(url, body, conn)
+            ends.append(f"{status} {answer.get('error')}")
+        except (OSError, http.client.HTTPException):
+            ends.append("connection closed")
+        finally:
+            conn.close()
+
+    clients = [threading.Thread(target=client) for _ in range(4)]
+    for thread in clients:
+        thread.start()
+    answered.wait()
+    workers = [t for t in set(threading.enumerate()) - running_before if t.name.startswith("skill-worker")]
+
+    # When the server is stopped with a second's grace while they keep sending
+    server.stop(grace=1.0)
+
+    # Then every client is told the skill is stopping or sees its connection closed, and none is served on
+    for thread in clients:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in clients)
+    assert set(ends) <= {"503 the skill is stopping", "connection closed"} and len(ends) == 4
+    # And none of the workers that answered them is left to keep the process from exiting
+    for worker in workers:
+        worker.join(10)
+    assert workers and not [worker.name for worker in workers if worker.is_alive()]
