@@ -102,8 +102,10 @@ def test_refresh_of_a_small_feed_reports_parse_and_unchanged_costs(endpoint: str
     assert cases["unchanged: 304"]["parses"] == 0 and cases["unchanged: 304"]["busy_writes"] == 0
     assert cases["unchanged: same events, new DTSTAMPs"]["busy_writes"] == 0
     assert _numbers(figures, "bare_s", "parse_s", "parse_peak_mib", "refresh_peak_mib", "poison_s", "poison_peak_mib")
-    # And the poisonous feed is refused by its occurrence count
-    assert (figures["poison_bytes"], figures["poison_reason"]) == (529, "too many occurrences")
+    # And the poisonous feed is refused by its budget: its occurrence count, or its time on a machine busy enough
+    # that the count is not reached within the time
+    assert figures["poison_bytes"] == 529
+    assert figures["poison_reason"] in ("too many occurrences", "time cap exceeded")
 
 
 def test_package_size_counts_each_file_under_its_distribution_and_bytecode_under_its_source(tmp_path: Path) -> None:
