@@ -279,7 +279,7 @@ class ProblemStore(Protocol):
 
     def get(self, problem_id: str) -> Problem | None: ...
 
-    def problems(self, *, open_only: bool = False, site: str | None = None) -> list[Problem]:
+    def list_problems(self, *, open_only: bool = False, site: str | None = None) -> list[Problem]:
         """Every problem (or the open ones, or one site's), oldest first."""
         ...
 

@@ -60,7 +60,7 @@ class ProblemService:
         return stored
 
     def list_problems(self, *, open_only: bool = False, site: str | None = None) -> list[Problem]:
-        return self.problems.problems(open_only=open_only, site=site)
+        return self.problems.list_problems(open_only=open_only, site=site)
 
     def resolve(self, problem_id: str, now: datetime) -> tuple[Problem, bool]:
         """Mark a problem resolved; the problem as it now is, and whether this call resolved it (False: it was

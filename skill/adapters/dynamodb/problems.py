@@ -97,7 +97,7 @@ class DynamoProblemStore:
         item = self._table.get(*problem_key(problem_id), consistent=True)
         return problem_from_item(item) if item and is_problem_item(item) else None
 
-    def problems(self, *, open_only: bool = False, site: str | None = None) -> list[Problem]:
+    def list_problems(self, *, open_only: bool = False, site: str | None = None) -> list[Problem]:
         """Every problem (the open ones, one site's), oldest first: one index query, filtered."""
         conditions, names, values = [], {}, {":pk": {"S": PROBLEMS_INDEX}}
         if open_only:

@@ -11,7 +11,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "problem.unknown_room": "I don't know a room called {room}. Which room is the problem in?",
         "problem.done": "Thanks, I've reported the problem in {room}: {problem}. Facilities will be told.",
         "problem.done_long": "Thanks, I've reported the problem in {room}. Facilities will be told.",
-        "problem.room_device_only": "Problems are reported from the device in the room itself.",
         "problem.this_room_only": "From this device, I can report problems in {room} only.",
     },
     "ja-JP": {
@@ -20,7 +19,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "problem.unknown_room": "{room}という部屋は見つかりませんでした。どの部屋の問題ですか?",
         "problem.done": "{room}の問題として「{problem}」を報告しました。施設担当に連絡します。",
         "problem.done_long": "{room}の問題を報告しました。施設担当に連絡します。",
-        "problem.room_device_only": "問題の報告は、その部屋にあるデバイスからお願いします。",
         "problem.this_room_only": "このデバイスからは、{room}の問題だけを報告できます。",
     },
 }
