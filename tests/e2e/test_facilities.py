@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,12 +19,6 @@ pytestmark = pytest.mark.e2e
 Speech = Callable[[dict[str, Any]], str]
 NOTIFIED_SECONDS = 10.0
 SITE = "Summit Office"
-
-
-@pytest.fixture(scope="module")
-def webhook() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as hook:
-        yield hook
 
 
 @pytest.fixture(scope="module")

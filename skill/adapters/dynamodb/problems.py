@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skill.adapters.dynamodb import counters
-from skill.adapters.dynamodb.table import Table, from_attrs, key, note_status
+from skill.adapters.dynamodb.table import Table, inserted, key, note_status
 from skill.domain.facilities import Problem
 from skill.domain.limits import Quota
 
@@ -139,11 +139,8 @@ class DynamoProblemStore:
     @staticmethod
     def problem_in_stream_record(record: Mapping[str, Any]) -> Problem | None:
         """The problem a DynamoDB Stream record inserted; None for any other record."""
-        image = record.get("dynamodb", {}).get("NewImage")
-        if record.get("eventName") != "INSERT" or not image:
-            return None
-        item = from_attrs(image)
-        return problem_from_item(item) if is_problem_item(item) else None
+        item = inserted(record)
+        return problem_from_item(item) if item and is_problem_item(item) else None
 
     def pending_notifications(self, since: datetime) -> list[Problem]:
         """Problems reported since `since` whose facilities contacts have not been told yet."""

@@ -70,6 +70,14 @@ def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+def inserted(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The item a DynamoDB Stream record inserted, as a plain dict; None for any other record."""
+    image = record.get("dynamodb", {}).get("NewImage")
+    if record.get("eventName") != "INSERT" or not image:
+        return None
+    return from_attrs(image)
+
+
 def note_status(table: Table, pk: str, sk: str, status: str, *, count_round: bool = False) -> None:
     """Set `notify_status` of a stored fact (a visit, a problem), adding one to `notify_rounds` when
     `count_round`; a fact deleted meanwhile stays deleted."""

@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 
 from skill.adapters.dynamodb import counters
 from skill.adapters.dynamodb.counters import counter_key
-from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, key, note_status
+from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, inserted, key, note_status
 from skill.domain.limits import Quota, hourly, user_subject
 from skill.domain.model import DEFAULT_SITE
 from skill.domain.reception import Attempt, AttemptStatus, Digest, ExpectedVisit, NotificationRecord, Visit
@@ -147,11 +147,8 @@ class DynamoVisitStore:
     @staticmethod
     def visit_in_stream_record(record: Mapping[str, Any]) -> Visit | None:
         """The visit a DynamoDB Stream record inserted; None for any other record."""
-        image = record.get("dynamodb", {}).get("NewImage")
-        if record.get("eventName") != "INSERT" or not image:
-            return None
-        item = from_attrs(image)
-        return visit_from_item(item) if is_visit_item(item) and _live(item) else None
+        item = inserted(record)
+        return visit_from_item(item) if item and is_visit_item(item) and _live(item) else None
 
     def on_site(self) -> list[Visit]:
         """Everyone checked in and not out: one index query (eventually consistent)."""
