@@ -39,7 +39,12 @@ def test_a_retried_request_reports_one_problem_and_answers_the_same(invoke, cont
     said = "Thanks, I've reported the problem in Fuji: the projector is broken. Facilities will be told."
     assert speech(first) == speech(again) == said
     [item] = scan(container, "PROBLEM#")
-    assert (item["room"], item["site"], item["problem"], item["status"]) == ("fuji", "main", "the projector is broken", "open")
+    assert (item["room"], item["site"], item["problem"], item["status"]) == (
+        "fuji",
+        "main",
+        "the projector is broken",
+        "open",
+    )
     [counter] = scan(container, "COUNT#problems#")
     assert counter["n"] == 1
     # And nothing in it names the speaker, their account or the device
