@@ -257,7 +257,7 @@ def test_a_reported_problem_is_emailed_and_posted_to_the_facilities_contacts_onc
     [(path, body)] = accepted(webhook)
     assert path == "/fm"
     assert "Fuji at Test HQ at 2026-12-01 10:00 (Asia/Tokyo): the projector is broken" in body["text"]
-    sent = [m for m in moto_data(aws_endpoint)["ses"]["Message"] if "Problem reported in Fuji" in m["subject"]]
+    sent = [m for m in moto_data(aws_endpoint)["ses"]["Message"] if f"Problem id: {problem.id}" in m["body"]]
     assert [(m["source"], m["destinations"]["ToAddresses"]) for m in sent] == [(SENDER, ["fm@example.com"])]
     # And the notification log lists both sends under the problem's id
     notes = {(n.visit_id, n.recipient_id, n.role, n.channel, n.status) for n in office.visits.notifications()}
