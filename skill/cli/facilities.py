@@ -17,15 +17,11 @@ PROBLEM_COLUMNS = ("id", "room", "site", "problem", "reported_at", "status")
 
 
 def _row(problem: Problem, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": problem.id,
-        "room": problem.room,
-        "site": problem.site,
-        "problem": problem.problem,
-        "reported_at": problem.reported_at.astimezone(tz),
-        "status": problem.status,
-        "resolved_at": problem.resolved_at.astimezone(tz) if problem.resolved_at else None,
-    }
+    """A problem as listed: the contract's columns and when it was resolved, its times in `tz` (its site's zone)."""
+    row: dict[str, Any] = {name: getattr(problem, name) for name in (*PROBLEM_COLUMNS, "resolved_at")}
+    for name in ("reported_at", "resolved_at"):
+        row[name] = row[name] and row[name].astimezone(tz)
+    return row
 
 
 def _zone(ctx: Context, site_id: str) -> ZoneInfo:

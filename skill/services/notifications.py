@@ -127,11 +127,7 @@ class NotificationService:
             return self._hold(visit, quota, site)
         expires_at = visit_expires_at(visit.checked_in_at, site.retention_days)
         outcome = self._deliver(
-            visit.id,
-            escalation_plan(host, users, site),
-            site,
-            expires_at,
-            lambda stage: host_message(visit, host, stage.role, NOTIFY_LOCALE),
+            visit.id, host, users, site, expires_at, lambda stage: host_message(visit, host, stage.role, NOTIFY_LOCALE)
         )
         status, count_round = settle(outcome, state[1])
         self.visits.set_notify_status(visit, site.timezone, status, count_round=count_round)
@@ -173,7 +169,7 @@ class NotificationService:
             return NotifyResult("failed")
         message = problem_message(problem, room, site, NOTIFY_LOCALE)
         expires_at = visit_expires_at(problem.reported_at, site.retention_days)
-        outcome = self._deliver(problem.id, stages, site, expires_at, lambda _: message)
+        outcome = self._send(problem.id, stages, site, expires_at, lambda _: message)
         status, count_round = settle(outcome, state[1])
         self.problems.set_notify_status(problem, status, count_round=count_round)
         self._log(status, outcome, {"problem": problem.id})
@@ -193,7 +189,8 @@ class NotificationService:
         expires_at = visit_expires_at(digest.end, site.retention_days)
         outcome = self._deliver(
             digest.id,
-            escalation_plan(host, users, site),
+            host,
+            users,
             site,
             expires_at,
             lambda stage: digest_message(digest, host, stage.role, site.timezone, NOTIFY_LOCALE),
@@ -208,6 +205,18 @@ class NotificationService:
     # --- shared -------------------------------------------------------------------------------------
 
     def _deliver(
+        self,
+        key: str,
+        host: User,
+        users: dict[str, User],
+        site: Site,
+        expires_at: int,
+        message_for: Callable[[Stage], Message],
+    ) -> DeliveryOutcome:
+        """One message along the host's escalation plan, every attempt recorded under `key` before it is sent."""
+        return self._send(key, escalation_plan(host, users, site), site, expires_at, message_for)
+
+    def _send(
         self,
         key: str,
         stages: Sequence[Stage],
