@@ -55,6 +55,9 @@ class ProblemService:
         quota = problem_quota(caller, fleet_limits(self.fleet), now)
         with refused():
             stored = self.problems.add(problem, quota)
+        if stored.reported_at != problem.reported_at:  # a retry of the request found the problem it stored
+            logger.info("problem already reported", extra={"problem": stored.id})
+            return stored
         count("ProblemReported")
         logger.info("problem reported", extra={"problem": stored.id, "room": stored.room, "site": stored.site})
         return stored
