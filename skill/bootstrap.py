@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from skill.adapters.dynamodb.calls import DynamoCallLog
     from skill.adapters.dynamodb.feeds import DynamoFeedStore
     from skill.adapters.dynamodb.fleet import DynamoFleetStore
+    from skill.adapters.dynamodb.problems import DynamoProblemStore
     from skill.adapters.dynamodb.table import Table
     from skill.adapters.dynamodb.visits import DynamoVisitStore
     from skill.adapters.parameters import SsmParameters
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from skill.ports import ChannelSender, Clock, ContactsFile, Dialer, Erasable
     from skill.services.calendars import CalendarService
     from skill.services.calling import CallingService
+    from skill.services.facilities import ProblemService
     from skill.services.fleet import FleetService
     from skill.services.identity import IdentityService
     from skill.services.notifications import NotificationService
@@ -107,6 +109,12 @@ class Container:
         from skill.adapters.dynamodb.visits import DynamoVisitStore
 
         return DynamoVisitStore(self.table)
+
+    @cached_property
+    def problems(self) -> DynamoProblemStore:
+        from skill.adapters.dynamodb.problems import DynamoProblemStore
+
+        return DynamoProblemStore(self.table)
 
     @cached_property
     def parameters(self) -> SsmParameters:
@@ -208,7 +216,13 @@ class Services:
         from skill.services.notifications import NotificationService
 
         c = self._container
-        return NotificationService(c.fleet, c.visits, c.senders, clock=self)
+        return NotificationService(c.fleet, c.visits, c.senders, clock=self, problems=c.problems)
+
+    @cached_property
+    def facilities(self) -> ProblemService:
+        from skill.services.facilities import ProblemService
+
+        return ProblemService(self._container.fleet, self._container.problems)
 
     @cached_property
     def calendars(self) -> CalendarService:

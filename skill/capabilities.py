@@ -61,6 +61,13 @@ CAPABILITIES: tuple[Capability, ...] = (
         catalog="skill.alexa.catalog.reception",
         features=("reception",),
     ),
+    Capability(
+        name="facilities",
+        intents=frozenset({"ReportProblemIntent"}),
+        handlers="skill.alexa.handlers.facilities",
+        catalog="skill.alexa.catalog.facilities",
+        features=("facilities",),
+    ),
 )
 
 # Launch, help, stop, fallback and the answers every capability shares.

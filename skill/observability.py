@@ -43,6 +43,8 @@ MetricName = Literal[
     "BookingLimitReached",
     "NotificationLimitReached",
     "NotificationDigestSent",
+    "ProblemReported",
+    "ProblemLimitReached",
 ]
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from skill.domain.calendar import FeedFetch, FeedState, ParsedFeed
     from skill.domain.calls import CallRecord
     from skill.domain.directory import DirectoryEntry
+    from skill.domain.facilities import Problem
     from skill.domain.fleet_index import DocKey, Put, SiteNames
     from skill.domain.limits import Quota
     from skill.domain.model import (
@@ -265,6 +266,40 @@ class VisitStore(Protocol):
     def forget_visitor(self, name: str) -> int: ...
 
     def forget_user(self, user_id: str) -> int: ...
+
+
+class ProblemStore(Protocol):
+    """Room problems reported by voice, and how telling the site's facilities contacts went."""
+
+    def add(self, problem: Problem, quota: Quota | None = None) -> Problem:
+        """Store a new problem (its notification pending), taking a unit of `quota` (when given) in the same
+        write; the problem stored. A retry of the request that stored it writes nothing and returns the stored
+        one; LimitReached (writing nothing) when the quota is spent."""
+        ...
+
+    def get(self, problem_id: str) -> Problem | None: ...
+
+    def list_problems(self, *, open_only: bool = False, site: str | None = None) -> list[Problem]:
+        """Every problem (or the open ones, or one site's), oldest first."""
+        ...
+
+    def resolve(self, problem: Problem, at: datetime) -> bool:
+        """Mark an open problem resolved at `at`; False when it was resolved already (or is gone)."""
+        ...
+
+    def problem_in_stream_record(self, record: Mapping[str, Any]) -> Problem | None:
+        """The problem a change-stream record inserted; None for any other record."""
+        ...
+
+    def pending_notifications(self, since: datetime) -> list[Problem]:
+        """Problems reported since `since` whose facilities contacts have not been told yet."""
+        ...
+
+    def notify_state(self, problem: Problem) -> tuple[str, int] | None:
+        """The stored notify status and the delivery rounds run so far; None when the problem is gone."""
+        ...
+
+    def set_notify_status(self, problem: Problem, status: str, *, count_round: bool = False) -> None: ...
 
 
 class BookingStore(Protocol):

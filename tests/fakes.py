@@ -22,6 +22,7 @@ from skill.domain.calls import CallRecord, CallStatus
 from skill.domain.dialing import DialerError
 from skill.domain.directory import DirectoryEntry
 from skill.domain.errors import RoomTakenError
+from skill.domain.facilities import Problem
 from skill.domain.fleet_index import DocKey, Put, SiteNames
 from skill.domain.limits import Quota, hourly, user_subject
 from skill.domain.model import (
@@ -637,6 +638,57 @@ class InMemoryVisits:
         for visit_id in gone:
             del self.visits[visit_id]
         return len(gone)
+
+
+@dataclass
+class InMemoryProblems:
+    """Problems by id, with their notify status (and rounds), as the table keeps them."""
+
+    problems: dict[str, Problem] = field(default_factory=dict)
+    status: dict[str, tuple[str, int]] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)
+
+    def add(self, problem: Problem, quota: Quota | None = None) -> Problem:
+        stored = self.problems.get(problem.id)
+        if stored is not None:
+            if stored.request_id != problem.request_id:
+                raise KeyError(f"another problem holds the id {problem.id}")
+            return stored
+        self.counters.take(quota)
+        self.problems[problem.id] = problem
+        self.status[problem.id] = ("pending", 0)
+        return problem
+
+    def get(self, problem_id: str) -> Problem | None:
+        return self.problems.get(problem_id)
+
+    def list_problems(self, *, open_only: bool = False, site: str | None = None) -> list[Problem]:
+        return sorted(
+            (p for p in self.problems.values() if (not open_only or p.status == "open") and site in (None, p.site)),
+            key=lambda p: (p.reported_at, p.id),
+        )
+
+    def resolve(self, problem: Problem, at: datetime) -> bool:
+        stored = self.problems.get(problem.id)
+        if stored is None or stored.status == "resolved":
+            return False
+        self.problems[problem.id] = replace(stored, status="resolved", resolved_at=at)
+        return True
+
+    def problem_in_stream_record(self, record: Mapping[str, Any]) -> Problem | None:
+        new = record.get("dynamodb", {}).get("NewImage") if record.get("eventName") == "INSERT" else None
+        pk = str((new or {}).get("PK", {}).get("S", ""))
+        return self.problems.get(pk.removeprefix("PROBLEM#")) if pk.startswith("PROBLEM#") else None
+
+    def pending_notifications(self, since: datetime) -> list[Problem]:
+        return [p for p in self.list_problems() if p.reported_at >= since and self.status[p.id][0] == "pending"]
+
+    def notify_state(self, problem: Problem) -> tuple[str, int] | None:
+        return self.status.get(problem.id)
+
+    def set_notify_status(self, problem: Problem, status: str, *, count_round: bool = False) -> None:
+        if problem.id in self.status:
+            self.status[problem.id] = (status, self.status[problem.id][1] + int(count_round))
 
 
 def _utc_start(moment: datetime) -> str:

@@ -55,6 +55,7 @@ GROUP_HELP = {
     "skill-groups": "feature sets for devices",
     "visitors": "visits at reception: list, expect, forget",
     "notifications": "host notifications about visitors",
+    "problems": "room problems reported by voice: list, resolve",
 }
 
 

@@ -1,5 +1,5 @@
 """`office-admin`: manage the office fleet (apply/export a fleet file, list and register devices, calendars,
-bookings, calls, visitors...). This module builds the parser from the commands the command modules
+bookings, calls, visitors, problems...). This module builds the parser from the commands the command modules
 register (skill/cli/base.py) and runs one."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import sys
 from typing import Any
 
 # Each command module registers its commands on import.
-from skill.cli import bookings, calendars, calls, fleet, visitors
+from skill.cli import bookings, calendars, calls, facilities, fleet, visitors
 from skill.cli.base import COMMANDS, GROUP_HELP, PROG, BadInput, Context
 from skill.domain.errors import DomainError, FleetValidationError
 
-COMMAND_MODULES = (fleet, bookings, calendars, calls, visitors)
+COMMAND_MODULES = (fleet, bookings, calendars, calls, visitors, facilities)
 
 
 # ---------------------------------------------------------------- the parser and the entry point

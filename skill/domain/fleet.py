@@ -423,6 +423,7 @@ LIMIT_FIELDS = (
     "checkins_per_device_per_hour",
     "notifications_per_host_per_hour",
     "bookings_per_user_per_day",
+    "problems_per_device_per_hour",
 )
 TOP_FIELDS = ("site", "sites", "rooms", "skill_groups", "devices", "users", "contacts", "calling", "limits")
 

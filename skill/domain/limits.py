@@ -1,11 +1,11 @@
 """Limits on what one device or one person may do: which counter an action takes a unit of, in which window.
 
-Each limited action (a call placed, a visitor checked in, a room booked, a host notified) takes one unit of a
-counter kept beside it in the table, in the same write as the action, so nothing is done once the counter is
-spent. Counters are per fixed window: a clock hour (UTC) for calls, check-ins and notifications, the site's
-local day for bookings. Calls and check-ins count against the device; a booking against the person it is
-made for, or against the device when a shared device does not recognise the speaker; a notification against
-the host told.
+Each limited action (a call placed, a visitor checked in, a room booked, a host notified, a problem reported)
+takes one unit of a counter kept beside it in the table, in the same write as the action, so nothing is done
+once the counter is spent. Counters are per fixed window: a clock hour (UTC) for calls, check-ins,
+notifications and problems, the site's local day for bookings. Calls, check-ins and problems count against the
+device; a booking against the person it is made for, or against the device when a shared device does not
+recognise the speaker; a notification against the host told.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from skill.domain.errors import ReasonError
 from skill.domain.model import Caller, Limits
 
-Action = Literal["calls", "checkins", "bookings", "notifications"]
+Action = Literal["calls", "checkins", "bookings", "notifications", "problems"]
 HOUR = timedelta(hours=1)
 # How long a spent window's counter is kept after the window ends (then TTL deletes it).
 KEPT_AFTER_WINDOW = timedelta(days=1)
@@ -94,6 +94,10 @@ def booking_quota(caller: Caller, limits: Limits, now: datetime) -> Quota:
     owner = caller.owner
     subject = user_subject(owner.id) if owner else device_subject(caller)
     return daily("bookings", subject, limits.bookings_per_user_per_day, now, caller.timezone)
+
+
+def problem_quota(caller: Caller, limits: Limits, now: datetime) -> Quota:
+    return hourly("problems", device_subject(caller), limits.problems_per_device_per_hour, now)
 
 
 def notification_quota(host_id: str, limits: Limits, now: datetime) -> Quota:

@@ -187,6 +187,7 @@ class Limits:
     checkins_per_device_per_hour: int = 30
     notifications_per_host_per_hour: int = 10
     bookings_per_user_per_day: int = 10
+    problems_per_device_per_hour: int = 10
 
 
 @dataclass(frozen=True)

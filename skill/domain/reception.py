@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from skill.domain.errors import ReasonError
 from skill.domain.model import DEFAULT_SITE, NotifyTarget, Site, User
 
-Role = Literal["host", "delegate", "reception"]
+Role = Literal["host", "delegate", "reception", "facilities"]
 # "sending" is stored before a message goes out, so a run that dies while sending leaves a mark; "unknown"
 # is a send whose answer never came (it may have been delivered). Neither is ever sent again. "retrying" is
 # a send refused before it went out (the provider was busy): a later attempt or run sends it.

@@ -25,6 +25,7 @@ METRICS: dict[str, MetricName] = {
     "checkins": "CheckInLimitReached",
     "bookings": "BookingLimitReached",
     "notifications": "NotificationLimitReached",
+    "problems": "ProblemLimitReached",
 }
 
 

@@ -1,24 +1,29 @@
-"""Telling the host that a visitor has arrived: the host, then the delegate, then reception.
+"""Telling the host that a visitor has arrived (the host, then the delegate, then reception), and a site's
+facilities contacts that a room problem was reported.
 
 Run off the voice path, by the DynamoDB Stream notifier in AWS and the outbox loop locally, for each stored
-visit, under the correlation id of the request that checked the visitor in. Safe to run again for the same
-visit: nobody already told is told again, and nothing whose outcome is unknown is sent twice
-(`skill.services.delivery`).
+visit or problem, under the correlation id of the request that stored it. Safe to run again for the same
+fact: nobody already told is told again, and nothing whose outcome is unknown is sent twice
+(`skill.services.delivery`). A problem's notification goes through the same sends, retries, pacing and records
+(`NOTIFY#{problem id}`) as a visit's; the number of problems is bounded where they are reported
+(`problems_per_device_per_hour`).
 
 A host is told about at most `notifications_per_host_per_hour` visitors one by one in a clock hour; the
 visitors beyond that are kept for one digest, sent by the first run after the hour is over (in AWS the
 notifier's schedule, every 5 minutes; locally the outbox loop).
 
-Logs carry ids and statuses only: never a visitor's or a host's name.
+Logs carry ids and statuses only: never a visitor's or a host's name, never a problem's text.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from skill.domain.facilities import Problem, facilities_plan, problem_message
 from skill.domain.limits import Quota, hourly, notification_quota
 from skill.domain.model import DEFAULT_SITE, Site, User
 from skill.domain.reception import (
@@ -41,9 +46,12 @@ from skill.services.limits import fleet_limits, note_limit
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from skill.ports import ChannelSender, Clock, FleetStore, VisitStore
+    from skill.ports import ChannelSender, Clock, FleetStore, ProblemStore, VisitStore
 
 NOTIFY_LOCALE = "en-US"
+# How far back the outbox loop looks for problems whose facilities contacts were not told yet (the stream in AWS
+# gives a record up after an hour).
+PROBLEM_OUTBOX_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -59,30 +67,39 @@ class DeliveryPendingError(Exception):
 
 @dataclass(frozen=True)
 class NotificationService:
-    """Telling hosts, on the fleet, the visits store (and its notification attempts) and the channels."""
+    """Telling hosts and facilities contacts, on the fleet, the visits store (and its notification attempts),
+    the problems store and the channels."""
 
     fleet: FleetStore
     visits: VisitStore
     senders: Mapping[str, ChannelSender]
     clock: Clock
     sleep: Callable[[float], None] = time.sleep
+    problems: ProblemStore | None = None
 
     def notify_record(self, record: Mapping[str, Any]) -> NotifyResult:
-        """The notifier's work for one change-stream record: a new visit is notified, others skipped.
+        """The notifier's work for one change-stream record: a new visit or problem is notified, others skipped.
 
-        Raises DeliveryPendingError when the host could not be reached yet, so the record is retried.
+        Raises DeliveryPendingError when nobody could be reached yet, so the record is retried.
         """
         visit = self.visits.visit_in_stream_record(record)
-        if visit is None:
+        problem = self.problems.problem_in_stream_record(record) if visit is None and self.problems else None
+        if visit is not None:
+            result, fact = self.notify(visit), visit.id
+        elif problem is not None:
+            result, fact = self.notify_problem(problem), problem.id
+        else:
             return NotifyResult("skipped")
-        result = self.notify(visit)
         if result.status == "pending":
-            raise DeliveryPendingError(visit.id)
+            raise DeliveryPendingError(fact)
         return result
 
     def deliver_pending(self) -> list[NotifyResult]:
-        """The outbox loop's round: notify for every visit still pending, then send the digests due."""
+        """The outbox loop's round: notify for every visit and problem still pending, then send the digests due."""
         results = [self.notify(visit) for visit in self.visits.pending_notifications()]
+        if self.problems is not None:
+            since = self._now() - PROBLEM_OUTBOX_WINDOW
+            results += [self.notify_problem(problem) for problem in self.problems.pending_notifications(since)]
         return results + self.send_digests()
 
     def notify(self, visit: Visit) -> NotifyResult:
@@ -127,6 +144,37 @@ class NotificationService:
         logger.info("visitor kept for the host's digest", extra={"visit": visit.id, "window": quota.window})
         return NotifyResult("digest")
 
+    # --- problems -----------------------------------------------------------------------------------
+
+    def notify_problem(self, problem: Problem) -> NotifyResult:
+        """Tell the facilities contacts of the problem's site that it was reported.
+
+        Returns "skipped" for a problem already told or no longer stored, "failed" (nobody to tell: the site has no
+        facilities contacts, or none could be reached), "pending" when a later run may succeed.
+        """
+        with correlated(problem.request_id):
+            return self._notify_problem(problem)
+
+    def _notify_problem(self, problem: Problem) -> NotifyResult:
+        if self.problems is None:
+            raise LookupError("no problems store")
+        state = self.problems.notify_state(problem)
+        if state is None or state[0] != "pending":
+            return NotifyResult("skipped")
+        site, room, _, _ = self.fleet.profile(problem.site, problem.room, None, ())
+        stages = facilities_plan(site)
+        if not stages:
+            logger.warning("site has no facilities contacts", extra={"problem": problem.id, "site": site.id})
+            self.problems.set_notify_status(problem, "none")
+            return NotifyResult("failed")
+        message = problem_message(problem, room, site, NOTIFY_LOCALE)
+        expires_at = visit_expires_at(problem.reported_at, site.retention_days)
+        outcome = self._send(problem.id, stages, site, expires_at, lambda _: message)
+        status, count_round = settle(outcome, state[1])
+        self.problems.set_notify_status(problem, status, count_round=count_round)
+        self._log(status, outcome, {"problem": problem.id})
+        return NotifyResult(status, outcome.recipient_id, outcome.role)
+
     # --- digests ------------------------------------------------------------------------------------
 
     def send_digests(self) -> list[NotifyResult]:
@@ -166,12 +214,23 @@ class NotificationService:
         message_for: Callable[[Stage], Message],
     ) -> DeliveryOutcome:
         """One message along the host's escalation plan, every attempt recorded under `key` before it is sent."""
+        return self._send(key, escalation_plan(host, users, site), site, expires_at, message_for)
+
+    def _send(
+        self,
+        key: str,
+        stages: Sequence[Stage],
+        site: Site,
+        expires_at: int,
+        message_for: Callable[[Stage], Message],
+    ) -> DeliveryOutcome:
+        """One message along `stages`, every attempt recorded under `key` before it is sent."""
 
         def record(attempt: Attempt) -> None:
             self.visits.record_attempt(key, attempt, expires_at, self._now(), site=site.id)
 
         return deliver(
-            escalation_plan(host, users, site),
+            stages,
             message_for,
             self.senders,
             key=key,
@@ -182,12 +241,13 @@ class NotificationService:
 
     @staticmethod
     def _log(status: str, outcome: DeliveryOutcome, ids: dict[str, Any]) -> None:
+        who = "facilities" if "problem" in ids else "host"
         if status == "delivered":
-            logger.info("host notified", extra={**ids, "role": outcome.role})
+            logger.info(f"{who} notified", extra={**ids, "role": outcome.role})
         elif status == "pending":
-            logger.warning("host not reached yet", extra={**ids, "throttled": outcome.throttled})
+            logger.warning(f"{who} not reached yet", extra={**ids, "throttled": outcome.throttled})
         else:
-            logger.error("host could not be notified", extra=ids)
+            logger.error(f"{who} could not be notified", extra=ids)
 
     def _now(self) -> datetime:
         return self.clock.now()

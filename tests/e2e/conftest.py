@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from support import WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E = ROOT / "tests" / "e2e"
@@ -177,6 +178,13 @@ def _wait_until_ready(
         if len(announced) == 2:
             return announced
     raise RuntimeError(f"office-skill serve was not ready within {STARTUP_SECONDS:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def webhook() -> Iterator[WebhookReceiver]:
+    """A chat webhook receiver on 127.0.0.1 for one test module (the server notifies it from its job loop)."""
+    with WebhookReceiver() as hook:
+        yield hook
 
 
 @pytest.fixture(scope="session")

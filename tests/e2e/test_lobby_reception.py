@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,12 +25,6 @@ Speech = Callable[[dict[str, Any]], str]
 ZONES = ("Asia/Tokyo", "Europe/London", "America/New_York")
 NOTIFIED_SECONDS = 10.0
 SITE = "Harbour Office"
-
-
-@pytest.fixture(scope="module")
-def webhook() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as hook:
-        yield hook
 
 
 def _office_hours_zone() -> str:

@@ -34,3 +34,12 @@ def visit_inserts(client: DynamoDBClient, table: str) -> list[dict[str, Any]]:
         for record in stream_records(client, table)
         if record["eventName"] == "INSERT" and record["dynamodb"]["Keys"]["PK"]["S"].startswith("VISITDAY#")
     ]
+
+
+def problem_inserts(client: DynamoDBClient, table: str) -> list[dict[str, Any]]:
+    """The records of new room problems (`PROBLEM#` items) the notifier's event source passes on."""
+    return [
+        record
+        for record in stream_records(client, table)
+        if record["eventName"] == "INSERT" and record["dynamodb"]["Keys"]["PK"]["S"].startswith("PROBLEM#")
+    ]

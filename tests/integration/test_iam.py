@@ -4,9 +4,9 @@ recording proxy. Each AWS request is evaluated against that function's own polic
 transformed template (actions, resources including `/index/…`, `dynamodb:LeadingKeys`), as IAM would.
 
 The skill hears a day at the office (launch, status, booking, extending, ending, finding, cancelling, calls,
-joining a meeting, a visitor's check-in and check-out, expecting a visitor, a new device's enrolment and
-claim); the notifier gets the stream record of the visit the skill stored, and on its schedule sends the
-digest of an hour's visitors beyond their host's limit; the refresher reads a room's feed,
+joining a meeting, a room problem, a visitor's check-in and check-out, expecting a visitor, a new device's
+enrolment and claim); the notifier gets the stream records of the visit and the problem the skill stored, and
+on its schedule sends the digest of an hour's visitors beyond their host's limit; the refresher reads a room's feed,
 a changed feed and a failing one; the sweeper checks out yesterday's visitors and releases a no-show; the
 published feed is asked with a wrong and a right token; the SIP media handler follows the placed calls.
 """
@@ -34,7 +34,7 @@ from fakes import read_no_contacts
 from iam import Stack, allowed, denied, grants, without
 from lambdahost import LambdaProcess
 from recordingproxy import Check, RecordingProxy
-from streams import visit_inserts
+from streams import problem_inserts, visit_inserts
 from support import Conversation, sma_event, sma_leg, speech
 
 from skill.config import LOCAL_SKILL_ID
@@ -125,6 +125,7 @@ def office(feeds: str) -> dict[str, Any]:
         {"webhook": f"ssm:{WEBHOOK_PARAMETER}"},
     ]
     alice["calendar"] = f"{feeds}/alice.ics"
+    doc["site"]["facilities"] = [{"email": "facilities@example.com"}, {"webhook": f"ssm:{WEBHOOK_PARAMETER}"}]
     next(room for room in doc["rooms"] if room["id"] == "fuji")["calendar"] = f"{feeds}/fuji.ics"
     return doc
 
@@ -239,8 +240,8 @@ def run(aws_endpoint: str, transformed: dict[str, Any]) -> Iterator[Run]:
             skill = function("SkillFunction").invoke
             day_at_the_office(skill, result, now, lambda *argv: admin_cli(aws_endpoint, table_name, *argv))
 
-            visits = visit_inserts(admin, table_name)
-            result.answers["notifier"] = function("NotifierFunction").invoke({"Records": visits})
+            inserted = visit_inserts(admin, table_name) + problem_inserts(admin, table_name)
+            result.answers["notifier"] = function("NotifierFunction").invoke({"Records": inserted})
             result.answers["digests"] = function("NotifierFunction").invoke(scheduled_event())
             lobby = Conversation(skill, LOBBY, user="amzn1.ask.account.VISITOR")
             result.heard["check out?"] = speech(lobby.say("VisitorCheckOutIntent", visitorName="Ken Sato"))
@@ -308,6 +309,8 @@ def day_at_the_office(
     if joined["response"].get("directives"):
         joined = room.say("JoinMeetingIntent", "CONFIRMED")
     heard["join"] = speech(joined)
+    room.attributes = {}
+    heard["problem"] = speech(room.say("ReportProblemIntent", problem="the projector is broken"))
     lobby.say("VisitorCheckInIntent", visitorName="Ken Sato", company="Acme", host="Alice")
     heard["check-in"] = speech(
         lobby.say("VisitorCheckInIntent", "CONFIRMED", visitorName="Ken Sato", company="Acme", host="Alice Tanaka")
@@ -385,6 +388,12 @@ def test_what_the_functions_did_is_what_their_users_expect(run: Run) -> None:
     # The host was told through the webhook kept in SSM (and by email and SMS), with no failed record
     assert run.answers["notifier"] == {"batchItemFailures": []}
     assert b"Ken Sato (Acme) is at reception to see you." in b"".join(run.hooks)
+    # The room problem was stored, and the site's facilities contacts were told (by email and the webhook)
+    assert (
+        run.heard["problem"]
+        == "Thanks, I've reported the problem in Fuji: the projector is broken. Facilities will be told."
+    )
+    assert b"the projector is broken" in b"".join(run.hooks)
     # On its schedule the notifier sent Bob the digest of last hour's visitor beyond his limit
     assert run.answers["digests"] == {"digests": 1, "delivered": 1}
     # The jobs did their work, the failing feed reported by id

@@ -1,5 +1,6 @@
 """No visitor or host name reaches the logs: a whole visit (dialog, check-in, notification with a retry
-and an escalation, check-out, erasure) with every log line captured."""
+and an escalation, check-out, erasure) with every log line captured; nor a room problem's text (it may name
+people), from the report to telling facilities."""
 
 from __future__ import annotations
 
@@ -63,4 +64,35 @@ def test_a_whole_visit_logs_no_names(invoke, container, capsys, caplog):
     assert "visitor checked in" in logged and "notification attempt" in logged and "host notified" in logged
     for name in NAMES:
         assert not re.search(rf"\b{name}\b", logged), name
+    assert "@example.com" not in logged
+
+
+def test_a_room_problem_logs_ids_never_its_text(invoke, container, capsys, caplog):
+    # Given the application's loggers captured at debug level
+    caplog.set_level(logging.DEBUG, logger="office-assistant")
+    caplog.set_level(logging.DEBUG, logger="skill")
+    container.clock = FixedClock()
+    sender = RecordingSender()
+    # When a recognised speaker in Fuji reports a problem that names someone, and facilities are told
+    envelope = intent_request(
+        "ReportProblemIntent",
+        {"problem": "Ken Sato spilled coffee on the projector"},
+        application_id=LOCAL_SKILL_ID,
+        device_id="amzn1.ask.device.TESTROOM",
+        user_id="amzn1.ask.account.TESTALICE",
+        person_id="amzn1.ask.person.TESTALICE",
+    )
+    assert "Facilities will be told" in invoke(envelope)["response"]["outputSpeech"]["ssml"]
+    notifier = NotificationService(
+        container.fleet, container.visits, {"email": sender}, container.clock, lambda _: None, container.problems
+    )
+    assert [r.status for r in notifier.deliver_pending()] == ["delivered"]
+    assert [address for address, _ in sender.sent] == ["facilities@example.com"]
+
+    # Then the logs name the problem by id, and hold neither its text nor the speaker nor an address
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + "\n".join(r.getMessage() + str(r.__dict__) for r in caplog.records)
+    assert "problem reported" in logged and "facilities notified" in logged
+    for word in ("Ken", "Sato", "coffee", "projector", "Alice", "Tanaka"):
+        assert not re.search(rf"\b{word}\b", logged), word
     assert "@example.com" not in logged

@@ -1,5 +1,6 @@
-"""The host notifier against real servers: stream records through `skill.app.notifier`, the local outbox
-round, SES v2 and SNS on moto's server, webhooks on a receiver on 127.0.0.1."""
+"""The notifier (hosts, and a site's facilities contacts) against real servers: stream records through
+`skill.app.notifier`, the local outbox round, SES v2 and SNS on moto's server, webhooks on a receiver on
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from skill import app
 from skill.adapters.dynamodb.visits import visit_key
 from skill.adapters.notify import SesEmailSender, SnsSmsSender, WebhookSender
 from skill.bootstrap import Container, Services
+from skill.domain.facilities import Problem
 from skill.domain.model import Caller, CallerKind
 from skill.domain.reception import Visit
 from skill.services.notifications import DeliveryPendingError, NotificationService
@@ -212,3 +214,72 @@ def test_the_notifiers_lines_carry_the_id_of_the_request_that_checked_the_visito
     # Then every line about the notification carries that request's id
     lines = [line for line in log_lines() if line["message"] in ("notification attempt", "host notified")]
     assert lines and {line.get("correlation_id") for line in lines} == {"req-1"}
+
+
+# --- room problems: the site's facilities contacts ----------------------------------------------------------
+
+
+def facilities_by(container, *targets: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    doc = container.fleet.docs("site")["main"]
+    container.fleet.put_doc("site", {**doc, "facilities": list(targets)})
+
+
+def report(container, text: str = "the projector is broken", request_id: str = "req-problem") -> Problem:  # type: ignore[no-untyped-def]
+    site, room, _, _ = container.fleet.profile(None, "fuji", None, [])
+    assert room is not None
+    caller = Caller(CallerKind.SHARED, "amzn1.ask.device.TESTROOM", room=room, site=site, features=frozenset())
+    return Services(container).facilities.report(caller, room, text, NOW, request_id)
+
+
+def problem_record(container, problem: Problem) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    table = container.table
+    key = {"PK": {"S": f"PROBLEM#{problem.id}"}, "SK": {"S": "META"}}
+    image = table.client.get_item(TableName=table.name, Key=key)["Item"]
+    return {
+        "eventID": f"event-{problem.id}",
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026",
+        "dynamodb": {"Keys": key, "NewImage": image, "SequenceNumber": "200", "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
+
+
+def test_a_reported_problem_is_emailed_and_posted_to_the_facilities_contacts_once(office, webhook, aws_endpoint):
+    # Given the site's facilities contacts are an address (SES) and a chat webhook
+    facilities_by(office, {"email": "fm@example.com"}, {"webhook": f"{webhook.base}/fm"})
+    problem = report(office)
+    record = problem_record(office, problem)
+    # When the stream delivers the new problem's record twice
+    first = app.notifier({"Records": [record, dict(record, eventID="dup")]}, lambda_context())
+    second = app.notifier({"Records": [record]}, lambda_context())
+    # Then each contact got one message naming the room, the site, the local time and the problem
+    assert first == second == {"batchItemFailures": []}
+    [(path, body)] = accepted(webhook)
+    assert path == "/fm"
+    assert "Fuji at Test HQ at 2026-12-01 10:00 (Asia/Tokyo): the projector is broken" in body["text"]
+    sent = [m for m in moto_data(aws_endpoint)["ses"]["Message"] if f"Problem id: {problem.id}" in m["body"]]
+    assert [(m["source"], m["destinations"]["ToAddresses"]) for m in sent] == [(SENDER, ["fm@example.com"])]
+    # And the notification log lists both sends under the problem's id
+    notes = {(n.visit_id, n.recipient_id, n.role, n.channel, n.status) for n in office.visits.notifications()}
+    assert notes == {
+        (problem.id, "facilities:main", "facilities", "email", "sent"),
+        (problem.id, "facilities:main", "facilities", "webhook", "sent"),
+    }
+
+
+def test_the_outbox_round_tells_facilities_once(office, webhook):
+    facilities_by(office, {"webhook": f"{webhook.base}/fm"})
+    report(office)
+    first = Services(office).notifications.deliver_pending()
+    second = Services(office).notifications.deliver_pending()
+    assert [r.status for r in first] == ["delivered"] and second == []
+    assert len(accepted(webhook)) == 1
+
+
+def test_a_site_without_facilities_contacts_keeps_the_problem(office, log_lines):
+    facilities_by(office)
+    problem = report(office)
+    assert [r.status for r in Services(office).notifications.deliver_pending()] == ["failed"]
+    assert office.problems.get(problem.id) == problem
+    assert office.problems.notify_state(problem) == ("none", 0)
+    assert "site has no facilities contacts" in {line["message"] for line in log_lines()}

@@ -113,6 +113,8 @@ def test_the_skill_writes_only_what_voice_requests_create(transformed: dict[str,
             "COUNT#calls#*",
             "COUNT#checkins#*",
             "COUNT#bookings#*",
+            "PROBLEM#*",
+            "COUNT#problems#*",
         ]
     ]
     assert any(s["Effect"] == "Deny" and "SITE#feed-secret" in json.dumps(s) for s in skill)

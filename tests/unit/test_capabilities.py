@@ -94,12 +94,12 @@ def test_an_intent_added_to_a_model_without_a_handler_is_found(tmp_path: Path) -
     # Given the en-US model with one more intent, that no capability declares
     document = json.loads(MODELS[0].read_text(encoding="utf-8"))
     intents = document["interactionModel"]["languageModel"]["intents"]
-    intents.append({"name": "ReportProblemIntent", "slots": [], "samples": ["report a problem"]})
+    intents.append({"name": "ReportLostItemIntent", "slots": [], "samples": ["i lost my umbrella"]})
     model = tmp_path / "en-US.json"
     model.write_text(json.dumps(document), encoding="utf-8")
 
     # Then the check names it
-    assert unhandled_intents(model) == ["ReportProblemIntent"]
+    assert unhandled_intents(model) == ["ReportLostItemIntent"]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)

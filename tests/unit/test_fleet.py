@@ -211,12 +211,13 @@ def test_limits_not_given_are_the_defaults_and_all_four_are_exported() -> None:
 
     # Then the one set is kept, the others are the contract's defaults, and the export applies back as it was
     assert given.limits == Limits(calls_per_device_per_hour=5)
-    assert default.limits == Limits() == Limits(20, 30, 10, 10)
+    assert default.limits == Limits() == Limits(20, 30, 10, 10, 10)
     assert exported == {
         "calls_per_device_per_hour": 5,
         "checkins_per_device_per_hour": 30,
         "notifications_per_host_per_hour": 10,
         "bookings_per_user_per_day": 10,
+        "problems_per_device_per_hour": 10,
     }
     assert parse_fleet({**office(), "limits": exported}) == given
 

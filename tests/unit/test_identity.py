@@ -30,7 +30,7 @@ def test_shared_room_device_with_a_recognised_voice(identity):
     assert caller.room.id == "fuji"
     assert caller.person.id == "alice"
     assert caller.owner.id == "alice"
-    assert caller.features == {"booking", "calling", "join-meeting"}
+    assert caller.features == {"booking", "calling", "join-meeting", "facilities"}
 
 
 def test_shared_device_without_a_recognised_voice_has_no_owner(identity):
@@ -40,7 +40,7 @@ def test_shared_device_without_a_recognised_voice_has_no_owner(identity):
 
 def test_lobby_device_has_its_groups_features(identity):
     caller = identity.caller("amzn1.ask.device.TESTLOBBY", None, None)
-    assert caller.features == {"reception", "calling"}
+    assert caller.features == {"reception", "calling", "facilities"}
 
 
 def test_personal_device_knows_its_user(identity):

@@ -29,6 +29,7 @@ CONTRACT_INTENTS = {
     "VisitorCheckInIntent": {"visitorName", "host", "company"},
     "VisitorCheckOutIntent": {"visitorName"},
     "ExpectVisitorIntent": {"visitorName", "date", "startTime"},
+    "ReportProblemIntent": {"problem", "room"},
 }
 BUILTIN_INTENTS = {
     "AMAZON.HelpIntent",
@@ -52,6 +53,7 @@ SLOT_TYPES = {
     "visitorName": "AMAZON.Person",
     "host": "CONTACT_NAME",
     "company": "AMAZON.Organization",
+    "problem": "AMAZON.SearchQuery",
 }
 CONFIRMED_INTENTS = {
     "BookRoomIntent",

@@ -301,7 +301,7 @@ def test_model_intents_lists_every_intent_of_the_model() -> None:
 
     # Then
     assert {"BookRoomIntent", "VisitorCheckInIntent", "AMAZON.FallbackIntent"} <= intents
-    assert len(intents) == 21
+    assert len(intents) == 22
 
 
 # --- Japanese: characters without word spaces, Japanese numerals, times and durations ---------------------

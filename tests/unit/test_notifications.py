@@ -8,9 +8,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fakes import FixedClock, InMemoryFleetStore, InMemoryVisits, RecordingSender
+from fakes import FixedClock, InMemoryFleetStore, InMemoryProblems, InMemoryVisits, RecordingSender
 
-from skill.domain.model import Fleet, Limits, NotifyTarget, Site, User
+from skill.domain.facilities import Problem
+from skill.domain.model import Fleet, Limits, NotifyTarget, Room, Site, User
 from skill.domain.reception import NotifyError, OutcomeUnknown, Throttled, Visit
 from skill.services.notifications import DeliveryPendingError, NotificationService
 
@@ -193,3 +194,72 @@ def test_a_host_out_of_reach_escalates_to_the_reception_of_the_visits_site():
     assert (result.status, result.recipient_id, result.role) == ("delivered", "dave", "reception")
     assert [address for address, _ in sender.sent] == ["dave@example.com"]
     assert {record.site for record in visits.notifications()} == {"nyc"}
+
+
+# --- room problems: the site's facilities contacts -----------------------------------------------------------
+
+FACILITIES = (NotifyTarget("email", "fm@example.com"), NotifyTarget("email", "fm-night@example.com"))
+TOKYO = Site(id="tokyo", name="Tokyo HQ", timezone="Asia/Tokyo", facilities=FACILITIES)
+OSAKA = Site(id="osaka", name="Osaka", timezone="Asia/Tokyo")
+PROBLEM_FLEET = Fleet(
+    sites=(TOKYO, OSAKA), rooms=(Room("fuji", "Fuji", site="tokyo"), Room("yodo", "Yodo", site="osaka"))
+)
+
+
+def problem_notifier(sender: RecordingSender) -> tuple[NotificationService, InMemoryProblems]:
+    problems = InMemoryProblems()
+    service = NotificationService(
+        InMemoryFleetStore.of(PROBLEM_FLEET), InMemoryVisits(), {"email": sender}, FixedClock(NOW),
+        sleep=lambda _: None, problems=problems,
+    )  # fmt: skip
+    return service, problems
+
+
+def reported(problems: InMemoryProblems, room: str = "fuji", site: str = "tokyo") -> Problem:
+    return problems.add(Problem("abcd2345", room, site, "the projector is broken", NOW, request_id="req-problem"))
+
+
+def test_every_facilities_contact_is_told_once_with_the_room_site_and_local_time():
+    # Given a problem reported in Fuji at 10:00 Tokyo time
+    sender = RecordingSender()
+    service, problems = problem_notifier(sender)
+    problem = reported(problems)
+    # When its stream record is handled twice (a redelivered batch)
+    record = {"eventName": "INSERT", "dynamodb": {"NewImage": {"PK": {"S": "PROBLEM#abcd2345"}}}}
+    results = [service.notify_record(record) for _ in range(2)]
+    # Then both facilities contacts got one message each, naming the room, the site and the local time
+    assert [r.status for r in results] == ["delivered", "skipped"]
+    assert [address for address, _ in sender.sent] == ["fm@example.com", "fm-night@example.com"]
+    assert all(
+        "Fuji at Tokyo HQ at 2026-12-01 10:00 (Asia/Tokyo): the projector is broken" in t for _, t in sender.sent
+    )
+    assert problems.status[problem.id] == ("delivered", 0)
+
+
+def test_the_outbox_round_tells_facilities_about_pending_problems():
+    sender = RecordingSender()
+    service, problems = problem_notifier(sender)
+    reported(problems)
+    assert [r.status for r in service.deliver_pending()] == ["delivered"]
+    assert service.deliver_pending() == [] and len(sender.sent) == 2
+
+
+def test_a_site_without_facilities_contacts_keeps_the_problem_and_says_so_in_the_log(log_lines):
+    sender = RecordingSender()
+    service, problems = problem_notifier(sender)
+    problem = reported(problems, room="yodo", site="osaka")
+    result = service.notify_problem(problem)
+    assert result.status == "failed" and sender.sent == []
+    assert problems.status[problem.id][0] == "none" and problem.id in problems.problems
+    [line] = [line for line in log_lines() if line["message"] == "site has no facilities contacts"]
+    assert (line["problem"], line["site"], line["correlation_id"]) == ("abcd2345", "osaka", "req-problem")
+
+
+def test_a_busy_provider_leaves_the_problem_record_to_be_retried_and_no_log_line_holds_the_text(log_lines):
+    service, problems = problem_notifier(RecordingSender(fail=lambda address: NotifyError("Throttling", True)))
+    reported(problems)
+    record = {"eventName": "INSERT", "dynamodb": {"NewImage": {"PK": {"S": "PROBLEM#abcd2345"}}}}
+    with pytest.raises(DeliveryPendingError):
+        service.notify_record(record)
+    assert problems.status["abcd2345"][0] == "pending"
+    assert "projector" not in str(log_lines())

@@ -70,6 +70,35 @@ def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+def inserted(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The item a DynamoDB Stream record inserted, as a plain dict; None for any other record."""
+    image = record.get("dynamodb", {}).get("NewImage")
+    if record.get("eventName") != "INSERT" or not image:
+        return None
+    return from_attrs(image)
+
+
+def note_status(table: Table, pk: str, sk: str, status: str, *, count_round: bool = False) -> None:
+    """Set `notify_status` of a stored fact (a visit, a problem), adding one to `notify_rounds` when
+    `count_round`; a fact deleted meanwhile stays deleted."""
+    expression = "SET notify_status = :status"
+    values: dict[str, Any] = {":status": {"S": status}}
+    if count_round:
+        expression += " ADD notify_rounds :one"
+        values[":one"] = {"N": "1"}
+    try:
+        table.client.update_item(
+            TableName=table.name,
+            Key=key(pk, sk),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as error:
+        if not condition_failed(error):
+            raise
+
+
 @dataclass
 class Table:
     """A table name and the client that reaches it."""

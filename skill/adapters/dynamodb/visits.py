@@ -20,7 +20,6 @@ TTL deletion lags by up to days, so every read drops items whose `expires_at` ha
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
@@ -31,7 +30,7 @@ from botocore.exceptions import ClientError
 
 from skill.adapters.dynamodb import counters
 from skill.adapters.dynamodb.counters import counter_key
-from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, key
+from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, inserted, key, note_status
 from skill.domain.limits import Quota, hourly, user_subject
 from skill.domain.model import DEFAULT_SITE
 from skill.domain.reception import Attempt, AttemptStatus, Digest, ExpectedVisit, NotificationRecord, Visit
@@ -148,11 +147,8 @@ class DynamoVisitStore:
     @staticmethod
     def visit_in_stream_record(record: Mapping[str, Any]) -> Visit | None:
         """The visit a DynamoDB Stream record inserted; None for any other record."""
-        image = record.get("dynamodb", {}).get("NewImage")
-        if record.get("eventName") != "INSERT" or not image:
-            return None
-        item = from_attrs(image)
-        return visit_from_item(item) if is_visit_item(item) and _live(item) else None
+        item = inserted(record)
+        return visit_from_item(item) if item and is_visit_item(item) and _live(item) else None
 
     def on_site(self) -> list[Visit]:
         """Everyone checked in and not out: one index query (eventually consistent)."""
@@ -191,20 +187,7 @@ class DynamoVisitStore:
         """Record how telling the host went; a visit erased in the meantime stays erased."""
         if status not in NOTIFY_STATUSES:
             raise ValueError(f"unknown notify status {status!r}")
-        expression = "SET notify_status = :status"
-        values: dict[str, Any] = {":status": {"S": status}}
-        if count_round:
-            expression += " ADD notify_rounds :one"
-            values[":one"] = {"N": "1"}
-        pk, sk = visit_key(visit, tz)
-        with contextlib.suppress(self._table.client.exceptions.ConditionalCheckFailedException):
-            self._table.client.update_item(
-                TableName=self._table.name,
-                Key=key(pk, sk),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeValues=values,
-            )
+        note_status(self._table, *visit_key(visit, tz), status, count_round=count_round)
 
     def notify_state(self, visit: Visit, tz: str) -> tuple[str, int] | None:
         """The stored notify status and delivery rounds run so far; None when the visit is gone."""

@@ -19,6 +19,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hint.calling": "call someone",
         "hint.join-meeting": "join the meeting",
         "hint.reception": "I'm here to see someone",
+        "hint.facilities": "report a problem",
         "hint.join": "{first}, or {last}.",
         "hint.separator": ", ",
         "hint.single": "{only}.",
@@ -31,6 +32,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "limit.calls": "This device has reached its limit on calls for this hour. Please try again later.",
         "limit.checkins": "I can't check in more visitors from this device right now. Please ask a member of staff.",
         "limit.bookings": "Today's limit on bookings has been reached. Please try again tomorrow.",
+        "limit.problems": (
+            "This device has reported as many problems as it can this hour. Please contact facilities directly."
+        ),
     },
     "ja-JP": {
         "unknown.code": (
@@ -48,6 +52,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hint.calling": "「田中さんに電話して」",
         "hint.join-meeting": "「会議に参加して」",
         "hint.reception": "「受付をお願いします」",
+        "hint.facilities": "「問題を報告」",
         "hint.join": "{first}、{last}とお話しください。",
         "hint.single": "{only}とお話しください。",
         "hint.separator": "、",
@@ -60,5 +65,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "limit.calls": "このデバイスから一時間にかけられる通話の上限に達しました。しばらくしてからお試しください。",
         "limit.checkins": "この時間はこれ以上受付できません。お近くの係の者にお声がけください。",
         "limit.bookings": "本日予約できる上限に達しました。明日もう一度お試しください。",
+        "limit.problems": "この時間にこのデバイスから報告できる件数の上限に達しました。施設担当に直接ご連絡ください。",
     },
 }
