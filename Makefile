@@ -32,8 +32,9 @@ node: $(E2E)/node_modules/.installed
 run: $(VENV)/.local-installed
 	$(BIN)/office-skill serve --demo --console --data-dir $(OFFICE_DATA) $(RUN_ARGS)
 
+# Two workers, each taking whole test modules (their servers and fixtures stay with them).
 test: $(VENV)/.dev-installed node
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 # ruff and mypy; the template checks run with the tests (tests/integration/test_template.py).
 lint: $(VENV)/.dev-installed
