@@ -1,6 +1,6 @@
-"""Lambda entry points only: the skill, the scheduled jobs, the notifier, the published feed and the SIP media
-application. Each wires the use cases it needs once per container, lazily, with the AWS client settings of
-its kind of work (`skill.adapters.aws`), and calls them.
+"""Lambda entry points only: the skill, the scheduled jobs, the notifier, the usage counters, the published feed
+and the SIP media application. Each wires the use cases it needs once per container, lazily, with the AWS client
+settings of its kind of work (`skill.adapters.aws`), and calls them.
 """
 
 from __future__ import annotations
@@ -207,6 +207,25 @@ def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
     response = process_partial_response(event=event, record_handler=handle, processor=processor, context=lambda_context)
     count("NotificationFailed", len(response["batchItemFailures"]))
+    return dict(response)
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+@metrics.log_metrics
+def usage(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """Usage counters from the table's DynamoDB Stream (bookings, feed busy time, visits, calls, problems), each
+    record folded idempotently into its site's day, reporting partial failures."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+    folder = services("jobs").usage
+
+    def handle(record: DynamoDBRecord) -> None:
+        folder.fold_record(record.raw_event)
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    response = process_partial_response(event=event, record_handler=handle, processor=processor, context=lambda_context)
+    count("UsageFailed", len(response["batchItemFailures"]))
     return dict(response)
 
 

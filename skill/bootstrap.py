@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from skill.adapters.dynamodb.calls import DynamoCallLog
     from skill.adapters.dynamodb.feeds import DynamoFeedStore
     from skill.adapters.dynamodb.fleet import DynamoFleetStore
+    from skill.adapters.dynamodb.stream import StreamTail
     from skill.adapters.dynamodb.table import Table
+    from skill.adapters.dynamodb.usage import DynamoUsageStore
     from skill.adapters.dynamodb.visits import DynamoVisitStore
     from skill.adapters.parameters import SsmParameters
     from skill.domain.egress import EgressPolicy
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from skill.services.reception import ReceptionService
     from skill.services.rooms import RoomService
     from skill.services.sma import CallFlow
+    from skill.services.usage import UsageService
 
 
 # How long a send waits for its provider's pace before it is left for a later run (notifications, off the voice
@@ -107,6 +110,19 @@ class Container:
         from skill.adapters.dynamodb.visits import DynamoVisitStore
 
         return DynamoVisitStore(self.table)
+
+    @cached_property
+    def usage(self) -> DynamoUsageStore:
+        from skill.adapters.dynamodb.usage import DynamoUsageStore
+
+        return DynamoUsageStore(self.table)
+
+    @cached_property
+    def stream_tail(self) -> StreamTail:
+        """The table's stream read from its start, for the local runtime (a Lambda event source reads it in AWS)."""
+        from skill.adapters.dynamodb.stream import StreamTail
+
+        return StreamTail(self.table)
 
     @cached_property
     def parameters(self) -> SsmParameters:
@@ -227,6 +243,13 @@ class Services:
             publish=publish_bookings,
             lookahead_days=self.settings.lookahead_days,
         )
+
+    @cached_property
+    def usage(self) -> UsageService:
+        from skill.services.usage import UsageService
+
+        c = self._container
+        return UsageService(c.fleet, c.usage, changes=c.stream_tail)
 
     @cached_property
     def identity(self) -> IdentityService:

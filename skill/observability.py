@@ -43,6 +43,7 @@ MetricName = Literal[
     "BookingLimitReached",
     "NotificationLimitReached",
     "NotificationDigestSent",
+    "UsageFailed",
 ]
 
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
         NotificationRecord,
         Visit,
     )
+    from skill.domain.usage import ProblemRow, SiteDay, UsageChange
+    from skill.domain.usage import RoomDay as RoomUsage
 
 
 class Clock(Protocol):
@@ -339,3 +341,27 @@ class FeedStateStore(Protocol):
         ...
 
     def rotate_feed_token(self, room_id: str) -> int: ...
+
+
+class UsageStore(Protocol):
+    """Per-day usage items of rooms and sites (skill/domain/usage.py), and the problems list."""
+
+    def stream_images(self, record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+        """A stream record's event name and the item's old and new images."""
+        ...
+
+    def apply(self, change: UsageChange) -> None: ...
+
+    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[RoomUsage], list[SiteDay]]:
+        """The usage items of the sites on their local days."""
+        ...
+
+    def problems(self, site_ids: Iterable[str], reported_since: str) -> list[ProblemRow]: ...
+
+
+class ChangeFeed(Protocol):
+    """The table's change stream as the local runtime tails it."""
+
+    def read(self) -> list[dict[str, Any]]:
+        """The records after those already read, oldest first."""
+        ...

@@ -299,3 +299,26 @@ class Canned:
     routes: dict[str, tuple[int, dict[str, str], bytes]]
     received: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
+
+
+# ---------------------------------------------------------------- room problems
+
+
+def problem_item(
+    problem_id: str, room: str, text: str, reported_at: str, *, site: str = "main", status: str = "open"
+) -> dict[str, Any]:
+    """A room problem as the facilities capability stores it (`PROBLEM#{id} / META`, listed by GSI1 `PROBLEMS`)."""
+    return {
+        "PK": f"PROBLEM#{problem_id}",
+        "SK": "META",
+        "kind": "problem",
+        "id": problem_id,
+        "room": room,
+        "site": site,
+        "problem": text,
+        "reported_at": reported_at,
+        "status": status,
+        "resolved_at": None,
+        "GSI1PK": "PROBLEMS",
+        "GSI1SK": f"{reported_at}#{problem_id}",
+    }

@@ -2,7 +2,8 @@
 the same use cases the Lambda entry points in `skill.app` call.
 
 Host notifications have a loop of their own, every `NOTIFY_EVERY` seconds: a visitor's host hears
-within moments, however long a calendar refresh takes and whatever `--refresh-every` says.
+within moments, however long a calendar refresh takes and whatever `--refresh-every` says. The same loop
+then folds the table's new stream records into the usage counters, as the usage function does in AWS.
 """
 
 from __future__ import annotations
@@ -67,4 +68,5 @@ class JobLoop:
     def _notify(self) -> None:
         while not self._stop.is_set():
             self._run_job("host notifications", lambda: self.services.notifications.deliver_pending())
+            self._run_job("usage counters", lambda: self.services.usage.fold_pending())
             self._stop.wait(self.notify_every)

@@ -1,0 +1,190 @@
+"""The facilities report against moto's server: a scripted day at the test office (Asia/Tokyo, no open hours
+stated, so weekdays 08:00-18:00) written through the stores' real code paths, its stream records folded by the
+usage function's entry point, then `office-admin report` compared with numbers worked out by hand."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from admin_cli import CliResult
+from streams import stream_records
+from support import lambda_context, problem_item, serving
+
+from skill import app
+from skill.adapters.dynamodb.table import Table
+from skill.bootstrap import Container, Services
+from skill.domain.calls import CallRecord, CallStatus
+from skill.domain.model import Booking, BusyInterval
+from skill.domain.reception import Visit
+
+TZ = "Asia/Tokyo"
+DAY = date(2026, 12, 1)  # a Tuesday
+
+
+def local(hour: int, minute: int = 0, day: date = DAY) -> datetime:
+    """A time on the test office's clock (Tokyo is UTC+9)."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=9)
+
+
+def scripted_day(container: Container) -> None:
+    """Bookings (one cancelled, one ended early, one released as a no-show, checked-in ones, one extended),
+    calendar busy time overlapping a booking, visits, calls (one refused, one the next local day) and problems."""
+    bookings, services = container.bookings, Services(container)
+    # Fuji: 09:00-10:00 checked in; 11:00-12:00 cancelled; 13:00-15:00 checked in and ended at 14:00
+    b1 = Booking("b1", "fuji", local(9), local(10), organizer="alice", created_at=local(8))
+    bookings.add_booking(b1, TZ)
+    bookings.check_in(b1, local(9, 5), TZ)
+    b2 = Booking("b2", "fuji", local(11), local(12), organizer="alice", created_at=local(8))
+    bookings.add_booking(b2, TZ)
+    bookings.cancel_booking(b2, TZ)
+    b3 = Booking("b3", "fuji", local(13), local(15), organizer="bob", created_at=local(8))
+    bookings.add_booking(b3, TZ)
+    bookings.end_booking(bookings.check_in(b3, local(13), TZ), local(14), TZ)
+    # Fuji's calendar: 09:30-11:00 (over b1) and 17:00-19:00 (past closing)
+    feed = [
+        BusyInterval(local(9, 30), local(11), "feed", "sync"),
+        BusyInterval(local(17), local(19), "feed", "late"),
+    ]
+    bookings.replace_feed_busy("fuji", DAY, feed, local(8), "digest-1")
+    # Everest: 07:00-08:30 checked in and extended to 09:00; 10:00-11:00 nobody came, released at 10:10
+    e2 = Booking("e2", "everest", local(7), local(8, 30), organizer="bob", created_at=local(6))
+    bookings.add_booking(e2, TZ)
+    bookings.extend_booking(e2, local(9), TZ, checked_in_at=local(7, 5))
+    bookings.add_booking(Booking("e1", "everest", local(10), local(11), organizer="bob", created_at=local(6)), TZ)
+    assert services.rooms.release_no_shows(local(10, 10)) == 1
+    # Two visitors, the second just before midnight
+    expires = int(local(0, day=DAY + timedelta(days=30)).timestamp())
+    container.visits.add_visit(Visit("v1", "Ken Sato", "Acme", "alice", local(10)), TZ, expires)
+    container.visits.add_visit(Visit("v2", "Mia Wong", None, "bob", local(23, 30)), TZ, expires)
+    # Calls: two placed, one refused, one placed after midnight (the next local day)
+    for call_id, at, status in (
+        ("c1", local(9, 10), CallStatus.PLACING),
+        ("c2", local(15), CallStatus.ENDED),
+        ("c3", local(16), CallStatus.REFUSED),
+        ("c4", local(1, day=DAY + timedelta(days=1)), CallStatus.PLACING),
+    ):
+        container.calls.start(CallRecord(call_id, "amzn1.ask.device.TESTROOM", "+81312345678", status, "local", at))
+    # Problems: two reported today (one since resolved), one still open from last week, one resolved last week
+    table = Table(container.table.client, container.table.name)
+    table.put(problem_item("p1", "fuji", "the projector is broken", "2026-12-01T01:15:00Z"))
+    table.put(problem_item("p2", "everest", "no markers", "2026-12-01T02:00:00Z"))
+    table.put(problem_item("p2", "everest", "no markers", "2026-12-01T02:00:00Z", status="resolved"))
+    table.put(problem_item("p0", "everest", "a chair is broken", "2026-11-24T00:00:00Z"))
+    table.put(problem_item("p9", "fuji", "the blind sticks", "2026-11-24T00:00:00Z", status="resolved"))
+
+
+EXPECTED = {
+    "from": "2026-12-01",
+    "to": "2026-12-02",
+    "rooms": [
+        # e2 (07:00-09:00: 2 h) and e1 (1 h, released: no busy time); busy in open hours 08:00-09:00
+        {"room": "everest", "site": "main", "bookings": 2, "booked_hours": 3.0, "calendar_busy_hours": 0.0,
+         "open_hours": 10.0, "utilisation": 0.1, "no_shows_released": 1, "ended_early": 0, "checked_in": 1},
+        # b1 (1 h) and b3 (ended at 14:00: 1 h); busy in open hours 09:00-11:00, 13:00-14:00 and 17:00-18:00
+        {"room": "fuji", "site": "main", "bookings": 2, "booked_hours": 2.0, "calendar_busy_hours": 3.5,
+         "open_hours": 10.0, "utilisation": 0.4, "no_shows_released": 0, "ended_early": 1, "checked_in": 2},
+    ],
+    "days": [{"date": "2026-12-01", "visits": 2, "calls_placed": 2, "bookings": 4, "problems": 2}],
+    "problems": [
+        {"id": "p0", "room": "everest", "problem": "a chair is broken", "status": "open"},
+        {"id": "p1", "room": "fuji", "problem": "the projector is broken", "status": "open"},
+        {"id": "p2", "room": "everest", "problem": "no markers", "status": "resolved"},
+    ],
+}  # fmt: skip
+
+
+def fold(services: Services, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The usage function's entry point, given the records as its event source delivers them (its metrics line
+    kept off stdout)."""
+    with serving(services), contextlib.redirect_stdout(io.StringIO()):
+        return app.usage({"Records": records}, lambda_context())
+
+
+@pytest.fixture
+def stream(aws_endpoint: str, table: str) -> Callable[[], list[dict[str, Any]]]:
+    client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    return lambda: stream_records(client, table)
+
+
+def report(office_admin: Callable[..., CliResult], table: str, *argv: str) -> CliResult:
+    return office_admin(table, "report", "--from", "2026-12-01", "--to", "2026-12-02", *argv)
+
+
+def test_the_report_of_a_scripted_day_matches_the_numbers_worked_out_by_hand(
+    container: Container, services: Services, stream: Callable[[], list[dict[str, Any]]], table: str, office_admin
+) -> None:
+    # Given a day at the office, its stream records folded by the usage function
+    scripted_day(container)
+    assert fold(services, stream()) == {"batchItemFailures": []}
+    # When the facilities manager asks for that day's report
+    result = report(office_admin, table, "--json")
+    # Then every number is the one worked out by hand
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == EXPECTED
+
+
+def test_folding_the_same_records_again_changes_no_number(
+    container: Container, services: Services, stream: Callable[[], list[dict[str, Any]]], table: str, office_admin
+) -> None:
+    # Given the scripted day folded once
+    scripted_day(container)
+    records = stream()
+    fold(services, records)
+    # When the event source delivers the whole stream again (a retried batch), and its second half once more
+    fold(services, records)
+    fold(services, records[len(records) // 2 :])
+    # Then the report is unchanged
+    assert json.loads(report(office_admin, table, "--json").out) == EXPECTED
+
+
+def test_the_outbox_loop_folds_the_stream_as_the_usage_function_does(
+    container: Container, services: Services, table: str, office_admin
+) -> None:
+    # Given the scripted day, with nothing folded yet
+    scripted_day(container)
+    # When the local loop folds what the stream holds, twice (the second read finds nothing new)
+    assert services.usage.fold_pending() > 0
+    assert services.usage.fold_pending() == 0
+    # Then the report is the same as in AWS
+    assert json.loads(report(office_admin, table, "--json").out) == EXPECTED
+
+
+def test_csv_and_table_carry_the_same_numbers(
+    container: Container, services: Services, stream: Callable[[], list[dict[str, Any]]], table: str, office_admin
+) -> None:
+    scripted_day(container)
+    fold(services, stream())
+    # The CSV has a row per room with the JSON's columns
+    lines = report(office_admin, table, "--csv").out.splitlines()
+    assert lines[0].startswith("room,site,bookings,booked_hours,calendar_busy_hours,open_hours,utilisation")
+    assert lines[1:] == ["everest,main,2,3.0,0.0,10.0,0.1,1,0,1", "fuji,main,2,2.0,3.5,10.0,0.4,0,1,2"]
+    # The default output is a readable table
+    out = report(office_admin, table).out
+    assert "UTILISATION" in out and "the projector is broken" in out
+    assert any(line.split()[:3] == ["fuji", "main", "2"] for line in out.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--from", "2026-13-01"), "--from: not a date"),
+        (("--from", "2026-12-08", "--to", "2026-12-01"), "--to: 2026-12-01 must be after --from"),
+        (("--from", "2025-01-01", "--to", "2026-12-01"), "at most 366 days"),
+        (("--site", "osaka"), "--site: unknown site 'osaka'"),
+        (("--csv", "--json"), "choose one"),
+        (("--html", "/nonexistent-dir/report.html"), "--html: /nonexistent-dir/report.html: no such directory"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_message(
+    container: Container, table: str, office_admin, argv: tuple[str, ...], message: str
+) -> None:
+    result = office_admin(table, "report", *argv)
+    assert result.code == 2
+    assert message in result.err
