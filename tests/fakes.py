@@ -53,6 +53,17 @@ from skill.domain.reception import (
     Stage,
     Visit,
 )
+from skill.domain.usage import (
+    SITE_SK,
+    ProblemRow,
+    SiteDay,
+    UsageChange,
+    fold,
+    room_day_from_item,
+    site_day_from_item,
+    usage_pk,
+)
+from skill.domain.usage import RoomDay as UsageRoomDay
 from skill.ports import ChannelSender, Progress
 
 # ---------------------------------------------------------------- clock and counters
@@ -708,3 +719,61 @@ class InMemoryParameters:
         if missing:
             raise LookupError(", ".join(missing))
         return {name: self.values[name] for name in names}
+
+
+# ---------------------------------------------------------------- usage counters
+
+
+@dataclass
+class InMemoryUsage:
+    """Usage items by (PK, SK), changed as DynamoDB applies an UpdateItem (skill/domain/usage.py `fold`); problems
+    as a test stores them. Stream records here carry plain images: `{"eventName", "dynamodb": {"OldImage",
+    "NewImage"}}`."""
+
+    items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    problem_rows: list[ProblemRow] = field(default_factory=list)
+    writes: int = 0
+
+    @staticmethod
+    def stream_images(record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+        change = record.get("dynamodb", {})
+        return record.get("eventName", ""), change.get("OldImage"), change.get("NewImage")
+
+    def apply(self, change: UsageChange) -> None:
+        where = (change.pk, change.sk)
+        if where not in self.items and not (change.put or change.add):
+            return
+        self.items[where] = fold(self.items.get(where, {}), change)
+        self.writes += 1
+
+    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[UsageRoomDay], list[SiteDay]]:
+        rooms, sites = [], []
+        for site_id in site_ids:
+            for day in days:
+                for (pk, sk), item in sorted(self.items.items()):
+                    if pk != usage_pk(site_id, day):
+                        continue
+                    if sk == SITE_SK:
+                        sites.append(site_day_from_item(site_id, day, item))
+                    else:
+                        rooms.append(room_day_from_item(item))
+        return rooms, sites
+
+    def problems(self, site_ids: Iterable[str], reported_since: str) -> list[ProblemRow]:
+        wanted = set(site_ids)
+        return [
+            p for p in self.problem_rows if p.site in wanted and (p.status == "open" or p.reported_at >= reported_since)
+        ]
+
+
+@dataclass
+class RecordedStream:
+    """A change stream as a list: `read` answers the records appended since the last read."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    position: int = 0
+
+    def read(self) -> list[dict[str, Any]]:
+        new = self.records[self.position :]
+        self.position = len(self.records)
+        return new
