@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 from zoneinfo import ZoneInfo
 
+import pytest
 from fakes import InMemoryFeeds, InMemoryFleetStore
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
@@ -322,3 +328,45 @@ def problem_item(
         "GSI1PK": "PROBLEMS",
         "GSI1SK": f"{reported_at}#{problem_id}",
     }
+
+
+# ---------------------------------------------------------------- a real browser
+
+
+ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
+
+
+def chromium() -> str:
+    """Debian's chromium. Missing, it fails the test in CI (CI=true: .ci/run installs it) and skips it elsewhere."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed, and CI must run the browser test (.ci/run installs it with apt-get)")
+    pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it in CI)")
+
+
+def headless(url: str, *flags: str) -> str:
+    """What headless chromium prints for `url` with `flags` (`--dump-dom`, `--screenshot=FILE`...). Every host
+    name resolves to nothing but 127.0.0.1, so a page that asked the internet for anything would get nothing."""
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        done = subprocess.run(
+            [
+                chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                f"--user-data-dir={profile}",
+                *flags,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=True,
+        )
+    return done.stdout

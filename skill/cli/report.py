@@ -8,21 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.cli.base import BadInput, Context, command, site_arg
-
-ROOM_COLUMNS = (
-    "room",
-    "site",
-    "bookings",
-    "booked_hours",
-    "calendar_busy_hours",
-    "open_hours",
-    "utilisation",
-    "no_shows_released",
-    "ended_early",
-    "checked_in",
-)
-DAY_COLUMNS = ("date", "visits", "calls_placed", "bookings", "problems")
-PROBLEM_COLUMNS = ("id", "room", "problem", "status")
+from skill.domain.usage import DAY_COLUMNS, PROBLEM_COLUMNS, ROOM_COLUMNS
 
 
 def _args(parser: argparse.ArgumentParser) -> None:
@@ -46,12 +32,13 @@ def report(ctx: Context) -> None:
     target = Path(ctx.args.html) if ctx.args.html is not None else None
     if target is not None and (target.is_dir() or not target.parent.is_dir()):
         raise BadInput(f"--html: {target}: " + ("is a directory" if target.is_dir() else "no such directory"))
-    data = ctx.services.usage.report(ctx.only_site(), ctx.args.first, ctx.args.end, ctx.now())
+    report = ctx.services.usage.report(ctx.only_site(), ctx.args.first, ctx.args.end, ctx.now())
+    data = report.data
     if target is not None:
         from skill.adapters.report_page import render_page
 
         partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(render_page(data), encoding="utf-8")
+        partial.write_text(render_page(report), encoding="utf-8")
         partial.replace(target)
         print(f"wrote {target}", file=ctx.stdout)
     elif ctx.args.csv:

@@ -37,6 +37,21 @@ DEFAULT_OPEN_HOURS = OpenHours((("weekdays", "08:00-18:00"),))
 # Busy time that counts as use: a released booking (nobody came) and a cancelled one do not.
 _USED = frozenset({BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.ENDED})
 MAX_REPORT_DAYS = 366
+# The report's columns, in the order every output of it shows them.
+ROOM_COLUMNS = (
+    "room",
+    "site",
+    "bookings",
+    "booked_hours",
+    "calendar_busy_hours",
+    "open_hours",
+    "utilisation",
+    "no_shows_released",
+    "ended_early",
+    "checked_in",
+)
+DAY_COLUMNS = ("date", "visits", "calls_placed", "bookings", "problems")
+PROBLEM_COLUMNS = ("id", "room", "problem", "status")
 DEFAULT_REPORT_DAYS = 7
 
 
@@ -304,6 +319,15 @@ def days_between(first: date, end: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((end - first).days)]
 
 
+@dataclass(frozen=True)
+class Report:
+    """The report: `data` as `report --json` prints it, and the daily figures its charts draw."""
+
+    data: dict[str, Any]
+    utilisation: dict[str, list[float]]  # room id -> the day's busy share of its open hours, day by day
+    no_shows: list[int]  # bookings released as no-shows, day by day (those starting that day)
+
+
 def build_report(
     first: date,
     end: date,
@@ -312,7 +336,7 @@ def build_report(
     room_days: Iterable[RoomDay],
     site_days: Iterable[SiteDay],
     problems: Iterable[ProblemRow],
-) -> dict[str, Any]:
+) -> Report:
     """The report of local days [first, end) of `sites` (the contract's `report --json`).
 
     - `bookings`, `booked_hours`: voice bookings starting on those days, cancelled ones excluded, at their
@@ -340,6 +364,8 @@ def build_report(
     windows_of = {(site.id, day): open_windows(site, day) for site in sites for day in dates}
     bounds_of = {(site.id, day): [whole_day(site, day)] for site in sites for day in dates}
     room_rows = []
+    daily: dict[str, list[float]] = {}
+    no_shows = dict.fromkeys(dates, 0)
     site_order = {site.id: n for n, site in enumerate(sites)}
     for room in sorted(rooms, key=lambda room: (site_order.get(room.site_id, len(sites)), room.id)):
         site = by_site.get(room.site_id)
@@ -347,24 +373,31 @@ def build_report(
             continue
         totals = _RoomTotals()
         zone = ZoneInfo(site.timezone)
+        shares = daily[room.id] = []
         for day in dates:
             windows = windows_of[site.id, day]
-            totals.open += sum((e - s).total_seconds() for s, e in windows)
+            open_seconds = sum((e - s).total_seconds() for s, e in windows)
+            totals.open += open_seconds
             usage = stored.get((room.id, day))
             if usage is None:
+                shares.append(0.0)
                 continue
             starts_today = [b for b in usage.bookings if b.start.astimezone(zone).date() == day]
             counted = [b for b in starts_today if b.status is not BookingStatus.CANCELLED]
             totals.bookings += len(counted)
             day_rows[day]["bookings"] += len(counted)
             totals.booked += sum((b.end - b.start).total_seconds() for b in counted)
-            totals.released += sum(b.status is BookingStatus.RELEASED for b in counted)
+            released = sum(b.status is BookingStatus.RELEASED for b in counted)
+            totals.released += released
+            no_shows[day] += released
             totals.ended_early += sum(b.status is BookingStatus.ENDED for b in counted)
             totals.checked_in += sum(b.checked_in for b in counted)
             feed = merged(usage.feed)
             totals.feed += _seconds_within(feed, bounds_of[site.id, day])
             busy = merged([*feed, *((b.start, b.end) for b in usage.bookings if b.status in _USED)])
-            totals.busy_open += _seconds_within(busy, windows)
+            busy_open = _seconds_within(busy, windows)
+            totals.busy_open += busy_open
+            shares.append(round(min(1.0, busy_open / open_seconds), 3) if open_seconds else 0.0)
         room_rows.append(
             {
                 "room": room.id,
@@ -379,7 +412,7 @@ def build_report(
                 "checked_in": totals.checked_in,
             }
         )
-    return {
+    data = {
         "from": first.isoformat(),
         "to": end.isoformat(),
         "rooms": room_rows,
@@ -390,3 +423,4 @@ def build_report(
             if p.site in by_site and (p.status == "open" or first <= _local_date(p.reported_at, by_site[p.site]) < end)
         ],
     }
+    return Report(data, daily, list(no_shows.values()))

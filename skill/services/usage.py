@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from skill.domain.errors import NotFoundError
 from skill.domain.model import Site
-from skill.domain.usage import build_report, days_between, report_range, usage_changes
+from skill.domain.usage import Report, build_report, days_between, report_range, usage_changes
 from skill.observability import logger
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ class UsageService:
             logger.debug("usage folded", extra={"changes": folded})
         return folded
 
-    def report(self, site_id: str | None, first: str | None, end: str | None, now: datetime) -> dict[str, Any]:
-        """The facilities report (the contract's `report --json`) of one site or all, over the local days
+    def report(self, site_id: str | None, first: str | None, end: str | None, now: datetime) -> Report:
+        """The facilities report (`.data` is the contract's `report --json`) of one site or all, over the local days
         [first, end) given as YYYY-MM-DD (by default the last 7 days, today included, in the first site's zone).
         ReportRangeError for dates that make no range, NotFoundError for a site the fleet does not hold."""
         fleet = self.fleet.load_fleet()

@@ -7,15 +7,19 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from admin_cli import CliResult
 from streams import stream_records
-from support import lambda_context, problem_item, serving
+from support import ARTEFACTS, headless, lambda_context, problem_item, serving
 
 from skill import app
 from skill.adapters.dynamodb.table import Table
@@ -188,3 +192,84 @@ def test_bad_arguments_exit_2_with_a_clear_message(
     result = office_admin(table, "report", *argv)
     assert result.code == 2
     assert message in result.err
+
+
+@contextlib.contextmanager
+def page_server(page: Path, requested: list[str]):  # type: ignore[no-untyped-def]
+    """`page` served at http://127.0.0.1:PORT/report.html, every path asked of the server recorded."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            body = page.read_bytes() if self.path == "/report.html" else b""
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/report.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def cells(dom: str, first: str) -> list[str]:
+    """The cells of the table row whose first cell is `first`, as the browser rendered them."""
+    for row in re.findall(r"<tr>(.*?)</tr>", dom, re.S):
+        found = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        if found and found[0] == first:
+            return found
+    return []
+
+
+def test_the_html_page_renders_in_chromium_with_its_charts_and_numbers_and_asks_nothing_of_the_internet(
+    container: Container,
+    services: Services,
+    stream: Callable[[], list[dict[str, Any]]],
+    table: str,
+    office_admin,
+    tmp_path: Path,
+) -> None:
+    # Given the scripted day's report written as a page
+    scripted_day(container)
+    fold(services, stream())
+    page = tmp_path / "report.html"
+    result = report(office_admin, table, "--html", str(page))
+    assert result.code == 0, result.err
+    assert result.out == f"wrote {page}\n"
+    # When headless chromium opens it from a server on loopback, and takes a screenshot
+    ARTEFACTS.mkdir(exist_ok=True)
+    screenshot = ARTEFACTS / "report.png"
+    screenshot.unlink(missing_ok=True)
+    requested: list[str] = []
+    with page_server(page, requested) as url:
+        dom = headless(url, "--dump-dom", "--virtual-time-budget=3000")
+        headless(url, f"--screenshot={screenshot}", "--window-size=1280,2600", "--hide-scrollbars")
+    # Then its four charts are there, drawn as SVG with their titles and axes
+    assert dom.count("<svg") == 4
+    for title in (
+        "Utilisation per room and day",
+        "Bookings and no-shows released per day",
+        "Visits per day",
+        "Open problems per room",
+    ):
+        assert re.search(rf"<text[^>]*>{re.escape(title)}</text>", dom), title
+    assert re.search(r"<text[^>]*>no-shows released</text>", dom)  # the legend
+    assert re.search(r"<text[^>]*>12-01</text>", dom)  # a day on the axes
+    # And the numbers worked out by hand
+    assert cells(dom, "fuji") == ["fuji", "main", "2", "2.0", "3.5", "10.0", "0.4", "0", "1", "2"]
+    assert cells(dom, "everest") == ["everest", "main", "2", "3.0", "0.0", "10.0", "0.1", "1", "0", "1"]
+    assert cells(dom, "2026-12-01") == ["2026-12-01", "2", "2", "4", "2"]
+    assert cells(dom, "p1") == ["p1", "fuji", "the projector is broken", "open"]
+    # And nothing was asked of anyone but the page itself: no address outside the page, a policy forbidding any
+    assert requested == ["/report.html", "/report.html"]
+    assert [u for u in re.findall(r'(?:src|href)="([^"]*)"', dom) if not u.startswith(("#", "data:"))] == []
+    assert "default-src 'none'" in dom
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 20_000

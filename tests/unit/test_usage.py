@@ -129,7 +129,7 @@ def report_of(*records: tuple[str, dict | None, dict | None], first: date, end: 
     return build_report(
         first, end, [TOKYO, NYC], [Room("fuji", "Fuji", site="tokyo"), Room("hudson", "Hudson", site="nyc")],
         rooms, sites, more.get("problems", []),
-    )  # fmt: skip
+    ).data  # fmt: skip
 
 
 def test_a_booking_across_midnight_counts_once_on_its_first_day_and_its_time_on_each() -> None:

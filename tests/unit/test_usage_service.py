@@ -46,14 +46,14 @@ def test_a_record_folded_twice_counts_once(service: UsageService) -> None:
     assert service.fold_record(record("INSERT", BOOKING)) == 1
     service.fold_record(record("INSERT", BOOKING))
     # Then the report counts one booking of one hour
-    fuji = service.report("tokyo", "2026-12-01", "2026-12-02", NOW)["rooms"][0]
+    fuji = service.report("tokyo", "2026-12-01", "2026-12-02", NOW).data["rooms"][0]
     assert (fuji["room"], fuji["bookings"], fuji["booked_hours"], fuji["utilisation"]) == ("fuji", 1, 1.0, 0.1)
 
 
 def test_a_cancelled_booking_is_no_booking(service: UsageService) -> None:
     service.fold_record(record("INSERT", BOOKING))
     service.fold_record(record("MODIFY", {**BOOKING, "status": "cancelled"}, BOOKING))
-    fuji = service.report("tokyo", "2026-12-01", "2026-12-02", NOW)["rooms"][0]
+    fuji = service.report("tokyo", "2026-12-01", "2026-12-02", NOW).data["rooms"][0]
     assert (fuji["bookings"], fuji["booked_hours"], fuji["utilisation"]) == (0, 0.0, 0.0)
 
 
@@ -66,10 +66,10 @@ def test_the_outbox_loop_folds_only_what_it_has_not_read(service: UsageService, 
 
 
 def test_a_report_of_one_site_holds_its_bookable_rooms_and_of_all_every_sites(service: UsageService) -> None:
-    assert [r["room"] for r in service.report("tokyo", None, None, NOW)["rooms"]] == ["fuji"]
-    assert [r["room"] for r in service.report(None, None, None, NOW)["rooms"]] == ["fuji", "hudson"]
+    assert [r["room"] for r in service.report("tokyo", None, None, NOW).data["rooms"]] == ["fuji"]
+    assert [r["room"] for r in service.report(None, None, None, NOW).data["rooms"]] == ["fuji", "hudson"]
     # The default range is the last 7 days of the first site's calendar (21:00 in Tokyo on 1 December)
-    report = service.report(None, None, None, NOW)
+    report = service.report(None, None, None, NOW).data
     assert (report["from"], report["to"]) == ("2026-11-25", "2026-12-02")
 
 
