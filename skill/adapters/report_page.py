@@ -129,7 +129,7 @@ def open_problems(report: Report) -> str:
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], text: Sequence[str] = ()) -> str:
-    head = "".join(f'<th{" class=text" if c in text else ""}>{html.escape(c.replace("_", " "))}</th>' for c in columns)
+    head = "".join(f"<th{' class=text' if c in text else ''}>{html.escape(c.replace('_', ' '))}</th>" for c in columns)
     body = "".join(
         "<tr>"
         + "".join(f"<td{' class=text' if c in text else ''}>{html.escape(str(row.get(c, '')))}</td>" for c in columns)
@@ -149,10 +149,7 @@ def render_page(report: Report) -> str:
         ("Visits per day", visits_per_day(report)),
         ("Open problems per room", open_problems(report)),
     ]
-    figures = "".join(
-        f'<figure aria-label="{html.escape(title)}">{svg}</figure>'
-        for title, svg in charts
-    )
+    figures = "".join(f'<figure aria-label="{html.escape(title)}">{svg}</figure>' for title, svg in charts)
     problems = _table(data["problems"], PROBLEM_COLUMNS, ("id", "room", "problem", "status"))
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"

@@ -110,7 +110,38 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
         if path.startswith("/rooms/"):
             self._calendar_feed()
             return
+        if path == "/report":
+            self._report()
+            return
         self._error(HTTPStatus.NOT_FOUND, "not found")
+
+    def _report(self) -> None:
+        """The facilities report page (`office-admin report --html`): `GET /report?site=S&from=DATE&to=DATE`, on a
+        server bound to loopback only (elsewhere it is not found)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        from skill.app import services
+        from skill.domain.errors import DomainError
+        from skill.local.signature import is_loopback_host
+
+        if not is_loopback_host(str(self.server.server_address[0])):
+            self._error(HTTPStatus.NOT_FOUND, "not found")
+            return
+        query = {name: values[-1] for name, values in parse_qs(urlsplit(self.path).query).items()}
+        jobs = services("jobs")
+        try:
+            from skill.adapters.report_page import render_page
+
+            report = jobs.usage.report(query.get("site"), query.get("from"), query.get("to"), jobs.now())
+            page = render_page(report).encode()
+        except DomainError as exc:
+            self._error(HTTPStatus.BAD_REQUEST, str(exc))
+            return
+        except Exception:
+            logger.exception("report failed")
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "the report failed; see the log")
+            return
+        self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
 
     def _calendar_feed(self) -> None:
         """A room's published booking feed: `GET /rooms/{id}/calendar.ics?token=T`."""

@@ -273,3 +273,47 @@ def test_the_html_page_renders_in_chromium_with_its_charts_and_numbers_and_asks_
     assert [u for u in re.findall(r'(?:src|href)="([^"]*)"', dom) if not u.startswith(("#", "data:"))] == []
     assert "default-src 'none'" in dom
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 20_000
+
+
+def get(url: str) -> tuple[int, str, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.status, answer.headers["Content-Type"], answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read().decode()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
+def test_office_skill_serve_answers_get_report_with_the_same_page_on_loopback_only(
+    container: Container, services: Services, stream: Callable[[], list[dict[str, Any]]], host: str
+) -> None:
+    from skill.local.server import make_server, serve_in_thread
+
+    # Given the scripted day folded, and the local endpoint bound to `host`
+    scripted_day(container)
+    fold(services, stream())
+    server = make_server(host, 0)
+    serve_in_thread(server)
+    base = f"http://127.0.0.1:{server.server_address[1]}/report"
+    try:
+        with serving(services):
+            page = get(f"{base}?from=2026-12-01&to=2026-12-02&site=main")
+            bad = get(f"{base}?from=2026-12-08&to=2026-12-01")
+            unknown = get(f"{base}?site=osaka")
+    finally:
+        server.shutdown()
+        server.server_close()
+    if host != "127.0.0.1":
+        # Then beyond loopback there is no report
+        assert [page[0], bad[0], unknown[0]] == [404, 404, 404]
+        return
+    # Then on loopback the page is the report's, and bad parameters get a 400 naming them
+    status, content_type, body = page
+    assert (status, content_type) == (200, "text/html; charset=utf-8")
+    assert body.count("<svg") == 4
+    assert "<td>0.4</td>" in body and "the projector is broken" in body
+    assert bad[0] == 400 and "must be after --from" in bad[2]
+    assert unknown[0] == 400 and "unknown site 'osaka'" in unknown[2]
