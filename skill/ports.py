@@ -39,8 +39,7 @@ if TYPE_CHECKING:
         NotificationRecord,
         Visit,
     )
-    from skill.domain.usage import ProblemRow, SiteDay, UsageChange
-    from skill.domain.usage import RoomDay as RoomUsage
+    from skill.domain.usage import ProblemRow, RoomDaySummary, SiteDay, UsageChange
 
 
 class Clock(Protocol):
@@ -350,10 +349,12 @@ class UsageStore(Protocol):
         """A stream record's event name and the item's old and new images."""
         ...
 
-    def apply(self, change: UsageChange) -> None: ...
+    def apply(self, change: UsageChange) -> dict[str, Any] | None:
+        """Apply `change`; a versioned one returns the item as it then stands (None when there is none)."""
+        ...
 
-    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[RoomUsage], list[SiteDay]]:
-        """The usage items of the sites on their local days."""
+    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[RoomDaySummary], list[SiteDay]]:
+        """The sites' days: each room's day in brief, and the site's own counts."""
         ...
 
     def problems(self, site_ids: Iterable[str], reported_since: str) -> list[ProblemRow]: ...

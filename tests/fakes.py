@@ -56,14 +56,14 @@ from skill.domain.reception import (
 from skill.domain.usage import (
     SITE_SK,
     ProblemRow,
+    RoomDaySummary,
     SiteDay,
     UsageChange,
-    fold,
-    room_day_from_item,
+    UsageItems,
     site_day_from_item,
+    summaries_from_site_item,
     usage_pk,
 )
-from skill.domain.usage import RoomDay as UsageRoomDay
 from skill.ports import ChannelSender, Progress
 
 # ---------------------------------------------------------------- clock and counters
@@ -726,11 +726,11 @@ class InMemoryParameters:
 
 @dataclass
 class InMemoryUsage:
-    """Usage items by (PK, SK), changed as DynamoDB applies an UpdateItem (skill/domain/usage.py `fold`); problems
+    """Usage items by (PK, SK), changed as DynamoDB applies an UpdateItem (skill/domain/usage.py `UsageItems`); problems
     as a test stores them. Stream records here carry plain images: `{"eventName", "dynamodb": {"OldImage",
     "NewImage"}}`."""
 
-    items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    items: UsageItems = field(default_factory=UsageItems)
     problem_rows: list[ProblemRow] = field(default_factory=list)
     writes: int = 0
 
@@ -739,24 +739,18 @@ class InMemoryUsage:
         change = record.get("dynamodb", {})
         return record.get("eventName", ""), change.get("OldImage"), change.get("NewImage")
 
-    def apply(self, change: UsageChange) -> None:
-        where = (change.pk, change.sk)
-        if where not in self.items and not (change.put or change.add):
-            return
-        self.items[where] = fold(self.items.get(where, {}), change)
+    def apply(self, change: UsageChange) -> dict[str, Any] | None:
         self.writes += 1
+        return self.items.apply(change)
 
-    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[UsageRoomDay], list[SiteDay]]:
+    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[RoomDaySummary], list[SiteDay]]:
         rooms, sites = [], []
         for site_id in site_ids:
             for day in days:
-                for (pk, sk), item in sorted(self.items.items()):
-                    if pk != usage_pk(site_id, day):
-                        continue
-                    if sk == SITE_SK:
-                        sites.append(site_day_from_item(site_id, day, item))
-                    else:
-                        rooms.append(room_day_from_item(item))
+                item = self.items.get((usage_pk(site_id, day), SITE_SK))
+                if item is not None:
+                    sites.append(site_day_from_item(site_id, day, item))
+                    rooms += summaries_from_site_item(day, item)
         return rooms, sites
 
     def problems(self, site_ids: Iterable[str], reported_since: str) -> list[ProblemRow]:

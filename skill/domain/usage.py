@@ -3,16 +3,21 @@ report computed from them.
 
 Facts are written once by the voice path and the jobs (a booking's copy on a room's day, a calendar feed's
 busy interval, a visit, a call, a problem). Each change to one of them, as the table's stream carries it,
-becomes one `UsageChange` of two kinds of item, keyed by the site and its local date:
+becomes a `UsageChange` of the items of its site's local day, `USAGE#{site}#{date}`:
 
-- `USAGE#{site}#{date} / ROOM#{room}`: one attribute per booking the room's day holds, `b#{id}` =
-  `start|end|status|checked in (0/1)`, and one per feed busy interval, `f#{start}#{uid}` = `start|end`;
-- `USAGE#{site}#{date} / SITE`: string sets of the ids of the day's `visits`, `calls` placed, `problems`
-  reported, and of those `resolved`.
+- `ROOM#{room}`: the room's facts that day, one attribute per booking, `b#{id}` = `start|end|status|checked in
+  (0/1)`, one per feed busy interval, `f#{start}#{uid}` = `start|end`, a `version` raised by every change, and
+  the `brief` last filed for it;
+- `SITE`: string sets of the ids of the day's `visits`, `calls` placed, `problems` reported and those
+  `resolved`, and `rooms`, each room's day in brief: `room|version|bookings|booked s|released|ended early|
+  checked in|feed busy s|busy spans`. After each change to a room's day its new brief is added, then recorded
+  on the room's item if no later change came meanwhile, and the brief it replaces is taken out (a brief
+  outrun by a later one takes itself out); readers keep the highest version of each room.
 
 A change only *sets* what the fact says now (an attribute by id, an id in a set) or removes it, so folding
 the same record twice, or a restored table's re-inserted items, changes nothing, and the last state of a
-booking wins. Counts are computed when the report reads the items: one Query per site and day.
+booking wins. The report reads the `SITE` items only: one per site and day, a few string sets each, whatever
+the number of rooms and bookings.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ SITE_SK = "SITE"
 ROOM_SK_PREFIX = "ROOM#"
 BOOKING_ATTR = "b#"
 FEED_ATTR = "f#"
+ROOMS, BRIEF, VERSION = "rooms", "brief", "version"
 VISITS, CALLS, PROBLEMS, RESOLVED = "visits", "calls", "problems", "resolved"
 # The hours a site without `open_hours` is taken to be open, for utilisation: weekdays, 08:00 to 18:00.
 DEFAULT_OPEN_HOURS = OpenHours((("weekdays", "08:00-18:00"),))
@@ -77,6 +83,8 @@ class UsageChange:
     remove: tuple[str, ...] = ()
     add: Mapping[str, frozenset[str]] = field(default_factory=dict)
     discard: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    versioned: bool = False  # raises the item's `version`; the item comes back as it then stands
+    at_version: int | None = None  # applied only while the item's `version` is this one
 
 
 def usage_pk(site_id: str, day: date) -> str:
@@ -155,13 +163,38 @@ def _room_day_change(pk: str, sk: str, image: Mapping[str, Any], gone: bool, sit
         name = FEED_ATTR + sk.removeprefix("BUSY#")
         value = f"{image['start']}|{image['end']}"
     if gone:
-        return [UsageChange(*where, remove=(name,))]
-    return [UsageChange(*where, put={"room": room_id, "site": site.id, "date": day_text, name: value})]
+        return [UsageChange(*where, remove=(name,), versioned=True)]
+    return [UsageChange(*where, put={"room": room_id, "site": site.id, "date": day_text, name: value}, versioned=True)]
+
+
+class Applies(Protocol):
+    def __call__(self, change: UsageChange) -> dict[str, Any] | None:
+        """Apply `change` to its item; the item as it then stands for a versioned or conditional change, None
+        when a condition did not hold (or for a plain change)."""
+        ...
+
+
+def fold_change(apply: Applies, change: UsageChange, sites: Sites) -> None:
+    """Apply one change and, for a room's day, file its new brief in the site's day (see the module's docstring)."""
+    stored = apply(change)
+    site = sites.site(str(stored["site"])) if stored is not None else None
+    if stored is None or site is None:
+        return
+    pk, room_sk = str(stored["PK"]), str(stored["SK"])
+    brief, earlier = room_brief(stored, site), stored.get(BRIEF)
+    apply(UsageChange(pk, SITE_SK, add={ROOMS: frozenset({brief})}))
+    if apply(UsageChange(pk, room_sk, put={BRIEF: brief}, at_version=int(stored[VERSION]))) is None:
+        apply(UsageChange(pk, SITE_SK, discard={ROOMS: frozenset({brief})}))  # a later change filed its own
+    elif earlier and earlier != brief:
+        apply(UsageChange(pk, SITE_SK, discard={ROOMS: frozenset({str(earlier)})}))
 
 
 def fold(item: dict[str, Any], change: UsageChange) -> dict[str, Any]:
-    """`change` applied to a usage item held in memory (as DynamoDB applies it to the stored one)."""
+    """`change` applied to a usage item held in memory, as DynamoDB applies it to the stored one (its
+    `at_version` condition aside)."""
     item = {**item, "PK": change.pk, "SK": change.sk, **change.put}
+    if change.versioned:
+        item[VERSION] = int(item.get(VERSION, 0)) + 1
     for name in change.remove:
         item.pop(name, None)
     for name, ids in change.add.items():
@@ -173,6 +206,21 @@ def fold(item: dict[str, Any], change: UsageChange) -> dict[str, Any]:
         else:
             item.pop(name, None)
     return item
+
+
+class UsageItems(dict[tuple[str, str], dict[str, Any]]):
+    """Usage items held in memory by (PK, SK), changed as the table changes them: to fold many facts at once
+    (a generated office) or to stand in for the table."""
+
+    def apply(self, change: UsageChange) -> dict[str, Any] | None:
+        where = (change.pk, change.sk)
+        current = self.get(where)
+        if current is None and not (change.put or change.add):
+            return None
+        if change.at_version is not None and (current or {}).get(VERSION) != change.at_version:
+            return None
+        self[where] = fold(current or {}, change)
+        return dict(self[where]) if change.versioned or change.at_version is not None else None
 
 
 # --------------------------------------------------------------------------------------- the report
@@ -247,6 +295,68 @@ def room_day_from_item(item: Mapping[str, Any]) -> RoomDay:
 
 def site_day_from_item(site_id: str, day: date, item: Mapping[str, Any]) -> SiteDay:
     return SiteDay(site_id, day, len(item.get(VISITS, ())), len(item.get(CALLS, ())), len(item.get(PROBLEMS, ())))
+
+
+@dataclass(frozen=True)
+class RoomDaySummary:
+    """A room's day in brief: the bookings starting that day (cancelled ones aside), what became of them, the
+    feed's busy seconds that day and the day's busy spans (bookings in use and feed, merged)."""
+
+    room: str
+    day: date
+    bookings: int = 0
+    booked_seconds: int = 0
+    released: int = 0
+    ended_early: int = 0
+    checked_in: int = 0
+    feed_seconds: int = 0
+    busy: tuple[Span, ...] = ()
+
+
+def room_brief(item: Mapping[str, Any], site: Site) -> str:
+    """The brief of the room's day `item`: `room|version|` then its figures, the busy spans as epoch seconds."""
+    usage = room_day_from_item(item)
+    zone = ZoneInfo(site.timezone)
+    start_of_day, end_of_day = whole_day(site, usage.day)
+    counted = [
+        b
+        for b in usage.bookings
+        if b.start.astimezone(zone).date() == usage.day and b.status is not BookingStatus.CANCELLED
+    ]
+    feed = merged(usage.feed)
+    busy = merged([*feed, *((b.start, b.end) for b in usage.bookings if b.status in _USED)])
+    spans = ",".join(
+        f"{int(max(s, start_of_day).timestamp())}-{int(min(e, end_of_day).timestamp())}"
+        for s, e in busy
+        if s < end_of_day and start_of_day < e
+    )
+    figures = (
+        int(item.get(VERSION, 0)),
+        len(counted),
+        int(sum((b.end - b.start).total_seconds() for b in counted)),
+        sum(b.status is BookingStatus.RELEASED for b in counted),
+        sum(b.status is BookingStatus.ENDED for b in counted),
+        sum(b.checked_in for b in counted),
+        int(_seconds_within(feed, [(start_of_day, end_of_day)])),
+    )
+    return f"{usage.room}|" + "|".join(str(n) for n in figures) + f"|{spans}"
+
+
+def summaries_from_site_item(day: date, item: Mapping[str, Any]) -> list[RoomDaySummary]:
+    """The rooms' briefs a `SITE` item holds, the latest version of each room."""
+    latest: dict[str, tuple[int, RoomDaySummary]] = {}
+    for brief in item.get(ROOMS, ()):
+        room, version, *figures, spans = str(brief).split("|")
+        if room in latest and latest[room][0] >= int(version):
+            continue
+        bookings, booked, released, ended, checked_in, feed = (int(n) for n in figures)
+        busy = tuple(
+            (datetime.fromtimestamp(int(a), UTC), datetime.fromtimestamp(int(b), UTC))
+            for a, b in (span.split("-") for span in spans.split(",") if span)
+        )
+        summary = RoomDaySummary(room, day, bookings, booked, released, ended, checked_in, feed, busy)
+        latest[room] = (int(version), summary)
+    return [summary for _, summary in latest.values()]
 
 
 @dataclass(frozen=True)
@@ -333,7 +443,7 @@ def build_report(
     end: date,
     sites: Sequence[Site],
     rooms: Sequence[Room],
-    room_days: Iterable[RoomDay],
+    room_days: Iterable[RoomDaySummary],
     site_days: Iterable[SiteDay],
     problems: Iterable[ProblemRow],
 ) -> Report:
@@ -351,7 +461,7 @@ def build_report(
     """
     by_site = {site.id: site for site in sites}
     dates = days_between(first, end)
-    stored: dict[tuple[str, date], RoomDay] = {(d.room, d.day): d for d in room_days}
+    stored: dict[tuple[str, date], RoomDaySummary] = {(d.room, d.day): d for d in room_days}
     day_rows: dict[date, dict[str, Any]] = {
         day: {"date": day.isoformat(), "visits": 0, "calls_placed": 0, "bookings": 0, "problems": 0} for day in dates
     }
@@ -362,7 +472,6 @@ def build_report(
             row["calls_placed"] += site_day.calls
             row["problems"] += site_day.problems
     windows_of = {(site.id, day): open_windows(site, day) for site in sites for day in dates}
-    bounds_of = {(site.id, day): [whole_day(site, day)] for site in sites for day in dates}
     room_rows = []
     daily: dict[str, list[float]] = {}
     no_shows = dict.fromkeys(dates, 0)
@@ -372,7 +481,6 @@ def build_report(
         if site is None:
             continue
         totals = _RoomTotals()
-        zone = ZoneInfo(site.timezone)
         shares = daily[room.id] = []
         for day in dates:
             windows = windows_of[site.id, day]
@@ -382,20 +490,15 @@ def build_report(
             if usage is None:
                 shares.append(0.0)
                 continue
-            starts_today = [b for b in usage.bookings if b.start.astimezone(zone).date() == day]
-            counted = [b for b in starts_today if b.status is not BookingStatus.CANCELLED]
-            totals.bookings += len(counted)
-            day_rows[day]["bookings"] += len(counted)
-            totals.booked += sum((b.end - b.start).total_seconds() for b in counted)
-            released = sum(b.status is BookingStatus.RELEASED for b in counted)
-            totals.released += released
-            no_shows[day] += released
-            totals.ended_early += sum(b.status is BookingStatus.ENDED for b in counted)
-            totals.checked_in += sum(b.checked_in for b in counted)
-            feed = merged(usage.feed)
-            totals.feed += _seconds_within(feed, bounds_of[site.id, day])
-            busy = merged([*feed, *((b.start, b.end) for b in usage.bookings if b.status in _USED)])
-            busy_open = _seconds_within(busy, windows)
+            totals.bookings += usage.bookings
+            day_rows[day]["bookings"] += usage.bookings
+            totals.booked += usage.booked_seconds
+            totals.released += usage.released
+            no_shows[day] += usage.released
+            totals.ended_early += usage.ended_early
+            totals.checked_in += usage.checked_in
+            totals.feed += usage.feed_seconds
+            busy_open = _seconds_within(usage.busy, windows)
             totals.busy_open += busy_open
             shares.append(round(min(1.0, busy_open / open_seconds), 3) if open_seconds else 0.0)
         room_rows.append(

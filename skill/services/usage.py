@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from skill.domain.errors import NotFoundError
 from skill.domain.model import Site
-from skill.domain.usage import Report, build_report, days_between, report_range, usage_changes
+from skill.domain.usage import Report, build_report, days_between, fold_change, report_range, usage_changes
 from skill.observability import logger
 
 if TYPE_CHECKING:
@@ -48,9 +48,10 @@ class UsageService:
     def fold_record(self, record: Mapping[str, Any]) -> int:
         """One stream record folded into the usage items; how many items it changed."""
         event, old, new = self.usage.stream_images(record)
-        changes = usage_changes(event, old, new, _FleetSites(self.fleet))
+        sites = _FleetSites(self.fleet)
+        changes = usage_changes(event, old, new, sites)
         for change in changes:
-            self.usage.apply(change)
+            fold_change(self.usage.apply, change, sites)
         return len(changes)
 
     def fold_pending(self) -> int:

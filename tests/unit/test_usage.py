@@ -12,12 +12,15 @@ from skill.domain.usage import (
     DEFAULT_OPEN_HOURS,
     ProblemRow,
     ReportRangeError,
+    UsageChange,
+    UsageItems,
     build_report,
-    fold,
+    fold_change,
     open_windows,
     report_range,
-    room_day_from_item,
+    room_brief,
     site_day_from_item,
+    summaries_from_site_item,
     usage_changes,
 )
 
@@ -40,10 +43,10 @@ def booking(booking_id: str, start: str, end: str, status: str = "booked", room:
 
 
 def folded(*records: tuple[str, dict | None, dict | None]) -> dict[tuple[str, str], dict[str, Any]]:
-    items: dict[tuple[str, str], dict[str, Any]] = {}
+    items = UsageItems()
     for event, old, new in records:
         for change in usage_changes(event, old, new, Sites()):
-            items[(change.pk, change.sk)] = fold(items.get((change.pk, change.sk), {}), change)
+            fold_change(items.apply, change, Sites())
     return items
 
 
@@ -59,7 +62,9 @@ def test_a_booking_is_kept_by_id_on_its_rooms_local_day_and_its_last_state_wins(
     # Then the room's day holds the booking once, as it stands now
     item = items[("USAGE#tokyo#2026-12-01", "ROOM#fuji")]
     assert item["b#b1"] == "2026-12-01T00:00:00Z|2026-12-01T01:00:00Z|checked_in|1"
-    assert (item["room"], item["site"], item["date"]) == ("fuji", "tokyo", "2026-12-01")
+    assert (item["room"], item["site"], item["date"], item["version"]) == ("fuji", "tokyo", "2026-12-01", 3)
+    # And the site's day holds the room's day in brief, its latest version only: one booking of an hour, checked in
+    assert items[("USAGE#tokyo#2026-12-01", "SITE")]["rooms"] == {"fuji|3|1|3600|0|0|1|0|1796083200-1796086800"}
 
 
 def test_a_removed_feed_interval_is_withdrawn_and_a_removal_never_makes_an_item() -> None:
@@ -120,12 +125,11 @@ def test_what_is_no_fact_of_the_report_changes_nothing(item: dict[str, Any]) -> 
 
 def report_of(*records: tuple[str, dict | None, dict | None], first: date, end: date, **more: Any) -> dict[str, Any]:
     items = folded(*records)
-    rooms = [room_day_from_item(i) for (_, sk), i in items.items() if sk.startswith("ROOM#")]
-    sites = [
-        site_day_from_item(pk.split("#")[1], date.fromisoformat(pk.split("#")[2]), item)
-        for (pk, sk), item in items.items()
-        if sk == "SITE"
+    site_items = [
+        (pk.split("#")[1], date.fromisoformat(pk.split("#")[2]), i) for (pk, sk), i in items.items() if sk == "SITE"
     ]
+    rooms = [summary for _, day, item in site_items for summary in summaries_from_site_item(day, item)]
+    sites = [site_day_from_item(*each) for each in site_items]
     return build_report(
         first, end, [TOKYO, NYC], [Room("fuji", "Fuji", site="tokyo"), Room("hudson", "Hudson", site="nyc")],
         rooms, sites, more.get("problems", []),
@@ -208,3 +212,20 @@ def test_a_report_covers_the_last_7_days_unless_told(first: str | None, end: str
 def test_dates_that_make_no_range_are_refused_naming_the_argument(first: str, end: str | None, message: str) -> None:
     with pytest.raises(ReportRangeError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
         report_range(first, end, today=date(2026, 12, 1))
+
+
+def test_a_brief_outrun_by_a_later_change_gives_way_to_it() -> None:
+    # Given a room's day changed twice, the first change's brief filed only after the second's
+    items = UsageItems()
+    new = booking("b1", "2026-12-01T00:00:00Z", "2026-12-01T01:00:00Z")
+    (first,) = usage_changes("INSERT", None, new, Sites())
+    (second,) = usage_changes("MODIFY", new, {**new, "status": "cancelled"}, Sites())
+    late = items.apply(first)
+    fold_change(items.apply, second, Sites())
+    assert late is not None
+    pk, brief = late["PK"], room_brief(late, TOKYO)
+    items.apply(UsageChange(pk, "SITE", add={"rooms": frozenset({brief})}))
+    assert items.apply(UsageChange(pk, "ROOM#fuji", put={"brief": brief}, at_version=late["version"])) is None
+    # Then readers see the later state: no booking
+    (summary,) = summaries_from_site_item(date(2026, 12, 1), items[(pk, "SITE")])
+    assert (summary.bookings, summary.busy) == (0, ())

@@ -1,16 +1,17 @@
 """Usage items in the single table (skill/domain/usage.py says what they hold), and the problems list.
 
 Each `UsageChange` is one UpdateItem: SET of the attributes a fact states, REMOVE of those it withdrew, ADD and
-DELETE of ids in string sets. Every one of them is idempotent, so a stream record folded twice writes the same.
-A change that only removes is conditional on the item being there, so it never creates an empty item.
+DELETE of ids in string sets, ADD of a room day's `version` (the item then comes back, to be briefed). Each
+is idempotent, so a stream record folded twice writes the same. A change that only removes is conditional on
+the item being there, so it never creates an empty item; a brief is recorded on its room's item only while
+the item is at the version it was made from.
 
-The report reads one partition per site and local day (`USAGE#{site}#{date}`: the rooms' items and the site's),
-the queries sent side by side, and the problems through `GSI1PK = PROBLEMS`.
+The report reads the sites' `SITE` items of its days by key (BatchGetItem, 100 a request), and the problems
+through `GSI1PK = PROBLEMS`.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -18,20 +19,18 @@ from typing import Any
 from skill.adapters.dynamodb.table import Table, from_attrs, key
 from skill.domain.model import DEFAULT_SITE
 from skill.domain.usage import (
-    ROOM_SK_PREFIX,
     SITE_SK,
+    VERSION,
     ProblemRow,
-    RoomDay,
+    RoomDaySummary,
     SiteDay,
     UsageChange,
-    room_day_from_item,
     site_day_from_item,
+    summaries_from_site_item,
     usage_pk,
 )
 
 PROBLEMS_INDEX = "PROBLEMS"
-# Site-day reads sent at once: within botocore's default pool of 10 connections.
-PARALLEL_READS = 8
 
 
 def stream_images(record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
@@ -68,8 +67,11 @@ def update_request(change: UsageChange) -> dict[str, Any]:
         clauses.append("SET " + ", ".join(f"{name(a)} = {value({'S': v})}" for a, v in change.put.items()))
     if change.remove:
         clauses.append("REMOVE " + ", ".join(name(a) for a in change.remove))
-    if change.add:
-        clauses.append("ADD " + ", ".join(f"{name(a)} {value({'SS': sorted(ids)})}" for a, ids in change.add.items()))
+    adds = [f"{name(a)} {value({'SS': sorted(ids)})}" for a, ids in change.add.items()]
+    if change.versioned:
+        adds.append(f"{name(VERSION)} {value({'N': '1'})}")
+    if adds:
+        clauses.append("ADD " + ", ".join(adds))
     if change.discard:
         discard = change.discard.items()
         clauses.append("DELETE " + ", ".join(f"{name(a)} {value({'SS': sorted(ids)})}" for a, ids in discard))
@@ -78,10 +80,14 @@ def update_request(change: UsageChange) -> dict[str, Any]:
         "UpdateExpression": " ".join(clauses),
         "ExpressionAttributeNames": names,
     }
-    if values:
-        request["ExpressionAttributeValues"] = values
     if not change.put and not change.add:
         request["ConditionExpression"] = "attribute_exists(PK)"
+    elif change.at_version is not None:
+        request["ConditionExpression"] = f"{name(VERSION)} = {value({'N': str(change.at_version)})}"
+    if values:
+        request["ExpressionAttributeValues"] = values
+    if change.versioned or change.at_version is not None:
+        request["ReturnValues"] = "ALL_NEW"
     return request
 
 
@@ -93,33 +99,27 @@ class DynamoUsageStore:
     def stream_images(record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
         return stream_images(record)
 
-    def apply(self, change: UsageChange) -> None:
+    def apply(self, change: UsageChange) -> dict[str, Any] | None:
+        """Apply `change`; a versioned or conditional one returns the item as it now stands, None when its
+        condition did not hold."""
         if not (change.put or change.remove or change.add or change.discard):
-            return
-        # A removal from an item that is not there has nothing to withdraw.
-        with contextlib.suppress(self._table.client.exceptions.ConditionalCheckFailedException):
-            self._table.client.update_item(TableName=self._table.name, **update_request(change))
+            return None
+        try:
+            answer = self._table.client.update_item(TableName=self._table.name, **update_request(change))
+        except self._table.client.exceptions.ConditionalCheckFailedException:
+            return None  # nothing to withdraw from an item that is not there, or a later change came first
+        return from_attrs(answer["Attributes"]) if "Attributes" in answer else None
 
-    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[RoomDay], list[SiteDay]]:
-        """The usage items of `site_ids` on their local `days`: one Query per site and day, PARALLEL_READS at once."""
-        wanted = [(site_id, day) for site_id in site_ids for day in days]
-        if not wanted:
-            return [], []
-        from concurrent.futures import ThreadPoolExecutor
-
-        def read(where: tuple[str, date]) -> list[dict[str, Any]]:
-            return list(self._table.query_pk(usage_pk(*where)))
-
-        with ThreadPoolExecutor(max_workers=min(len(wanted), PARALLEL_READS), thread_name_prefix="usage") as pool:
-            found = list(pool.map(read, wanted))
-        rooms: list[RoomDay] = []
+    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[RoomDaySummary], list[SiteDay]]:
+        """The `SITE` usage items of `site_ids` on their local `days`, read by key."""
+        keys = [(usage_pk(site_id, day), SITE_SK) for site_id in site_ids for day in days]
+        rooms: list[RoomDaySummary] = []
         sites: list[SiteDay] = []
-        for (site_id, day), items in zip(wanted, found, strict=True):
-            for item in items:
-                if item["SK"] == SITE_SK:
-                    sites.append(site_day_from_item(site_id, day, item))
-                elif item["SK"].startswith(ROOM_SK_PREFIX) and "room" in item:
-                    rooms.append(room_day_from_item(item))
+        for (pk, _), item in sorted(self._table.batch_get(keys).items()):
+            _, site_id, day_text = pk.rsplit("#", 2)
+            day = date.fromisoformat(day_text)
+            sites.append(site_day_from_item(site_id, day, item))
+            rooms += summaries_from_site_item(day, item)
         return rooms, sites
 
     def problems(self, site_ids: Iterable[str], reported_since: str) -> list[ProblemRow]:
