@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 # Inches a heat-map row takes: the page grows with the rooms, each keeping a readable label.
-ROW_INCHES = 0.22
+ROW_INCHES = 0.2
 WIDTH_INCHES = 11.0
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
@@ -37,13 +37,14 @@ th:first-child, td:first-child, .text { text-align: left; }
 """
 
 
-def _svg(figure: Figure, name: str) -> str:
-    """The figure as inline SVG: text kept as text (searchable, no font files), no XML prolog or metadata."""
+def _svg(figure: Figure, name: str, *, tight: bool = True) -> str:
+    """The figure as inline SVG: text kept as text (searchable, no font files), no XML prolog or metadata.
+    `tight` trims the margins, at the cost of laying the figure out twice."""
     import matplotlib.pyplot as plt
 
     out = io.StringIO()
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": name}):
-        figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+        figure.savefig(out, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None})
     plt.close(figure)
     return _METADATA.sub("", _PROLOG.sub("", out.getvalue(), count=1), count=1)
 
@@ -72,16 +73,24 @@ def _ticks(count: int, most: int = 31) -> list[int]:
 def utilisation_heatmap(report: Report) -> str:
     rooms = [row["room"] for row in report.data["rooms"]]
     days = [_short(row["date"]) for row in report.data["days"]]
-    figure = _figure(WIDTH_INCHES, max(2.5, 1.6 + ROW_INCHES * len(rooms)))
+    height = max(2.5, 1.9 + ROW_INCHES * len(rooms))
+    figure = _figure(WIDTH_INCHES, height)
+    # Margins set in inches rather than trimmed, since the rows of a large office make a long figure to lay out;
+    # the colour scale sits in the top right corner, in sight without scrolling.
+    figure.subplots_adjust(
+        left=1.3 / WIDTH_INCHES, right=1 - 0.3 / WIDTH_INCHES, top=1 - 0.75 / height, bottom=0.9 / height
+    )
     axes = figure.add_subplot()
     values = [report.utilisation[room] for room in rooms] or [[0.0] * len(days)]
     image = axes.imshow(values, aspect="auto", cmap="YlGnBu", vmin=0.0, vmax=1.0, interpolation="nearest")
-    axes.set_title("Utilisation per room and day")
+    axes.set_title("Utilisation per room and day", loc="left")
     axes.set_xticks(_ticks(len(days)), [days[i] for i in _ticks(len(days))], rotation=90)
     axes.set_yticks(range(len(rooms)), rooms)
     axes.set_xlabel("day")
-    figure.colorbar(image, ax=axes, label="share of open hours busy", fraction=0.03)
-    return _svg(figure, "heatmap")
+    scale = figure.add_axes((1 - 3.3 / WIDTH_INCHES, 1 - 0.3 / height, 3.0 / WIDTH_INCHES, 0.12 / height))
+    figure.colorbar(image, cax=scale, orientation="horizontal")
+    scale.set_title("share of open hours busy", fontsize=8)
+    return _svg(figure, "heatmap", tight=False)
 
 
 def _bars(title: str, days: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], name: str) -> str:
