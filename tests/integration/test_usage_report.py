@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 from admin_cli import CliResult
+from durable_aws import DurableAws
 from streams import stream_records
 from support import ARTEFACTS, headless, lambda_context, problem_item, serving
 
@@ -317,3 +318,55 @@ def test_office_skill_serve_answers_get_report_with_the_same_page_on_loopback_on
     assert "<td>0.4</td>" in body and "the projector is broken" in body
     assert bad[0] == 400 and "must be after --from" in bad[2]
     assert unknown[0] == 400 and "unknown site 'osaka'" in unknown[2]
+
+
+def office_on(endpoint: str, office_fleet: Any) -> Container:
+    """The test office in a fresh table of the server at `endpoint`."""
+    from skill.adapters.dynamodb.schema import ensure_table
+    from skill.bootstrap import build
+    from skill.config import LOCAL_SKILL_ID, Settings
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    ensure_table(client, "office")
+    built = build(Settings(skill_id=LOCAL_SKILL_ID, table="office", cache_ttl_seconds=0), dynamodb_client=client)
+    fleet = Services(built).fleet
+    fleet.apply(fleet.plan(office_fleet, prune=False))
+    return built
+
+
+def report_at(endpoint: str) -> dict[str, Any]:
+    from skill.cli.main import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        argv = ["--endpoint-url", endpoint, "--table", "office", "--json", "report"]
+        assert main([*argv, "--from", "2026-12-01", "--to", "2026-12-02"]) == 0
+    return dict(json.loads(out.getvalue()))
+
+
+def test_a_restored_data_directory_replays_its_items_and_nothing_is_counted_twice(
+    tmp_path: Path, office_fleet: Any
+) -> None:
+    # Given `office-skill serve --data-dir` whose outbox loop folded the scripted day
+    server = DurableAws.start(tmp_path / "office")
+    try:
+        container = office_on(server.endpoint, office_fleet)
+        scripted_day(container)
+        Services(container).usage.fold_pending()
+        before = report_at(server.endpoint)
+    finally:
+        server.stop()
+    # When it starts again: the restore writes every item back, so the new stream holds them all as inserts
+    server = DurableAws.start(tmp_path / "office")
+    try:
+        client = boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="us-east-1")
+        from skill.bootstrap import build
+        from skill.config import LOCAL_SKILL_ID, Settings
+
+        again = Services(build(Settings(skill_id=LOCAL_SKILL_ID, table="office"), dynamodb_client=client))
+        assert again.usage.fold_pending() > 0
+        after = report_at(server.endpoint)
+    finally:
+        server.stop()
+    # Then the report is the same, and the one worked out by hand
+    assert before == after == EXPECTED
