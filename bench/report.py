@@ -31,9 +31,9 @@ TABLE = "report-bench"
 TARGET_S = 10.0
 
 
-def _fleet() -> dict[str, Any]:
-    """The target fleet's sites and rooms, with only the people its sites name (reception) and room devices."""
-    doc = fleetgen.fleet_doc(PEOPLE)
+def _fleet(people: int) -> dict[str, Any]:
+    """A generated fleet's sites and rooms, with only the people its sites name (reception) and room devices."""
+    doc = fleetgen.fleet_doc(people)
     receptionists = {site["reception"] for site in doc["sites"]}
     doc["users"] = [user for user in doc["users"] if user["id"] in receptionists]
     doc["devices"] = [device for device in doc["devices"] if device["kind"] == "shared"]
@@ -60,12 +60,12 @@ def _utc(day: date, hour: float, zone: ZoneInfo) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _facts(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _facts(doc: dict[str, Any], days: int) -> list[dict[str, Any]]:
     """Item images as the stores write them, for every meeting room and site on every day of the range."""
     images: list[dict[str, Any]] = []
     rooms = [room for room in doc["rooms"] if room["bookable"]]
     zones = {site["id"]: ZoneInfo(site["timezone"]) for site in doc["sites"]}
-    for offset in range(DAYS):
+    for offset in range(days):
         day = FIRST + timedelta(days=offset)
         for n, room in enumerate(rooms):
             zone, pk = zones[room["site"]], f"ROOMDAY#{room['id']}#{day.isoformat()}"
@@ -101,7 +101,7 @@ def _facts(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return images
 
 
-def _store(endpoint: str, doc: dict[str, Any]) -> dict[str, int]:
+def _store(endpoint: str, doc: dict[str, Any], days: int) -> dict[str, int]:
     """The fleet applied, the problems stored, and the usage items folded from every fact and written in bulk."""
     from skill.adapters.dynamodb.schema import ensure_table
     from skill.adapters.dynamodb.table import Table
@@ -115,7 +115,7 @@ def _store(endpoint: str, doc: dict[str, Any]) -> dict[str, int]:
     admin = Services(build(Settings(skill_id=office.SKILL_ID, table=TABLE), dynamodb_client=client)).fleet
     admin.apply(admin.plan(codec.parse_fleet(doc), prune=False))
     sites, items = _Sites(doc), UsageItems()  # folded in memory as the usage function folds them in the table
-    facts = _facts(doc)
+    facts = _facts(doc, days)
     for image in facts:
         for change in usage_changes("INSERT", None, image, sites):
             fold_change(items.apply, change, sites)
@@ -124,11 +124,14 @@ def _store(endpoint: str, doc: dict[str, Any]) -> dict[str, int]:
     return {"facts": len(facts), "usage_items": len(items)}
 
 
-def _report(endpoint: str) -> tuple[float, dict[str, Any]]:
+def _period(days: int) -> list[str]:
+    return ["--from", FIRST.isoformat(), "--to", (FIRST + timedelta(days=days)).isoformat()]
+
+
+def _report(endpoint: str, days: int) -> tuple[float, dict[str, Any]]:
     from skill.cli.main import main
 
-    argv = ["--endpoint-url", endpoint, "--table", TABLE, "--json", "report"]
-    argv += ["--from", FIRST.isoformat(), "--to", (FIRST + timedelta(days=DAYS)).isoformat()]
+    argv = ["--endpoint-url", endpoint, "--table", TABLE, "--json", "report", *_period(days)]
     out = io.StringIO()
     started = time.perf_counter()
     with contextlib.redirect_stdout(out):
@@ -139,11 +142,19 @@ def _report(endpoint: str) -> tuple[float, dict[str, Any]]:
     return took, json.loads(out.getvalue())
 
 
-def _page(endpoint: str, directory: str) -> float:
+def _page(endpoint: str, directory: str, days: int) -> float:
     from skill.cli.main import main
 
-    argv = ["--endpoint-url", endpoint, "--table", TABLE, "report", "--html", f"{directory}/report.html"]
-    argv += ["--from", FIRST.isoformat(), "--to", (FIRST + timedelta(days=DAYS)).isoformat()]
+    argv = [
+        "--endpoint-url",
+        endpoint,
+        "--table",
+        TABLE,
+        "report",
+        "--html",
+        f"{directory}/report.html",
+        *_period(days),
+    ]
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         if main(argv) != 0:
@@ -151,26 +162,27 @@ def _page(endpoint: str, directory: str) -> float:
     return time.perf_counter() - started
 
 
-def run(n: int = 3) -> dict[str, Any]:
+def run(n: int = 3, people: int = PEOPLE, days: int = DAYS) -> dict[str, Any]:
+    """The report's time (median of `n`) and requests for the sites and rooms of a fleet of `people`, over `days`."""
     import tempfile
 
-    doc = _fleet()
+    doc = _fleet(people)
     with office.aws() as server:
-        stored = _store(server, doc)
-        embedded = [_report(server) for _ in range(n)]
+        stored = _store(server, doc, days)
+        embedded = [_report(server, days) for _ in range(n)]
         with CountingProxy(server, delay=PROXY_DELAY) as proxy:
             proxy.reset()
-            proxied = [_report(proxy.url) for _ in range(n)]
+            proxied = [_report(proxy.url, days) for _ in range(n)]
             requests = dict(proxy.counts)
         with tempfile.TemporaryDirectory(prefix="bench-report-") as directory:
-            page_s = _page(server, directory)
+            page_s = _page(server, directory, days)
     data = embedded[0][1]
     return {
         **stored,
         "sites": len(doc["sites"]),
         "rooms": len(doc["rooms"]),
         "meeting_rooms": len(data["rooms"]),
-        "days": DAYS,
+        "days": days,
         "n": n,
         "embedded_s": round(median([took for took, _ in embedded]), 2),
         "proxy_s": round(median([took for took, _ in proxied]), 2),
