@@ -22,6 +22,7 @@ the number of rooms and bookings.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -409,18 +410,6 @@ def whole_day(site: Site, day: date) -> Span:
     return _at(day, time(0), zone), _at(day + timedelta(days=1), time(0), zone)
 
 
-@dataclass
-class _RoomTotals:
-    bookings: int = 0
-    booked: float = 0.0
-    feed: float = 0.0
-    open: float = 0.0
-    busy_open: float = 0.0
-    released: int = 0
-    ended_early: int = 0
-    checked_in: int = 0
-
-
 def _hours(seconds: float) -> float:
     return round(seconds / 3600, 2)
 
@@ -480,39 +469,43 @@ def build_report(
         site = by_site.get(room.site_id)
         if site is None:
             continue
-        totals = _RoomTotals()
+        totals: defaultdict[str, float] = defaultdict(float)
         shares = daily[room.id] = []
         for day in dates:
             windows = windows_of[site.id, day]
             open_seconds = sum((e - s).total_seconds() for s, e in windows)
-            totals.open += open_seconds
+            totals["open"] += open_seconds
             usage = stored.get((room.id, day))
             if usage is None:
                 shares.append(0.0)
                 continue
-            totals.bookings += usage.bookings
-            day_rows[day]["bookings"] += usage.bookings
-            totals.booked += usage.booked_seconds
-            totals.released += usage.released
-            no_shows[day] += usage.released
-            totals.ended_early += usage.ended_early
-            totals.checked_in += usage.checked_in
-            totals.feed += usage.feed_seconds
             busy_open = _seconds_within(usage.busy, windows)
-            totals.busy_open += busy_open
+            figures = {
+                "bookings": usage.bookings,
+                "booked": usage.booked_seconds,
+                "released": usage.released,
+                "ended_early": usage.ended_early,
+                "checked_in": usage.checked_in,
+                "feed": usage.feed_seconds,
+                "busy_open": busy_open,
+            }
+            for name, value in figures.items():
+                totals[name] += value
+            day_rows[day]["bookings"] += usage.bookings
+            no_shows[day] += usage.released
             shares.append(round(min(1.0, busy_open / open_seconds), 3) if open_seconds else 0.0)
         room_rows.append(
             {
                 "room": room.id,
                 "site": site.id,
-                "bookings": totals.bookings,
-                "booked_hours": _hours(totals.booked),
-                "calendar_busy_hours": _hours(totals.feed),
-                "open_hours": _hours(totals.open),
-                "utilisation": round(min(1.0, totals.busy_open / totals.open), 3) if totals.open else 0.0,
-                "no_shows_released": totals.released,
-                "ended_early": totals.ended_early,
-                "checked_in": totals.checked_in,
+                "bookings": int(totals["bookings"]),
+                "booked_hours": _hours(totals["booked"]),
+                "calendar_busy_hours": _hours(totals["feed"]),
+                "open_hours": _hours(totals["open"]),
+                "utilisation": round(min(1.0, totals["busy_open"] / totals["open"]), 3) if totals["open"] else 0.0,
+                "no_shows_released": int(totals["released"]),
+                "ended_early": int(totals["ended_early"]),
+                "checked_in": int(totals["checked_in"]),
             }
         )
     data = {

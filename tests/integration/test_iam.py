@@ -18,12 +18,11 @@ import contextlib
 import io
 import os
 import re
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +35,7 @@ from iam import Stack, allowed, denied, grants, without
 from lambdahost import LambdaProcess
 from recordingproxy import Check, RecordingProxy
 from streams import delivered, stream_records, visit_inserts
-from support import Conversation, problem_item, sma_event, sma_leg, speech
+from support import Conversation, http_server, problem_item, sma_event, sma_leg, speech
 
 from skill.config import LOCAL_SKILL_ID
 from skill.local.envelopes import launch_request
@@ -67,26 +66,6 @@ class Run:
 
 
 # ------------------------------------------------------------------------------------------ fixtures
-
-
-@contextlib.contextmanager
-def http_server(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            answer(self)
-
-        do_POST = do_GET
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def iso(moment: datetime) -> str:

@@ -8,10 +8,9 @@ import contextlib
 import io
 import json
 import re
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from admin_cli import CliResult
 from durable_aws import DurableAws
 from streams import stream_records
-from support import ARTEFACTS, headless, lambda_context, problem_item, serving
+from support import ARTEFACTS, headless, http_server, lambda_context, problem_item, serving
 
 from skill import app
 from skill.adapters.dynamodb.table import Table
@@ -196,29 +195,20 @@ def test_bad_arguments_exit_2_with_a_clear_message(
 
 
 @contextlib.contextmanager
-def page_server(page: Path, requested: list[str]):  # type: ignore[no-untyped-def]
+def page_server(page: Path, requested: list[str]) -> Iterator[str]:
     """`page` served at http://127.0.0.1:PORT/report.html, every path asked of the server recorded."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    def answer(request: BaseHTTPRequestHandler) -> None:
+        requested.append(request.path)
+        body = page.read_bytes() if request.path == "/report.html" else b""
+        request.send_response(200 if body else 404)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
 
-        def do_GET(self) -> None:
-            requested.append(self.path)
-            body = page.read_bytes() if self.path == "/report.html" else b""
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/report.html"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(answer) as base:
+        yield f"{base}/report.html"
 
 
 def cells(dom: str, first: str) -> list[str]:
