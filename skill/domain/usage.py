@@ -80,12 +80,12 @@ class UsageChange:
 
     pk: str
     sk: str
-    put: Mapping[str, str] = field(default_factory=dict)
-    remove: tuple[str, ...] = ()
-    add: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    discard: Mapping[str, frozenset[str]] = field(default_factory=dict)
     versioned: bool = False  # raises the item's `version`; the item comes back as it then stands
     at_version: int | None = None  # applied only while the item's `version` is this one
+    put: Mapping[str, str] = field(default_factory=dict)
+    add: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    discard: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
 
 
 def usage_pk(site_id: str, day: date) -> str:
