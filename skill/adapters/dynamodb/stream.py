@@ -3,24 +3,31 @@ Lambda event source reads it instead).
 
 The first read starts at the trim horizon: what the stream still holds is read again after a restart, which
 folding takes without counting twice. Closed shards are dropped, and shards are listed again when none is left.
+After a read that found nothing the stream is left alone for `IDLE_SECONDS`: the embedded server keeps every
+shard iterator it hands out, one a read, so asking every 2 seconds would grow its memory by the day.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from skill.adapters.dynamodb.table import Table
 
 RECORDS_PER_READ = 1000
+IDLE_SECONDS = 30.0
 
 
 class StreamTail:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, clock: Callable[[], float] = time.monotonic) -> None:
         self._table = table
+        self._clock = clock
         self._client: Any = None
         self._iterators: dict[str, str] = {}
         self._done: set[str] = set()
+        self._idle_until = 0.0
 
     def _streams(self) -> Any:
         if self._client is None:
@@ -47,6 +54,8 @@ class StreamTail:
             self._iterators[shard_id] = answer["ShardIterator"]
 
     def read(self) -> list[dict[str, Any]]:
+        if self._clock() < self._idle_until:
+            return []
         if not self._iterators:
             self._open_shards()
         records: list[dict[str, Any]] = []
@@ -59,4 +68,5 @@ class StreamTail:
             else:
                 del self._iterators[shard_id]
                 self._done.add(shard_id)
+        self._idle_until = 0.0 if records else self._clock() + IDLE_SECONDS
         return records
