@@ -9,6 +9,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -117,18 +118,41 @@ def stream(aws_endpoint: str, table: str) -> Callable[[], list[dict[str, Any]]]:
     return lambda: stream_records(client, table)
 
 
+@dataclass(frozen=True)
+class Day:
+    """The scripted day in a table of its own, folded by the usage function: what the read-only tests share."""
+
+    services: Services
+    table: str
+
+
+@pytest.fixture(scope="module")
+def day(aws_endpoint: str, office_fleet: Any) -> Day:
+    import uuid
+
+    from skill.adapters.dynamodb.schema import ensure_table
+    from skill.bootstrap import build
+    from skill.config import LOCAL_SKILL_ID, Settings
+
+    client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    name = "usage-report-" + uuid.uuid4().hex[:8]
+    ensure_table(client, name)
+    built = build(Settings(skill_id=LOCAL_SKILL_ID, table=name, cache_ttl_seconds=0), dynamodb_client=client)
+    services = Services(built)
+    services.fleet.apply(services.fleet.plan(office_fleet, prune=False))
+    scripted_day(built)
+    assert fold(services, stream_records(client, name)) == {"batchItemFailures": []}
+    return Day(services, name)
+
+
 def report(office_admin: Callable[..., CliResult], table: str, *argv: str) -> CliResult:
     return office_admin(table, "report", "--from", "2026-12-01", "--to", "2026-12-02", *argv)
 
 
-def test_the_report_of_a_scripted_day_matches_the_numbers_worked_out_by_hand(
-    container: Container, services: Services, stream: Callable[[], list[dict[str, Any]]], table: str, office_admin
-) -> None:
-    # Given a day at the office, its stream records folded by the usage function
-    scripted_day(container)
-    assert fold(services, stream()) == {"batchItemFailures": []}
+def test_the_report_of_a_scripted_day_matches_the_numbers_worked_out_by_hand(day: Day, office_admin) -> None:
+    # Given a day at the office, its stream records folded by the usage function (`day`)
     # When the facilities manager asks for that day's report
-    result = report(office_admin, table, "--json")
+    result = report(office_admin, day.table, "--json")
     # Then every number is the one worked out by hand
     assert result.code == 0, result.err
     assert json.loads(result.out) == EXPECTED
@@ -160,17 +184,13 @@ def test_the_outbox_loop_folds_the_stream_as_the_usage_function_does(
     assert json.loads(report(office_admin, table, "--json").out) == EXPECTED
 
 
-def test_csv_and_table_carry_the_same_numbers(
-    container: Container, services: Services, stream: Callable[[], list[dict[str, Any]]], table: str, office_admin
-) -> None:
-    scripted_day(container)
-    fold(services, stream())
+def test_csv_and_table_carry_the_same_numbers(day: Day, office_admin) -> None:
     # The CSV has a row per room with the JSON's columns
-    lines = report(office_admin, table, "--csv").out.splitlines()
+    lines = report(office_admin, day.table, "--csv").out.splitlines()
     assert lines[0].startswith("room,site,bookings,booked_hours,calendar_busy_hours,open_hours,utilisation")
     assert lines[1:] == ["everest,main,2,3.0,0.0,10.0,0.1,1,0,1", "fuji,main,2,2.0,3.5,10.0,0.4,0,1,2"]
     # The default output is a readable table
-    out = report(office_admin, table).out
+    out = report(office_admin, day.table).out
     assert "UTILISATION" in out and "the projector is broken" in out
     assert any(line.split()[:3] == ["fuji", "main", "2"] for line in out.splitlines())
 
@@ -186,12 +206,11 @@ def test_csv_and_table_carry_the_same_numbers(
         (("--html", "/nonexistent-dir/report.html"), "--html: /nonexistent-dir/report.html: no such directory"),
     ],
 )
-def test_bad_arguments_exit_2_with_a_clear_message(
-    container: Container, table: str, office_admin, argv: tuple[str, ...], message: str
-) -> None:
-    result = office_admin(table, "report", *argv)
+def test_bad_arguments_exit_2_with_a_clear_message(day: Day, office_admin, argv: tuple[str, ...], message: str) -> None:
+    result = office_admin(day.table, "report", *argv)
     assert result.code == 2
     assert message in result.err
+    assert result.out == ""
 
 
 @contextlib.contextmanager
@@ -221,18 +240,11 @@ def cells(dom: str, first: str) -> list[str]:
 
 
 def test_the_html_page_renders_in_chromium_with_its_charts_and_numbers_and_asks_nothing_of_the_internet(
-    container: Container,
-    services: Services,
-    stream: Callable[[], list[dict[str, Any]]],
-    table: str,
-    office_admin,
-    tmp_path: Path,
+    day: Day, office_admin, tmp_path: Path
 ) -> None:
     # Given the scripted day's report written as a page
-    scripted_day(container)
-    fold(services, stream())
     page = tmp_path / "report.html"
-    result = report(office_admin, table, "--html", str(page))
+    result = report(office_admin, day.table, "--html", str(page))
     assert result.code == 0, result.err
     assert result.out == f"wrote {page}\n"
     # When headless chromium opens it from a server on loopback, and takes a screenshot
@@ -278,19 +290,15 @@ def get(url: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
-def test_office_skill_serve_answers_get_report_with_the_same_page_on_loopback_only(
-    container: Container, services: Services, stream: Callable[[], list[dict[str, Any]]], host: str
-) -> None:
+def test_office_skill_serve_answers_get_report_with_the_same_page_on_loopback_only(day: Day, host: str) -> None:
     from skill.local.server import make_server, serve_in_thread
 
     # Given the scripted day folded, and the local endpoint bound to `host`
-    scripted_day(container)
-    fold(services, stream())
     server = make_server(host, 0)
     serve_in_thread(server)
     base = f"http://127.0.0.1:{server.server_address[1]}/report"
     try:
-        with serving(services):
+        with serving(day.services):
             page = get(f"{base}?from=2026-12-01&to=2026-12-02&site=main")
             bad = get(f"{base}?from=2026-12-08&to=2026-12-01")
             unknown = get(f"{base}?site=osaka")
