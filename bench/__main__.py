@@ -1,6 +1,6 @@
-"""`python -m bench [cold] [warm] [faults] [contention] [refresh] [package] [burst] [datadir] [backup] [scale]`:
-run the benchmarks (all by default) against one moto server (the local ones, faults and scale start their own
-servers) and write their tables into bench/results.md, keeping the sections not run."""
+"""`python -m bench [cold] [warm] [faults] [contention] [refresh] [package] [burst] [datadir] [backup] [scale]
+[report]`: run the benchmarks (all by default) against one moto server (the local ones, faults, scale and
+report start their own servers) and write their tables into bench/results.md, keeping the sections not run."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from bench import cold, contention, faults, local, office, package, refresh, scale, warm
+from bench import cold, contention, faults, local, office, package, refresh, report, scale, warm
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 HEAVY_NOTE = "icalendar, recurring_ical_events, phonenumbers, rapidfuzz, aws_xray_sdk, pykakasi"
@@ -368,6 +368,23 @@ def render_scale(r: dict[str, Any]) -> str:
     )
 
 
+def render_report(r: dict[str, Any]) -> str:
+    requests = ", ".join(f"{op} {count}" for op, count in r["requests"].items())
+    return (
+        f"`office-admin report --json` over {r['days']} days of the target fleet's {r['sites']} sites and {r['rooms']} "
+        f"rooms ({r['meeting_rooms']} meeting rooms in the report), in the CLI's process: {r['usage_items']:,} usage "
+        f"items folded by the aggregation code from {r['facts']:,} stored facts ({r['bookings']:,} bookings counted). "
+        f"Median of {r['n']} runs. *embedded*: the embedded server in its own process; *proxy*: through the counting "
+        f"proxy, each request delayed {scale.PROXY_DELAY * 1000:.0f} ms. Target: under {r['target_s']:.0f} s "
+        "on the embedded default.\n\n"
+        + table(
+            ["mode", "report s", "DynamoDB requests per report"],
+            [["embedded", r["embedded_s"], "—"], ["proxy", r["proxy_s"], requests]],
+        )
+        + f"\n\nThe same report as a page with its charts (`--html`, matplotlib imported): {r['page_s']} s."
+    )
+
+
 def run_cold(n: int, endpoint: str) -> dict[str, Any]:
     return cold.run_modes(n, endpoint)
 
@@ -393,6 +410,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[int, str], dict[str, Any]], Callable[
         50,
     ),
     "scale": ("Scale: fleets of 100 to 10,000 people", lambda n, e: scale.run(n), render_scale, 20),
+    "report": ("Report: 600 rooms over 90 days", lambda n, e: report.run(n), render_report, 3),
 }
 
 

@@ -1,6 +1,6 @@
-"""Lambda entry points only: the skill, the scheduled jobs, the notifier, the published feed and the SIP media
-application. Each wires the use cases it needs once per container, lazily, with the AWS client settings of
-its kind of work (`skill.adapters.aws`), and calls them.
+"""Lambda entry points only: the skill, the scheduled jobs, the notifier, the usage counters, the published feed
+and the SIP media application. Each wires the use cases it needs once per container, lazily, with the AWS client
+settings of its kind of work (`skill.adapters.aws`), and calls them.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING, Any
 from skill.observability import count, logger, metrics
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ask_sdk_core.skill import CustomSkill
 
     from skill.adapters.aws import Kind
     from skill.bootstrap import Services
+    from skill.observability import MetricName
 
 _services: dict[Kind, Services] = {}
 _skill: CustomSkill | None = None
@@ -192,22 +195,37 @@ def sma_handler(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
 def notifier(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
     """Host notifications from the table's DynamoDB Stream (visit inserts), reporting partial failures; on its
     schedule, the digests of hours that are over (the visitors beyond a host's hourly limit)."""
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-
     notifications = services("jobs").notifications
     if "Records" not in event:
         results = notifications.send_digests()
         count("NotificationFailed", sum(1 for r in results if r.status == "failed"))
         return {"digests": len(results), "delivered": sum(1 for r in results if r.status == "delivered")}
+    return _each_record(event, lambda_context, notifications.notify_record, "NotificationFailed")
 
-    def handle(record: DynamoDBRecord) -> None:
-        notifications.notify_record(record.raw_event)
+
+def _each_record(
+    event: dict[str, Any], lambda_context: Any, handle: Callable[[dict[str, Any]], object], failed: MetricName
+) -> dict[str, Any]:
+    """A DynamoDB Stream batch, `handle` called with each record; the records that failed are reported (so the
+    event source retries from the first of them, then bisects) and counted as `failed`."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+    def each(record: DynamoDBRecord) -> None:
+        handle(record.raw_event)
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    response = process_partial_response(event=event, record_handler=handle, processor=processor, context=lambda_context)
-    count("NotificationFailed", len(response["batchItemFailures"]))
+    response = process_partial_response(event=event, record_handler=each, processor=processor, context=lambda_context)
+    count(failed, len(response["batchItemFailures"]))
     return dict(response)
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+@metrics.log_metrics
+def usage(event: dict[str, Any], lambda_context: Any) -> dict[str, Any]:
+    """Usage counters from the table's DynamoDB Stream (bookings, feed busy time, visits, calls, problems), each
+    record folded idempotently into its site's day, reporting partial failures."""
+    return _each_record(event, lambda_context, services("jobs").usage.fold_record, "UsageFailed")
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)

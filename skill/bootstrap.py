@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from skill.adapters.dynamodb.feeds import DynamoFeedStore
     from skill.adapters.dynamodb.fleet import DynamoFleetStore
     from skill.adapters.dynamodb.problems import DynamoProblemStore
+    from skill.adapters.dynamodb.stream import StreamTail
     from skill.adapters.dynamodb.table import Table
+    from skill.adapters.dynamodb.usage import DynamoUsageStore
     from skill.adapters.dynamodb.visits import DynamoVisitStore
     from skill.adapters.parameters import SsmParameters
     from skill.domain.egress import EgressPolicy
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from skill.services.reception import ReceptionService
     from skill.services.rooms import RoomService
     from skill.services.sma import CallFlow
+    from skill.services.usage import UsageService
 
 
 # How long a send waits for its provider's pace before it is left for a later run (notifications, off the voice
@@ -115,6 +118,19 @@ class Container:
         from skill.adapters.dynamodb.problems import DynamoProblemStore
 
         return DynamoProblemStore(self.table)
+
+    @cached_property
+    def usage(self) -> DynamoUsageStore:
+        from skill.adapters.dynamodb.usage import DynamoUsageStore
+
+        return DynamoUsageStore(self.table)
+
+    @cached_property
+    def stream_tail(self) -> StreamTail:
+        """The table's stream read from its start, for the local runtime (a Lambda event source reads it in AWS)."""
+        from skill.adapters.dynamodb.stream import StreamTail
+
+        return StreamTail(self.table)
 
     @cached_property
     def parameters(self) -> SsmParameters:
@@ -241,6 +257,13 @@ class Services:
             publish=publish_bookings,
             lookahead_days=self.settings.lookahead_days,
         )
+
+    @cached_property
+    def usage(self) -> UsageService:
+        from skill.services.usage import UsageService
+
+        c = self._container
+        return UsageService(c.fleet, c.usage, changes=c.stream_tail)
 
     @cached_property
     def identity(self) -> IdentityService:

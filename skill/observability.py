@@ -45,6 +45,7 @@ MetricName = Literal[
     "NotificationDigestSent",
     "ProblemReported",
     "ProblemLimitReached",
+    "UsageFailed",
 ]
 
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         NotificationRecord,
         Visit,
     )
+    from skill.domain.usage import ProblemRow, RoomDaySummary, SiteDay, UsageChange
 
 
 class Clock(Protocol):
@@ -374,3 +375,29 @@ class FeedStateStore(Protocol):
         ...
 
     def rotate_feed_token(self, room_id: str) -> int: ...
+
+
+class UsageStore(Protocol):
+    """Per-day usage items of rooms and sites (skill/domain/usage.py), and the problems list."""
+
+    def stream_images(self, record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+        """A stream record's event name and the item's old and new images."""
+        ...
+
+    def apply(self, change: UsageChange) -> dict[str, Any] | None:
+        """Apply `change`; a versioned one returns the item as it then stands (None when there is none)."""
+        ...
+
+    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[RoomDaySummary], list[SiteDay]]:
+        """The sites' days: each room's day in brief, and the site's own counts."""
+        ...
+
+    def problems(self, site_ids: Iterable[str], reported_since: str) -> list[ProblemRow]: ...
+
+
+class ChangeFeed(Protocol):
+    """The table's change stream as the local runtime tails it."""
+
+    def read(self) -> list[dict[str, Any]]:
+        """The records after those already read, oldest first."""
+        ...

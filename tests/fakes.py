@@ -54,6 +54,17 @@ from skill.domain.reception import (
     Stage,
     Visit,
 )
+from skill.domain.usage import (
+    SITE_SK,
+    ProblemRow,
+    RoomDaySummary,
+    SiteDay,
+    UsageChange,
+    UsageItems,
+    site_day_from_item,
+    summaries_from_site_item,
+    usage_pk,
+)
 from skill.ports import ChannelSender, Progress
 
 # ---------------------------------------------------------------- clock and counters
@@ -760,3 +771,55 @@ class InMemoryParameters:
         if missing:
             raise LookupError(", ".join(missing))
         return {name: self.values[name] for name in names}
+
+
+# ---------------------------------------------------------------- usage counters
+
+
+@dataclass
+class InMemoryUsage:
+    """Usage items by (PK, SK), changed as DynamoDB applies an UpdateItem (skill/domain/usage.py `UsageItems`); problems
+    as a test stores them. Stream records here carry plain images: `{"eventName", "dynamodb": {"OldImage",
+    "NewImage"}}`."""
+
+    items: UsageItems = field(default_factory=UsageItems)
+    problem_rows: list[ProblemRow] = field(default_factory=list)
+    writes: int = 0
+
+    @staticmethod
+    def stream_images(record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+        change = record.get("dynamodb", {})
+        return record.get("eventName", ""), change.get("OldImage"), change.get("NewImage")
+
+    def apply(self, change: UsageChange) -> dict[str, Any] | None:
+        self.writes += 1
+        return self.items.apply(change)
+
+    def usage(self, site_ids: Sequence[str], days: Sequence[date]) -> tuple[list[RoomDaySummary], list[SiteDay]]:
+        rooms, sites = [], []
+        for site_id in site_ids:
+            for day in days:
+                item = self.items.get((usage_pk(site_id, day), SITE_SK))
+                if item is not None:
+                    sites.append(site_day_from_item(site_id, day, item))
+                    rooms += summaries_from_site_item(day, item)
+        return rooms, sites
+
+    def problems(self, site_ids: Iterable[str], reported_since: str) -> list[ProblemRow]:
+        wanted = set(site_ids)
+        return [
+            p for p in self.problem_rows if p.site in wanted and (p.status == "open" or p.reported_at >= reported_since)
+        ]
+
+
+@dataclass
+class RecordedStream:
+    """A change stream as a list: `read` answers the records appended since the last read."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    position: int = 0
+
+    def read(self) -> list[dict[str, Any]]:
+        new = self.records[self.position :]
+        self.position = len(self.records)
+        return new

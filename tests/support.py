@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 from zoneinfo import ZoneInfo
 
+import pytest
 from fakes import InMemoryFeeds, InMemoryFleetStore
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
@@ -341,3 +347,90 @@ class Canned:
     routes: dict[str, tuple[int, dict[str, str], bytes]]
     received: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
+
+
+# ---------------------------------------------------------------- room problems
+
+
+def problem_item(
+    problem_id: str, room: str, text: str, reported_at: str, *, site: str = "main", status: str = "open"
+) -> dict[str, Any]:
+    """A room problem as the facilities capability stores it (`PROBLEM#{id} / META`, listed by GSI1 `PROBLEMS`)."""
+    return {
+        "PK": f"PROBLEM#{problem_id}",
+        "SK": "META",
+        "kind": "problem",
+        "id": problem_id,
+        "room": room,
+        "site": site,
+        "problem": text,
+        "reported_at": reported_at,
+        "status": status,
+        "resolved_at": None,
+        "GSI1PK": "PROBLEMS",
+        "GSI1SK": f"{reported_at}#{problem_id}",
+    }
+
+
+# ---------------------------------------------------------------- HTTP servers and a real browser
+
+
+@contextmanager
+def http_server(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 whose GET and POST `answer` handles; its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            answer(self)
+
+        do_POST = do_GET
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
+
+
+def chromium() -> str:
+    """Debian's chromium. Missing, it fails the test in CI (CI=true: .ci/run installs it) and skips it elsewhere."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed, and CI must run the browser test (.ci/run installs it with apt-get)")
+    pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it in CI)")
+
+
+def headless(url: str, *flags: str) -> str:
+    """What headless chromium prints for `url` with `flags` (`--dump-dom`, `--screenshot=FILE`...). Every host
+    name resolves to nothing but 127.0.0.1, so a page that asked the internet for anything would get nothing."""
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        done = subprocess.run(
+            [
+                chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                f"--user-data-dir={profile}",
+                *flags,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=True,
+        )
+    return done.stdout

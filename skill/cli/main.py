@@ -10,11 +10,11 @@ import sys
 from typing import Any
 
 # Each command module registers its commands on import.
-from skill.cli import bookings, calendars, calls, facilities, fleet, visitors
+from skill.cli import bookings, calendars, calls, facilities, fleet, report, visitors
 from skill.cli.base import COMMANDS, GROUP_HELP, PROG, BadInput, Context
 from skill.domain.errors import DomainError, FleetValidationError
 
-COMMAND_MODULES = (fleet, bookings, calendars, calls, visitors, facilities)
+COMMAND_MODULES = (fleet, bookings, calendars, calls, visitors, facilities, report)
 
 
 # ---------------------------------------------------------------- the parser and the entry point

@@ -2,9 +2,10 @@
 the same use cases the Lambda entry points in `skill.app` call.
 
 Host notifications have a loop of their own, every `NOTIFY_EVERY` seconds: a visitor's host hears
-within moments, however long a calendar refresh takes and whatever `--refresh-every` says. Both loops run on
-daemon threads: `stop` waits a moment for them, and a job still busy then (a feed that never answers) is left
-to end with the process.
+within moments, however long a calendar refresh takes and whatever `--refresh-every` says. The same loop
+then folds the table's new stream records into the usage counters, as the usage function does in AWS. Both
+loops run on daemon threads: `stop` waits a moment for them, and a job still busy then (a feed that never
+answers) is left to end with the process.
 """
 
 from __future__ import annotations
@@ -85,4 +86,5 @@ class JobLoop:
     def _notify(self) -> None:
         while not self._stop.is_set():
             self._run_job("host notifications", lambda: self.services.notifications.deliver_pending())
+            self._run_job("usage counters", lambda: self.services.usage.fold_pending())
             self._stop.wait(self.notify_every)

@@ -84,6 +84,25 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def report_page(query: dict[str, str]) -> tuple[HTTPStatus, bytes, str]:
+    """The report page for `site`, `from` and `to` in `query`: 200 with the page, 400 naming a bad parameter, or
+    500 when the report failed (logged)."""
+    from skill.adapters.report_page import render_page
+    from skill.app import services
+    from skill.domain.errors import DomainError
+
+    jobs = services("jobs")
+    try:
+        report = jobs.usage.report(query.get("site"), query.get("from"), query.get("to"), jobs.now())
+        return HTTPStatus.OK, render_page(report).encode(), "text/html; charset=utf-8"
+    except DomainError as exc:
+        problem = (HTTPStatus.BAD_REQUEST, str(exc))
+    except Exception:
+        logger.exception("report failed")
+        problem = (HTTPStatus.INTERNAL_SERVER_ERROR, "the report failed; see the log")
+    return problem[0], json.dumps({"error": problem[1]}).encode(), "application/json"
+
+
 class SkillRequestHandler(BaseHTTPRequestHandler):
     server_version = "office-skill"
     protocol_version = "HTTP/1.1"
@@ -122,7 +141,23 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
         if path.startswith("/rooms/"):
             self._calendar_feed()
             return
+        if path == "/report":
+            self._report()
+            return
         self._error(HTTPStatus.NOT_FOUND, "not found")
+
+    def _report(self) -> None:
+        """The facilities report page (`office-admin report --html`): `GET /report?site=S&from=DATE&to=DATE`, on a
+        server bound to loopback only (elsewhere it is not found)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        from skill.local.signature import is_loopback_host
+
+        if not is_loopback_host(str(self.server.server_address[0])):
+            self._error(HTTPStatus.NOT_FOUND, "not found")
+            return
+        query = {name: values[-1] for name, values in parse_qs(urlsplit(self.path).query).items()}
+        self._send(*report_page(query))
 
     def _calendar_feed(self) -> None:
         """A room's published booking feed: `GET /rooms/{id}/calendar.ics?token=T`."""

@@ -3,6 +3,7 @@ as they reach a function (`eventSourceARN` added, the creation time in epoch sec
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -42,4 +43,35 @@ def problem_inserts(client: DynamoDBClient, table: str) -> list[dict[str, Any]]:
         record
         for record in stream_records(client, table)
         if record["eventName"] == "INSERT" and record["dynamodb"]["Keys"]["PK"]["S"].startswith("PROBLEM#")
+    ]
+
+
+def passes_filters(mapping: dict[str, Any], event: str, pk: str, sk: str) -> bool:
+    """Whether a stream record of that event and key reaches the function: the event source's filters (any one of
+    them) as Lambda applies their `eventName` lists and `prefix` rules."""
+
+    def matches(rule: Any, value: str) -> bool:
+        return any(value.startswith(r["prefix"]) if isinstance(r, dict) else value == r for r in rule)
+
+    for each in mapping["FilterCriteria"]["Filters"]:
+        pattern = json.loads(each["Pattern"])
+        keys = pattern.get("dynamodb", {}).get("Keys", {})
+        if "eventName" in pattern and event not in pattern["eventName"]:
+            continue
+        if "PK" in keys and not matches(keys["PK"]["S"], pk):
+            continue
+        if "SK" in keys and not matches(keys["SK"]["S"], sk):
+            continue
+        return True
+    return False
+
+
+def delivered(records: list[dict[str, Any]], mapping: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records an event source mapping (its transformed template properties) passes on to its function."""
+    return [
+        record
+        for record in records
+        if passes_filters(
+            mapping, record["eventName"], record["dynamodb"]["Keys"]["PK"]["S"], record["dynamodb"]["Keys"]["SK"]["S"]
+        )
     ]

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import __main__ as suite
-from bench import cold, contention, faults, local, office, package, refresh, scale, warm
+from bench import cold, contention, faults, local, office, package, refresh, report, scale, warm
 from bench.feed import build_feed
 
 
@@ -185,3 +185,16 @@ def test_the_scale_benchmark_measures_every_fleet_in_both_modes() -> None:
     assert all((row["status_round_trips"], row["call_round_trips"]) == (1, 2) for row in figures["rows"])
     assert set(figures["cold_ratio"]) == {"embedded", "proxy"}
     assert "| proxy | 40 |" in suite.render_scale(figures)
+
+
+def test_the_report_benchmark_times_the_report_and_counts_its_requests() -> None:
+    # When the report of a one-site fleet's rooms over two days is measured once
+    figures = report.run(n=1, people=1_000, days=2)
+
+    # Then it was read from the site's two days (one BatchGetItem) with the fleet and the problems (two queries),
+    # every meeting room in it, and its time is in the section
+    assert figures["requests"] == {"BatchGetItem": 1, "Query": 2}
+    assert (figures["sites"], figures["meeting_rooms"], figures["days"]) == (1, 74, 2)
+    assert figures["bookings"] == 74 * 2 * 3  # four a day, one of them cancelled
+    assert _numbers(figures, "embedded_s", "proxy_s", "page_s")
+    assert "| proxy |" in suite.render_report(figures)

@@ -6,9 +6,11 @@ transformed template (actions, resources including `/index/…`, `dynamodb:Leadi
 The skill hears a day at the office (launch, status, booking, extending, ending, finding, cancelling, calls,
 joining a meeting, a room problem, a visitor's check-in and check-out, expecting a visitor, a new device's
 enrolment and claim); the notifier gets the stream records of the visit and the problem the skill stored, and
-on its schedule sends the digest of an hour's visitors beyond their host's limit; the refresher reads a room's feed,
-a changed feed and a failing one; the sweeper checks out yesterday's visitors and releases a no-show; the
-published feed is asked with a wrong and a right token; the SIP media handler follows the placed calls.
+on its schedule sends the digest of an hour's visitors beyond their host's limit; the usage function folds the
+day's stream records (bookings, feed busy time, visits, calls, the problem) into usage counters; the refresher
+reads a room's feed, a changed feed and a failing one; the sweeper checks out yesterday's visitors and releases
+a no-show; the published feed is asked with a wrong and a right token; the SIP media handler follows the placed
+calls.
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ import contextlib
 import io
 import os
 import re
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,8 +35,8 @@ from fakes import read_no_contacts
 from iam import Stack, allowed, denied, grants, without
 from lambdahost import LambdaProcess
 from recordingproxy import Check, RecordingProxy
-from streams import problem_inserts, visit_inserts
-from support import Conversation, sma_event, sma_leg, speech
+from streams import delivered, problem_inserts, stream_records, visit_inserts
+from support import Conversation, http_server, sma_event, sma_leg, speech
 
 from skill.config import LOCAL_SKILL_ID
 from skill.local.envelopes import launch_request
@@ -68,24 +69,8 @@ class Run:
 # ------------------------------------------------------------------------------------------ fixtures
 
 
-@contextlib.contextmanager
-def http_server(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            answer(self)
-
-        do_POST = do_GET
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def stamp(moment: datetime) -> str:
@@ -264,6 +249,21 @@ def run(aws_endpoint: str, transformed: dict[str, Any]) -> Iterator[Run]:
                 result.answers.setdefault("sma", []).append(
                     sma(sma_event("CALL_ANSWERED", [leg], {**arguments, "Stage": "ringing"}, sequence=2))
                 )
+            # The usage function folds what its event source passes on of the day's stream, the problem reported
+            # by voice among it
+            usage_source = next(
+                r["Properties"]
+                for r in transformed["Resources"].values()
+                if r["Type"] == "AWS::Lambda::EventSourceMapping"
+                and r["Properties"]["FunctionName"] == {"Ref": "UsageFunction"}
+            )
+            facts = delivered(stream_records(admin, table_name), usage_source)
+            result.answers["usage"] = function("UsageFunction").invoke({"Records": facts})
+            result.answers["usage items"] = [
+                item["SK"]["S"]
+                for item in admin.scan(TableName=table_name)["Items"]
+                if item["PK"]["S"].startswith("USAGE#")
+            ]
         finally:
             for process in processes.values():
                 process.close()
@@ -400,6 +400,9 @@ def test_what_the_functions_did_is_what_their_users_expect(run: Run) -> None:
     assert run.answers["refresh"]["failed_owners"] == ["user:alice"]
     assert run.answers["sweeper"] == {"visitors_checked_out": 2, "bookings_released": 1}
     assert (run.answers["feed, wrong token"]["statusCode"], run.answers["feed"]["statusCode"]) == (403, 200)
+    # The usage function folded every fact it was given into the rooms' and the site's days
+    assert run.answers["usage"] == {"batchItemFailures": []}
+    assert {"ROOM#fuji", "ROOM#everest", "ROOM#kita", "SITE"} <= set(run.answers["usage items"])
 
 
 # Grants no run of the code can exercise, with why they stay: (function, statement, what, value) -> reason.
@@ -407,6 +410,8 @@ ON_FAILURE = "SAM's grant for the DynamoDB event source's on-failure destination
 NOT_EXERCISED = {
     ("NotifierFunction", "NotifierFunctionVisitInsertedSQSPolicy", "action", "sqs:SendMessage"): ON_FAILURE,
     ("NotifierFunction", "NotifierFunctionVisitInsertedSQSPolicy", "resource", f"{SQS}:NotifierFailures"): ON_FAILURE,
+    ("UsageFunction", "UsageFunctionFactChangedSQSPolicy", "action", "sqs:SendMessage"): ON_FAILURE,
+    ("UsageFunction", "UsageFunctionFactChangedSQSPolicy", "resource", f"{SQS}:UsageFailures"): ON_FAILURE,
 }
 
 

@@ -7,6 +7,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+from streams import passes_filters
+
 from skill.adapters.dynamodb.schema import create_table_request
 from skill.bootstrap import Container
 
@@ -58,7 +61,7 @@ def test_cfn_lint_finds_no_error_in_the_transformed_template(transformed: dict[s
 
 def test_every_function_has_its_own_role(transformed: dict[str, Any]) -> None:
     roles = [f["Properties"]["Role"] for f in resources(transformed, "AWS::Lambda::Function").values()]
-    assert len(roles) == 6
+    assert len(roles) == 7
     assert len({json.dumps(role, sort_keys=True) for role in roles}) == len(roles)
 
 
@@ -130,14 +133,18 @@ def test_the_skill_environment_holds_parameter_names_not_secrets(transformed: di
     assert plain == set()
 
 
-def test_the_notifier_keeps_what_it_gives_up_on_and_alarms_on_it(transformed: dict[str, Any]) -> None:
+def stream_mapping(transformed: dict[str, Any], function: str) -> dict[str, Any]:
     mappings = resources(transformed, "AWS::Lambda::EventSourceMapping")
-    (mapping,) = (
-        m["Properties"] for m in mappings.values() if m["Properties"]["FunctionName"]["Ref"] == "NotifierFunction"
-    )
+    (mapping,) = (m["Properties"] for m in mappings.values() if m["Properties"]["FunctionName"]["Ref"] == function)
+    return mapping
+
+
+@pytest.mark.parametrize("function", ["NotifierFunction", "UsageFunction"])
+def test_stream_consumers_keep_what_they_give_up_on_and_alarm_on_it(transformed: dict[str, Any], function: str) -> None:
+    mapping = stream_mapping(transformed, function)
     assert mapping["BisectBatchOnFunctionError"] is True
     assert 0 < mapping["MaximumRetryAttempts"] <= 10
-    assert "VISITDAY#" in mapping["FilterCriteria"]["Filters"][0]["Pattern"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     queue_name = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
     queue = transformed["Resources"][queue_name]["Properties"]
     assert queue["SqsManagedSseEnabled"] is True
@@ -151,6 +158,35 @@ def test_the_notifier_keeps_what_it_gives_up_on_and_alarms_on_it(transformed: di
     assert len(depth_alarms) == 1
     assert depth_alarms[0]["Threshold"] == 0
     assert depth_alarms[0]["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_the_notifier_hears_of_new_visits_only(transformed: dict[str, Any]) -> None:
+    mapping = stream_mapping(transformed, "NotifierFunction")
+    assert passes_filters(mapping, "INSERT", "VISITDAY#2026-12-01", "VISIT#2026-12-01T01:00:00Z#v1")
+    assert not passes_filters(mapping, "MODIFY", "VISITDAY#2026-12-01", "VISIT#2026-12-01T01:00:00Z#v1")
+    assert not passes_filters(mapping, "INSERT", "CALL#c1", "META")
+
+
+def test_the_usage_function_hears_of_every_fact_and_never_of_its_own_items(transformed: dict[str, Any]) -> None:
+    mapping = stream_mapping(transformed, "UsageFunction")
+    facts = [
+        ("ROOMDAY#fuji#2026-12-01", "BOOKING#2026-12-01T00:00:00Z#b1"),
+        ("ROOMDAY#fuji#2026-12-01", "BUSY#2026-12-01T00:00:00Z#uid"),
+        ("VISITDAY#2026-12-01", "VISIT#2026-12-01T01:00:00Z#v1"),
+        ("CALL#c1", "META"),
+        ("PROBLEM#p1", "META"),
+    ]
+    for event in ("INSERT", "MODIFY", "REMOVE"):
+        assert all(passes_filters(mapping, event, pk, sk) for pk, sk in facts)
+    others = [
+        ("USAGE#main#2026-12-01", "ROOM#fuji"),
+        ("USAGE#main#2026-12-01", "SITE"),
+        ("ROOMDAY#fuji#2026-12-01", "SLOT#2026-12-01T00:00:00Z"),
+        ("ROOMDAY#fuji#2026-12-01", "FEED"),
+        ("NOTIFY#v1", "user:alice#email"),
+        ("COUNT#calls#device:x", "2026-12-01T10Z"),
+    ]
+    assert not any(passes_filters(mapping, "INSERT", pk, sk) for pk, sk in others)
 
 
 def test_every_function_alarms_on_errors_and_throttles(transformed: dict[str, Any]) -> None:
@@ -198,6 +234,7 @@ def test_schedules_and_entry_points(transformed: dict[str, Any]) -> None:
         "skill.app.refresher",
         "skill.app.calendar_feed",
         "skill.app.notifier",
+        "skill.app.usage",
         "skill.app.sweeper",
         "skill.app.sma_handler",
     }
