@@ -41,7 +41,7 @@ def render_cold(r: dict[str, Any]) -> str:
     parts = [
         f"Median of {r['n']} fresh processes each (imports + first LaunchRequest of a registered room device "
         "through `lambda_handler`, against the bench's moto server; the floor imports SkillBuilder and boto3, "
-        "creates a DynamoDB client and makes one GetItem). Target ratio ≤ 1.3. The first two rows run the "
+        "creates a DynamoDB client and makes one GetItem). Target ratio ≤ 1.2. The first two rows run the "
         f"checkout on this interpreter. {deployed}",
         "",
         table(
