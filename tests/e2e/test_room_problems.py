@@ -89,3 +89,23 @@ def test_a_problem_not_said_is_asked_for(
         speech(done) == "Thanks, I've reported the problem in Kirishima: the blinds are stuck. Facilities will be told."
     )
     assert any(row["problem"] == "the blinds are stuck" for row in problems(skill_server, "--open"))
+
+
+def test_a_problem_reported_in_japanese_is_asked_for_and_reported_for_the_room(
+    alexa: Callable[..., Any], skill_server: Any, speech: Speech, room: dict[str, str]
+) -> None:
+    # Given someone in Kirishima says 「問題を報告して」 to a device speaking Japanese
+    device = alexa(device_id=room["device"], locale="ja-JP")
+    asked = device.say("問題を報告して")
+
+    # Then they are asked, in Japanese, what the problem is
+    assert speech(asked) == "どのような問題がありますか?"
+    # (virtual-alexa matches no Japanese utterance with a slot in it: the answer is given as the intent)
+    done = device.intend("ReportProblemIntent", {"problem": "プロジェクター"})
+
+    # And they hear it was reported for Kirishima, and it is listed as open for that room
+    assert speech(done) == "Kirishimaの問題として「プロジェクター」を報告しました。施設担当に連絡します。"
+    assert any(
+        (row["room"], row["problem"], row["status"]) == (room["room"], "プロジェクター", "open")
+        for row in problems(skill_server, "--open")
+    )
