@@ -10,11 +10,12 @@ Log lines carry ids, intents, statuses and counts; never names, phone numbers, P
 
 from __future__ import annotations
 
+import logging
 import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Literal, TextIO
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -61,6 +62,33 @@ def correlated(request_id: str | None) -> Iterator[None]:
         yield
     finally:
         logger.thread_safe_remove_keys(["correlation_id"])
+
+
+def send_logs_to(stream: TextIO) -> None:
+    """Every log line of the process to `stream`, as JSON in this logger's format: the logger's own, and what
+    libraries (the embedded server, botocore) and Python's warnings log, which reach the root logger and so
+    carry the same fields and correlation id."""
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(stream)
+    logging.getLogger(logger.name).propagate = False  # its own handler writes it; the root's would again
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    shared = logging.StreamHandler(stream)
+    shared.setFormatter(logger.registered_formatter)
+    root.addHandler(shared)
+    logging.captureWarnings(True)
+
+
+def quiet(library: str) -> None:
+    """Only errors from `library`'s logger (a server that would log every request)."""
+    logging.getLogger(library).setLevel(logging.ERROR)
+
+
+def flush_logs() -> None:
+    """Flush and close every log handler, before the process ends without the interpreter's own exit."""
+    logging.shutdown()
 
 
 def count(name: MetricName, value: int = 1) -> None:

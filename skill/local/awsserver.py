@@ -7,7 +7,6 @@ back at the next start (see `skill.local.datadir`).
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 import time
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from skill.observability import logger
+from skill.observability import logger, quiet
 
 if TYPE_CHECKING:
     from skill.local.datadir import DataDir, Restored
@@ -53,7 +52,7 @@ class EmbeddedAws:
 
         from skill.local import queries, transactions
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        quiet("werkzeug")
         transactions.install()
         queries.install()
         app: Any = DomainDispatcherApplication(create_backend_app)

@@ -88,9 +88,9 @@ def _end(code: int) -> NoReturn:
     thread still busy (a feed still being fetched, a request whose connection was cut), however long that
     takes; nothing is lost by not waiting: the embedded server's journal, closed by then, holds every write it
     acknowledged."""
-    import logging
+    from skill.observability import flush_logs
 
-    logging.shutdown()
+    flush_logs()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

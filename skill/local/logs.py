@@ -1,20 +1,20 @@
 """Where `office-skill serve` sends its logs: a file or stderr, never between the console's turns.
 
 The skill logs JSON lines through the Powertools logger and prints its EMF metric lines to stdout, as
-Lambda collects them. Locally, `route_logs` points the logger (and Python's own logging and warnings)
-at one destination, and puts a `LineRouter` in place of stdout: lines that are JSON objects go to the
-destination, every other line (what serve announces, the console, the local dialer) to the terminal.
+Lambda collects them. Locally, `route_logs` sends every log line (the skill's, the libraries', warnings) to one
+destination in the logger's JSON format (`observability.send_logs_to`), and puts a `LineRouter` in place of
+stdout: lines that are JSON objects go to the destination, every other line (what serve announces, the
+console, the local dialer) to the terminal.
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import sys
 import threading
 from typing import TextIO
 
-from skill.observability import logger
+from skill.observability import send_logs_to
 
 
 class LineRouter(io.TextIOBase):
@@ -65,14 +65,6 @@ class LineRouter(io.TextIOBase):
 
 def route_logs(destination: TextIO) -> None:
     """Logs, warnings and metric lines to `destination`; the rest of stdout stays on the terminal."""
-    handler = logger.registered_handler
-    if isinstance(handler, logging.StreamHandler):
-        handler.setStream(destination)
-    logging.getLogger(logger.name).propagate = False  # its own handler writes it; the root's would again
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(logging.StreamHandler(destination))
-    logging.captureWarnings(True)
+    send_logs_to(destination)
     terminal = sys.stdout.terminal if isinstance(sys.stdout, LineRouter) else sys.stdout
     sys.stdout = LineRouter(terminal, destination)

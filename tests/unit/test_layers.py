@@ -53,6 +53,16 @@ def test_no_module_but_observability_makes_its_own_logger() -> None:
     assert own == []
 
 
+def test_no_module_but_observability_logs_through_python_s_logging() -> None:
+    # Lines written through the logging module elsewhere would not be the one logger's JSON with its correlation id
+    others = [
+        str(path.relative_to(SKILL))
+        for path in SKILL.rglob("*.py")
+        if path.name != "observability.py" and "logging" in imports_of(path)
+    ]
+    assert others == []
+
+
 def test_botocore_settings_are_built_in_one_module() -> None:
     builders = {str(path.relative_to(SKILL)) for path in SKILL.rglob("*.py") if calls_named(path, "Config")}
     assert builders == {"adapters/aws.py"}
