@@ -35,7 +35,7 @@ from skill.domain.errors import DomainError
 from skill.domain.limits import call_quota
 from skill.domain.model import BusyInterval, Caller, CallingPolicy, Contact, Site, User
 from skill.observability import count, logger
-from skill.services.limits import fleet_limits, refused
+from skill.services.limits import refused
 
 if TYPE_CHECKING:
     from skill.ports import BookingStore, CallLog, Dialer, FleetStore
@@ -351,7 +351,7 @@ class CallingService:
             caller, CallStatus.PLACING, to=plan.dial.to, contact=plan.contact, request_id=request_id, now=now
         )
         with refused():
-            new = self.calls.start(record, call_quota(caller, fleet_limits(self.fleet), now))
+            new = self.calls.start(record, call_quota(caller, self.fleet.limits(), now))
         if not new:
             earlier = self.calls.get(record.id)
             status = earlier.status if earlier is not None else CallStatus.PLACING

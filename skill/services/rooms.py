@@ -22,7 +22,7 @@ from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
 from skill.domain.limits import booking_quota
 from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Interval, Room, RoomDay, Site
 from skill.observability import correlated, count, logger
-from skill.services.limits import fleet_limits, refused
+from skill.services.limits import refused
 
 if TYPE_CHECKING:
     from skill.ports import BookingStore, FeedStateStore, FleetStore
@@ -272,7 +272,7 @@ class RoomService:
             created_at=now,
             checked_in_at=now if in_room_now else None,
         )
-        quota = booking_quota(caller, fleet_limits(self.fleet), now)
+        quota = booking_quota(caller, self.fleet.limits(), now)
         try:
             with refused():
                 self.bookings.add_booking(booking, caller.timezone, quota)
