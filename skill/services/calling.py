@@ -333,19 +333,15 @@ class CallingService:
 
     def check(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
         """Before asking "shall I call?": "ready", or why not (a refusal is logged, nothing is dialled)."""
-        try:
-            plan_call(caller, target, self.policy(caller))
-        except (DialingError, NoPhoneToRing) as error:
-            return self._stopped(error, caller, target, request_id=request_id, now=now)
-        return CallOutcome("ready")
+        plan = self._plan(caller, target, request_id=request_id, now=now)
+        return plan if isinstance(plan, CallOutcome) else CallOutcome("ready")
 
     def place(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
         """Check, log and dial; a request that already placed this call gets its earlier outcome again.
         LimitReached, dialling and logging nothing, once the device has placed as many calls as it may this hour."""
-        try:
-            plan = plan_call(caller, target, self.policy(caller))
-        except (DialingError, NoPhoneToRing) as error:
-            return self._stopped(error, caller, target, request_id=request_id, now=now)
+        plan = self._plan(caller, target, request_id=request_id, now=now)
+        if isinstance(plan, CallOutcome):
+            return plan
         meeting = target.meeting if isinstance(target, MeetingLine) else None
         record = self._record(
             caller, CallStatus.PLACING, to=plan.dial.to, contact=plan.contact, request_id=request_id, now=now
@@ -369,6 +365,13 @@ class CallingService:
         self.calls.update_status(record.id, CallStatus.PLACING, provider_id=provider_id)
         count("CallPlaced")
         return CallOutcome("placed", call_id=record.id, meeting=meeting)
+
+    def _plan(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallPlan | CallOutcome:
+        """The checked plan, or the answer to a call that cannot go ahead (`_stopped`)."""
+        try:
+            return plan_call(caller, target, self.policy(caller))
+        except (DialingError, NoPhoneToRing) as error:
+            return self._stopped(error, caller, target, request_id=request_id, now=now)
 
     def _dial(self, call_id: str, plan: CallPlan, request_id: str) -> str:
         """The provider's id for the call; one the provider throttled (not placed) is asked again with backoff."""
