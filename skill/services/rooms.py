@@ -238,9 +238,7 @@ class RoomService:
     def check(self, caller: Caller, room: Room, request: BookingRequest, now: datetime) -> Interval:
         """The slots the request would book: BookingRuleError when it breaks a room rule, RoomTakenError
         when a booking or calendar event overlaps them (one Query)."""
-        interval = rules.check_booking(
-            room, Interval(request.start, request.start + request.duration), now, request.attendees
-        )
+        interval = rules.check_booking(room, request.interval, now, request.attendees)
         busy = self.bookings.busy_between(room.id, interval.start, interval.end, caller.timezone)
         conflict = rules.first_conflict(busy, interval)
         if conflict is not None:
@@ -304,9 +302,7 @@ class RoomService:
         """What comes nearest when `room` is taken for the request: the free start of that time in the room;
         else the room's next free time of the length asked that day; else another room, as `find` offers it.
         One round trip reads the busy time of the room and of every room that could take the meeting."""
-        wanted = rules.check_booking(
-            room, Interval(request.start, request.start + request.duration), now, request.attendees
-        )
+        wanted = rules.check_booking(room, request.interval, now, request.attendees)
         horizon = max(wanted.end, _day_end(wanted.start, caller.timezone))
         others = rules.rooms_that_fit(self.of_site(caller), request.attendees, (), exclude={room.id})
         busy = self._busy_of(caller, [room, *others], wanted.start, horizon)
