@@ -161,10 +161,15 @@ class RoomService:
         return self.fleet.get_room(room_id)
 
     def of_booking(self, booking: Booking, caller: Caller) -> Room:
-        """The room a booking holds (the caller's own when it is that one)."""
-        if caller.room is not None and caller.room.id == booking.room_id:
+        """The room a booking holds (see `by_id`)."""
+        return self.by_id(booking.room_id, caller)
+
+    def by_id(self, room_id: str, caller: Caller) -> Room:
+        """The room `room_id` names: the caller's own when it is that one, read otherwise; a room no longer on
+        record is named by its id."""
+        if caller.room is not None and caller.room.id == room_id:
             return caller.room
-        return self.get(booking.room_id) or Room(id=booking.room_id, name=booking.room_id)
+        return self.get(room_id) or Room(id=room_id, name=room_id)
 
     def resolve(self, spoken: str | None, caller: Caller, *, entity_id: str | None = None) -> Room | None:
         """The room a request is about: "this room" (or none named) on a shared device is the device's room,
