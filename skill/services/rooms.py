@@ -392,30 +392,27 @@ class RoomService:
         check_in_now = self._in_room(caller, booking.room_id)
         longest = booking.start + timedelta(minutes=room.booking.max_minutes)
         wanted_end = min(rules.ceil_slot(booking.end + by), rules.floor_slot(longest))
-        refusal = None
-        if by <= timedelta(0):
-            refusal = BookingRuleError("bad_duration", minutes=0)
-        elif wanted_end <= booking.end:
-            refusal = BookingRuleError("too_long", room=room.id, max_minutes=room.booking.max_minutes)
+        if by <= timedelta(0) or wanted_end <= booking.end:
+            if check_in_now:  # the meeting is on, whatever becomes of its extension
+                self.check_in(caller, booking, now)
+            if by <= timedelta(0):
+                raise BookingRuleError("bad_duration", minutes=0)
+            raise BookingRuleError("too_long", room=room.id, max_minutes=room.booking.max_minutes)
+        busy = _busy_within(day, room.id, booking, wanted_end, tz)
+        if busy is None:
+            busy = self.bookings.busy_between(room.id, booking.end, wanted_end, tz)
+        reachable = max(booking.end, rules.floor_slot(rules.extension_limit(booking, busy, wanted_end)))
+        taken_from = reachable if reachable < wanted_end else None
         extended: Booking | None = None
-        taken_from: datetime | None = None
-        if refusal is None:
-            busy = _busy_within(day, room.id, booking, wanted_end, tz)
-            if busy is None:
-                busy = self.bookings.busy_between(room.id, booking.end, wanted_end, tz)
-            reachable = max(booking.end, rules.floor_slot(rules.extension_limit(booking, busy, wanted_end)))
-            taken_from = reachable if reachable < wanted_end else None
-            if reachable > booking.end:
-                try:
-                    extended = self.bookings.extend_booking(
-                        booking, reachable, tz, checked_in_at=now if check_in_now else None
-                    )
-                except RoomTakenError as error:
-                    count("BookingConflict")
-                    taken_from = error.busy_from
+        if reachable > booking.end:
+            try:
+                extended = self.bookings.extend_booking(
+                    booking, reachable, tz, checked_in_at=now if check_in_now else None
+                )
+            except RoomTakenError as error:
+                count("BookingConflict")
+                taken_from = error.busy_from
         current = extended or (self.check_in(caller, booking, now) if check_in_now else booking)
-        if refusal is not None:
-            raise refusal
         if taken_from is None:
             logger.info("booking extended", extra={"booking_id": booking.id})
             return ExtendOutcome(current, booking.end, wanted_end, None, None)
