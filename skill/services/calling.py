@@ -107,7 +107,7 @@ class NotFound:
     reason: str  # "nobody" | "no_number" | "no_such_phone"
     name: str | None = None
     phone_type: str | None = None
-    id: str | None = None  # the directory entry found without that phone ("no_such_phone")
+    usual: Callee | None = None  # who was found without that phone, on their usual one ("no_such_phone")
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,8 @@ def callee_of(party: Party, phone_type: str | None) -> Callee | NotFound:
     if wanted is not None:
         label = next((t for t in phones if t == wanted or t.startswith(wanted + "-")), None)
         if label is None:
-            return NotFound("no_such_phone", name, wanted, party.entry.id)
+            usual = callee_of(party, None)
+            return NotFound("no_such_phone", name, wanted, usual if isinstance(usual, Callee) else None)
     else:
         ordered = [t for t in DEFAULT_PHONE_ORDER if t in phones] + [t for t in phones if t not in DEFAULT_PHONE_ORDER]
         if not ordered:
