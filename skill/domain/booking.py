@@ -52,6 +52,11 @@ class BookingRequest:
     duration: timedelta
     attendees: int | None = None
 
+    @property
+    def interval(self) -> Interval:
+        """The time asked for, as said (before the room's rules put it on the grid)."""
+        return Interval(self.start, self.start + self.duration)
+
     @classmethod
     def from_slots(
         cls,

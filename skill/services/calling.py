@@ -35,7 +35,7 @@ from skill.domain.errors import DomainError
 from skill.domain.limits import call_quota
 from skill.domain.model import BusyInterval, Caller, CallingPolicy, Contact, Site, User
 from skill.observability import count, logger
-from skill.services.limits import fleet_limits, refused
+from skill.services.limits import refused
 
 if TYPE_CHECKING:
     from skill.ports import BookingStore, CallLog, Dialer, FleetStore
@@ -107,7 +107,7 @@ class NotFound:
     reason: str  # "nobody" | "no_number" | "no_such_phone"
     name: str | None = None
     phone_type: str | None = None
-    id: str | None = None  # the directory entry found without that phone ("no_such_phone")
+    usual: Callee | None = None  # who was found without that phone, on their usual one ("no_such_phone")
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,8 @@ def callee_of(party: Party, phone_type: str | None) -> Callee | NotFound:
     if wanted is not None:
         label = next((t for t in phones if t == wanted or t.startswith(wanted + "-")), None)
         if label is None:
-            return NotFound("no_such_phone", name, wanted, party.entry.id)
+            usual = callee_of(party, None)
+            return NotFound("no_such_phone", name, wanted, usual if isinstance(usual, Callee) else None)
     else:
         ordered = [t for t in DEFAULT_PHONE_ORDER if t in phones] + [t for t in phones if t not in DEFAULT_PHONE_ORDER]
         if not ordered:
@@ -333,25 +334,21 @@ class CallingService:
 
     def check(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
         """Before asking "shall I call?": "ready", or why not (a refusal is logged, nothing is dialled)."""
-        try:
-            plan_call(caller, target, self.policy(caller))
-        except (DialingError, NoPhoneToRing) as error:
-            return self._stopped(error, caller, target, request_id=request_id, now=now)
-        return CallOutcome("ready")
+        plan = self._plan(caller, target, request_id=request_id, now=now)
+        return plan if isinstance(plan, CallOutcome) else CallOutcome("ready")
 
     def place(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallOutcome:
         """Check, log and dial; a request that already placed this call gets its earlier outcome again.
         LimitReached, dialling and logging nothing, once the device has placed as many calls as it may this hour."""
-        try:
-            plan = plan_call(caller, target, self.policy(caller))
-        except (DialingError, NoPhoneToRing) as error:
-            return self._stopped(error, caller, target, request_id=request_id, now=now)
+        plan = self._plan(caller, target, request_id=request_id, now=now)
+        if isinstance(plan, CallOutcome):
+            return plan
         meeting = target.meeting if isinstance(target, MeetingLine) else None
         record = self._record(
             caller, CallStatus.PLACING, to=plan.dial.to, contact=plan.contact, request_id=request_id, now=now
         )
         with refused():
-            new = self.calls.start(record, call_quota(caller, fleet_limits(self.fleet), now))
+            new = self.calls.start(record, call_quota(caller, self.fleet.limits(), now))
         if not new:
             earlier = self.calls.get(record.id)
             status = earlier.status if earlier is not None else CallStatus.PLACING
@@ -369,6 +366,13 @@ class CallingService:
         self.calls.update_status(record.id, CallStatus.PLACING, provider_id=provider_id)
         count("CallPlaced")
         return CallOutcome("placed", call_id=record.id, meeting=meeting)
+
+    def _plan(self, caller: Caller, target: Target, *, request_id: str, now: datetime) -> CallPlan | CallOutcome:
+        """The checked plan, or the answer to a call that cannot go ahead (`_stopped`)."""
+        try:
+            return plan_call(caller, target, self.policy(caller))
+        except (DialingError, NoPhoneToRing) as error:
+            return self._stopped(error, caller, target, request_id=request_id, now=now)
 
     def _dial(self, call_id: str, plan: CallPlan, request_id: str) -> str:
         """The provider's id for the call; one the provider throttled (not placed) is asked again with backoff."""

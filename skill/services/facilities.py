@@ -17,7 +17,7 @@ from skill.domain.errors import NotFoundError
 from skill.domain.facilities import Problem, clean_problem, problem_id
 from skill.domain.limits import problem_quota
 from skill.observability import count, logger
-from skill.services.limits import fleet_limits, refused
+from skill.services.limits import refused
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -52,7 +52,7 @@ class ProblemService:
             reported_at=now,
             request_id=request_id,
         )
-        quota = problem_quota(caller, fleet_limits(self.fleet), now)
+        quota = problem_quota(caller, self.fleet.limits(), now)
         with refused():
             stored = self.problems.add(problem, quota)
         if stored.reported_at != problem.reported_at:  # a retry of the request found the problem it stored

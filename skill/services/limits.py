@@ -1,24 +1,13 @@
-"""The fleet's limits as the use cases read them, and what every refusal over a limit leaves behind: one metric
-and one log line naming the limit, whose kind of counter (device or user) and the window, never who."""
+"""What every refusal over a limit (skill/domain/limits.py) leaves behind: one metric and one log line naming the
+limit, whose kind of counter (device or user) and the window, never who."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from skill.domain.limits import LimitReached
 from skill.observability import MetricName, count, logger
-
-if TYPE_CHECKING:
-    from skill.domain.model import Limits
-    from skill.ports import FleetStore
-
-
-def fleet_limits(fleet: FleetStore) -> Limits:
-    """The limits the fleet file set (the defaults for any it did not), read by key with the caller's profile."""
-    return fleet.limits()
-
 
 METRICS: dict[str, MetricName] = {
     "calls": "CallLimitReached",

@@ -41,7 +41,7 @@ from skill.domain.reception import (
 )
 from skill.observability import correlated, count, logger
 from skill.services.delivery import deliver
-from skill.services.limits import fleet_limits, note_limit
+from skill.services.limits import note_limit
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -122,7 +122,7 @@ class NotificationService:
             logger.warning("visit host not in the fleet", extra={"visit": visit.id})
             self.visits.set_notify_status(visit, site.timezone, "failed")
             return NotifyResult("failed")
-        quota = notification_quota(host.id, fleet_limits(self.fleet), self._now())
+        quota = notification_quota(host.id, self.fleet.limits(), self._now())
         if not self.visits.claim_notification(quota, visit.id):
             return self._hold(visit, quota, site)
         expires_at = visit_expires_at(visit.checked_in_at, site.retention_days)

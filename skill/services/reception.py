@@ -31,7 +31,7 @@ from skill.domain.reception import (
     visit_expires_at,
 )
 from skill.observability import count, logger
-from skill.services.limits import fleet_limits, refused
+from skill.services.limits import refused
 
 if TYPE_CHECKING:
     from skill.ports import FleetStore, VisitStore
@@ -129,7 +129,7 @@ class ReceptionService:
             device=caller.device_id,
             site=site.id,
         )
-        quota = checkin_quota(caller, fleet_limits(self.fleet), now)
+        quota = checkin_quota(caller, self.fleet.limits(), now)
         with refused():
             self.visits.add_visit(visit, site.timezone, visit_expires_at(now, site.retention_days), quota)
         count("VisitorCheckedIn")

@@ -22,7 +22,7 @@ from skill.domain.errors import BookingRuleError, NotFoundError, RoomTakenError
 from skill.domain.limits import booking_quota
 from skill.domain.model import Booking, BookingStatus, BusyInterval, Caller, Interval, Room, RoomDay, Site
 from skill.observability import correlated, count, logger
-from skill.services.limits import fleet_limits, refused
+from skill.services.limits import refused
 
 if TYPE_CHECKING:
     from skill.ports import BookingStore, FeedStateStore, FleetStore
@@ -161,10 +161,15 @@ class RoomService:
         return self.fleet.get_room(room_id)
 
     def of_booking(self, booking: Booking, caller: Caller) -> Room:
-        """The room a booking holds (the caller's own when it is that one)."""
-        if caller.room is not None and caller.room.id == booking.room_id:
+        """The room a booking holds (see `by_id`)."""
+        return self.by_id(booking.room_id, caller)
+
+    def by_id(self, room_id: str, caller: Caller) -> Room:
+        """The room `room_id` names: the caller's own when it is that one, read otherwise; a room no longer on
+        record is named by its id."""
+        if caller.room is not None and caller.room.id == room_id:
             return caller.room
-        return self.get(booking.room_id) or Room(id=booking.room_id, name=booking.room_id)
+        return self.get(room_id) or Room(id=room_id, name=room_id)
 
     def resolve(self, spoken: str | None, caller: Caller, *, entity_id: str | None = None) -> Room | None:
         """The room a request is about: "this room" (or none named) on a shared device is the device's room,
@@ -238,9 +243,7 @@ class RoomService:
     def check(self, caller: Caller, room: Room, request: BookingRequest, now: datetime) -> Interval:
         """The slots the request would book: BookingRuleError when it breaks a room rule, RoomTakenError
         when a booking or calendar event overlaps them (one Query)."""
-        interval = rules.check_booking(
-            room, Interval(request.start, request.start + request.duration), now, request.attendees
-        )
+        interval = rules.check_booking(room, request.interval, now, request.attendees)
         busy = self.bookings.busy_between(room.id, interval.start, interval.end, caller.timezone)
         conflict = rules.first_conflict(busy, interval)
         if conflict is not None:
@@ -272,7 +275,7 @@ class RoomService:
             created_at=now,
             checked_in_at=now if in_room_now else None,
         )
-        quota = booking_quota(caller, fleet_limits(self.fleet), now)
+        quota = booking_quota(caller, self.fleet.limits(), now)
         try:
             with refused():
                 self.bookings.add_booking(booking, caller.timezone, quota)
@@ -304,9 +307,7 @@ class RoomService:
         """What comes nearest when `room` is taken for the request: the free start of that time in the room;
         else the room's next free time of the length asked that day; else another room, as `find` offers it.
         One round trip reads the busy time of the room and of every room that could take the meeting."""
-        wanted = rules.check_booking(
-            room, Interval(request.start, request.start + request.duration), now, request.attendees
-        )
+        wanted = rules.check_booking(room, request.interval, now, request.attendees)
         horizon = max(wanted.end, _day_end(wanted.start, caller.timezone))
         others = rules.rooms_that_fit(self.of_site(caller), request.attendees, (), exclude={room.id})
         busy = self._busy_of(caller, [room, *others], wanted.start, horizon)
@@ -391,30 +392,27 @@ class RoomService:
         check_in_now = self._in_room(caller, booking.room_id)
         longest = booking.start + timedelta(minutes=room.booking.max_minutes)
         wanted_end = min(rules.ceil_slot(booking.end + by), rules.floor_slot(longest))
-        refusal = None
-        if by <= timedelta(0):
-            refusal = BookingRuleError("bad_duration", minutes=0)
-        elif wanted_end <= booking.end:
-            refusal = BookingRuleError("too_long", room=room.id, max_minutes=room.booking.max_minutes)
+        if by <= timedelta(0) or wanted_end <= booking.end:
+            if check_in_now:  # the meeting is on, whatever becomes of its extension
+                self.check_in(caller, booking, now)
+            if by <= timedelta(0):
+                raise BookingRuleError("bad_duration", minutes=0)
+            raise BookingRuleError("too_long", room=room.id, max_minutes=room.booking.max_minutes)
+        busy = _busy_within(day, room.id, booking, wanted_end, tz)
+        if busy is None:
+            busy = self.bookings.busy_between(room.id, booking.end, wanted_end, tz)
+        reachable = max(booking.end, rules.floor_slot(rules.extension_limit(booking, busy, wanted_end)))
+        taken_from = reachable if reachable < wanted_end else None
         extended: Booking | None = None
-        taken_from: datetime | None = None
-        if refusal is None:
-            busy = _busy_within(day, room.id, booking, wanted_end, tz)
-            if busy is None:
-                busy = self.bookings.busy_between(room.id, booking.end, wanted_end, tz)
-            reachable = max(booking.end, rules.floor_slot(rules.extension_limit(booking, busy, wanted_end)))
-            taken_from = reachable if reachable < wanted_end else None
-            if reachable > booking.end:
-                try:
-                    extended = self.bookings.extend_booking(
-                        booking, reachable, tz, checked_in_at=now if check_in_now else None
-                    )
-                except RoomTakenError as error:
-                    count("BookingConflict")
-                    taken_from = error.busy_from
+        if reachable > booking.end:
+            try:
+                extended = self.bookings.extend_booking(
+                    booking, reachable, tz, checked_in_at=now if check_in_now else None
+                )
+            except RoomTakenError as error:
+                count("BookingConflict")
+                taken_from = error.busy_from
         current = extended or (self.check_in(caller, booking, now) if check_in_now else booking)
-        if refusal is not None:
-            raise refusal
         if taken_from is None:
             logger.info("booking extended", extra={"booking_id": booking.id})
             return ExtendOutcome(current, booking.end, wanted_end, None, None)

@@ -92,7 +92,8 @@ def test_a_phone_type_picks_that_number_and_a_missing_one_is_named() -> None:
     assert callee("Alice Tanaka", "work", SHARED) == Callee(
         "user:alice", "user:alice", "Alice Tanaka", "employees", "office", "+81312345678"
     )
-    assert callee("Alice Tanaka", "home", SHARED) == NotFound("no_such_phone", "Alice Tanaka", "home", "user:alice")
+    usual = Callee("user:alice", "user:alice", "Alice Tanaka", "employees", "mobile", "+819012345678")
+    assert callee("Alice Tanaka", "home", SHARED) == NotFound("no_such_phone", "Alice Tanaka", "home", usual)
 
 
 def test_two_close_names_are_ambiguous_and_the_answer_picks_one() -> None:

@@ -49,17 +49,17 @@ def put_new(table: Table, item: Mapping[str, Any], quota: Quota | None) -> dict[
     Returns None when written, the stored item when one was there (nothing written); raises LimitReached when
     the quota is spent (nothing written).
     """
-    put = {"Item": to_attrs(item), "ConditionExpression": "attribute_not_exists(PK)"}
+    new_only = {"ConditionExpression": "attribute_not_exists(PK)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
     if quota is None:
         try:
-            table.client.put_item(TableName=table.name, ReturnValuesOnConditionCheckFailure="ALL_OLD", **put)  # type: ignore[arg-type]
+            table.put(item, **new_only)
         except ClientError as error:
             if not condition_failed(error):
                 raise
             return from_attrs(error.response.get("Item") or {})  # type: ignore[arg-type]
         return None
     writes = [
-        {"Put": {"TableName": table.name, "ReturnValuesOnConditionCheckFailure": "ALL_OLD", **put}},
+        {"Put": {"TableName": table.name, "Item": to_attrs(item), **new_only}},
         {"Update": {"TableName": table.name, **take(quota)["Update"]}},
     ]
     reasons = table.transact(writes)

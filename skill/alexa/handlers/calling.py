@@ -92,8 +92,8 @@ def _placed(handler_input: HandlerInput, ctx: RequestContext, callee: Callee) ->
 
 def _offer_other_phone(handler_input: HandlerInput, ctx: RequestContext, found: NotFound, query: str) -> Response:
     """Someone without the phone type asked for: their usual phone is offered instead."""
-    other = ctx.services.calling.callee(None, None, ctx.caller, chosen=found.id) if found.id else None
-    if not isinstance(other, Callee):
+    other = found.usual
+    if other is None:
         return tell(handler_input, _not_found(ctx, found, query))
     phone = _phone_word(ctx, other.phone_type)
     said = message(

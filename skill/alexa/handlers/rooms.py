@@ -446,8 +446,7 @@ class CancelBookingIntentHandler(RoomIntentHandler):
 def _room_name(ctx: RequestContext, room_id: object) -> str:
     if not isinstance(room_id, str):
         return ctx.caller.room.name if ctx.caller.room else ""
-    room = ctx.caller.room if ctx.caller.room and ctx.caller.room.id == room_id else ctx.services.rooms.get(room_id)
-    return room.name if room else room_id
+    return ctx.services.rooms.by_id(room_id, ctx.caller).name
 
 
 class BookingRuleErrorHandler(ErrorHandler):
