@@ -251,13 +251,13 @@ class DynamoVisitStore:
             KeyConditionExpression="GSI1PK = :pk AND GSI1SK <= :now",
             ExpressionAttributeValues={":pk": {"S": DIGEST_INDEX}, ":now": {"S": _utc(now) + "~"}},
         )
+        due = [item for item in items if _live(item)]
+        held = [[(pk, sk) for pk, sk in (ref.split("|", 1) for ref in item.get("held", ()))] for item in due]
+        stored = self._table.batch_get([ref for refs in held for ref in refs], consistent=True)  # one read for all
         digests = []
-        for item in items:
-            if not _live(item):
-                continue
-            held = [ref.split("|", 1) for ref in item.get("held", ())]
-            stored = self._table.batch_get([(pk, sk) for pk, sk in held], consistent=True)
-            visits = sorted((visit_from_item(i) for i in stored.values() if _live(i)), key=lambda v: v.checked_in_at)
+        for item, refs in zip(due, held, strict=True):
+            found = (stored.get(ref) for ref in refs)
+            visits = sorted((visit_from_item(i) for i in found if i and _live(i)), key=lambda v: v.checked_in_at)
             window = _digest_window(item["host"], _parse(item["starts"]))
             digests.append(
                 Digest(
