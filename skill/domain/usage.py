@@ -92,10 +92,6 @@ def usage_pk(site_id: str, day: date) -> str:
     return f"{USAGE_PREFIX}{site_id}#{day.isoformat()}"
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -414,6 +410,11 @@ def _hours(seconds: float) -> float:
     return round(seconds / 3600, 2)
 
 
+def _share(busy_seconds: float, open_seconds: float) -> float:
+    """The busy share of open time, at most 1 (0 when nothing was open)."""
+    return round(min(1.0, busy_seconds / open_seconds), 3) if open_seconds else 0.0
+
+
 def days_between(first: date, end: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((end - first).days)]
 
@@ -493,7 +494,7 @@ def build_report(
                 totals[name] += value
             day_rows[day]["bookings"] += usage.bookings
             no_shows[day] += usage.released
-            shares.append(round(min(1.0, busy_open / open_seconds), 3) if open_seconds else 0.0)
+            shares.append(_share(busy_open, open_seconds))
         room_rows.append(
             {
                 "room": room.id,
@@ -502,7 +503,7 @@ def build_report(
                 "booked_hours": _hours(totals["booked"]),
                 "calendar_busy_hours": _hours(totals["feed"]),
                 "open_hours": _hours(totals["open"]),
-                "utilisation": round(min(1.0, totals["busy_open"] / totals["open"]), 3) if totals["open"] else 0.0,
+                "utilisation": _share(totals["busy_open"], totals["open"]),
                 "no_shows_released": int(totals["released"]),
                 "ended_early": int(totals["ended_early"]),
                 "checked_in": int(totals["checked_in"]),

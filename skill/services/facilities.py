@@ -71,7 +71,9 @@ class ProblemService:
         problem = self.problems.get(problem_id)
         if problem is None:
             raise NotFoundError("problem", problem_id)
-        if problem.status == "resolved" or not self.problems.resolve(problem, now):
+        if problem.status == "resolved":
+            return problem, False
+        if not self.problems.resolve(problem, now):  # resolved (or erased) since it was read
             return self.problems.get(problem_id) or problem, False
         logger.info("problem resolved", extra={"problem": problem.id})
         return replace(problem, status="resolved", resolved_at=now), True

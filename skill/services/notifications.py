@@ -31,6 +31,7 @@ from skill.domain.reception import (
     DeliveryOutcome,
     Digest,
     Message,
+    SettledStatus,
     Stage,
     Visit,
     digest_message,
@@ -125,14 +126,18 @@ class NotificationService:
         quota = notification_quota(host.id, self.fleet.limits(), self._now())
         if not self.visits.claim_notification(quota, visit.id):
             return self._hold(visit, quota, site)
-        expires_at = visit_expires_at(visit.checked_in_at, site.retention_days)
-        outcome = self._deliver(
-            visit.id, host, users, site, expires_at, lambda stage: host_message(visit, host, stage.role, NOTIFY_LOCALE)
+        return self._send(
+            visit.id,
+            escalation_plan(host, users, site),
+            site,
+            visit_expires_at(visit.checked_in_at, site.retention_days),
+            lambda stage: host_message(visit, host, stage.role, NOTIFY_LOCALE),
+            state[1],
+            lambda status, count_round: self.visits.set_notify_status(
+                visit, site.timezone, status, count_round=count_round
+            ),
+            {"visit": visit.id},
         )
-        status, count_round = settle(outcome, state[1])
-        self.visits.set_notify_status(visit, site.timezone, status, count_round=count_round)
-        self._log(status, outcome, {"visit": visit.id})
-        return NotifyResult(status, outcome.recipient_id, outcome.role)
 
     def _hold(self, visit: Visit, quota: Quota, site: Site) -> NotifyResult:
         """Keep a visit beyond the host's hourly limit for the hour's digest (the next hour's, should this one's
@@ -168,12 +173,17 @@ class NotificationService:
             self.problems.set_notify_status(problem, "none")
             return NotifyResult("failed")
         message = problem_message(problem, room, site, NOTIFY_LOCALE)
-        expires_at = visit_expires_at(problem.reported_at, site.retention_days)
-        outcome = self._send(problem.id, stages, site, expires_at, lambda _: message)
-        status, count_round = settle(outcome, state[1])
-        self.problems.set_notify_status(problem, status, count_round=count_round)
-        self._log(status, outcome, {"problem": problem.id})
-        return NotifyResult(status, outcome.recipient_id, outcome.role)
+        problems = self.problems
+        return self._send(
+            problem.id,
+            stages,
+            site,
+            visit_expires_at(problem.reported_at, site.retention_days),
+            lambda _: message,
+            state[1],
+            lambda status, count_round: problems.set_notify_status(problem, status, count_round=count_round),
+            {"problem": problem.id},
+        )
 
     # --- digests ------------------------------------------------------------------------------------
 
@@ -186,35 +196,21 @@ class NotificationService:
         if host is None or not digest.visits:  # the host left the fleet, or every visit was erased since
             self.visits.settle_digest(digest, "failed" if digest.visits else "delivered")
             return NotifyResult("skipped")
-        expires_at = visit_expires_at(digest.end, site.retention_days)
-        outcome = self._deliver(
+        result = self._send(
             digest.id,
-            host,
-            users,
+            escalation_plan(host, users, site),
             site,
-            expires_at,
+            visit_expires_at(digest.end, site.retention_days),
             lambda stage: digest_message(digest, host, stage.role, site.timezone, NOTIFY_LOCALE),
+            digest.rounds,
+            lambda status, count_round: self.visits.settle_digest(digest, status, count_round=count_round),
+            {"digest": digest.id, "visits": len(digest.visits)},
         )
-        status, count_round = settle(outcome, digest.rounds)
-        self.visits.settle_digest(digest, status, count_round=count_round)
-        self._log(status, outcome, {"digest": digest.id, "visits": len(digest.visits)})
-        if status == "delivered":
+        if result.status == "delivered":
             count("NotificationDigestSent")
-        return NotifyResult(status, outcome.recipient_id, outcome.role)
+        return result
 
     # --- shared -------------------------------------------------------------------------------------
-
-    def _deliver(
-        self,
-        key: str,
-        host: User,
-        users: dict[str, User],
-        site: Site,
-        expires_at: int,
-        message_for: Callable[[Stage], Message],
-    ) -> DeliveryOutcome:
-        """One message along the host's escalation plan, every attempt recorded under `key` before it is sent."""
-        return self._send(key, escalation_plan(host, users, site), site, expires_at, message_for)
 
     def _send(
         self,
@@ -223,13 +219,17 @@ class NotificationService:
         site: Site,
         expires_at: int,
         message_for: Callable[[Stage], Message],
-    ) -> DeliveryOutcome:
-        """One message along `stages`, every attempt recorded under `key` before it is sent."""
+        rounds_before: int,
+        save: Callable[[SettledStatus, bool], None],
+        ids: dict[str, Any],
+    ) -> NotifyResult:
+        """One message along `stages`, every attempt recorded under `key` before it is sent; what came of it is
+        settled (`settle`), saved with `save(status, count_round)` and logged under `ids`."""
 
         def record(attempt: Attempt) -> None:
             self.visits.record_attempt(key, attempt, expires_at, self._now(), site=site.id)
 
-        return deliver(
+        outcome = deliver(
             stages,
             message_for,
             self.senders,
@@ -238,6 +238,10 @@ class NotificationService:
             record=record,
             sleep=self.sleep,
         )
+        status, count_round = settle(outcome, rounds_before)
+        save(status, count_round)
+        self._log(status, outcome, ids)
+        return NotifyResult(status, outcome.recipient_id, outcome.role)
 
     @staticmethod
     def _log(status: str, outcome: DeliveryOutcome, ids: dict[str, Any]) -> None:

@@ -147,6 +147,24 @@ def test_visits_kept_for_a_digest_come_out_together_once_the_hour_is_over(store)
     assert [d.id for d in store.due_digests(this_hour.end)] == [f"digest-{this_hour.window}-alice"]
 
 
+def test_the_digests_of_two_hosts_in_one_hour_each_hold_their_own_visitors(store):
+    # Given last hour's visits kept for Alice's digest and for Bob's
+    last_hour = datetime.now(UTC) - timedelta(hours=1)
+    for visit_id, host in (("a1", "alice"), ("b1", "bob"), ("a2", "alice")):
+        arrival = visit(visit_id, host=host, at=hourly("notifications", f"user:{host}", 10, last_hour).start)
+        store.add_visit(arrival, TZ, LATER)
+        store.hold_for_digest(hourly("notifications", f"user:{host}", 10, last_hour), arrival, TZ)
+
+    # When the digests due now are read
+    due = store.due_digests(datetime.now(UTC))
+
+    # Then each host's digest names only the visitors who came to see them
+    assert sorted((d.host_id, sorted(v.id for v in d.visits)) for d in due) == [
+        ("alice", ["a1", "a2"]),
+        ("bob", ["b1"]),
+    ]
+
+
 def test_a_digest_left_pending_stays_due_and_counts_its_rounds(store):
     last_hour = hourly("notifications", "user:bob", 10, datetime.now(UTC) - timedelta(hours=1))
     store.add_visit(visit("v1", host="bob", at=last_hour.start), TZ, LATER)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skill.adapters.dynamodb import counters
-from skill.adapters.dynamodb.table import Table, inserted, key, note_status
+from skill.adapters.dynamodb.table import Table, inserted, key, note_status, notify_state
 from skill.domain.facilities import Problem
 from skill.domain.limits import Quota
 
@@ -157,13 +157,8 @@ class DynamoProblemStore:
         return [problem_from_item(item) for item in items if is_problem_item(item)]
 
     def notify_state(self, problem: Problem) -> tuple[str, int] | None:
-        item = self._table.get(*problem_key(problem.id), consistent=True)
-        if item is None:
-            return None
-        return str(item.get("notify_status", "pending")), int(item.get("notify_rounds", 0))
+        return notify_state(self._table.get(*problem_key(problem.id), consistent=True))
 
     def set_notify_status(self, problem: Problem, status: str, *, count_round: bool = False) -> None:
         """Record how telling the facilities contacts went; a problem deleted meanwhile stays deleted."""
-        if status not in NOTIFY_STATUSES:
-            raise ValueError(f"unknown notify status {status!r}")
-        note_status(self._table, *problem_key(problem.id), status, count_round=count_round)
+        note_status(self._table, *problem_key(problem.id), status, NOTIFY_STATUSES, count_round=count_round)

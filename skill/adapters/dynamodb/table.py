@@ -78,9 +78,20 @@ def inserted(record: Mapping[str, Any]) -> dict[str, Any] | None:
     return from_attrs(image)
 
 
-def note_status(table: Table, pk: str, sk: str, status: str, *, count_round: bool = False) -> None:
-    """Set `notify_status` of a stored fact (a visit, a problem), adding one to `notify_rounds` when
-    `count_round`; a fact deleted meanwhile stays deleted."""
+def notify_state(item: Mapping[str, Any] | None) -> tuple[str, int] | None:
+    """A stored fact's (a visit's, a problem's) `notify_status` and delivery rounds run so far; None when it is gone."""
+    if item is None:
+        return None
+    return str(item.get("notify_status", "pending")), int(item.get("notify_rounds", 0))
+
+
+def note_status(
+    table: Table, pk: str, sk: str, status: str, statuses: Sequence[str], *, count_round: bool = False
+) -> None:
+    """Set `notify_status` of a stored fact (a visit, a problem) to one of its `statuses`, adding one to
+    `notify_rounds` when `count_round`; a fact deleted meanwhile stays deleted."""
+    if status not in statuses:
+        raise ValueError(f"unknown notify status {status!r}")
     expression = "SET notify_status = :status"
     values: dict[str, Any] = {":status": {"S": status}}
     if count_round:

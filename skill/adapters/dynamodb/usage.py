@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from skill.adapters.dynamodb.problems import PROBLEMS_INDEX
 from skill.adapters.dynamodb.table import Table, from_attrs, key
 from skill.domain.model import DEFAULT_SITE
 from skill.domain.usage import (
@@ -29,8 +30,6 @@ from skill.domain.usage import (
     summaries_from_site_item,
     usage_pk,
 )
-
-PROBLEMS_INDEX = "PROBLEMS"
 
 
 def stream_images(record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
@@ -148,7 +147,3 @@ class DynamoUsageStore:
             for item in items
             if str(item.get("site") or DEFAULT_SITE) in wanted
         ]
-
-    def write_items(self, items: Sequence[Mapping[str, Any]]) -> None:
-        """Usage items written whole, in bulk (a generated office, folded in memory)."""
-        self._table.batch_write(items)

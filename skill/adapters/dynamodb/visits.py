@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 
 from skill.adapters.dynamodb import counters
 from skill.adapters.dynamodb.counters import counter_key
-from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, inserted, key, note_status
+from skill.adapters.dynamodb.table import Table, condition_failed, from_attrs, inserted, key, note_status, notify_state
 from skill.domain.limits import Quota, hourly, user_subject
 from skill.domain.model import DEFAULT_SITE
 from skill.domain.reception import Attempt, AttemptStatus, Digest, ExpectedVisit, NotificationRecord, Visit
@@ -185,16 +185,12 @@ class DynamoVisitStore:
 
     def set_notify_status(self, visit: Visit, tz: str, status: str, *, count_round: bool = False) -> None:
         """Record how telling the host went; a visit erased in the meantime stays erased."""
-        if status not in NOTIFY_STATUSES:
-            raise ValueError(f"unknown notify status {status!r}")
-        note_status(self._table, *visit_key(visit, tz), status, count_round=count_round)
+        note_status(self._table, *visit_key(visit, tz), status, NOTIFY_STATUSES, count_round=count_round)
 
     def notify_state(self, visit: Visit, tz: str) -> tuple[str, int] | None:
         """The stored notify status and delivery rounds run so far; None when the visit is gone."""
         item = self._table.get(*visit_key(visit, tz), consistent=True)
-        if item is None or not _live(item):
-            return None
-        return str(item.get("notify_status", "pending")), int(item.get("notify_rounds", 0))
+        return notify_state(item if item is not None and _live(item) else None)
 
     # --- the host's notification limit and digest ----------------------------------------------
 
@@ -255,13 +251,13 @@ class DynamoVisitStore:
             KeyConditionExpression="GSI1PK = :pk AND GSI1SK <= :now",
             ExpressionAttributeValues={":pk": {"S": DIGEST_INDEX}, ":now": {"S": _utc(now) + "~"}},
         )
+        due = [item for item in items if _live(item)]
+        held = [[(pk, sk) for pk, sk in (ref.split("|", 1) for ref in item.get("held", ()))] for item in due]
+        stored = self._table.batch_get([ref for refs in held for ref in refs], consistent=True)  # one read for all
         digests = []
-        for item in items:
-            if not _live(item):
-                continue
-            held = [ref.split("|", 1) for ref in item.get("held", ())]
-            stored = self._table.batch_get([(pk, sk) for pk, sk in held], consistent=True)
-            visits = sorted((visit_from_item(i) for i in stored.values() if _live(i)), key=lambda v: v.checked_in_at)
+        for item, refs in zip(due, held, strict=True):
+            found = (stored.get(ref) for ref in refs)
+            visits = sorted((visit_from_item(i) for i in found if i and _live(i)), key=lambda v: v.checked_in_at)
             window = _digest_window(item["host"], _parse(item["starts"]))
             digests.append(
                 Digest(
