@@ -241,26 +241,22 @@ def _parse(line: bytes) -> dict[str, Any]:
     return doc
 
 
-def _read(path: Path, *, tail_may_be_torn: bool) -> Iterator[dict[str, Any]]:
-    """The documents of one file; a damaged last line of the live journal is a write never acknowledged."""
+def _read(path: Path, *, tail_may_be_torn: bool) -> Iterator[dict[str, Any] | None]:
+    """The documents of one file; a damaged last line of the live journal is a write never acknowledged,
+    dropped (None stands for it)."""
     with path.open("rb") as lines:
-        pending: bytes | None = None
         number = 0
-        for line in lines:
-            if pending is not None:
-                number += 1
-                try:
-                    yield _parse(pending)
-                except _Damaged:
-                    raise DataDirError(_damaged(path, number)) from None
-            pending = line
-        if pending is not None:
+        line = lines.readline()
+        while line:
+            following = lines.readline()
             number += 1
             try:
-                yield _parse(pending)
+                yield _parse(line)
             except _Damaged:
-                if not tail_may_be_torn:
+                if following or not tail_may_be_torn:
                     raise DataDirError(_damaged(path, number)) from None
+                yield None
+            line = following
 
 
 def _damaged(path: Path, number: int) -> str:
@@ -424,10 +420,9 @@ class DataDir:
         journals = [(seq, entry) for kind, seq, entry, tmp in files if kind == "journal" and seq >= base]
         replayed = torn = 0
         if snapshot is not None:
-            replayed += self._replay(app, snapshot, "snapshot", tail_may_be_torn=False)
+            replayed += self._replay(app, snapshot, "snapshot", tail_may_be_torn=False)[0]
         for index, (_, journal) in enumerate(journals):
-            last = index == len(journals) - 1
-            count, dropped = self._replay_journal(app, journal, last)
+            count, dropped = self._replay(app, journal, "journal", tail_may_be_torn=index == len(journals) - 1)
             replayed += count
             torn += dropped
         self._seq = max([base, *(seq for seq, _ in journals)])
@@ -437,29 +432,26 @@ class DataDir:
             raise DataDirError(f"cannot write a snapshot in {self.path}: {error.strerror or error}") from None
         return Restored(base, replayed, torn)
 
-    def _replay(self, app: WsgiApp, path: Path, kind: str, *, tail_may_be_torn: bool) -> int:
+    def _replay(self, app: WsgiApp, path: Path, kind: str, *, tail_may_be_torn: bool) -> tuple[int, int]:
+        """Replays one file: the requests replayed, and the torn last lines (never acknowledged) dropped."""
         documents = _read(path, tail_may_be_torn=tail_may_be_torn)
         header = next(documents, None)
         if header is None and tail_may_be_torn:
-            return 0  # the header is written and synced before any record, so nothing was acknowledged
+            return 0, 0  # the header is written and synced before any record, so nothing was acknowledged
         _check_header(path, header, kind)
-        count = 0
+        count = torn = 0
         ended = False
         for number, doc in enumerate(documents, start=2):
-            if "end" in doc:
+            if doc is None:
+                torn += 1
+            elif "end" in doc:
                 ended = doc["end"] == count
-                continue
-            self._apply(app, path, number, Request.from_json(doc))
-            count += 1
+            else:
+                self._apply(app, path, number, Request.from_json(doc))
+                count += 1
         if kind == "snapshot" and not ended:
             raise DataDirError(f"{path} is incomplete (it has no closing record). " + _AFRESH.format(dir=self.path))
-        return count
-
-    def _replay_journal(self, app: WsgiApp, path: Path, last: bool) -> tuple[int, int]:
-        """Replays one journal; a live journal's torn last line (never acknowledged) is dropped."""
-        lines = sum(1 for _ in path.open("rb"))
-        count = self._replay(app, path, "journal", tail_may_be_torn=last)
-        return count, max(0, lines - 1 - count)
+        return count, torn
 
     def _apply(self, app: WsgiApp, path: Path, number: int, request: Request) -> None:
         status, body = call(app, request)
