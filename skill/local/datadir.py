@@ -301,6 +301,18 @@ def _other_version(directory: Path, version: Any, written_by: Any = None) -> str
 # --- the directory --------------------------------------------------------------------------------
 
 
+def make_directory(path: Path) -> Path:
+    """`path` resolved, created private to this user when missing; DataDirError when it cannot be."""
+    path = path.expanduser().resolve()
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataDirError(f"cannot create the data directory {path}: {error.strerror}") from None
+    if not path.is_dir():
+        raise DataDirError(f"{path} is not a directory")
+    return path
+
+
 @dataclass
 class Restored:
     """What a start found in the data directory."""
@@ -334,14 +346,7 @@ class DataDir:
     @classmethod
     def open(cls, path: Path, dump: Callable[[], list[Request]], *, fresh: bool = False) -> DataDir:
         """Lock `path` (created when missing) for this process; `fresh` removes the store it holds."""
-        path = path.expanduser().resolve()
-        try:
-            path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise DataDirError(f"cannot create the data directory {path}: {error.strerror}") from None
-        if not path.is_dir():
-            raise DataDirError(f"{path} is not a directory")
-        store = cls(path, dump)
+        store = cls(make_directory(path), dump)
         store._lock()
         try:
             if fresh:
