@@ -273,6 +273,17 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _write_whole(target: Path, chunks: Iterable[bytes]) -> None:
+    """Writes `target` whole or not at all: a private temporary file, synced, then renamed over it."""
+    tmp = target.with_name(target.name + ".tmp")
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        out.writelines(chunks)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(target)
+    _fsync_dir(target.parent)
+
+
 def _header(kind: str, seq: int) -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -399,12 +410,7 @@ class DataDir:
                     f"{self.path} holds journal or snapshot files but no {FORMAT_FILE}: it was not written by "
                     "office-skill, or was damaged. " + _AFRESH.format(dir=self.path)
                 )
-            tmp = marker.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION}) + "\n", encoding="utf-8")
-            with tmp.open("rb") as written:
-                os.fsync(written.fileno())
-            tmp.replace(marker)
-            _fsync_dir(self.path)
+            _write_whole(marker, [json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION}).encode() + b"\n"])
             return
         try:
             doc = json.loads(marker.read_text(encoding="utf-8"))
@@ -553,18 +559,10 @@ class DataDir:
                 seq = self._seq + 1
                 lines = [_line(request.to_json()) for request in self.dump()] + list(self._kept)
                 self._open_journal(seq)
-            target = self.path / f"snapshot-{seq:06d}.snap"
-            tmp = target.with_name(target.name + ".tmp")
-            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-                out.write(_line(_header("snapshot", seq)))
-                out.writelines(lines)
-                out.write(_line({"end": len(lines)}))
-                out.flush()
-                os.fsync(out.fileno())
-            tmp.replace(target)
-            _fsync_dir(self.path)
+            snapshot = [_line(_header("snapshot", seq)), *lines, _line({"end": len(lines)})]
+            _write_whole(self.path / f"snapshot-{seq:06d}.snap", snapshot)
             for kind, old, entry, is_tmp in self._store_files():
-                if old < seq or (is_tmp and kind == "snapshot" and entry != tmp):
+                if old < seq or (is_tmp and kind == "snapshot"):  # one a crash left unfinished
                     entry.unlink()
             _fsync_dir(self.path)
 
