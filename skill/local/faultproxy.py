@@ -196,12 +196,6 @@ class FaultProxy(LoopbackProxy):
             self._chooser = choose
             self._attempts.clear()
 
-    def clear(self) -> None:
-        with self._lock:
-            self._plan.clear()
-            self._random = None
-            self._chooser = None
-
     def _next_fault(self, operation: str, body: bytes) -> Fault | None:
         with self._lock:
             self.seen[operation] += 1
