@@ -102,9 +102,9 @@ def _log_destination(args: argparse.Namespace) -> tuple[TextIO, str]:
     if args.verbose or not (args.data_dir or args.console):
         return sys.stderr, "stderr"
     if args.data_dir:
-        directory = Path(args.data_dir).expanduser()
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / LOG_FILE
+        from skill.local.datadir import make_directory
+
+        path = make_directory(Path(args.data_dir)) / LOG_FILE  # DataDirError when it cannot be
     else:
         handle, name = tempfile.mkstemp(prefix="office-skill-", suffix=".log")
         os.close(handle)
@@ -129,9 +129,14 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("AWS_REGION", "us-east-1")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "local")
+    from skill.local.datadir import DataDirError
     from skill.local.logs import route_logs
 
-    destination, where = _log_destination(args)
+    try:
+        destination, where = _log_destination(args)
+    except DataDirError as error:
+        print(f"office-skill: {error}", file=sys.stderr)
+        return 1
     route_logs(destination)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stop)
@@ -139,7 +144,6 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         if not external:
             from skill.local.awsserver import EmbeddedAws
-            from skill.local.datadir import DataDirError
 
             data_dir = Path(args.data_dir) if args.data_dir else None
             running.embedded = EmbeddedAws(port=args.db_port, data_dir=data_dir, fresh=args.fresh)

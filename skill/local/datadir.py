@@ -241,26 +241,22 @@ def _parse(line: bytes) -> dict[str, Any]:
     return doc
 
 
-def _read(path: Path, *, tail_may_be_torn: bool) -> Iterator[dict[str, Any]]:
-    """The documents of one file; a damaged last line of the live journal is a write never acknowledged."""
+def _read(path: Path, *, tail_may_be_torn: bool) -> Iterator[dict[str, Any] | None]:
+    """The documents of one file; a damaged last line of the live journal is a write never acknowledged,
+    dropped (None stands for it)."""
     with path.open("rb") as lines:
-        pending: bytes | None = None
         number = 0
-        for line in lines:
-            if pending is not None:
-                number += 1
-                try:
-                    yield _parse(pending)
-                except _Damaged:
-                    raise DataDirError(_damaged(path, number)) from None
-            pending = line
-        if pending is not None:
+        line = lines.readline()
+        while line:
+            following = lines.readline()
             number += 1
             try:
-                yield _parse(pending)
+                yield _parse(line)
             except _Damaged:
-                if not tail_may_be_torn:
+                if following or not tail_may_be_torn:
                     raise DataDirError(_damaged(path, number)) from None
+                yield None
+            line = following
 
 
 def _damaged(path: Path, number: int) -> str:
@@ -275,6 +271,17 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_whole(target: Path, chunks: Iterable[bytes]) -> None:
+    """Writes `target` whole or not at all: a private temporary file, synced, then renamed over it."""
+    tmp = target.with_name(target.name + ".tmp")
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        out.writelines(chunks)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(target)
+    _fsync_dir(target.parent)
 
 
 def _header(kind: str, seq: int) -> dict[str, Any]:
@@ -303,6 +310,18 @@ def _other_version(directory: Path, version: Any, written_by: Any = None) -> str
 
 
 # --- the directory --------------------------------------------------------------------------------
+
+
+def make_directory(path: Path) -> Path:
+    """`path` resolved, created private to this user when missing; DataDirError when it cannot be."""
+    path = path.expanduser().resolve()
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataDirError(f"cannot create the data directory {path}: {error.strerror}") from None
+    if not path.is_dir():
+        raise DataDirError(f"{path} is not a directory")
+    return path
 
 
 @dataclass
@@ -338,14 +357,7 @@ class DataDir:
     @classmethod
     def open(cls, path: Path, dump: Callable[[], list[Request]], *, fresh: bool = False) -> DataDir:
         """Lock `path` (created when missing) for this process; `fresh` removes the store it holds."""
-        path = path.expanduser().resolve()
-        try:
-            path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise DataDirError(f"cannot create the data directory {path}: {error.strerror}") from None
-        if not path.is_dir():
-            raise DataDirError(f"{path} is not a directory")
-        store = cls(path, dump)
+        store = cls(make_directory(path), dump)
         store._lock()
         try:
             if fresh:
@@ -398,12 +410,7 @@ class DataDir:
                     f"{self.path} holds journal or snapshot files but no {FORMAT_FILE}: it was not written by "
                     "office-skill, or was damaged. " + _AFRESH.format(dir=self.path)
                 )
-            tmp = marker.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION}) + "\n", encoding="utf-8")
-            with tmp.open("rb") as written:
-                os.fsync(written.fileno())
-            tmp.replace(marker)
-            _fsync_dir(self.path)
+            _write_whole(marker, [json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION}).encode() + b"\n"])
             return
         try:
             doc = json.loads(marker.read_text(encoding="utf-8"))
@@ -424,10 +431,9 @@ class DataDir:
         journals = [(seq, entry) for kind, seq, entry, tmp in files if kind == "journal" and seq >= base]
         replayed = torn = 0
         if snapshot is not None:
-            replayed += self._replay(app, snapshot, "snapshot", tail_may_be_torn=False)
+            replayed += self._replay(app, snapshot, "snapshot", tail_may_be_torn=False)[0]
         for index, (_, journal) in enumerate(journals):
-            last = index == len(journals) - 1
-            count, dropped = self._replay_journal(app, journal, last)
+            count, dropped = self._replay(app, journal, "journal", tail_may_be_torn=index == len(journals) - 1)
             replayed += count
             torn += dropped
         self._seq = max([base, *(seq for seq, _ in journals)])
@@ -437,29 +443,26 @@ class DataDir:
             raise DataDirError(f"cannot write a snapshot in {self.path}: {error.strerror or error}") from None
         return Restored(base, replayed, torn)
 
-    def _replay(self, app: WsgiApp, path: Path, kind: str, *, tail_may_be_torn: bool) -> int:
+    def _replay(self, app: WsgiApp, path: Path, kind: str, *, tail_may_be_torn: bool) -> tuple[int, int]:
+        """Replays one file: the requests replayed, and the torn last lines (never acknowledged) dropped."""
         documents = _read(path, tail_may_be_torn=tail_may_be_torn)
         header = next(documents, None)
         if header is None and tail_may_be_torn:
-            return 0  # the header is written and synced before any record, so nothing was acknowledged
+            return 0, 0  # the header is written and synced before any record, so nothing was acknowledged
         _check_header(path, header, kind)
-        count = 0
+        count = torn = 0
         ended = False
         for number, doc in enumerate(documents, start=2):
-            if "end" in doc:
+            if doc is None:
+                torn += 1
+            elif "end" in doc:
                 ended = doc["end"] == count
-                continue
-            self._apply(app, path, number, Request.from_json(doc))
-            count += 1
+            else:
+                self._apply(app, path, number, Request.from_json(doc))
+                count += 1
         if kind == "snapshot" and not ended:
             raise DataDirError(f"{path} is incomplete (it has no closing record). " + _AFRESH.format(dir=self.path))
-        return count
-
-    def _replay_journal(self, app: WsgiApp, path: Path, last: bool) -> tuple[int, int]:
-        """Replays one journal; a live journal's torn last line (never acknowledged) is dropped."""
-        lines = sum(1 for _ in path.open("rb"))
-        count = self._replay(app, path, "journal", tail_may_be_torn=last)
-        return count, max(0, lines - 1 - count)
+        return count, torn
 
     def _apply(self, app: WsgiApp, path: Path, number: int, request: Request) -> None:
         status, body = call(app, request)
@@ -556,18 +559,10 @@ class DataDir:
                 seq = self._seq + 1
                 lines = [_line(request.to_json()) for request in self.dump()] + list(self._kept)
                 self._open_journal(seq)
-            target = self.path / f"snapshot-{seq:06d}.snap"
-            tmp = target.with_name(target.name + ".tmp")
-            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-                out.write(_line(_header("snapshot", seq)))
-                out.writelines(lines)
-                out.write(_line({"end": len(lines)}))
-                out.flush()
-                os.fsync(out.fileno())
-            tmp.replace(target)
-            _fsync_dir(self.path)
+            snapshot = [_line(_header("snapshot", seq)), *lines, _line({"end": len(lines)})]
+            _write_whole(self.path / f"snapshot-{seq:06d}.snap", snapshot)
             for kind, old, entry, is_tmp in self._store_files():
-                if old < seq or (is_tmp and kind == "snapshot" and entry != tmp):
+                if old < seq or (is_tmp and kind == "snapshot"):  # one a crash left unfinished
                     entry.unlink()
             _fsync_dir(self.path)
 

@@ -29,6 +29,7 @@ from urllib.parse import SplitResult, urlsplit
 
 Fault = Literal["throttle", "provisioned", "error500", "reset", "stall", "slow", "lost", "unprocessed", "forward"]
 Chooser = Callable[[str, int], Fault | None]  # (operation, attempt) -> the fault, or None to forward
+_JSON = "application/x-amz-json-1.0"
 STALL_SECONDS = 10.0  # longer than any client waits for an answer
 SLOW_SECONDS = 1.5
 _ERRORS: dict[str, tuple[int, str, str]] = {
@@ -42,6 +43,9 @@ _ERRORS: dict[str, tuple[int, str, str]] = {
 }
 
 
+_HOP_BY_HOP = frozenset({"content-length", "connection", "transfer-encoding", "server", "date"})
+
+
 class QuietHandler(BaseHTTPRequestHandler):
     """Keeps connections alive as AWS endpoints do, and logs nothing."""
 
@@ -49,6 +53,36 @@ class QuietHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def read_body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def relay(self, upstream: SplitResult, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """This request, with `body`, sent on to `upstream`: its status, headers and body."""
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "content-length")}
+        headers["Content-Length"] = str(len(body))
+        return forward(upstream, self.command, self.path, headers, body)
+
+    def reply(
+        self,
+        status: int,
+        headers: list[tuple[str, str]],
+        payload: bytes,
+        *,
+        content_type: str | None = None,
+        drop: frozenset[str] = frozenset(),
+    ) -> None:
+        """Answers with `payload` and the end-to-end `headers` (less `drop`); `content_type` replaces theirs."""
+        skip = _HOP_BY_HOP | drop | ({"content-type"} if content_type else set())
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in skip:
+                self.send_header(name, value)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
 
 def forward(
@@ -162,12 +196,6 @@ class FaultProxy(LoopbackProxy):
             self._chooser = choose
             self._attempts.clear()
 
-    def clear(self) -> None:
-        with self._lock:
-            self._plan.clear()
-            self._random = None
-            self._chooser = None
-
     def _next_fault(self, operation: str, body: bytes) -> Fault | None:
         with self._lock:
             self.seen[operation] += 1
@@ -198,7 +226,7 @@ class FaultProxy(LoopbackProxy):
 
         class Handler(QuietHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = self.read_body()
                 operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
                 fault = proxy._next_fault(operation, body)
                 if fault in _ERRORS:
@@ -216,16 +244,14 @@ class FaultProxy(LoopbackProxy):
                 if fault == "reset":
                     self._reset()
                     return
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 left: dict[str, list[object]] = {}
                 if fault == "unprocessed":
                     body, left = _half_of_the_batch(body)
-                    headers["Content-Length"] = str(len(body))
                 response_headers: list[tuple[str, str]] = []
                 if fault == "unprocessed" and not json.loads(body)["RequestItems"]:
                     status, payload = 200, b"{}"  # a batch of one: none of it written
                 else:
-                    status, response_headers, payload = forward(proxy.upstream, "POST", self.path, headers, body)
+                    status, response_headers, payload = self.relay(proxy.upstream, body)
                 if left:
                     payload = json.dumps({**json.loads(payload), "UnprocessedItems": left}).encode()
                 if fault == "lost":
@@ -236,17 +262,8 @@ class FaultProxy(LoopbackProxy):
                 self._answer(status, response_headers, payload)
 
             def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
-                self.send_response(status)
                 # The checksum goes too: a batch answered in part has another body than the one it is of.
-                skip = {"content-length", "connection", "transfer-encoding", "server", "date", "content-type"}
-                skip |= {"x-amz-crc32"}
-                for name, value in headers:
-                    if name.lower() not in skip:
-                        self.send_header(name, value)
-                self.send_header("Content-Type", "application/x-amz-json-1.0")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(status, headers, payload, content_type=_JSON, drop=frozenset({"x-amz-crc32"}))
 
             def _reset(self) -> None:
                 """Drop the connection with a TCP reset, no answer."""

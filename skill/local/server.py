@@ -17,11 +17,13 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from skill.local.signature import refusal
 from skill.observability import logger
@@ -112,10 +114,16 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Requests are logged by the skill itself, without bodies."""
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str = "application/json", headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Answers with `body` and `headers` (by default, its `content_type` alone); no Content-Length on a 304,
+        whose body is the one the client holds."""
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers if headers is not None else {"Content-Type": content_type}).items():
+            self.send_header(name, value)
+        if status != HTTPStatus.NOT_MODIFIED:
+            self.send_header("Content-Length", str(len(body)))
         if self.close_connection or self.server.crowded() or self.server.stopping:
             self.send_header("Connection", "close")  # let a waiting connection have this worker
         self.end_headers()
@@ -134,55 +142,41 @@ class SkillRequestHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self._refused_while_stopping():
             return
-        path = self.path.split("?", 1)[0]
-        if path == "/healthz":
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        if url.path == "/healthz":
             self._send(HTTPStatus.OK, b'{"status": "ok"}')
-            return
-        if path.startswith("/rooms/"):
-            self._calendar_feed()
-            return
-        if path == "/report":
-            self._report()
-            return
-        self._error(HTTPStatus.NOT_FOUND, "not found")
+        elif url.path.startswith("/rooms/"):
+            self._calendar_feed(url.path, query.get("token", [None])[0])
+        elif url.path == "/report":
+            self._report({name: values[-1] for name, values in query.items()})
+        else:
+            self._error(HTTPStatus.NOT_FOUND, "not found")
 
-    def _report(self) -> None:
+    def _report(self, query: dict[str, str]) -> None:
         """The facilities report page (`office-admin report --html`): `GET /report?site=S&from=DATE&to=DATE`, on a
         server bound to loopback only (elsewhere it is not found)."""
-        from urllib.parse import parse_qs, urlsplit
-
         from skill.local.signature import is_loopback_host
 
         if not is_loopback_host(str(self.server.server_address[0])):
             self._error(HTTPStatus.NOT_FOUND, "not found")
             return
-        query = {name: values[-1] for name, values in parse_qs(urlsplit(self.path).query).items()}
         self._send(*report_page(query))
 
-    def _calendar_feed(self) -> None:
+    def _calendar_feed(self, path: str, token: str | None) -> None:
         """A room's published booking feed: `GET /rooms/{id}/calendar.ics?token=T`."""
-        from urllib.parse import parse_qs, urlsplit
-
         from skill.app import services
         from skill.services.calendars import NOT_FOUND
 
-        url = urlsplit(self.path)
-        token = parse_qs(url.query).get("token", [None])[0]
         feed = services()
         try:
-            answer = feed.calendars.serve(url.path, token, feed.now(), self.headers.get("If-None-Match"))
+            answer = feed.calendars.serve(path, token, feed.now(), self.headers.get("If-None-Match"))
         except Exception:
             logger.exception("published feed failed")
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "the feed failed; see the log")
             return
         answer = answer or NOT_FOUND
-        self.send_response(answer.status)
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        if answer.status != HTTPStatus.NOT_MODIFIED:
-            self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
+        self._send(answer.status, answer.body, headers=answer.headers)
 
     def _read_body(self) -> bytes:
         """The body, or BadBody; a body left unread closes the connection (the stream is out of step)."""

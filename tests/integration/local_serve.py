@@ -41,7 +41,7 @@ def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
 
 @dataclass
 class Serve:
-    """One run of `office-skill serve`; what it printed is in `lines`, stderr in `stderr`."""
+    """One run of `office-skill serve`; what it printed (stdout and stderr) is in `lines`."""
 
     process: subprocess.Popen[str] = field(repr=False)
     port: int

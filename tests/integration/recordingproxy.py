@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from skill.local.faultproxy import LoopbackProxy, QuietHandler, forward
+from skill.local.faultproxy import LoopbackProxy, QuietHandler
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -61,42 +61,24 @@ class RecordingProxy(LoopbackProxy):
 
         class Handler(QuietHandler):
             def _any(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = self.read_body()
                 scope = _SCOPE.search(self.headers.get("Authorization", ""))
                 service = scope["service"] if scope else "unsigned"
                 proxy._record(checks_of(service, self.command, self.path, dict(self.headers), body))
                 if service == "chime":
                     self._answer_call(body)
                     return
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                status, response_headers, payload = forward(proxy.upstream, self.command, self.path, headers, body)
-                self.send_response(status)
-                for name, value in response_headers:
-                    if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(*self.relay(proxy.upstream, body))
 
             def _answer_call(self, body: bytes) -> None:
                 with proxy._lock:
                     proxy.calls_placed.append(json.loads(body or b"{}"))
                 payload = json.dumps({"SipMediaApplicationCall": {"TransactionId": str(uuid.uuid4())}}).encode()
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(201, [], payload, content_type="application/json")
 
             do_GET = do_POST = do_PUT = do_DELETE = _any
 
         return Handler
-
-    def __enter__(self) -> RecordingProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 # ------------------------------------------------------------------------------------------ requests

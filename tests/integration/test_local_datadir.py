@@ -454,3 +454,17 @@ def test_a_stop_that_cannot_wait_for_the_last_snapshot_keeps_every_write_and_ref
     again.restore(server)
     again.close()
     assert applied == ["AmazonSSM.PutParameter"]
+
+
+def test_a_data_directory_is_created_private_and_a_file_in_its_place_is_refused(tmp_path: Path) -> None:
+    # Given a place for a data directory, and a file where another would go
+    from skill.local.datadir import DataDirError, make_directory
+
+    (tmp_path / "taken").write_text("not a directory")
+    # When both are made
+    made = make_directory(tmp_path / "new" / "data")
+    with pytest.raises(DataDirError) as refusal:
+        make_directory(tmp_path / "taken")
+    # Then the new one is readable by its owner alone, and the file is named in a clear error
+    assert made.stat().st_mode & 0o777 == 0o700
+    assert str(tmp_path / "taken") in str(refusal.value)
