@@ -399,48 +399,40 @@ class DynamoFleetStore:
         expiry = int(expires_at.timestamp())
         claim = {"PK": "CLAIM#" + code, "SK": META, "device": device_id, "expires_at": expiry}
         pointer = {"PK": "CLAIMDEV#" + device_id, "SK": META, "code": code, "expires_at": expiry}
-        client = self.table.client
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table.name,
-                            "Item": to_attrs(claim),
-                            "ConditionExpression": "attribute_not_exists(PK) OR expires_at < :now",
-                            "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
-                        }
-                    },
-                    {"Put": {"TableName": self.table.name, "Item": to_attrs(pointer)}},
-                ]
-            )
-        except client.exceptions.TransactionCanceledException:
-            return False
-        return True
+        refused = self.table.transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": to_attrs(claim),
+                        "ConditionExpression": "attribute_not_exists(PK) OR expires_at < :now",
+                        "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+                    }
+                },
+                {"Put": {"TableName": self.table.name, "Item": to_attrs(pointer)}},
+            ]
+        )
+        return refused is None
 
     def take_claim(self, code: str, now: datetime) -> str | None:
         """The device that heard `code`, removing the code; None when unknown or expired."""
         item = self.table.get("CLAIM#" + code, META, consistent=True)
         if not item or item.get("expires_at", 0) < now.timestamp():
             return None
-        client = self.table.client
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self.table.name,
-                            "Key": key("CLAIM#" + code, META),
-                            "ConditionExpression": "attribute_exists(PK)",
-                        }
-                    },
-                    {"Delete": {"TableName": self.table.name, "Key": key("CLAIMDEV#" + item["device"], META)}},
-                ]
-            )
-        except client.exceptions.TransactionCanceledException:
-            return None
         device: str = item["device"]
-        return device
+        refused = self.table.transact(
+            [
+                {
+                    "Delete": {
+                        "TableName": self.table.name,
+                        "Key": key("CLAIM#" + code, META),
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+                {"Delete": {"TableName": self.table.name, "Key": key("CLAIMDEV#" + device, META)}},
+            ]
+        )
+        return device if refused is None else None
 
 
 def _encode(doc: Mapping[str, Any]) -> str:
