@@ -208,17 +208,6 @@ def site_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", metavar="SITE", help="only this site's (a site id of the fleet file)")
 
 
-def with_site(*configures: Configure) -> Configure:
-    """A command's own arguments, then `--site`."""
-
-    def configure(parser: argparse.ArgumentParser) -> None:
-        for each in configures:
-            each(parser)
-        site_arg(parser)
-
-    return configure
-
-
 def required(value: str, argument: str) -> str:
     """`value` without surrounding blanks; BadInput naming `argument` when nothing is left."""
     if not value.strip():

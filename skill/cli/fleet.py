@@ -47,9 +47,7 @@ def apply(ctx: Context) -> int:
     write = not plan.empty and not ctx.args.dry_run
     if not ctx.json:
         if plan.migrating:
-            print(
-                "the stored fleet is in the layout of the version before sites: this apply converts it", file=ctx.stdout
-            )
+            print(MIGRATING, file=ctx.stdout)
         for change in plan.changes:
             print(_change_line(change), file=ctx.stdout)
         print("nothing to change" if plan.empty else plan.summary, file=ctx.stdout)
