@@ -380,7 +380,7 @@ class DynamoFleetStore:
 
     def _item(self, kind: str, entity_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
         pk, sk = item_key(kind, entity_id)
-        item: dict[str, Any] = {"PK": pk, "SK": sk, "kind": kind, "doc": _encode(doc)}
+        item: dict[str, Any] = {"PK": pk, "SK": sk, "kind": kind, "doc": fleet_index.canonical(doc)}
         if kind in ENTITY_KINDS:
             return {**item, "GSI1PK": FLEET_INDEX, "GSI1SK": pk}
         shard = zlib.crc32(f"{kind}#{entity_id}".encode()) % INDEX_SHARDS
@@ -433,10 +433,6 @@ class DynamoFleetStore:
             ]
         )
         return device if refused is None else None
-
-
-def _encode(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def _doc(item: Mapping[str, Any]) -> dict[str, Any]:
