@@ -198,13 +198,12 @@ def _report(ctx: Context, verb: str, device: Device) -> None:
     configure=_target_args("device_id", "DEVICE_ID"),
 )
 def devices_register(ctx: Context) -> None:
-    from skill.domain.model import Device, DeviceKind
+    from skill.domain.model import Device
 
     device_id = ctx.args.device_id.strip()
     if not device_id or any(ch.isspace() for ch in device_id):
         raise BadInput(f"DEVICE_ID: invalid device id {ctx.args.device_id!r}")
-    kind = DeviceKind.SHARED if ctx.args.room else DeviceKind.PERSONAL
-    device = Device(device_id, kind, room=ctx.args.room, user=ctx.args.user, skill_group=ctx.args.skill_group)
+    device = Device.placed(device_id, room=ctx.args.room, user=ctx.args.user, skill_group=ctx.args.skill_group)
     with _known_targets():
         ctx.services.identity.register(device)
     _report(ctx, "registered", device)

@@ -149,6 +149,12 @@ class Device:
     user: str | None = None
     skill_group: str | None = None
 
+    @classmethod
+    def placed(cls, device_id: str, *, room: str | None, user: str | None, skill_group: str | None) -> Device:
+        """A device standing in `room` (shared), else belonging to `user` (personal)."""
+        kind = DeviceKind.SHARED if room else DeviceKind.PERSONAL
+        return cls(device_id, kind, room=room, user=user, skill_group=skill_group)
+
 
 @dataclass(frozen=True)
 class User:
