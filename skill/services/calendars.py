@@ -25,7 +25,7 @@ from skill.observability import logger
 
 if TYPE_CHECKING:
     from skill.domain.model import Booking, Room
-    from skill.ports import BookingStore, FeedFetcher, FeedParser, FeedStateStore, FleetStore
+    from skill.ports import BookingStore, FeedFetcher, FeedParser, FeedStateStore, FleetStore, Progress
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PUBLISHED_PAST_DAYS = 7
@@ -36,7 +36,6 @@ ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 PARALLEL_FEEDS = 16
 
 Status = Literal["updated", "unchanged", "not_modified", "failed"]
-Progress = Callable[[int, int], None]
 Publish = Callable[["Room", Sequence["Booking"]], bytes]
 
 
