@@ -85,8 +85,12 @@ def _targets_doc(targets: Sequence[NotifyTarget]) -> list[dict[str, str]]:
 
 
 def room_to_doc(room: Room) -> dict[str, Any]:
-    booking = {"max_minutes": room.booking.max_minutes, "window_days": room.booking.window_days}
-    booking["release_after_minutes"] = room.booking.release_after_minutes  # type: ignore[assignment]
+    rules = room.booking
+    booking = {
+        "max_minutes": rules.max_minutes,
+        "window_days": rules.window_days,
+        "release_after_minutes": rules.release_after_minutes,
+    }
     return _drop_empty(
         {
             "id": room.id,
