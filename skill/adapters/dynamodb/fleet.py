@@ -24,7 +24,7 @@ import json
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from threading import Lock
@@ -210,7 +210,7 @@ class DynamoFleetStore:
             return _doc(item) if item else None
 
         room_doc = doc("room", room_id)
-        site = self._site_of(site_id, room_doc, items)
+        site = self._site_of(site_id, room_doc, items, asked=set(keys))
         return (
             site or Site(id=site_id or (room_doc or {}).get("site") or DEFAULT_SITE),
             codec.room_from_doc(room_doc) if room_doc else None,
@@ -219,17 +219,23 @@ class DynamoFleetStore:
         )
 
     def _site_of(
-        self, site_id: str | None, room_doc: Mapping[str, Any] | None, items: Mapping[tuple[str, str], Any]
+        self,
+        site_id: str | None,
+        room_doc: Mapping[str, Any] | None,
+        items: Mapping[tuple[str, str], Any],
+        asked: Collection[tuple[str, str]] = (),
     ) -> Site | None:
         """The request's site: by its id, or (a device stored before sites) the room's; in the earlier layout
-        the one site `main`, stored under SITE#site. None when it is not stored."""
+        the one site `main`, stored under SITE#site. None when it is not stored. `items` are those found of the
+        keys `asked` already: a key asked and not found is not read again."""
+
+        def read(k: tuple[str, str]) -> Any:
+            return items.get(k) if k in asked else self._get_many([k]).get(k)
+
         wanted = site_id or (room_doc or {}).get("site") or DEFAULT_SITE
-        site_key = item_key("site", wanted)
-        item = items.get(site_key)
-        if item is None and site_key not in items and (site_id or wanted != DEFAULT_SITE):
-            item = self._get_many([site_key]).get(site_key)
+        item = read(item_key("site", wanted))
         if item is None and wanted == DEFAULT_SITE:
-            item = items.get(LEGACY_SITE) or self._get_many([LEGACY_SITE]).get(LEGACY_SITE)
+            item = read(LEGACY_SITE)
             if item is not None:
                 self._legacy_until = time.monotonic() + self._cache.ttl
         return codec.site_from_doc(_doc(item)) if item else None
