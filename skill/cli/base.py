@@ -22,11 +22,11 @@ if TYPE_CHECKING:
     from skill.bootstrap import Services
     from skill.config import Settings
     from skill.domain.model import Site
+    from skill.ports import Progress
 
 PROG = "office-admin"
 BAR_WIDTH = 30
 Run = Callable[["Context"], "int | None"]
-Progress = Callable[[int, int], None]
 Configure = Callable[[argparse.ArgumentParser], None]
 Rows = Sequence[Mapping[str, Any]]
 
