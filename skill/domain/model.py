@@ -221,6 +221,17 @@ class Fleet:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """What the fleet store learns about a request's device and speaker in one round trip."""
+
+    device: Device | None
+    account_user: str | None  # user id enrolled for the Alexa account (userId); unknown devices only
+    person_user: str | None  # user id of a recognised voice (personId)
+    claim_code: str | None  # an unexpired enrolment code already issued to this device; unknown devices only
+    site: str | None = None  # the device's site, else the account user's; None in the earlier layout
+
+
+@dataclass(frozen=True)
 class Caller:
     """Who is speaking, built once per request before any handler runs."""
 

@@ -34,11 +34,11 @@ from skill.adapters.dynamodb.table import Table, key, to_attrs
 from skill.domain import fleet as codec
 from skill.domain import fleet_index
 from skill.domain.fleet_index import DocKey, Put, SiteNames
-from skill.domain.model import DEFAULT_SITE, CallingPolicy, Site
+from skill.domain.model import DEFAULT_SITE, CallingPolicy, Identity, Site
 
 if TYPE_CHECKING:
     from skill.domain.directory import DirectoryEntry
-    from skill.domain.model import Contact, Device, Fleet, Limits, Room, SkillGroup, User
+    from skill.domain.model import Contact, Fleet, Limits, Room, SkillGroup, User
     from skill.ports import Progress
 
 META = "META"
@@ -74,17 +74,6 @@ def item_key(kind: str, entity_id: str) -> tuple[str, str]:
         site_id, _, part = entity_id.partition("#")
         return "SITE#" + site_id, "ROOMS#" + part
     return PREFIX[kind] + entity_id, META
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What one round trip learns about a request's device and speaker."""
-
-    device: Device | None
-    account_user: str | None  # user id enrolled for the Alexa account (userId); unknown devices only
-    person_user: str | None  # user id of a recognised voice (personId)
-    claim_code: str | None  # an unexpired enrolment code already issued to this device; unknown devices only
-    site: str | None = None  # the device's site, else the account user's; None in the earlier layout
 
 
 @dataclass
