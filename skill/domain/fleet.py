@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 SINGLETON_ID = "site"  # the id the fleet's calling policy and limits are stored under
+# The kinds of entity a fleet file declares, each after those it may refer to (a device to rooms and users).
+ENTITY_KINDS = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
 PHONE_TYPES = ("mobile", "office", "home")
 PHONE_TYPE_SYNONYMS = {"cell": "mobile", "cellphone": "mobile", "work": "office", "desk": "office"}
 SHARED_MAY_CALL = ("employees", "contacts", "numbers")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Action = Literal["create", "update", "delete"]
 SINGLETON_ID = codec.SINGLETON_ID
 # Order of creates and updates: what a device or user refers to exists before it.
-PUT_ORDER = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
+PUT_ORDER = codec.ENTITY_KINDS
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ PREFIX = {
     "person": "PERSON#",
     "namekey": "NAMEKEY#",
 }
-ENTITY_KINDS = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
+ENTITY_KINDS = codec.ENTITY_KINDS
 SINGLETON_ID = codec.SINGLETON_ID
 SINGLETONS = ("calling", "limits")
 LEGACY_SITE = ("SITE#site", META)  # the one site, as the version before sites stored it
