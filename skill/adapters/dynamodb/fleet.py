@@ -199,31 +199,26 @@ class DynamoFleetStore:
             return _doc(item) if item else None
 
         room_doc = doc("room", room_id)
-        site = self._site_of(site_id, room_doc, items, asked=set(keys))
+        site_id = site_id or (room_doc or {}).get("site") or DEFAULT_SITE
         return (
-            site or Site(id=site_id or (room_doc or {}).get("site") or DEFAULT_SITE),
+            self._site_of(site_id, items, asked=set(keys)) or Site(id=site_id),
             codec.room_from_doc(room_doc) if room_doc else None,
             codec.group_from_doc(group) if (group := doc("group", group_id)) else None,
             {uid: codec.user_from_doc(user) for uid in user_ids if (user := doc("user", uid))},
         )
 
     def _site_of(
-        self,
-        site_id: str | None,
-        room_doc: Mapping[str, Any] | None,
-        items: Mapping[tuple[str, str], Any],
-        asked: Collection[tuple[str, str]] = (),
+        self, site_id: str, items: Mapping[tuple[str, str], Any] | None = None, asked: Collection[tuple[str, str]] = ()
     ) -> Site | None:
-        """The request's site: by its id, or (a device stored before sites) the room's; in the earlier layout
-        the one site `main`, stored under SITE#site. None when it is not stored. `items` are those found of the
-        keys `asked` already: a key asked and not found is not read again."""
+        """A site by its id; in the earlier layout the one site `main`, stored under SITE#site. None when it is
+        not stored. `items` are those found of the keys `asked` already: a key asked and not found is not read
+        again."""
 
         def read(k: tuple[str, str]) -> Any:
-            return items.get(k) if k in asked else self._get_many([k]).get(k)
+            return (items or {}).get(k) if k in asked else self._get_many([k]).get(k)
 
-        wanted = site_id or (room_doc or {}).get("site") or DEFAULT_SITE
-        item = read(item_key("site", wanted))
-        if item is None and wanted == DEFAULT_SITE:
+        item = read(item_key("site", site_id))
+        if item is None and site_id == DEFAULT_SITE:
             item = read(LEGACY_SITE)
             if item is not None:
                 self._legacy_until = time.monotonic() + self._cache.ttl
@@ -271,15 +266,15 @@ class DynamoFleetStore:
         return codec.limits_from_doc(self.get_doc("limits", SINGLETON_ID))
 
     def get_site(self, site_id: str) -> Site | None:
-        return self._site_of(site_id, None, {})
+        return self._site_of(site_id or DEFAULT_SITE)
 
     def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
         """One room and its site, read by key (cached like every keyed read) and never from the whole fleet:
         for a caller that must read nothing else of the fleet, such as the published feed behind a public
         URL."""
         room = self.get_room(room_id)
-        site = self.get_site(room.site_id if room else DEFAULT_SITE)
-        return site or Site(id=room.site_id if room else DEFAULT_SITE), room
+        site_id = room.site_id if room else DEFAULT_SITE
+        return self.get_site(site_id) or Site(id=site_id), room
 
     def get_room(self, room_id: str) -> Room | None:
         doc = self.get_doc("room", room_id)
