@@ -22,8 +22,8 @@ if TYPE_CHECKING:
         BusyInterval,
         CallingPolicy,
         Contact,
-        Device,
         Fleet,
+        Identity,
         Limits,
         Room,
         RoomDay,
@@ -47,22 +47,6 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
-class IdentityView(Protocol):
-    # Read-only members, so a frozen dataclass (the adapters' Identity) satisfies the protocol.
-    @property
-    def device(self) -> Device | None: ...
-    @property
-    def account_user(self) -> str | None: ...
-    @property
-    def person_user(self) -> str | None: ...
-    @property
-    def claim_code(self) -> str | None: ...
-    @property
-    def site(self) -> str | None:
-        """The site of the device (its room's or its user's), else that of the Alexa account's user."""
-        ...
-
-
 Progress = Callable[[int, int], None]
 
 
@@ -70,7 +54,7 @@ class FleetStore(Protocol):
     """Fleet entities as fleet-file documents, what `apply` derives from them (`skill.domain.fleet_index`),
     and enrolment claims. The request path reads by key only, never the whole fleet."""
 
-    def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> IdentityView: ...
+    def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> Identity: ...
 
     def profile(
         self, site_id: str | None, room_id: str | None, group_id: str | None, user_ids: Iterable[str]

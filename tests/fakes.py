@@ -32,8 +32,8 @@ from skill.domain.model import (
     BusyInterval,
     CallingPolicy,
     Contact,
-    Device,
     Fleet,
+    Identity,
     Interval,
     Limits,
     Room,
@@ -100,15 +100,6 @@ class Counters:
 # ---------------------------------------------------------------- fleet
 
 
-@dataclass(frozen=True)
-class FakeIdentity:
-    device: Device | None
-    account_user: str | None
-    person_user: str | None
-    claim_code: str | None
-    site: str | None = None
-
-
 @dataclass
 class InMemoryFleetStore:
     """Entity documents by kind and id, derived documents by (kind, id), and claims, as dicts; every write
@@ -134,12 +125,12 @@ class InMemoryFleetStore:
     def _doc(self, kind: str, entity_id: str | None) -> dict[str, Any] | None:
         return self.data.get(kind, {}).get(entity_id or "")
 
-    def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> FakeIdentity:
+    def identify(self, device_id: str | None, alexa_user_id: str | None, person_id: str | None) -> Identity:
         device_doc = self._doc("device", device_id)
         account = self.derived.get(("alexauser", alexa_user_id or "")) if device_doc is None else None
         person = self.derived.get(("person", person_id or ""))
         code = next((c for c, (dev, _) in self.claims.items() if dev == device_id), None)
-        return FakeIdentity(
+        return Identity(
             device=codec.device_from_doc(device_doc) if device_doc else None,
             account_user=account["user"] if account else None,
             person_user=person["user"] if person else None,

@@ -22,11 +22,11 @@ if TYPE_CHECKING:
     from skill.bootstrap import Services
     from skill.config import Settings
     from skill.domain.model import Site
+    from skill.ports import Progress
 
 PROG = "office-admin"
 BAR_WIDTH = 30
 Run = Callable[["Context"], "int | None"]
-Progress = Callable[[int, int], None]
 Configure = Callable[[argparse.ArgumentParser], None]
 Rows = Sequence[Mapping[str, Any]]
 
@@ -206,17 +206,6 @@ def _table(rows: Rows, columns: Sequence[str]) -> str:
 def site_arg(parser: argparse.ArgumentParser) -> None:
     """`--site SITE`: only what belongs to one site."""
     parser.add_argument("--site", metavar="SITE", help="only this site's (a site id of the fleet file)")
-
-
-def with_site(*configures: Configure) -> Configure:
-    """A command's own arguments, then `--site`."""
-
-    def configure(parser: argparse.ArgumentParser) -> None:
-        for each in configures:
-            each(parser)
-        site_arg(parser)
-
-    return configure
 
 
 def required(value: str, argument: str) -> str:

@@ -47,9 +47,7 @@ def apply(ctx: Context) -> int:
     write = not plan.empty and not ctx.args.dry_run
     if not ctx.json:
         if plan.migrating:
-            print(
-                "the stored fleet is in the layout of the version before sites: this apply converts it", file=ctx.stdout
-            )
+            print(MIGRATING, file=ctx.stdout)
         for change in plan.changes:
             print(_change_line(change), file=ctx.stdout)
         print("nothing to change" if plan.empty else plan.summary, file=ctx.stdout)
@@ -200,13 +198,12 @@ def _report(ctx: Context, verb: str, device: Device) -> None:
     configure=_target_args("device_id", "DEVICE_ID"),
 )
 def devices_register(ctx: Context) -> None:
-    from skill.domain.model import Device, DeviceKind
+    from skill.domain.model import Device
 
     device_id = ctx.args.device_id.strip()
     if not device_id or any(ch.isspace() for ch in device_id):
         raise BadInput(f"DEVICE_ID: invalid device id {ctx.args.device_id!r}")
-    kind = DeviceKind.SHARED if ctx.args.room else DeviceKind.PERSONAL
-    device = Device(device_id, kind, room=ctx.args.room, user=ctx.args.user, skill_group=ctx.args.skill_group)
+    device = Device.placed(device_id, room=ctx.args.room, user=ctx.args.user, skill_group=ctx.args.skill_group)
     with _known_targets():
         ctx.services.identity.register(device)
     _report(ctx, "registered", device)

@@ -7,11 +7,11 @@ Notifications show who was told by user id and channel, never the address.
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from skill.cli.base import BadInput, Context, command, required, site_arg
+from skill.cli.base import BadInput, Context, command, in_zone, required, site_arg
 from skill.domain.reception import Visit
 
 VISIT_COLUMNS = ("id", "name", "company", "host", "checked_in_at", "checked_out_at", "status")
@@ -78,12 +78,7 @@ def visitors_expect(ctx: Context) -> None:
         raise BadInput(f"--host: unknown user {ctx.args.host!r}")
     site = ctx.site_of(host.site)
     tz = ZoneInfo(site.timezone)
-    try:
-        at = datetime.fromisoformat(ctx.args.at)
-    except ValueError:
-        raise BadInput(f"--at: expected an ISO 8601 time, got {ctx.args.at!r}") from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=tz)
+    at = in_zone(ctx.args.at, "--at", tz)
     expected = ctx.services.reception.expect(host, name, ctx.args.company, at, site)
     local_at = expected.expected_at.astimezone(tz)
     data = {

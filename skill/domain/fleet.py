@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 SINGLETON_ID = "site"  # the id the fleet's calling policy and limits are stored under
+# The kinds of entity a fleet file declares, each after those it may refer to (a device to rooms and users).
+ENTITY_KINDS = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
 PHONE_TYPES = ("mobile", "office", "home")
 PHONE_TYPE_SYNONYMS = {"cell": "mobile", "cellphone": "mobile", "work": "office", "desk": "office"}
 SHARED_MAY_CALL = ("employees", "contacts", "numbers")
@@ -85,8 +87,12 @@ def _targets_doc(targets: Sequence[NotifyTarget]) -> list[dict[str, str]]:
 
 
 def room_to_doc(room: Room) -> dict[str, Any]:
-    booking = {"max_minutes": room.booking.max_minutes, "window_days": room.booking.window_days}
-    booking["release_after_minutes"] = room.booking.release_after_minutes  # type: ignore[assignment]
+    rules = room.booking
+    booking = {
+        "max_minutes": rules.max_minutes,
+        "window_days": rules.window_days,
+        "release_after_minutes": rules.release_after_minutes,
+    }
     return _drop_empty(
         {
             "id": room.id,

@@ -245,7 +245,11 @@ def derived_docs(fleet: Fleet) -> dict[DocKey, dict[str, Any]]:
     return docs
 
 
+def canonical(doc: Mapping[str, Any]) -> str:
+    """A document as compact JSON, keys sorted: equal documents, equal text (how the store keeps them)."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def digest(doc: Mapping[str, Any]) -> str:
     """A short fingerprint of a document: equal documents, equal digests."""
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    return hashlib.sha256(canonical(doc).encode()).hexdigest()[:20]

@@ -149,6 +149,12 @@ class Device:
     user: str | None = None
     skill_group: str | None = None
 
+    @classmethod
+    def placed(cls, device_id: str, *, room: str | None, user: str | None, skill_group: str | None) -> Device:
+        """A device standing in `room` (shared), else belonging to `user` (personal)."""
+        kind = DeviceKind.SHARED if room else DeviceKind.PERSONAL
+        return cls(device_id, kind, room=room, user=user, skill_group=skill_group)
+
 
 @dataclass(frozen=True)
 class User:
@@ -212,6 +218,17 @@ class Fleet:
     def every_site(self) -> tuple[Site, ...]:
         """The sites, in the order the file lists them (the first is where a user without a home site is)."""
         return self.sites or (self.site,)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the fleet store learns about a request's device and speaker in one round trip."""
+
+    device: Device | None
+    account_user: str | None  # user id enrolled for the Alexa account (userId); unknown devices only
+    person_user: str | None  # user id of a recognised voice (personId)
+    claim_code: str | None  # an unexpired enrolment code already issued to this device; unknown devices only
+    site: str | None = None  # the device's site, else the account user's; None in the earlier layout
 
 
 @dataclass(frozen=True)

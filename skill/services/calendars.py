@@ -25,7 +25,7 @@ from skill.observability import logger
 
 if TYPE_CHECKING:
     from skill.domain.model import Booking, Room
-    from skill.ports import BookingStore, FeedFetcher, FeedParser, FeedStateStore, FleetStore
+    from skill.ports import BookingStore, FeedFetcher, FeedParser, FeedStateStore, FleetStore, Progress
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PUBLISHED_PAST_DAYS = 7
@@ -36,7 +36,6 @@ ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 PARALLEL_FEEDS = 16
 
 Status = Literal["updated", "unchanged", "not_modified", "failed"]
-Progress = Callable[[int, int], None]
 Publish = Callable[["Room", Sequence["Booking"]], bytes]
 
 
@@ -189,16 +188,12 @@ class CalendarService:
         fleet = self.fleet.load_fleet()
         zones = {site.id: site.timezone for site in fleet.every_site}
         default = fleet.site.timezone
-        if room is not None:
-            rooms = [r for r in fleet.rooms if r.id == room]
-            if not rooms:
-                raise NotFoundError("room", room)
-            targets = [(r.id, r.calendar, zones.get(r.site_id, default)) for r in rooms if r.calendar]
-        else:
-            targets = [(r.id, r.calendar, zones.get(r.site_id, default)) for r in fleet.rooms if r.calendar]
-            targets += [
-                (user_owner(u.id), u.calendar, zones.get(u.site or "", default)) for u in fleet.users if u.calendar
-            ]
+        rooms = [r for r in fleet.rooms if room in (None, r.id)]
+        if room is not None and not rooms:
+            raise NotFoundError("room", room)
+        users = fleet.users if room is None else ()
+        targets = [(r.id, r.calendar, zones.get(r.site_id, default)) for r in rooms if r.calendar]
+        targets += [(user_owner(u.id), u.calendar, zones.get(u.site or "", default)) for u in users if u.calendar]
         if not targets:
             return []
         from concurrent.futures import ThreadPoolExecutor, as_completed

@@ -7,7 +7,7 @@ plans nothing the second time and an export applies as an empty plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,13 +18,12 @@ from skill.domain.fleet_index import DocKey
 from skill.domain.model import Fleet, Site, User
 
 if TYPE_CHECKING:
-    from skill.ports import ContactsReader, Erasable, FleetStore
+    from skill.ports import ContactsReader, Erasable, FleetStore, Progress
 
 Action = Literal["create", "update", "delete"]
 SINGLETON_ID = codec.SINGLETON_ID
 # Order of creates and updates: what a device or user refers to exists before it.
-PUT_ORDER = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
-Progress = Callable[[int, int], None]
+PUT_ORDER = codec.ENTITY_KINDS
 
 
 @dataclass(frozen=True)

@@ -77,11 +77,11 @@ class IdentityService:
         """Bind the device that heard `code` to a room (shared) or a user (personal)."""
         if (room is None) == (user is None):
             raise ValueError("give exactly one of room or user")
-        self._check_refs(_new_device("?", room=room, user=user, skill_group=skill_group))
+        self._check_refs(Device.placed("?", room=room, user=user, skill_group=skill_group))
         device_id = self.fleet.take_claim(code.strip(), now)
         if device_id is None:
             raise ClaimError(f"unknown or expired code {code!r}")
-        device = _new_device(device_id, room=room, user=user, skill_group=skill_group)
+        device = Device.placed(device_id, room=room, user=user, skill_group=skill_group)
         self.register(device)
         return device
 
@@ -115,8 +115,3 @@ class IdentityService:
         if user is not None and user.site:
             return user.site
         return next((site.id for site in self.fleet.sites()), DEFAULT_SITE)
-
-
-def _new_device(device_id: str, *, room: str | None, user: str | None, skill_group: str | None) -> Device:
-    kind = DeviceKind.SHARED if room else DeviceKind.PERSONAL
-    return Device(id=device_id, kind=kind, room=room, user=user, skill_group=skill_group)

@@ -110,6 +110,16 @@ def test_a_shared_device_is_identified_then_profiled_in_two_round_trips(
     assert "fuji" in {r.id for r in names.rooms} and "bob" in {p.id for p in names.people}
 
 
+def test_a_profile_whose_site_is_gone_asks_once(demo_store: DynamoFleetStore, requests: list[str]) -> None:
+    # Given a device whose stored site (say a site removed since) is not in the table
+    # When its profile is read
+    site, room, _, _ = demo_store.profile("gone", "fuji", None, [])
+
+    # Then one BatchGetItem asked for everything, the missing site included, and the site is only its id
+    assert requests == ["BatchGetItem"]
+    assert site.id == "gone" and room is not None and room.id == "fuji"
+
+
 def test_a_warm_store_answers_a_known_device_without_a_request(
     demo_store: DynamoFleetStore, requests: list[str]
 ) -> None:

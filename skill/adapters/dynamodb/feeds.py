@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skill.adapters.dynamodb.table import Table, key
+from skill.adapters.dynamodb.table import Table, condition_failed, key
 from skill.domain.calendar import FeedState
 
 META = "META"
@@ -97,7 +97,7 @@ class DynamoFeedStore:
                 ConditionExpression="attribute_not_exists(PK)",
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
         created = self._table.get(SIGNING_KEY_PK, META, consistent=True)
         if created is None:

@@ -24,7 +24,7 @@ import json
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from threading import Lock
@@ -34,11 +34,11 @@ from skill.adapters.dynamodb.table import Table, key, to_attrs
 from skill.domain import fleet as codec
 from skill.domain import fleet_index
 from skill.domain.fleet_index import DocKey, Put, SiteNames
-from skill.domain.model import DEFAULT_SITE, CallingPolicy, Site
+from skill.domain.model import DEFAULT_SITE, CallingPolicy, Identity, Site
 
 if TYPE_CHECKING:
     from skill.domain.directory import DirectoryEntry
-    from skill.domain.model import Contact, Device, Fleet, Limits, Room, SkillGroup, User
+    from skill.domain.model import Contact, Fleet, Limits, Room, SkillGroup, User
     from skill.ports import Progress
 
 META = "META"
@@ -59,7 +59,7 @@ PREFIX = {
     "person": "PERSON#",
     "namekey": "NAMEKEY#",
 }
-ENTITY_KINDS = ("site", "calling", "limits", "group", "room", "user", "contact", "device")
+ENTITY_KINDS = codec.ENTITY_KINDS
 SINGLETON_ID = codec.SINGLETON_ID
 SINGLETONS = ("calling", "limits")
 LEGACY_SITE = ("SITE#site", META)  # the one site, as the version before sites stored it
@@ -74,17 +74,6 @@ def item_key(kind: str, entity_id: str) -> tuple[str, str]:
         site_id, _, part = entity_id.partition("#")
         return "SITE#" + site_id, "ROOMS#" + part
     return PREFIX[kind] + entity_id, META
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What one round trip learns about a request's device and speaker."""
-
-    device: Device | None
-    account_user: str | None  # user id enrolled for the Alexa account (userId); unknown devices only
-    person_user: str | None  # user id of a recognised voice (personId)
-    claim_code: str | None  # an unexpired enrolment code already issued to this device; unknown devices only
-    site: str | None = None  # the device's site, else the account user's; None in the earlier layout
 
 
 @dataclass
@@ -210,26 +199,27 @@ class DynamoFleetStore:
             return _doc(item) if item else None
 
         room_doc = doc("room", room_id)
-        site = self._site_of(site_id, room_doc, items)
+        site_id = site_id or (room_doc or {}).get("site") or DEFAULT_SITE
         return (
-            site or Site(id=site_id or (room_doc or {}).get("site") or DEFAULT_SITE),
+            self._site_of(site_id, items, asked=set(keys)) or Site(id=site_id),
             codec.room_from_doc(room_doc) if room_doc else None,
             codec.group_from_doc(group) if (group := doc("group", group_id)) else None,
             {uid: codec.user_from_doc(user) for uid in user_ids if (user := doc("user", uid))},
         )
 
     def _site_of(
-        self, site_id: str | None, room_doc: Mapping[str, Any] | None, items: Mapping[tuple[str, str], Any]
+        self, site_id: str, items: Mapping[tuple[str, str], Any] | None = None, asked: Collection[tuple[str, str]] = ()
     ) -> Site | None:
-        """The request's site: by its id, or (a device stored before sites) the room's; in the earlier layout
-        the one site `main`, stored under SITE#site. None when it is not stored."""
-        wanted = site_id or (room_doc or {}).get("site") or DEFAULT_SITE
-        site_key = item_key("site", wanted)
-        item = items.get(site_key)
-        if item is None and site_key not in items and (site_id or wanted != DEFAULT_SITE):
-            item = self._get_many([site_key]).get(site_key)
-        if item is None and wanted == DEFAULT_SITE:
-            item = items.get(LEGACY_SITE) or self._get_many([LEGACY_SITE]).get(LEGACY_SITE)
+        """A site by its id; in the earlier layout the one site `main`, stored under SITE#site. None when it is
+        not stored. `items` are those found of the keys `asked` already: a key asked and not found is not read
+        again."""
+
+        def read(k: tuple[str, str]) -> Any:
+            return (items or {}).get(k) if k in asked else self._get_many([k]).get(k)
+
+        item = read(item_key("site", site_id))
+        if item is None and site_id == DEFAULT_SITE:
+            item = read(LEGACY_SITE)
             if item is not None:
                 self._legacy_until = time.monotonic() + self._cache.ttl
         return codec.site_from_doc(_doc(item)) if item else None
@@ -276,15 +266,15 @@ class DynamoFleetStore:
         return codec.limits_from_doc(self.get_doc("limits", SINGLETON_ID))
 
     def get_site(self, site_id: str) -> Site | None:
-        return self._site_of(site_id, None, {})
+        return self._site_of(site_id or DEFAULT_SITE)
 
     def site_and_room(self, room_id: str) -> tuple[Site, Room | None]:
         """One room and its site, read by key (cached like every keyed read) and never from the whole fleet:
         for a caller that must read nothing else of the fleet, such as the published feed behind a public
         URL."""
         room = self.get_room(room_id)
-        site = self.get_site(room.site_id if room else DEFAULT_SITE)
-        return site or Site(id=room.site_id if room else DEFAULT_SITE), room
+        site_id = room.site_id if room else DEFAULT_SITE
+        return self.get_site(site_id) or Site(id=site_id), room
 
     def get_room(self, room_id: str) -> Room | None:
         doc = self.get_doc("room", room_id)
@@ -380,7 +370,7 @@ class DynamoFleetStore:
 
     def _item(self, kind: str, entity_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
         pk, sk = item_key(kind, entity_id)
-        item: dict[str, Any] = {"PK": pk, "SK": sk, "kind": kind, "doc": _encode(doc)}
+        item: dict[str, Any] = {"PK": pk, "SK": sk, "kind": kind, "doc": fleet_index.canonical(doc)}
         if kind in ENTITY_KINDS:
             return {**item, "GSI1PK": FLEET_INDEX, "GSI1SK": pk}
         shard = zlib.crc32(f"{kind}#{entity_id}".encode()) % INDEX_SHARDS
@@ -399,52 +389,40 @@ class DynamoFleetStore:
         expiry = int(expires_at.timestamp())
         claim = {"PK": "CLAIM#" + code, "SK": META, "device": device_id, "expires_at": expiry}
         pointer = {"PK": "CLAIMDEV#" + device_id, "SK": META, "code": code, "expires_at": expiry}
-        client = self.table.client
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table.name,
-                            "Item": to_attrs(claim),
-                            "ConditionExpression": "attribute_not_exists(PK) OR expires_at < :now",
-                            "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
-                        }
-                    },
-                    {"Put": {"TableName": self.table.name, "Item": to_attrs(pointer)}},
-                ]
-            )
-        except client.exceptions.TransactionCanceledException:
-            return False
-        return True
+        refused = self.table.transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self.table.name,
+                        "Item": to_attrs(claim),
+                        "ConditionExpression": "attribute_not_exists(PK) OR expires_at < :now",
+                        "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+                    }
+                },
+                {"Put": {"TableName": self.table.name, "Item": to_attrs(pointer)}},
+            ]
+        )
+        return refused is None
 
     def take_claim(self, code: str, now: datetime) -> str | None:
         """The device that heard `code`, removing the code; None when unknown or expired."""
         item = self.table.get("CLAIM#" + code, META, consistent=True)
         if not item or item.get("expires_at", 0) < now.timestamp():
             return None
-        client = self.table.client
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self.table.name,
-                            "Key": key("CLAIM#" + code, META),
-                            "ConditionExpression": "attribute_exists(PK)",
-                        }
-                    },
-                    {"Delete": {"TableName": self.table.name, "Key": key("CLAIMDEV#" + item["device"], META)}},
-                ]
-            )
-        except client.exceptions.TransactionCanceledException:
-            return None
         device: str = item["device"]
-        return device
-
-
-def _encode(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        refused = self.table.transact(
+            [
+                {
+                    "Delete": {
+                        "TableName": self.table.name,
+                        "Key": key("CLAIM#" + code, META),
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+                {"Delete": {"TableName": self.table.name, "Key": key("CLAIMDEV#" + device, META)}},
+            ]
+        )
+        return device if refused is None else None
 
 
 def _doc(item: Mapping[str, Any]) -> dict[str, Any]:
